@@ -1,0 +1,1 @@
+"""Fintech landing zone for AWS: CDK constructs for a regulated multi-account organization."""

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing, then synthesizes the reference landing zone with the
+# real CDK CLI and prints a summary. Extra arguments go to `cdk synth`, e.g.
+#   scripts/synth.sh -c config=path/to/landing-zone.yaml
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$root/scripts/bootstrap.sh"
+cd "$root"
+export PATH="$root/.venv/bin:$root/node_modules/.bin:$PATH"
+# jsii must not pick up the end-of-life system Node; the virtualenv's Node 24 is first on PATH.
+rm -rf cdk.out
+cdk synth --quiet "$@"
+python -m landing_zone.summary cdk.out
