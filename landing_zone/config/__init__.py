@@ -1,0 +1,15 @@
+"""Typed configuration of the landing zone: model, loading, validation and JSON schema."""
+
+from .errors import ConfigError, ConfigIssue, LandingZoneError
+from .loader import load_config, parse_config
+from .model import ROOT, LandingZoneConfig
+
+__all__ = [
+    "ROOT",
+    "ConfigError",
+    "ConfigIssue",
+    "LandingZoneConfig",
+    "LandingZoneError",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,313 @@
+"""The typed model of the landing zone's configuration file.
+
+Structure only: field types, formats and allowed values. Checks that span
+several fields (references, uniqueness, limits) live in ``cross_checks.py``.
+Every model rejects unknown keys so that a typo never silently disables a
+control.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+ROOT = "Root"
+"""The name that targets the organization root wherever an OU path is expected."""
+
+MAX_OU_DEPTH = 5
+"""AWS Organizations allows OUs nested five levels below the root."""
+
+MAX_ACCOUNTS_PER_STACK = 300
+"""Created accounts per stack: one resource each, leaving headroom under the 400 we allow."""
+
+MAX_ACCOUNT_STACKS = 50
+
+
+@cache
+def known_regions() -> tuple[str, ...]:
+    """AWS region names known to the pinned aws-cdk-lib (its region-info database)."""
+    # Imported lazily: it starts the jsii runtime, which the rest of the model does not need.
+    from aws_cdk.region_info import RegionInfo
+
+    return tuple(sorted(region.name for region in RegionInfo.regions))
+
+
+def _real_region(value: str) -> str:
+    regions = known_regions()
+    if value not in regions:
+        raise PydanticCustomError(
+            "unknown_region",
+            "is not an AWS region name; allowed: one of {allowed}",
+            {"allowed": ", ".join(regions)},
+        )
+    return value
+
+
+def _matches(regex: str, what: str) -> AfterValidator:
+    """Checks a string against ``regex`` and, on failure, says ``what`` is expected."""
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError("invalid_format", "must be {what}", {"what": what})
+        return value
+
+    return AfterValidator(check)
+
+
+def _pattern(regex: str, what: str) -> Any:
+    # The pattern stays in the exported JSON schema so editors flag mistakes as you type.
+    return Field(json_schema_extra={"pattern": f"^(?:{regex})$", "description": what})
+
+
+_ACCOUNT_ID = r"\d{12}"
+AccountId = Annotated[
+    str,
+    _matches(_ACCOUNT_ID, 'a 12-digit AWS account id (quote it in YAML: "012345678901")'),
+    _pattern(_ACCOUNT_ID, "A 12-digit AWS account id, quoted so leading zeros survive."),
+]
+Region = Annotated[
+    str,
+    AfterValidator(_real_region),
+    Field(description="An AWS region name such as eu-west-1."),
+]
+_SLUG = r"[a-z][a-z0-9-]{0,30}[a-z0-9]"
+Slug = Annotated[
+    str,
+    _matches(_SLUG, "2-32 lowercase letters, digits or hyphens, starting with a letter"),
+    _pattern(_SLUG, "2-32 lowercase letters, digits or hyphens, starting with a letter."),
+]
+_ACCOUNT_NAME = r"[a-z][a-z0-9-]{0,48}[a-z0-9]"
+AccountName = Annotated[
+    str,
+    _matches(_ACCOUNT_NAME, "2-50 lowercase letters, digits or hyphens, starting with a letter"),
+    _pattern(_ACCOUNT_NAME, "An account name: 2-50 lowercase letters, digits or hyphens."),
+]
+_OU_PATH = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}(/[A-Za-z0-9][A-Za-z0-9_-]{0,63})*"
+OuPath = Annotated[
+    str,
+    _matches(
+        _OU_PATH,
+        "an OU path such as Workloads/Prod: names of letters, digits, '-' or '_' joined by '/'",
+    ),
+    _pattern(_OU_PATH, f"An OU path such as Workloads/Prod, or '{ROOT}' for the root."),
+]
+_EMAIL = r"(?=.{6,64}$)[^\s@]+@[^\s@]+\.[^\s@]+"
+Email = Annotated[
+    str,
+    _matches(_EMAIL, "an email address of 6-64 characters"),
+    _pattern(_EMAIL, "The account owner's email address (6-64 characters), unique per account."),
+]
+_GUARDRAIL = r"[a-z0-9]+(-[a-z0-9]+)*"
+GuardrailName = Annotated[
+    str,
+    _matches(_GUARDRAIL, "a guardrail name in kebab-case"),
+    _pattern(_GUARDRAIL, "The name of a guardrail from the landing zone's catalog."),
+]
+
+
+class Strict(BaseModel):
+    """Base for every config model: immutable, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_unknown_keys(cls, data: Any) -> Any:
+        # pydantic's own extra-key error does not say which keys are allowed; this one does.
+        if isinstance(data, dict):
+            allowed = {field.alias or name for name, field in cls.model_fields.items()}
+            for key in data:
+                if key not in allowed:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key '{key}'; allowed keys: {allowed}",
+                        {"key": key, "allowed": ", ".join(sorted(allowed))},
+                    )
+        return data
+
+
+class OrganizationSettings(Strict):
+    name: Slug = Field(
+        description="Short name of the organization, used as a prefix in resource names."
+    )
+    id: Annotated[
+        str,
+        _matches(
+            r"o-[a-z0-9]{10,32}", "an organization id: 'o-' and 10-32 lowercase letters/digits"
+        ),
+    ] = Field(description="The AWS Organizations id (o-...), used by the data perimeter policies.")
+    root_id: Annotated[
+        str, _matches(r"r-[0-9a-z]{4,32}", "a root id: 'r-' and 4-32 lowercase letters/digits")
+    ] = Field(description="The id of the organization root (r-...), parent of top-level OUs.")
+    home_region: Region = Field(description="Region of the core stacks.")
+    governed_regions: list[Region] = Field(
+        min_length=1,
+        description=(
+            "Regions where workloads may run; every other region is denied by the "
+            "deny-unapproved-regions guardrail. Must include home_region."
+        ),
+    )
+    account_stacks: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_ACCOUNT_STACKS,
+        description=(
+            "How many stacks hold the accounts the landing zone creates. An account's stack is "
+            "a stable hash of its name, so adding accounts never moves others; changing this "
+            "number does move accounts and needs `cdk import` (see README). Raise it before "
+            f"any stack would hold more than {MAX_ACCOUNTS_PER_STACK} accounts."
+        ),
+    )
+
+
+class OrganizationalUnit(Strict):
+    id: (
+        Annotated[
+            str, _matches(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", "an OU id such as ou-ab12-cd34ef56")
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=(
+            "Id of an OU that already exists (for example created by Control Tower). "
+            "With an id the OU is adopted: referenced, never created or deleted. "
+            "Default: the OU is created by the organization stack."
+        ),
+    )
+    description: str | None = Field(default=None, max_length=256)
+
+
+class Account(Strict):
+    email: Email
+    ou: OuPath = Field(description=f"Path of the OU the account belongs to, or '{ROOT}'.")
+    id: AccountId | None = Field(
+        default=None,
+        description=(
+            "The account's id. Required for accounts that host core stacks. For an account "
+            "the landing zone creates, fill it in after the first deployment of the "
+            "organization stack (it is printed as a stack output)."
+        ),
+    )
+    existing: bool = Field(
+        default=False,
+        description=(
+            "true: the account already exists in the organization and is adopted (referenced "
+            "by id, never created, moved or closed). Requires id. Default false: the "
+            "organization stack creates the account in its OU."
+        ),
+    )
+    description: str | None = Field(default=None, max_length=256)
+
+
+class CoreAccounts(Strict):
+    """Which accounts play the landing zone's fixed roles (names from ``accounts``)."""
+
+    management: AccountName
+    log_archive: AccountName
+    security_tooling: AccountName
+    network: AccountName
+    shared_services: AccountName
+
+
+class GuardrailParametersConfig(Strict):
+    landing_zone_role_prefix: Annotated[
+        str, _matches(r"[A-Za-z0-9+=,.@_-]{2,32}", "2-32 characters valid in an IAM role name")
+    ] = Field(
+        default="lz-",
+        description=(
+            "Name prefix of the IAM roles the landing zone deploys; guardrails protect these "
+            "roles and exempt them where the landing zone itself must act."
+        ),
+    )
+    break_glass_role_names: list[
+        Annotated[str, _matches(r"[A-Za-z0-9+=,.@_-]{1,64}", "an IAM role name (1-64 characters)")]
+    ] = Field(
+        default_factory=lambda: ["lz-break-glass"],
+        min_length=1,
+        description="Roles allowed to create IAM users and access keys in an emergency.",
+    )
+
+
+class TagPolicyConfig(Strict):
+    enabled: bool = True
+    data_classification_values: list[
+        Annotated[str, _matches(r"[a-z0-9-]{1,64}", "1-64 lowercase letters, digits or hyphens")]
+    ] = Field(
+        default_factory=lambda: ["public", "internal", "confidential", "restricted", "pci"],
+        min_length=1,
+        description="Allowed values of the data-classification tag.",
+    )
+    targets: list[OuPath] = Field(default_factory=lambda: [ROOT])
+
+
+class AiOptOutConfig(Strict):
+    enabled: bool = Field(
+        default=True,
+        description="Opt every account out of AWS AI services using its content.",
+    )
+    targets: list[OuPath] = Field(default_factory=lambda: [ROOT])
+
+
+class GuardrailsConfig(Strict):
+    parameters: GuardrailParametersConfig = Field(default_factory=GuardrailParametersConfig)
+    service_control_policies: dict[str, list[GuardrailName]] = Field(
+        default_factory=dict,
+        description=(
+            f"Target ('{ROOT}', an OU path or an account name) -> SCP guardrail names. The "
+            "guardrails of a target are packed into at most 4 SCPs (AWS's FullAWSAccess takes "
+            "the fifth slot), each at most 5,120 characters."
+        ),
+    )
+    resource_control_policies: dict[str, list[GuardrailName]] = Field(
+        default_factory=dict,
+        description="Target -> RCP (data perimeter) guardrail names.",
+    )
+    ai_services_opt_out: AiOptOutConfig = Field(default_factory=AiOptOutConfig)
+    tag_policy: TagPolicyConfig = Field(default_factory=TagPolicyConfig)
+
+
+class BaselinesConfig(Strict):
+    organizational_units: list[OuPath] = Field(
+        min_length=1,
+        description=(
+            "OUs whose accounts (including accounts added later and accounts of child OUs) "
+            "receive the account baseline StackSet."
+        ),
+    )
+    regions: list[Region] | None = Field(
+        default=None,
+        description="Regions of the baseline stack instances. Default: the governed regions.",
+    )
+
+
+class LandingZoneConfig(Strict):
+    version: Literal[1] = Field(description="Config format version.")
+    organization: OrganizationSettings
+    organizational_units: dict[OuPath, OrganizationalUnit] = Field(
+        description="OU path -> OU. Parents are listed explicitly; depth at most 5."
+    )
+    accounts: dict[AccountName, Account] = Field(
+        min_length=1, description="Account name -> account."
+    )
+    core_accounts: CoreAccounts
+    guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
+    baselines: BaselinesConfig
+    tags: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=128)],
+        Annotated[str, StringConstraints(max_length=256)],
+    ] = Field(default_factory=dict, description="Tags applied to every resource that takes tags.")
+
+    def baseline_regions(self) -> list[str]:
+        return list(self.baselines.regions or self.organization.governed_regions)

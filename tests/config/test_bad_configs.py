@@ -1,0 +1,311 @@
+"""The catalog of bad configs: each must stop with the file, the exact field path and the value."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from landing_zone.config import ConfigError, parse_config
+
+EXAMPLE = Path(__file__).parents[2] / "config" / "landing-zone.yaml"
+BASE: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _set(path: str, value: Any) -> Mutation:
+    def mutate(config: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = config
+        for key in parents:
+            node = node[key]
+        node[last] = value
+
+    return mutate
+
+
+def _delete(path: str) -> Mutation:
+    def mutate(config: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node = config
+        for key in parents:
+            node = node[key]
+        del node[last]
+
+    return mutate
+
+
+def _add_account(name: str, **fields: Any) -> Mutation:
+    def mutate(config: dict[str, Any]) -> None:
+        config["accounts"][name] = {"email": f"{name}@acme-pay.example", "ou": "Sandbox", **fields}
+
+    return mutate
+
+
+def _add_ous(*paths: str) -> Mutation:
+    def mutate(config: dict[str, Any]) -> None:
+        for path in paths:
+            config["organizational_units"][path] = {}
+
+    return mutate
+
+
+def _scp(target: str, names: list[str]) -> Mutation:
+    return lambda config: config["guardrails"]["service_control_policies"].__setitem__(
+        target, names
+    )
+
+
+# (case id, mutation, exact field path in the message, a fragment saying what is allowed)
+CATALOG: list[tuple[str, Mutation, str, str]] = [
+    ("unknown-top-level-key", _set("organisation", {}), "organisation", "allowed keys"),
+    (
+        "unknown-account-key",
+        _set("accounts.sandbox.emial", "x@y.example"),
+        "accounts.sandbox.emial",
+        "allowed keys: description, email, existing, id, ou",
+    ),
+    (
+        "unknown-ou-key",
+        _set("organizational_units.Sandbox.scps", []),
+        "organizational_units.Sandbox.scps",
+        "allowed keys",
+    ),
+    ("wrong-version", _set("version", 2), "version", "Input should be 1"),
+    ("missing-organization", _delete("organization"), "organization", "required field"),
+    (
+        "missing-account-email",
+        _delete("accounts.sandbox.email"),
+        "accounts.sandbox.email",
+        "required field",
+    ),
+    ("short-account-id", _set("accounts.sandbox.id", "12345"), "accounts.sandbox.id", "12-digit"),
+    (
+        "numeric-account-id",
+        _set("accounts.sandbox.id", 101010101010),
+        "accounts.sandbox.id",
+        "valid string",
+    ),
+    (
+        "bad-email",
+        _set("accounts.sandbox.email", "not-an-email"),
+        "accounts.sandbox.email",
+        "email address",
+    ),
+    (
+        "duplicate-email",
+        _set("accounts.sandbox.email", "AWS-ml-prod@acme-pay.example"),
+        "accounts.sandbox.email",
+        "every account needs its own",
+    ),
+    (
+        "duplicate-account-id",
+        _set("accounts.sandbox.id", "999999999999"),
+        "accounts.sandbox.id",
+        "already the id of account 'ml-nonprod'",
+    ),
+    ("bad-account-name", _add_account("Payments_EU"), "accounts.Payments_EU", "lowercase letters"),
+    (
+        "unknown-account-ou",
+        _set("accounts.sandbox.ou", "Playground"),
+        "accounts.sandbox.ou",
+        "'Root' or one of",
+    ),
+    (
+        "existing-without-id",
+        _add_account("legacy", existing=True),
+        "accounts.legacy.id",
+        "required when existing is true",
+    ),
+    (
+        "management-not-existing",
+        _set("accounts.management.existing", False),
+        "accounts.management.existing",
+        "must be true",
+    ),
+    (
+        "core-account-without-id",
+        _delete("accounts.log-archive.id"),
+        "accounts.log-archive.id",
+        "explicit account id",
+    ),
+    (
+        "core-account-unknown",
+        _set("core_accounts.network", "netwrk"),
+        "core_accounts.network",
+        "not an account name",
+    ),
+    (
+        "core-accounts-shared",
+        _set("core_accounts.security_tooling", "log-archive"),
+        "core_accounts.security_tooling",
+        "must each be a separate account",
+    ),
+    (
+        "unknown-home-region",
+        _set("organization.home_region", "eu-west-9"),
+        "organization.home_region",
+        "not an AWS region name",
+    ),
+    (
+        "unknown-governed-region",
+        _set("organization.governed_regions", ["eu-west-1", "mars-1"]),
+        "organization.governed_regions[1]",
+        "not an AWS region name",
+    ),
+    (
+        "home-region-not-governed",
+        _set("organization.governed_regions", ["eu-central-1"]),
+        "organization.home_region",
+        "must be one of the governed regions",
+    ),
+    (
+        "duplicate-governed-region",
+        _set("organization.governed_regions", ["eu-west-1", "eu-west-1"]),
+        "organization.governed_regions[1]",
+        "list each value once",
+    ),
+    (
+        "empty-governed-regions",
+        _set("organization.governed_regions", []),
+        "organization.governed_regions",
+        "at least 1",
+    ),
+    ("bad-organization-id", _set("organization.id", "org-123"), "organization.id", "'o-'"),
+    ("bad-root-id", _set("organization.root_id", "root"), "organization.root_id", "'r-'"),
+    ("bad-org-name", _set("organization.name", "Acme Pay"), "organization.name", "lowercase"),
+    (
+        "ou-too-deep",
+        _add_ous(
+            "Sandbox/A", "Sandbox/A/B", "Sandbox/A/B/C", "Sandbox/A/B/C/D", "Sandbox/A/B/C/D/E"
+        ),
+        "organizational_units.Sandbox/A/B/C/D/E",
+        "at most 5 levels",
+    ),
+    (
+        "ou-missing-parent",
+        _add_ous("Workloads/Prod/Cards/EU"),
+        "organizational_units.Workloads/Prod/Cards/EU",
+        "parent OU 'Workloads/Prod/Cards'",
+    ),
+    ("ou-named-root", _add_ous("Root/Extra"), "organizational_units.Root/Extra", "reserved"),
+    ("ou-case-clash", _add_ous("sandbox"), "organizational_units.sandbox", "letter case"),
+    (
+        "bad-ou-id",
+        _set("organizational_units.Sandbox.id", "ou-1"),
+        "organizational_units.Sandbox.id",
+        "OU id such as",
+    ),
+    ("bad-ou-path", _add_ous("Work loads"), "organizational_units.Work loads", "OU path"),
+    (
+        "unknown-scp-target",
+        _scp("Workloads/Staging", ["deny-root-user"]),
+        "guardrails.service_control_policies.Workloads/Staging",
+        "not a policy target",
+    ),
+    (
+        "scp-on-management",
+        _scp("management", ["deny-root-user"]),
+        "guardrails.service_control_policies.management",
+        "never restrict",
+    ),
+    (
+        "unknown-baseline-ou",
+        _set("baselines.organizational_units", ["Security", "Lab"]),
+        "baselines.organizational_units[1]",
+        "not a defined OU",
+    ),
+    (
+        "baseline-region-not-governed",
+        _set("baselines.regions", ["ap-south-1"]),
+        "baselines.regions[0]",
+        "must be one of the governed regions",
+    ),
+    (
+        "unknown-tag-policy-target",
+        _set("guardrails.tag_policy.targets", ["Nowhere"]),
+        "guardrails.tag_policy.targets[0]",
+        "not a defined OU",
+    ),
+    (
+        "too-few-account-stacks",
+        _set("organization.account_stacks", 0),
+        "organization.account_stacks",
+        "greater than or equal to 1",
+    ),
+    (
+        "bad-break-glass-role",
+        _set("guardrails.parameters.break_glass_role_names", ["break glass"]),
+        "guardrails.parameters.break_glass_role_names[0]",
+        "IAM role name",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutation", "path", "allowed"),
+    [pytest.param(m, p, a, id=case) for case, m, p, a in CATALOG],
+)
+def test_bad_config_is_rejected_with_field_path(
+    mutation: Mutation, path: str, allowed: str
+) -> None:
+    config = copy.deepcopy(BASE)
+    mutation(config)
+    with pytest.raises(ConfigError) as caught:
+        parse_config(yaml.safe_dump(config, sort_keys=False), "bad.yaml")
+    message = str(caught.value)
+    assert message.startswith("bad.yaml: invalid landing zone config")
+    lines = [
+        line
+        for line in message.splitlines()
+        if line.startswith(f"  - {path} ") or line.startswith(f"  - {path}:")
+    ]
+    assert lines, f"no problem reported at {path!r}:\n{message}"
+    assert any(allowed in line for line in lines), f"{allowed!r} not said at {path!r}:\n{message}"
+
+
+def test_catalog_is_large_enough() -> None:
+    assert len(CATALOG) >= 25
+    assert len({case for case, *_ in CATALOG}) == len(CATALOG)
+
+
+def test_example_config_is_valid() -> None:
+    config = parse_config(EXAMPLE.read_text(), str(EXAMPLE))
+    assert config.organization.name == "acme-pay"
+    assert len(config.accounts) == 10
+
+
+def test_duplicate_yaml_key_is_an_error_with_its_line() -> None:
+    text = EXAMPLE.read_text() + "\nversion: 1\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "dup.yaml")
+    assert "version (line" in str(caught.value)
+    assert "duplicate key" in str(caught.value)
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("version: 1\naccounts: [unclosed\n", "broken.yaml")
+    assert "broken.yaml" in str(caught.value)
+    assert "not valid YAML" in str(caught.value)
+    assert "(line 3)" in str(caught.value)
+
+
+def test_top_level_must_be_a_mapping() -> None:
+    with pytest.raises(ConfigError, match="mapping"):
+        parse_config("- just\n- a list\n", "list.yaml")
+
+
+def test_all_problems_of_a_file_are_reported_together() -> None:
+    config = copy.deepcopy(BASE)
+    config["accounts"]["sandbox"]["ou"] = "Playground"
+    config["accounts"]["ml-prod"]["email"] = config["accounts"]["ml-nonprod"]["email"]
+    with pytest.raises(ConfigError) as caught:
+        parse_config(yaml.safe_dump(config), "two.yaml")
+    assert "(2 problems)" in str(caught.value)
+    assert len(caught.value.issues) == 2
