@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from .errors import ConfigIssue
+from .guardrails import check_guardrails
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
 from .sharding import account_shards
 
@@ -180,11 +181,14 @@ def _policy_targets(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                     f"guardrails to '{ROOT}' or to OUs",
                     target,
                 )
-            elif (
-                target != ROOT
-                and target not in config.organizational_units
-                and (target not in config.accounts)
-            ):
+            elif target in config.accounts and config.accounts[target].id is None:
+                yield ConfigIssue(
+                    where,
+                    "is an account without an id; a policy can only be attached to an account "
+                    f"once its id is in accounts.{target}.id",
+                    target,
+                )
+            elif target not in (ROOT, *config.organizational_units, *config.accounts):
                 yield ConfigIssue(
                     where,
                     f"is not a policy target; allowed: '{ROOT}', an OU path "
@@ -222,6 +226,7 @@ CHECKS: tuple[Check, ...] = (
     _core_accounts,
     _policy_targets,
     _account_stacks,
+    check_guardrails,
 )
 
 

@@ -33,6 +33,9 @@ MAX_ACCOUNTS_PER_STACK = 300
 
 MAX_ACCOUNT_STACKS = 50
 
+CDK_QUALIFIER = "lzone"
+"""The CDK bootstrap qualifier of the landing zone's stacks: its deployment roles are its own."""
+
 
 @cache
 def known_regions() -> tuple[str, ...]:
@@ -237,6 +240,34 @@ class GuardrailParametersConfig(Strict):
         default_factory=lambda: ["lz-break-glass"],
         min_length=1,
         description="Roles allowed to create IAM users and access keys in an emergency.",
+    )
+    deployment_role_names: list[
+        Annotated[
+            str,
+            _matches(
+                r"[A-Za-z0-9+=,.@_-][A-Za-z0-9+=,.@_*-]{0,63}",
+                "an IAM role name; '*' wildcards allowed except first",
+            ),
+        ]
+    ] = Field(
+        default_factory=lambda: [
+            "stacksets-exec-*",
+            "AWSCloudFormationStackSetExecutionRole",
+            f"cdk-{CDK_QUALIFIER}-cfn-exec-role-*",
+        ],
+        description=(
+            "Roles that deploy landing-zone resources into member accounts and so cross the "
+            "guardrails the landing zone itself must cross: StackSets execution roles and the "
+            f"CloudFormation execution role of the landing zone's own CDK qualifier "
+            f"({CDK_QUALIFIER!r}), never the default qualifier's role that workload teams share."
+        ),
+    )
+    trusted_account_ids: list[AccountId] = Field(
+        default_factory=list,
+        description=(
+            "Accounts outside the organization allowed through the data perimeter (RCPs): "
+            "vendors that assume roles in our accounts. Default: none."
+        ),
     )
 
 

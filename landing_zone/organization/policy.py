@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from enum import Enum
 from typing import Any
 
 from aws_cdk import Token
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
 
-MAX_POLICY_CHARACTERS = 5120
-"""Size limit of an SCP or RCP document, counted on its minified JSON."""
-
-
-class PolicyType(Enum):
-    SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
-    RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
-    AISERVICES_OPT_OUT_POLICY = "AISERVICES_OPT_OUT_POLICY"
-    TAG_POLICY = "TAG_POLICY"
-
-
-def minified(document: Mapping[str, Any]) -> str:
-    """The document as Organizations measures it: JSON without insignificant white space."""
-    return json.dumps(document, separators=(",", ":"))
+from .guardrails import PolicyType
+from .packing import MAX_POLICY_CHARACTERS, minified
 
 
 class OrganizationPolicy(Construct):

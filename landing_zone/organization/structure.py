@@ -68,4 +68,6 @@ class Account(Construct):
 
     def create_after(self, other: Account) -> None:
         """Creates this account only once ``other`` exists (Organizations serializes creation)."""
-        self.resource.add_dependency(other.resource)
+        self.resource.add_resource_dependency(
+            other.resource, "Organizations accepts only a few concurrent account creations"
+        )

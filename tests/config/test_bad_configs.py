@@ -61,6 +61,14 @@ def _scp(target: str, names: list[str]) -> Mutation:
     )
 
 
+def _both(*mutations: Mutation) -> Mutation:
+    def mutate(config: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(config)
+
+    return mutate
+
+
 # (case id, mutation, exact field path in the message, a fragment saying what is allowed)
 CATALOG: list[tuple[str, Mutation, str, str]] = [
     ("unknown-top-level-key", _set("organisation", {}), "organisation", "allowed keys"),
@@ -213,6 +221,45 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         _scp("management", ["deny-root-user"]),
         "guardrails.service_control_policies.management",
         "never restrict",
+    ),
+    (
+        "unknown-guardrail",
+        _scp("Sandbox", ["deny-root-user", "deny-evrything"]),
+        "guardrails.service_control_policies.Sandbox[1]",
+        "allowed: deny-leave-organization",
+    ),
+    (
+        "guardrail-listed-twice",
+        _scp("Sandbox", ["deny-root-user", "deny-root-user"]),
+        "guardrails.service_control_policies.Sandbox[1]",
+        "listed twice",
+    ),
+    (
+        "unknown-rcp-guardrail",
+        _set("guardrails.resource_control_policies", {"Root": ["enforce-tls", "deny-root-user"]}),
+        "guardrails.resource_control_policies.Root[1]",
+        "allowed: enforce-tls",
+    ),
+    (
+        "guardrails-without-role-protection",
+        _scp("Root", ["deny-root-user", "deny-unapproved-regions"]),
+        "guardrails.service_control_policies.Root",
+        "needs 'protect-landing-zone-roles'",
+    ),
+    (
+        "scp-on-account-without-id",
+        _both(_add_account("newbie"), _scp("newbie", ["deny-root-user"])),
+        "guardrails.service_control_policies.newbie",
+        "account without an id",
+    ),
+    (
+        "guardrails-do-not-fit",
+        _set(
+            "guardrails.parameters.deployment_role_names",
+            [f"deployment-role-with-a-rather-long-name-{n:02d}-*" for n in range(40)],
+        ),
+        "guardrails.service_control_policies.Root",
+        "exceed the limit of 5,120 characters",
     ),
     (
         "unknown-baseline-ou",

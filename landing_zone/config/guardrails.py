@@ -1,0 +1,121 @@
+"""From config to the parameters of the guardrail catalogs, and the checks that need them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TypeVar
+
+from landing_zone.organization.data_perimeter import (
+    DATA_PERIMETER_GUARDRAILS,
+    DataPerimeterParameters,
+)
+from landing_zone.organization.guardrails import (
+    GUARDRAILS,
+    GuardrailCatalog,
+    GuardrailParameters,
+    UnknownGuardrailError,
+)
+from landing_zone.organization.packing import GuardrailPackingError, pack_guardrails
+
+from .errors import ConfigIssue
+from .model import ROOT, LandingZoneConfig
+
+P = TypeVar("P")
+
+PROTECT_ROLES = "protect-landing-zone-roles"
+
+
+def scp_parameters(config: LandingZoneConfig) -> GuardrailParameters:
+    parameters = config.guardrails.parameters
+    return GuardrailParameters(
+        governed_regions=tuple(config.organization.governed_regions),
+        landing_zone_role_prefix=parameters.landing_zone_role_prefix,
+        break_glass_role_names=tuple(parameters.break_glass_role_names),
+        deployment_role_names=tuple(parameters.deployment_role_names),
+    )
+
+
+def rcp_parameters(config: LandingZoneConfig) -> DataPerimeterParameters:
+    return DataPerimeterParameters(
+        organization_id=config.organization.id,
+        trusted_account_ids=tuple(config.guardrails.parameters.trusted_account_ids),
+    )
+
+
+def _ancestors(config: LandingZoneConfig, target: str) -> list[str]:
+    """The target and every policy target above it, up to the root."""
+    path = config.accounts[target].ou if target in config.accounts else target
+    chain = [target] if target in config.accounts else []
+    while path != ROOT:
+        chain.append(path)
+        path = path.rsplit("/", 1)[0] if "/" in path else ROOT
+    return [*chain, ROOT]
+
+
+def _packing(
+    section: str,
+    attachments: Mapping[str, Sequence[str]],
+    parameters: P,
+    catalog: GuardrailCatalog[P],
+) -> Iterator[ConfigIssue]:
+    for target, names in attachments.items():
+        where = ("guardrails", section, target)
+        unknown = False
+        for index, name in enumerate(names):
+            if name not in catalog:
+                unknown = True
+                yield ConfigIssue(
+                    (*where, index),
+                    f"is not a {catalog.policy_type.value} guardrail; allowed: "
+                    f"{', '.join(catalog)}",
+                    name,
+                )
+        seen: set[str] = set()
+        for index, name in enumerate(names):
+            if name in seen:
+                unknown = True
+                yield ConfigIssue((*where, index), "is listed twice for this target", name)
+            seen.add(name)
+        if unknown:
+            continue
+        try:
+            pack_guardrails(names, parameters, catalog=catalog)
+        except (GuardrailPackingError, UnknownGuardrailError) as error:
+            yield ConfigIssue(where, str(error), has_value=False)
+
+
+def check_guardrails(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    """Guardrail names exist, fit AWS's size and count limits, and cannot be bypassed."""
+    try:
+        scp = scp_parameters(config)
+        rcp = rcp_parameters(config)
+    except ValueError as error:
+        yield ConfigIssue(("guardrails", "parameters"), str(error), has_value=False)
+        return
+    guardrails = config.guardrails
+    yield from _packing(
+        "service_control_policies", guardrails.service_control_policies, scp, GUARDRAILS
+    )
+    yield from _packing(
+        "resource_control_policies",
+        guardrails.resource_control_policies,
+        rcp,
+        DATA_PERIMETER_GUARDRAILS,
+    )
+    # Guardrails exempt the landing zone's roles; without protect-landing-zone-roles in force
+    # anyone could create a role with that name and walk past every guardrail.
+    attached = guardrails.service_control_policies
+    known = set(config.organizational_units) | set(config.accounts) | {ROOT}
+    for target, names in attached.items():
+        if target not in known or not names or names == [PROTECT_ROLES]:
+            continue
+        if not any(
+            PROTECT_ROLES in attached.get(level, []) for level in _ancestors(config, target)
+        ):
+            yield ConfigIssue(
+                ("guardrails", "service_control_policies", target),
+                f"needs {PROTECT_ROLES!r} attached here or above (on {ROOT!r} or a parent OU): "
+                "the other guardrails exempt the landing zone's roles, which only that "
+                "guardrail stops others from creating or changing",
+                names,
+            )

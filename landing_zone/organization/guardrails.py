@@ -1,0 +1,636 @@
+"""Named service control policy (SCP) guardrails for a regulated fintech organization.
+
+Each guardrail is a small, reviewable unit: a stable kebab-case ``name`` (the public contract used
+in the YAML config and in reports), a one- or two-sentence ``threat`` it stops, and a pure
+function that builds its IAM statements from :class:`GuardrailParameters`. Nothing here touches
+CDK: the output is JSON-able dicts, which :mod:`landing_zone.organization.packing` groups into
+policy documents that fit AWS Organizations' size and count limits.
+
+Exemptions. Guardrails that the landing zone itself must be able to cross (it creates the Config
+recorder, sets account-level S3 Block Public Access, manages its own roles...) exempt the
+*landing-zone principals*: roles named ``<landing_zone_role_prefix>*``, the CloudFormation
+StackSets execution roles that deploy the per-account baseline, and the break-glass roles. The
+exemption is only as strong as the guarantee that nobody else can create, assume through
+``iam:PassRole``, or edit such a role, which is what ``protect-landing-zone-roles`` enforces:
+attach it at, or above, every target that carries an exempting guardrail.
+
+SCPs never apply to the management account or to service-linked roles, so these guardrails
+constrain member accounts only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+PolicyStatement = dict[str, Any]
+"""One IAM policy statement, ready for ``json.dumps``."""
+
+P = TypeVar("P")
+
+_KEBAB_CASE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Region names such as eu-central-1, us-gov-west-1 or eusc-de-east-1.
+_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
+# IAM role names allow these ASCII characters (64 at most); `*` is our pattern wildcard.
+_ROLE_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
+_ROLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_+=,.@-][A-Za-z0-9_+=,.@*-]{0,63}$")
+
+
+class PolicyType(Enum):
+    """AWS Organizations policy types (the ``Type`` of an ``AWS::Organizations::Policy``)."""
+
+    SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
+    RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
+    AISERVICES_OPT_OUT_POLICY = "AISERVICES_OPT_OUT_POLICY"
+    TAG_POLICY = "TAG_POLICY"
+
+
+class UnknownGuardrailError(KeyError, ValueError):
+    """A guardrail name that is not in the catalog.
+
+    It is a ``KeyError`` so that catalogs behave as ordinary mappings (``in``, ``.get``) and a
+    ``ValueError`` so that config validators (pydantic) report it as a validation error.
+    """
+
+    def __init__(self, name: str, policy_type: PolicyType, allowed: Iterable[str]) -> None:
+        self.name = name
+        self.allowed = tuple(sorted(allowed))
+        hint = difflib.get_close_matches(name, self.allowed, n=1)
+        suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
+        self.message = (
+            f"unknown {policy_type.value} guardrail {name!r}.{suggestion} "
+            f"Allowed names: {', '.join(self.allowed)}."
+        )
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        # KeyError would otherwise print the message wrapped in quotes.
+        return self.message
+
+
+@dataclass(frozen=True)
+class Guardrail(Generic[P]):
+    """A named preventive control and the function that builds its policy statements.
+
+    ``name`` is a public contract (config files and reports refer to it): never rename one.
+    Every statement ``build`` returns carries a ``Sid`` that is unique across the catalog, so
+    a packed policy document stays valid whichever guardrails share it.
+    """
+
+    name: str
+    threat: str
+    build: Callable[[P], list[PolicyStatement]] = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not _KEBAB_CASE.fullmatch(self.name):
+            raise ValueError(
+                f"guardrail name must be kebab-case (lowercase words joined by '-'), "
+                f"received {self.name!r}"
+            )
+        if not self.threat.strip():
+            raise ValueError(f"guardrail {self.name!r} must describe the threat it stops")
+
+    def statements(self, params: P) -> list[PolicyStatement]:
+        """Build this guardrail's statements for ``params`` (a new list on every call)."""
+        return self.build(params)
+
+
+class GuardrailCatalog(Mapping[str, Guardrail[P]]):
+    """An immutable, ordered registry of guardrails that all produce one policy type."""
+
+    def __init__(self, policy_type: PolicyType, guardrails: Iterable[Guardrail[P]]) -> None:
+        self.policy_type = policy_type
+        self._guardrails: dict[str, Guardrail[P]] = {}
+        for guardrail in guardrails:
+            if guardrail.name in self._guardrails:
+                raise ValueError(f"guardrail {guardrail.name!r} is registered twice")
+            self._guardrails[guardrail.name] = guardrail
+
+    def __getitem__(self, name: str) -> Guardrail[P]:
+        try:
+            return self._guardrails[name]
+        except KeyError:
+            raise UnknownGuardrailError(name, self.policy_type, self._guardrails) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._guardrails)
+
+    def __len__(self) -> int:
+        return len(self._guardrails)
+
+
+def deny_statement(
+    sid: str,
+    *,
+    action: str | Sequence[str] | None = None,
+    not_action: Sequence[str] | None = None,
+    resource: str | Sequence[str] = "*",
+    condition: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
+    principal: str | None = None,
+) -> PolicyStatement:
+    """Build one ``Deny`` statement; exactly one of ``action`` and ``not_action`` is given.
+
+    ``principal`` is for resource control policies, which require ``"Principal": "*"``;
+    service control policies reject a ``Principal`` element.
+    """
+    if (action is None) == (not_action is None):
+        raise ValueError(f"statement {sid!r} needs exactly one of action and not_action")
+    statement: PolicyStatement = {"Sid": sid, "Effect": "Deny"}
+    if principal is not None:
+        statement["Principal"] = principal
+    if action is not None:
+        statement["Action"] = action if isinstance(action, str) else list(action)
+    if not_action is not None:
+        statement["NotAction"] = list(not_action)
+    statement["Resource"] = resource if isinstance(resource, str) else list(resource)
+    if condition:
+        statement["Condition"] = {
+            operator: {
+                key: value if isinstance(value, str) else list(value) for key, value in keys.items()
+            }
+            for operator, keys in condition.items()
+        }
+    return statement
+
+
+def _role_arn(name_pattern: str) -> str:
+    return f"arn:aws:iam::*:role/{name_pattern}"
+
+
+def _check_names(
+    field_name: str, names: tuple[str, ...], pattern: re.Pattern[str], allowed: str
+) -> None:
+    if isinstance(names, str):
+        raise ValueError(f"{field_name} must be a tuple of names, received the string {names!r}")
+    for name in names:
+        if not pattern.fullmatch(name):
+            raise ValueError(f"{field_name} contains {name!r}; allowed: {allowed}")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"{field_name} lists {', '.join(duplicates)} more than once")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardrailParameters:
+    """What the SCP guardrails need to know about the organization.
+
+    Exempt roles are matched on ``aws:PrincipalArn`` at the IAM root path
+    (``arn:aws:iam::*:role/<name>``), so the landing zone must create its roles without a path.
+    """
+
+    governed_regions: tuple[str, ...]
+    """Regions workloads may use; every other Region is denied except for global services.
+    Required: there is no safe default for data residency. Emitted sorted, so reordering the
+    config does not change the policy document."""
+
+    landing_zone_role_prefix: str = "lz-"
+    """Name prefix of the roles the landing zone deploys; they are exempt from the guardrails
+    that the landing zone itself must cross, and protected by ``protect-landing-zone-roles``.
+    Default ``lz-``."""
+
+    break_glass_role_names: tuple[str, ...] = ("lz-break-glass",)
+    """Exact names of the emergency-access roles. They are landing-zone principals and the only
+    principals allowed to create IAM users or long-lived keys. Default ``("lz-break-glass",)``;
+    an empty tuple means nobody may create IAM users at all."""
+
+    deployment_role_names: tuple[str, ...] = (
+        "stacksets-exec-*",
+        "AWSCloudFormationStackSetExecutionRole",
+    )
+    """Names (``*`` wildcards allowed, not leading) of the roles that deploy landing-zone
+    resources in member accounts: by default the execution roles of service-managed and
+    self-managed CloudFormation StackSets. If a guarded account is also deployed with
+    ``cdk deploy``, add the execution role of a CDK bootstrap qualifier reserved for the
+    landing zone (``cdk-<qualifier>-cfn-exec-role-*``), never the default qualifier's role,
+    which workload teams share."""
+
+    def __post_init__(self) -> None:
+        _check_names(
+            "governed_regions",
+            self.governed_regions,
+            _REGION,
+            "AWS Region names such as 'eu-central-1'",
+        )
+        if not self.governed_regions:
+            raise ValueError(
+                "governed_regions must list at least one AWS Region, for example "
+                "('eu-central-1', 'eu-west-1'); received ()"
+            )
+        if not _ROLE_NAME.fullmatch(self.landing_zone_role_prefix):
+            # An empty prefix would exempt every role in the organization.
+            raise ValueError(
+                "landing_zone_role_prefix must be 1-64 IAM role name characters "
+                f"(letters, digits, '+=,.@_-') without wildcards; "
+                f"received {self.landing_zone_role_prefix!r}"
+            )
+        _check_names(
+            "break_glass_role_names",
+            self.break_glass_role_names,
+            _ROLE_NAME,
+            "exact IAM role names of 1-64 characters (letters, digits, '+=,.@_-')",
+        )
+        _check_names(
+            "deployment_role_names",
+            self.deployment_role_names,
+            _ROLE_NAME_PATTERN,
+            "IAM role names of 1-64 characters (letters, digits, '+=,.@_-'), "
+            "'*' allowed except as the first character",
+        )
+
+    @property
+    def landing_zone_role_arns(self) -> tuple[str, ...]:
+        """ARN patterns of the landing-zone principals: exempt from, and protected by, the
+        guardrails. Names the prefix pattern already matches are left out: every character
+        counts against the SCP size limit."""
+        prefix = self.landing_zone_role_prefix
+        extra = [
+            name
+            for name in (*self.deployment_role_names, *self.break_glass_role_names)
+            if not name.startswith(prefix)
+        ]
+        return tuple(_role_arn(name) for name in (f"{prefix}*", *extra))
+
+
+def _unless_landing_zone(params: GuardrailParameters) -> dict[str, dict[str, list[str]]]:
+    return {"ArnNotLike": {"aws:PrincipalArn": list(params.landing_zone_role_arns)}}
+
+
+# --- deny-leave-organization -------------------------------------------------------------
+
+
+def _deny_leave_organization(_: GuardrailParameters) -> list[PolicyStatement]:
+    return [deny_statement("DenyLeaveOrganization", action="organizations:LeaveOrganization")]
+
+
+# --- deny-root-user ------------------------------------------------------------------------
+
+
+def _deny_root_user(_: GuardrailParameters) -> list[PolicyStatement]:
+    # Privileged root sessions that the management account opens with sts:AssumeRoot (for
+    # example to unlock a bucket whose policy denies everyone) carry aws:AssumedRoot and stay
+    # possible; a password or access key of the root user itself is denied everything.
+    return [
+        deny_statement(
+            "DenyRootUser",
+            action="*",
+            condition={
+                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"},
+                "Null": {"aws:AssumedRoot": "true"},
+            },
+        )
+    ]
+
+
+# --- protect-security-services -------------------------------------------------------------
+
+# The API calls that stop, delete, blind or detach each detective service from its delegated
+# administrator. Listed explicitly, not with wildcards, so a reviewer (or an assessor) can see
+# exactly which calls are blocked and a new API is never blocked by surprise.
+SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
+    "access-analyzer:DeleteAnalyzer",
+    "cloudtrail:DeleteTrail",
+    "cloudtrail:PutEventSelectors",
+    "cloudtrail:StopLogging",
+    "cloudtrail:UpdateTrail",
+    "config:DeleteAggregationAuthorization",
+    "config:DeleteConfigurationAggregator",
+    "config:DeleteConfigurationRecorder",
+    "config:DeleteDeliveryChannel",
+    "config:DeleteRetentionConfiguration",
+    "config:PutConfigurationRecorder",
+    "config:PutDeliveryChannel",
+    "config:StopConfigurationRecorder",
+    "guardduty:DeleteDetector",
+    "guardduty:DeleteMembers",
+    "guardduty:DeletePublishingDestination",
+    "guardduty:DisassociateFromAdministratorAccount",
+    "guardduty:DisassociateFromMasterAccount",
+    "guardduty:DisassociateMembers",
+    "guardduty:StopMonitoringMembers",
+    "guardduty:UpdateDetector",
+    "guardduty:UpdateOrganizationConfiguration",
+    "guardduty:UpdatePublishingDestination",
+    "inspector2:Disable",
+    "inspector2:DisassociateMember",
+    "inspector2:UpdateOrganizationConfiguration",
+    "macie2:DeleteMember",
+    "macie2:DisableMacie",
+    "macie2:DisassociateFromAdministratorAccount",
+    "macie2:DisassociateFromMasterAccount",
+    "macie2:DisassociateMember",
+    "macie2:UpdateMacieSession",
+    "macie2:UpdateMemberSession",
+    "securityhub:BatchDisableStandards",
+    "securityhub:DeleteConfigurationPolicy",
+    "securityhub:DeleteMembers",
+    "securityhub:DisableImportFindingsForProduct",
+    "securityhub:DisableSecurityHub",
+    "securityhub:DisableSecurityHubV2",
+    "securityhub:DisassociateFromAdministratorAccount",
+    "securityhub:DisassociateFromMasterAccount",
+    "securityhub:DisassociateMembers",
+    "securityhub:UpdateOrganizationConfiguration",
+)
+
+
+def _protect_security_services(params: GuardrailParameters) -> list[PolicyStatement]:
+    # One statement, not one per service: the exemption condition would otherwise be repeated
+    # seven times, some 1,200 characters of the 5,120 an SCP may hold.
+    return [
+        deny_statement(
+            "ProtectSecurityServices",
+            action=SECURITY_SERVICE_ACTIONS,
+            condition=_unless_landing_zone(params),
+        )
+    ]
+
+
+# --- deny-unapproved-regions ---------------------------------------------------------------
+
+# The global-service exemptions of AWS's example SCP "Deny access to AWS based on the
+# requested AWS Region" (AWS Organizations User Guide, general SCP examples; the same list is
+# in aws-samples/service-control-policy-examples). Global services answer from us-east-1, so
+# without these exemptions they would be denied everywhere.
+GLOBAL_SERVICE_ACTIONS: tuple[str, ...] = (
+    "a4b:*",
+    "acm:*",
+    "aws-marketplace-management:*",
+    "aws-marketplace:*",
+    "aws-portal:*",
+    "budgets:*",
+    "ce:*",
+    "chime:*",
+    "cloudfront:*",
+    "config:*",
+    "cur:*",
+    "directconnect:*",
+    "ec2:DescribeRegions",
+    "ec2:DescribeTransitGateways",
+    "ec2:DescribeVpnGateways",
+    "fms:*",
+    "globalaccelerator:*",
+    "health:*",
+    "iam:*",
+    "importexport:*",
+    "kms:*",
+    "mobileanalytics:*",
+    "networkmanager:*",
+    "organizations:*",
+    "pricing:*",
+    "route53:*",
+    "route53domains:*",
+    "route53-recovery-cluster:*",
+    "route53-recovery-control-config:*",
+    "route53-recovery-readiness:*",
+    "s3:GetAccountPublic*",
+    "s3:ListAllMyBuckets",
+    "s3:ListMultiRegionAccessPoints",
+    "s3:PutAccountPublic*",
+    "shield:*",
+    "sts:*",
+    "support:*",
+    "trustedadvisor:*",
+    "waf-regional:*",
+    "waf:*",
+    "wafv2:*",
+    "wellarchitected:*",
+)
+
+
+def _deny_unapproved_regions(params: GuardrailParameters) -> list[PolicyStatement]:
+    return [
+        deny_statement(
+            "DenyUnapprovedRegions",
+            not_action=GLOBAL_SERVICE_ACTIONS,
+            condition={
+                "StringNotEquals": {"aws:RequestedRegion": sorted(params.governed_regions)},
+                **_unless_landing_zone(params),
+            },
+        )
+    ]
+
+
+# --- deny-iam-users-and-access-keys --------------------------------------------------------
+
+_LONG_LIVED_CREDENTIAL_ACTIONS = (
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    # CodeCommit, Keyspaces and Bedrock API keys are long-lived secrets too.
+    "iam:CreateServiceSpecificCredential",
+    "iam:CreateUser",
+)
+
+
+def _deny_iam_users_and_access_keys(params: GuardrailParameters) -> list[PolicyStatement]:
+    # The exemption is on the caller, not on a user path: a path such as /break-glass/ would
+    # let anyone who may create users put one there. Only the break-glass roles, not the
+    # landing-zone automation, may mint long-lived credentials.
+    condition = (
+        {"ArnNotLike": {"aws:PrincipalArn": [_role_arn(n) for n in params.break_glass_role_names]}}
+        if params.break_glass_role_names
+        else None
+    )
+    return [
+        deny_statement(
+            "DenyIamUsersAndAccessKeys",
+            action=_LONG_LIVED_CREDENTIAL_ACTIONS,
+            condition=condition,
+        )
+    ]
+
+
+# --- protect-s3-block-public-access --------------------------------------------------------
+
+
+def _protect_s3_block_public_access(params: GuardrailParameters) -> list[PolicyStatement]:
+    # s3:PutAccountPublicAccessBlock also authorizes deleting the account-level configuration.
+    # The bucket-level action is deliberately left alone: denying it would also stop teams
+    # from setting Block Public Access on their new buckets, and the account-level setting
+    # already overrides whatever a bucket says.
+    return [
+        deny_statement(
+            "ProtectS3AccountPublicAccessBlock",
+            action="s3:PutAccountPublicAccessBlock",
+            condition=_unless_landing_zone(params),
+        )
+    ]
+
+
+# --- require-imdsv2 ------------------------------------------------------------------------
+
+
+def _require_imdsv2(params: GuardrailParameters) -> list[PolicyStatement]:
+    # The three IMDS controls of the EC2 User Guide's example policies ("Work with instance
+    # metadata"). Its fourth, a cap on the PUT response hop limit, is left out: containers on
+    # EC2 need a limit of 2, and requiring session tokens is what defeats SSRF credential theft.
+    return [
+        deny_statement(
+            "RequireImdsV2OnLaunch",
+            action="ec2:RunInstances",
+            resource="arn:aws:ec2:*:*:instance/*",
+            condition={"StringNotEquals": {"ec2:MetadataHttpTokens": "required"}},
+        ),
+        deny_statement(
+            "DenyImdsSettingChanges",
+            action=("ec2:ModifyInstanceMetadataDefaults", "ec2:ModifyInstanceMetadataOptions"),
+            condition=_unless_landing_zone(params),
+        ),
+        # ec2:RoleDelivery is present only on credentials an instance fetched from IMDS, so
+        # this denies nothing else; it breaks instances still reading credentials over
+        # IMDSv1, which is the point (check their MetadataNoToken metric before attaching).
+        deny_statement(
+            "DenyImdsV1RoleCredentials",
+            action="*",
+            condition={"NumericLessThan": {"ec2:RoleDelivery": "2.0"}},
+        ),
+    ]
+
+
+# --- protect-landing-zone-roles ------------------------------------------------------------
+
+_ROLE_CHANGE_ACTIONS = (
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    # Passing an exempt role to one's own Lambda function or instance would run code with the
+    # role's exemptions.
+    "iam:PassRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+)
+
+
+def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyStatement]:
+    # The protected roles are exactly the exempt ones: creating a role under the prefix is
+    # denied too, otherwise anyone could mint an exempt principal.
+    return [
+        deny_statement(
+            "ProtectLandingZoneRoles",
+            action=_ROLE_CHANGE_ACTIONS,
+            resource=params.landing_zone_role_arns,
+            condition=_unless_landing_zone(params),
+        )
+    ]
+
+
+# --- deny-disable-ebs-default-encryption ---------------------------------------------------
+
+
+def _deny_disable_ebs_default_encryption(params: GuardrailParameters) -> list[PolicyStatement]:
+    return [
+        # No exemption: the landing zone never needs to turn default encryption off.
+        deny_statement(
+            "DenyDisableEbsDefaultEncryption", action="ec2:DisableEbsEncryptionByDefault"
+        ),
+        # Pointing the default at another key could make every new volume unreadable to its
+        # owner or readable to the key's owner.
+        deny_statement(
+            "ProtectEbsDefaultKmsKey",
+            action=("ec2:ModifyEbsDefaultKmsKeyId", "ec2:ResetEbsDefaultKmsKeyId"),
+            condition=_unless_landing_zone(params),
+        ),
+    ]
+
+
+GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
+    PolicyType.SERVICE_CONTROL_POLICY,
+    (
+        Guardrail(
+            name="deny-leave-organization",
+            threat=(
+                "A compromised or rogue account administrator detaches the account from the "
+                "organization, escaping every SCP, the organization trail and central billing."
+            ),
+            build=_deny_leave_organization,
+        ),
+        Guardrail(
+            name="deny-root-user",
+            threat=(
+                "Stolen root credentials of a member account give unrestricted, hard-to-audit "
+                "access; only centrally opened, task-scoped root sessions remain possible."
+            ),
+            build=_deny_root_user,
+        ),
+        # One guardrail for all detective services, not one per service: an OU where, say,
+        # CloudTrail is protected but GuardDuty is not is a gap nobody would choose, and the
+        # whole protection is well under half of one policy.
+        Guardrail(
+            name="protect-security-services",
+            threat=(
+                "An attacker who gained admin rights blinds detection before acting: stops "
+                "CloudTrail or Config, disables GuardDuty, Security Hub, Inspector, Macie or "
+                "Access Analyzer, or detaches the account from their delegated administrator."
+            ),
+            build=_protect_security_services,
+        ),
+        Guardrail(
+            name="deny-unapproved-regions",
+            threat=(
+                "Workloads or an attacker use Regions outside the approved ones, breaking data "
+                "residency and running where no detection or logging baseline is deployed."
+            ),
+            build=_deny_unapproved_regions,
+        ),
+        Guardrail(
+            name="deny-iam-users-and-access-keys",
+            threat=(
+                "Long-lived IAM user passwords and access keys leak and are used from anywhere; "
+                "people sign in through Identity Center and workloads use roles."
+            ),
+            build=_deny_iam_users_and_access_keys,
+        ),
+        Guardrail(
+            name="protect-s3-block-public-access",
+            threat=(
+                "Someone turns off the account-level S3 Block Public Access setting, so a "
+                "single bucket policy or ACL mistake exposes customer data to the internet."
+            ),
+            build=_protect_s3_block_public_access,
+        ),
+        Guardrail(
+            name="require-imdsv2",
+            threat=(
+                "A server-side request forgery in an application reads instance role "
+                "credentials from the IMDSv1 metadata endpoint."
+            ),
+            build=_require_imdsv2,
+        ),
+        Guardrail(
+            name="protect-landing-zone-roles",
+            threat=(
+                "An account administrator edits, deletes, passes or impersonates the landing "
+                "zone's own roles, which are exempt from the other guardrails."
+            ),
+            build=_protect_landing_zone_roles,
+        ),
+        Guardrail(
+            name="deny-disable-ebs-default-encryption",
+            threat=(
+                "New EBS volumes and snapshots are created unencrypted, or encrypted under a "
+                "key the organization does not control, after the account default is changed."
+            ),
+            build=_deny_disable_ebs_default_encryption,
+        ),
+    ),
+)
+"""Every SCP guardrail, by name, in catalog order."""
+
+
+def guardrail_statements(name: str, params: GuardrailParameters) -> list[PolicyStatement]:
+    """Return the IAM statements of the SCP guardrail ``name``.
+
+    :raises UnknownGuardrailError: if ``name`` is not in :data:`GUARDRAILS`.
+    """
+    return GUARDRAILS[name].statements(params)

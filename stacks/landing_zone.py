@@ -1,0 +1,54 @@
+"""Builds every stack of the landing zone from a validated config."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Environment, Stack, Tags
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.config.sharding import account_shards
+
+from .accounts_stack import AccountsStack
+from .naming import accounts_stack_role, stack_name
+from .organization_stack import OrganizationStack
+
+
+def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
+    """Adds the landing zone's stacks to ``app`` and returns them in deployment order."""
+    org = config.organization
+    management = config.accounts[config.core_accounts.management]
+    assert management.id is not None, "config validation requires the management account id"
+    # An explicit account and region: synth needs no credentials and never guesses an account.
+    env = Environment(account=management.id, region=org.home_region)
+
+    def core_stack_props(role: str, description: str) -> dict[str, object]:
+        return {
+            "env": env,
+            "stack_name": stack_name(org.name, role),
+            "description": f"{org.name} landing zone: {description}",
+            "termination_protection": True,
+        }
+
+    organization = OrganizationStack(
+        app,
+        stack_name(org.name, "organization"),
+        config=config,
+        **core_stack_props("organization", "organizational units and organization policies"),
+    )
+    stacks: list[Stack] = [organization]
+    shards = account_shards(config)
+    for shard, names in shards.items():
+        role = accounts_stack_role(shard, org.account_stacks)
+        accounts = AccountsStack(
+            app,
+            stack_name(org.name, role),
+            config=config,
+            account_names=names,
+            **core_stack_props(role, f"member accounts ({len(names)})"),
+        )
+        # Deployed one after another: Organizations serializes account creation anyway.
+        accounts.add_stack_dependency(stacks[-1])
+        stacks.append(accounts)
+    for stack in stacks:
+        for key, value in config.tags.items():
+            Tags.of(stack).add(key, value)
+    return stacks

@@ -1,0 +1,62 @@
+"""Shared fixtures: the reference landing zone, built once per test session."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+
+from landing_zone.config import LandingZoneConfig, load_config
+from stacks import build_landing_zone
+
+REPO = Path(__file__).parents[1]
+EXAMPLE_CONFIG = REPO / "config" / "landing-zone.yaml"
+
+
+@dataclass(frozen=True)
+class ReferenceApp:
+    config: LandingZoneConfig
+    app: App
+    stacks: dict[str, Stack]
+    assembly_dir: Path
+
+    def template(self, stack_name: str) -> dict[str, Any]:
+        return json.loads((self.assembly_dir / f"{stack_name}.template.json").read_text())
+
+
+def cdk_context() -> dict[str, Any]:
+    """The context of cdk.json (feature flags): tests synthesize exactly as the CLI does."""
+    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
+    return context
+
+
+@pytest.fixture(scope="session")
+def example_config() -> LandingZoneConfig:
+    return load_config(EXAMPLE_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def reference_app(
+    example_config: LandingZoneConfig, tmp_path_factory: pytest.TempPathFactory
+) -> ReferenceApp:
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = App(outdir=str(outdir), context=cdk_context())
+    stacks = build_landing_zone(app, example_config)
+    # Check packs run per stack in the compliance tests, where a finding names its stack.
+    assembly = app.synth()
+    return ReferenceApp(
+        example_config, app, {s.stack_name: s for s in stacks}, Path(assembly.directory)
+    )
+
+
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def normalized(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes masked, so snapshots change only when the design does."""
+    return json.loads(_HASH.sub("<asset-hash>", json.dumps(template)))

@@ -1,0 +1,381 @@
+import re
+
+import pytest
+
+from landing_zone.organization.data_perimeter import (
+    DATA_PERIMETER_GUARDRAILS,
+    DataPerimeterParameters,
+)
+from landing_zone.organization.guardrails import (
+    GLOBAL_SERVICE_ACTIONS,
+    GUARDRAILS,
+    Guardrail,
+    GuardrailCatalog,
+    GuardrailParameters,
+    PolicyType,
+    UnknownGuardrailError,
+    deny_statement,
+    guardrail_statements,
+)
+from landing_zone.organization.packing import MAX_POLICY_CHARACTERS, minified, policy_document
+
+SEVENTEEN_REGIONS = (
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+)
+LANDING_ZONE_ARNS = [
+    "arn:aws:iam::*:role/lz-*",
+    "arn:aws:iam::*:role/stacksets-exec-*",
+    "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
+]
+IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
+SCP_STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "Condition"}
+
+
+@pytest.fixture
+def params() -> GuardrailParameters:
+    return GuardrailParameters(governed_regions=("eu-west-1", "eu-central-1"))
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def only_statement(name: str, params: GuardrailParameters) -> dict:
+    (statement,) = guardrail_statements(name, params)
+    return statement
+
+
+def by_sid(name: str, params: GuardrailParameters) -> dict[str, dict]:
+    return {s["Sid"]: s for s in guardrail_statements(name, params)}
+
+
+def exempt_principals(statement: dict) -> list[str]:
+    return as_list(statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"])
+
+
+def test_catalog_holds_the_documented_guardrail_names():
+    # The names are a public contract used in config files: renaming one breaks users.
+    assert list(GUARDRAILS) == [
+        "deny-leave-organization",
+        "deny-root-user",
+        "protect-security-services",
+        "deny-unapproved-regions",
+        "deny-iam-users-and-access-keys",
+        "protect-s3-block-public-access",
+        "require-imdsv2",
+        "protect-landing-zone-roles",
+        "deny-disable-ebs-default-encryption",
+    ]
+    assert GUARDRAILS.policy_type is PolicyType.SERVICE_CONTROL_POLICY
+
+
+@pytest.mark.parametrize("name", list(GUARDRAILS))
+def test_each_guardrail_names_its_threat_in_a_sentence(name):
+    threat = GUARDRAILS[name].threat
+    assert len(threat) >= 60
+    assert threat.endswith(".")
+
+
+@pytest.mark.parametrize("name", list(GUARDRAILS))
+def test_each_guardrail_is_a_valid_scp_of_deny_statements(name, params):
+    document = policy_document(guardrail_statements(name, params))
+    assert document["Version"] == "2012-10-17"
+    assert document["Statement"]
+    for statement in document["Statement"]:
+        assert set(statement) <= SCP_STATEMENT_KEYS
+        assert statement["Effect"] == "Deny"
+        assert re.fullmatch(r"[A-Z][A-Za-z0-9]+", statement["Sid"])
+        assert ("Action" in statement) != ("NotAction" in statement)
+        actions = as_list(statement.get("Action") or statement["NotAction"])
+        assert all(action == "*" or IAM_ACTION.fullmatch(action) for action in actions)
+        assert len(actions) == len(set(actions))
+        assert statement["Resource"]
+        for operator, keys in statement.get("Condition", {}).items():
+            assert re.fullmatch(r"[A-Za-z]+", operator)
+            assert keys
+
+
+@pytest.mark.parametrize("name", list(GUARDRAILS))
+@pytest.mark.parametrize("regions", [("eu-west-1",), SEVENTEEN_REGIONS])
+def test_each_guardrail_fits_one_policy_alone(name, regions):
+    params = GuardrailParameters(governed_regions=regions)
+    size = len(minified(policy_document(guardrail_statements(name, params))))
+    assert size <= MAX_POLICY_CHARACTERS
+
+
+def test_statement_ids_are_unique_across_both_catalogs(params):
+    rcp_params = DataPerimeterParameters(organization_id="o-a1b2c3d4e5")
+    sids = [s["Sid"] for name in GUARDRAILS for s in guardrail_statements(name, params)] + [
+        s["Sid"]
+        for guardrail in DATA_PERIMETER_GUARDRAILS.values()
+        for s in guardrail.statements(rcp_params)
+    ]
+    assert len(sids) == len(set(sids))
+
+
+def test_statements_are_built_fresh_on_every_call(params):
+    first = only_statement("deny-unapproved-regions", params)
+    first["NotAction"].append("ec2:*")
+    first["Condition"]["StringNotEquals"]["aws:RequestedRegion"].append("us-east-1")
+
+    second = only_statement("deny-unapproved-regions", params)
+    assert "ec2:*" not in second["NotAction"]
+    assert second["Condition"]["StringNotEquals"]["aws:RequestedRegion"] == [
+        "eu-central-1",
+        "eu-west-1",
+    ]
+
+
+def test_deny_leave_organization_has_no_exemption(params):
+    statement = only_statement("deny-leave-organization", params)
+    assert statement["Action"] == "organizations:LeaveOrganization"
+    assert "Condition" not in statement
+
+
+def test_deny_root_user_denies_everything_except_central_root_sessions(params):
+    statement = only_statement("deny-root-user", params)
+    assert statement["Action"] == "*"
+    assert statement["Resource"] == "*"
+    assert statement["Condition"] == {
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:root"},
+        "Null": {"aws:AssumedRoot": "true"},
+    }
+
+
+def test_protect_security_services_blocks_disabling_each_service(params):
+    statement = only_statement("protect-security-services", params)
+    actions = as_list(statement["Action"])
+    for action in (
+        "cloudtrail:StopLogging",
+        "cloudtrail:DeleteTrail",
+        "cloudtrail:UpdateTrail",
+        "cloudtrail:PutEventSelectors",
+        "config:StopConfigurationRecorder",
+        "config:DeleteConfigurationRecorder",
+        "config:DeleteDeliveryChannel",
+        "guardduty:DeleteDetector",
+        "guardduty:UpdateDetector",
+        "guardduty:DisassociateFromAdministratorAccount",
+        "guardduty:DeletePublishingDestination",
+        "securityhub:DisableSecurityHub",
+        "securityhub:DisassociateFromAdministratorAccount",
+        "securityhub:BatchDisableStandards",
+        "access-analyzer:DeleteAnalyzer",
+        "inspector2:Disable",
+        "inspector2:DisassociateMember",
+        "macie2:DisableMacie",
+        "macie2:DisassociateFromAdministratorAccount",
+    ):
+        assert action in actions
+    assert not any("*" in action for action in actions)
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_region_guardrail_denies_outside_the_governed_regions_except_global_services(params):
+    statement = only_statement("deny-unapproved-regions", params)
+    assert "Action" not in statement
+    assert statement["NotAction"] == list(GLOBAL_SERVICE_ACTIONS)
+    for global_service in ("iam:*", "organizations:*", "sts:*", "route53:*", "support:*"):
+        assert global_service in statement["NotAction"]
+    assert statement["Condition"]["StringNotEquals"] == {
+        "aws:RequestedRegion": ["eu-central-1", "eu-west-1"]
+    }
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_region_guardrail_lists_all_seventeen_regions_in_a_stable_order():
+    statement = only_statement(
+        "deny-unapproved-regions", GuardrailParameters(governed_regions=SEVENTEEN_REGIONS)
+    )
+    reordered = only_statement(
+        "deny-unapproved-regions",
+        GuardrailParameters(governed_regions=tuple(reversed(SEVENTEEN_REGIONS))),
+    )
+    regions = statement["Condition"]["StringNotEquals"]["aws:RequestedRegion"]
+    assert regions == sorted(SEVENTEEN_REGIONS)
+    assert reordered == statement
+
+
+def test_only_break_glass_roles_may_create_iam_users_and_keys(params):
+    statement = only_statement("deny-iam-users-and-access-keys", params)
+    assert {
+        "iam:CreateUser",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:CreateServiceSpecificCredential",
+    } == set(as_list(statement["Action"]))
+    # The landing-zone automation is not exempt, only the break-glass role.
+    assert exempt_principals(statement) == ["arn:aws:iam::*:role/lz-break-glass"]
+
+
+def test_without_break_glass_roles_nobody_may_create_iam_users():
+    params = GuardrailParameters(governed_regions=("eu-west-1",), break_glass_role_names=())
+    statement = only_statement("deny-iam-users-and-access-keys", params)
+    assert "Condition" not in statement
+
+
+def test_s3_guardrail_protects_the_account_setting_but_not_bucket_settings(params):
+    statement = only_statement("protect-s3-block-public-access", params)
+    assert statement["Action"] == "s3:PutAccountPublicAccessBlock"
+    # Denying the bucket-level action would stop teams from blocking public access on buckets.
+    assert "s3:PutBucketPublicAccessBlock" not in as_list(statement["Action"])
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_require_imdsv2_denies_v1_launches_setting_changes_and_v1_credentials(params):
+    statements = by_sid("require-imdsv2", params)
+    assert set(statements) == {
+        "RequireImdsV2OnLaunch",
+        "DenyImdsSettingChanges",
+        "DenyImdsV1RoleCredentials",
+    }
+
+    launch = statements["RequireImdsV2OnLaunch"]
+    assert launch["Action"] == "ec2:RunInstances"
+    assert launch["Resource"] == "arn:aws:ec2:*:*:instance/*"
+    assert launch["Condition"] == {"StringNotEquals": {"ec2:MetadataHttpTokens": "required"}}
+
+    changes = statements["DenyImdsSettingChanges"]
+    assert "ec2:ModifyInstanceMetadataOptions" in as_list(changes["Action"])
+    assert exempt_principals(changes) == LANDING_ZONE_ARNS
+
+    credentials = statements["DenyImdsV1RoleCredentials"]
+    assert credentials["Action"] == "*"
+    assert credentials["Condition"] == {"NumericLessThan": {"ec2:RoleDelivery": "2.0"}}
+
+
+def test_landing_zone_roles_are_protected_from_everyone_but_themselves(params):
+    statement = only_statement("protect-landing-zone-roles", params)
+    actions = as_list(statement["Action"])
+    for action in (
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:DeleteRole",
+        "iam:UpdateRole",
+        "iam:CreateRole",
+        "iam:PassRole",
+    ):
+        assert action in actions
+    assert statement["Resource"] == LANDING_ZONE_ARNS
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_landing_zone_roles_follow_the_configured_prefix_and_break_glass_roles():
+    params = GuardrailParameters(
+        governed_regions=("eu-west-1",),
+        landing_zone_role_prefix="acme-platform-",
+        break_glass_role_names=("acme-platform-emergency", "BreakGlass"),
+    )
+    statement = only_statement("protect-landing-zone-roles", params)
+    # A break-glass role under the prefix is already covered by the prefix pattern.
+    assert statement["Resource"] == [
+        "arn:aws:iam::*:role/acme-platform-*",
+        "arn:aws:iam::*:role/stacksets-exec-*",
+        "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
+        "arn:aws:iam::*:role/BreakGlass",
+    ]
+
+
+def test_ebs_default_encryption_can_never_be_disabled(params):
+    statements = by_sid("deny-disable-ebs-default-encryption", params)
+    disable = statements["DenyDisableEbsDefaultEncryption"]
+    assert disable["Action"] == "ec2:DisableEbsEncryptionByDefault"
+    assert "Condition" not in disable
+
+    key = statements["ProtectEbsDefaultKmsKey"]
+    assert set(as_list(key["Action"])) == {
+        "ec2:ModifyEbsDefaultKmsKeyId",
+        "ec2:ResetEbsDefaultKmsKeyId",
+    }
+    assert exempt_principals(key) == LANDING_ZONE_ARNS
+
+
+def test_unknown_guardrail_error_lists_the_allowed_names(params):
+    with pytest.raises(UnknownGuardrailError) as caught:
+        guardrail_statements("deny-root-users", params)
+    message = str(caught.value)
+    assert "'deny-root-users'" in message
+    assert "Did you mean 'deny-root-user'?" in message
+    for name in GUARDRAILS:
+        assert name in message
+    assert "SERVICE_CONTROL_POLICY" in message
+
+
+def test_unknown_guardrail_error_is_a_value_error_and_catalogs_are_mappings():
+    assert issubclass(UnknownGuardrailError, ValueError)
+    assert "deny-everything" not in GUARDRAILS
+    assert GUARDRAILS.get("deny-everything") is None
+    with pytest.raises(KeyError):
+        GUARDRAILS["deny-everything"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"governed_regions": ()}, "at least one AWS Region"),
+        ({"governed_regions": "eu-west-1"}, "received the string 'eu-west-1'"),
+        ({"governed_regions": ("eu-west-1", "Frankfurt")}, "contains 'Frankfurt'"),
+        ({"governed_regions": ("eu-west-1", "eu-west-1")}, "lists eu-west-1 more than once"),
+        ({"landing_zone_role_prefix": ""}, "landing_zone_role_prefix"),
+        ({"landing_zone_role_prefix": "lz-*"}, "without wildcards"),
+        ({"break_glass_role_names": ("break-glass-*",)}, "contains 'break-glass-*'"),
+        ({"break_glass_role_names": ("break glass",)}, "contains 'break glass'"),
+        ({"break_glass_role_names": ("brèak-glass",)}, "contains 'brèak-glass'"),
+        ({"deployment_role_names": ("*",)}, "'*' allowed except as the first character"),
+        ({"deployment_role_names": ("*exec*",)}, "contains '*exec*'"),
+    ],
+)
+def test_rejects_invalid_parameters(overrides, message):
+    arguments = {"governed_regions": ("eu-west-1",), **overrides}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        GuardrailParameters(**arguments)
+
+
+def test_accepts_a_landing_zone_cdk_execution_role_pattern():
+    params = GuardrailParameters(
+        governed_regions=("eu-west-1",),
+        deployment_role_names=("stacksets-exec-*", "cdk-lzcore-cfn-exec-role-*"),
+    )
+    assert "arn:aws:iam::*:role/cdk-lzcore-cfn-exec-role-*" in params.landing_zone_role_arns
+
+
+def test_rejects_a_guardrail_name_that_is_not_kebab_case():
+    with pytest.raises(ValueError, match="kebab-case"):
+        Guardrail(name="DenyThings", threat="Something bad.", build=lambda _: [])
+
+
+def test_rejects_a_guardrail_without_a_threat():
+    with pytest.raises(ValueError, match="threat"):
+        Guardrail(name="deny-things", threat=" ", build=lambda _: [])
+
+
+def test_rejects_a_catalog_with_a_name_twice():
+    guardrail = Guardrail(name="deny-things", threat="Something bad.", build=lambda _: [])
+    with pytest.raises(ValueError, match="'deny-things' is registered twice"):
+        GuardrailCatalog(PolicyType.SERVICE_CONTROL_POLICY, (guardrail, guardrail))
+
+
+def test_deny_statement_needs_exactly_one_of_action_and_not_action():
+    with pytest.raises(ValueError, match="exactly one of action and not_action"):
+        deny_statement("Both", action="s3:*", not_action=["iam:*"])
+    with pytest.raises(ValueError, match="exactly one of action and not_action"):
+        deny_statement("Neither")
