@@ -1,0 +1,96 @@
+"""The project's own cdk-nag pack, run beside the AwsSolutions, PCI DSS and NIST 800-53 packs."""
+
+from typing import cast
+
+import jsii
+from aws_cdk import CfnResource
+from cdk_nag import IApplyRule, NagMessageLevel, NagPack
+from constructs import IConstruct
+
+from landing_zone.compliance.rules import FINTECH_RULES, FintechRule, RuleResult
+
+PACK_NAME = "Fintech"
+"""Prefix of every rule id (``Fintech-<suffix>``) and the plugin name in validation reports."""
+
+
+# Each rule applied is a round trip into Node, so a resource meets only the rules for its type.
+_RULES_BY_TYPE = {
+    resource_type: tuple(rule for rule in FINTECH_RULES if resource_type in rule.resource_types)
+    for rule in FINTECH_RULES
+    for resource_type in rule.resource_types
+}
+
+
+class FintechChecks(NagPack):
+    """The fintech rules as a cdk-nag pack, registered with ``Validations.of(app).add_plugins``.
+
+    Findings are acknowledged with the plain rule id, such as
+    ``Fintech-StatefulResourceRetained`` or ``Fintech-IAMNoWildcardActions[Action::s3:*]``, never
+    the ``Fintech::…`` form the CDK CLI suggests: see ``landing_zone.compliance.checks``.
+    """
+
+    def __init__(
+        self,
+        scope: IConstruct | None = None,
+        *,
+        verbose: bool | None = None,
+        write_suppressions_to_cloud_formation: bool | None = None,
+    ) -> None:
+        """Create the pack.
+
+        :param scope: where to write acknowledgments into template metadata, when asked to.
+        :param verbose: add each rule's explanation to its findings. Default: info only.
+        :param write_suppressions_to_cloud_formation: write acknowledged rule ids and reasons
+            under ``cdk_nag`` in the Metadata of each resource of ``scope``. Default: not written.
+        """
+        super().__init__(
+            scope,
+            verbose=verbose,
+            write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation,
+        )
+        self._pack_name = PACK_NAME
+
+    @property
+    def name(self) -> str:
+        return PACK_NAME
+
+    def _check_resource(self, node: CfnResource) -> None:
+        for rule in _RULES_BY_TYPE.get(node.cfn_resource_type, ()):
+            # The generated protocol makes every member settable, as TypeScript interfaces are;
+            # cdk-nag only reads them, so read-only properties are enough.
+            self._apply_rule(cast(IApplyRule, _AppliedRule(rule, node)))
+
+
+@jsii.implements(IApplyRule)
+class _AppliedRule:
+    """A rule bound to one resource, in the shape cdk-nag's ``applyRule`` reads through jsii.
+
+    jsii reads members, not instance attributes, hence the properties.
+    """
+
+    def __init__(self, rule: FintechRule, node: CfnResource) -> None:
+        self._rule = rule
+        self._node = node
+
+    @property
+    def node(self) -> CfnResource:
+        return self._node
+
+    @property
+    def info(self) -> str:
+        return self._rule.info
+
+    @property
+    def explanation(self) -> str:
+        return self._rule.explanation
+
+    @property
+    def level(self) -> NagMessageLevel:
+        return self._rule.level
+
+    @property
+    def rule_suffix_override(self) -> str:
+        return self._rule.suffix
+
+    def rule(self, node: CfnResource) -> RuleResult:
+        return self._rule.check(node)
