@@ -1,0 +1,133 @@
+"""The per-region buckets that serve a StackSet template's file assets to member accounts.
+
+A StackSet template cannot read its Lambda code from the CDK bootstrap bucket: that bucket
+exists in the deploying account's home region only, and Lambda reads a function's code from a
+bucket in the function's own region. ``cdk-stacksets`` therefore takes one bucket per target
+region, named ``<prefix>-<region>``: on every deployment of the StackSet's stack, a
+``BucketDeployment`` it adds to that stack copies each asset from the bootstrap bucket into all
+of them, and the template reads ``<prefix>-${AWS::Region}``.
+
+What the deployer provides, in the account that deploys the StackSet (management account or
+delegated StackSets administrator): a ``BaselineAssetBucket`` in each governed region, each in
+a stack of that region (explicit env), deployed before the StackSet's stack. The baseline only
+names these buckets: a stack cannot create buckets in other regions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from landing_zone.baseline import _validation
+
+_BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
+_MAX_BUCKET_PREFIX_LENGTH = 63 - len("-ap-southeast-10")
+"""S3 bucket names have at most 63 characters and ``-<region>`` follows the prefix; the longest
+region name today has 14 characters, one more digit is headroom."""
+
+
+def asset_bucket_name(prefix: str, region: str) -> str:
+    """Name of the asset bucket of ``region``: the name ``cdk-stacksets`` reads from."""
+    return f"{prefix}-{region}"
+
+
+def validate_asset_bucket_prefix(prop: str, prefix: str) -> str:
+    """``prefix`` if it can start the name of an asset bucket in every region."""
+    if not _BUCKET_PREFIX.fullmatch(prefix) or len(prefix) > _MAX_BUCKET_PREFIX_LENGTH:
+        raise ValueError(
+            f"{prop}: {prefix!r} cannot start an S3 bucket name followed by '-<region>'; "
+            f"allowed: 2 to {_MAX_BUCKET_PREFIX_LENGTH} lowercase letters, digits and hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    return prefix
+
+
+class BaselineAssetBucket(Construct):
+    """The bucket that serves StackSet file assets to every account of the organization in one
+    region: named ``<bucket_name_prefix>-<region of the stack>``, readable (``s3:GetObject``)
+    by principals of the organization only, TLS 1.2+ only, versioned, never public, retained.
+
+    Place one in a stack of each governed region, in the account that deploys the StackSet.
+    Only that account writes to it, through the ``BucketDeployment`` ``cdk-stacksets`` adds to
+    the StackSet's stack.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name_prefix: str,
+        organization_id: str,
+    ) -> None:
+        """
+        :param bucket_name_prefix: The ``asset_bucket_prefix`` of the baseline. Bucket names
+            are global: include something unique, such as the deploying account's id.
+        :param organization_id: AWS Organizations id (``o-...``) whose principals may read.
+        """
+        super().__init__(scope, construct_id)
+        validate_asset_bucket_prefix("bucket_name_prefix", bucket_name_prefix)
+        _validation.organization_id("organization_id", organization_id)
+        region = Stack.of(self).region
+        if Token.is_unresolved(region):
+            raise ValueError(
+                f"{self.node.path}: the stack has no explicit region, but the bucket name ends "
+                "with it; give the stack env=Environment(account=..., region=...)"
+            )
+        self.bucket = s3.Bucket(
+            self,
+            "Resource",
+            bucket_name=asset_bucket_name(bucket_name_prefix, region),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # S3 does not count a grant conditioned on aws:PrincipalOrgID as public, so it passes
+        # Block Public Access. Lambda reads the code with the credentials of the member
+        # account's StackSet execution role, which belongs to the organization.
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowOrganizationToReadStackSetAssets",
+                principals=[iam.OrganizationPrincipal(organization_id)],
+                actions=["s3:GetObject"],
+                resources=[self.bucket.arn_for_objects("*")],
+            )
+        )
+        Validations.of(self.bucket).acknowledge(*_ACKNOWLEDGMENTS)
+
+
+_ACCESS_LOGGED = (
+    "Object-level reads and writes are recorded by the organization CloudTrail's S3 data "
+    "events; server access logs would need yet another bucket in every region of the "
+    "deploying account."
+)
+_REPRODUCIBLE = (
+    "The bucket holds build artifacts only: every deployment of the StackSet's stack "
+    "republishes each object from the CDK app, and each region has its own bucket by design."
+)
+_SSE_S3 = (
+    "The objects are the open source code bundles of the AWS SDK custom resources, no customer "
+    "or cardholder data. Lambda reads them with each member account's StackSet execution role: "
+    "SSE-KMS would need kms:Decrypt for every account of the organization, and "
+    "kms:GenerateDataKey for the role of the BucketDeployment that cdk-stacksets creates "
+    "without exposing its policy. For code, integrity is what matters: versioning, TLS-only "
+    "access and writes by the deploying account only."
+)
+_ACKNOWLEDGMENTS = (
+    Acknowledgment(id="AwsSolutions-S1", reason=_ACCESS_LOGGED),
+    Acknowledgment(id="NIST.800.53.R5-S3BucketLoggingEnabled", reason=_ACCESS_LOGGED),
+    Acknowledgment(id="PCI.DSS.321-S3BucketLoggingEnabled", reason=_ACCESS_LOGGED),
+    Acknowledgment(id="NIST.800.53.R5-S3BucketReplicationEnabled", reason=_REPRODUCIBLE),
+    Acknowledgment(id="PCI.DSS.321-S3BucketReplicationEnabled", reason=_REPRODUCIBLE),
+    Acknowledgment(id="NIST.800.53.R5-S3DefaultEncryptionKMS", reason=_SSE_S3),
+    Acknowledgment(id="PCI.DSS.321-S3DefaultEncryptionKMS", reason=_SSE_S3),
+    Acknowledgment(id="Fintech-S3BucketKMSEncryption", reason=_SSE_S3),
+)

@@ -1,0 +1,156 @@
+"""The copy machinery ``cdk-stacksets`` adds to a StackSet's stack for the template's assets.
+
+For each asset bucket, ``cdk-stacksets`` adds a ``BucketDeployment`` to the stack that holds the
+``StackSetStack``, and creates it itself: none of its props (role, runtime, log group) can be
+set. Their findings are acknowledged here, and the StackSet is ordered after them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, Names, Stack, Validations
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from cdk_stacksets import StackSetStack
+
+
+def asset_bucket_deployments(baseline: StackSetStack) -> list[s3deploy.BucketDeployment]:
+    """The ``BucketDeployment``s ``cdk-stacksets`` added to the parent stack for ``baseline``.
+
+    ``cdk-stacksets`` names them ``<unique id of the StackSetStack>-AssetBucketDeployment-<n>``
+    and creates them when the first asset of ``baseline`` is added.
+    """
+    parent = baseline.node.scope
+    assert parent is not None, "a StackSetStack always has a scope"
+    prefix = f"{Names.unique_id(baseline)}-AssetBucketDeployment-"
+    return [
+        child
+        for child in Stack.of(parent).node.children
+        if isinstance(child, s3deploy.BucketDeployment) and child.node.id.startswith(prefix)
+    ]
+
+
+def acknowledge_asset_replication(
+    baseline: StackSetStack, asset_buckets: Sequence[s3.IBucket]
+) -> None:
+    """Acknowledge the findings on the ``BucketDeployment``s of ``baseline``'s assets.
+
+    Their singleton Lambda function (shared by every ``BucketDeployment`` of the stack), its log
+    group, role and grants are aws-cdk-lib's, made by ``cdk-stacksets`` without any prop, so
+    their findings cannot be fixed from here. ``asset_buckets`` are the buckets written to.
+    Call it once the baseline has its first asset.
+    """
+    deployments = asset_bucket_deployments(baseline)
+    if not deployments:
+        return
+    role = deployments[0].handler_role
+    function = role.node.scope
+    default_policy = role.node.try_find_child("DefaultPolicy")
+    assert function is not None, "a BucketDeployment handler role belongs to its function"
+    assert default_policy is not None, "BucketDeployment grants through the role's policy"
+    Validations.of(function).acknowledge(*_COPY_FUNCTION_ACKNOWLEDGMENTS)
+    Validations.of(role).acknowledge(_COPY_ROLE_MANAGED_POLICY)
+    # The bootstrap bucket the assets are copied from, as cdk-stacksets imports it.
+    source = baseline.node.try_find_child("ParentAssetBucket")
+    buckets = [*([source] if isinstance(source, s3.BucketBase) else []), *asset_buckets]
+    parent = Stack.of(role)
+    Validations.of(default_policy).acknowledge(
+        *_COPY_POLICY_ACKNOWLEDGMENTS,
+        *(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::"
+                f"{_flatten_reference(parent.resolve(bucket.arn_for_objects('*')))}]",
+                reason=_COPY_OBJECTS_REASON,
+            )
+            for bucket in buckets
+        ),
+    )
+
+
+def _flatten_reference(value: object) -> str:
+    """``value`` as cdk-nag writes it in a finding id (its ``flattenCfnReference``)."""
+    if isinstance(value, str):
+        return value.replace("${", "<").replace("}", ">")
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, items = value["Fn::Join"]
+            return str(delimiter).join(_flatten_reference(item) for item in items)
+        if "Fn::Sub" in value:
+            return _flatten_reference(value["Fn::Sub"])
+        if "Fn::GetAtt" in value:
+            resource, attribute = value["Fn::GetAtt"]
+            return f"<{_flatten_reference(resource)}.{_flatten_reference(attribute)}>"
+        if "Ref" in value:
+            return f"<{_flatten_reference(value['Ref'])}>"
+    return json.dumps(value, separators=(",", ":"))
+
+
+_COPY_OBJECTS_REASON = (
+    "aws-cdk-lib's BucketDeployment grants its handler read on the objects of the bootstrap "
+    "bucket it copies from and write on the objects of each asset bucket it copies to; the "
+    "object keys are asset hashes that change with every asset version."
+)
+_COPY_ACTIONS_REASON = (
+    "The action wildcards are aws-cdk-lib's grantRead/grantReadWrite, which BucketDeployment "
+    "uses and cdk-stacksets does not let us replace; they are limited to the named buckets."
+)
+_COPY_POLICY_ACKNOWLEDGMENTS = (
+    *(
+        Acknowledgment(id=f"AwsSolutions-IAM5[Action::{action}]", reason=_COPY_ACTIONS_REASON)
+        for action in (
+            "s3:Abort*",
+            "s3:DeleteObject*",
+            "s3:GetBucket*",
+            "s3:GetObject*",
+            "s3:List*",
+        )
+    ),
+    Acknowledgment(
+        id="NIST.800.53.R5-IAMNoInlinePolicy",
+        reason="BucketDeployment grants its handler role through the role's default (inline) "
+        "policy; cdk-stacksets creates the BucketDeployment and exposes no way to change it.",
+    ),
+    Acknowledgment(
+        id="PCI.DSS.321-IAMNoInlinePolicy",
+        reason="BucketDeployment grants its handler role through the role's default (inline) "
+        "policy; cdk-stacksets creates the BucketDeployment and exposes no way to change it.",
+    ),
+)
+_COPY_ROLE_MANAGED_POLICY = Acknowledgment(
+    id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AWSLambdaBasicExecutionRole]",
+    reason="BucketDeployment creates its handler role with this AWS managed policy (log "
+    "writing only); cdk-stacksets creates the BucketDeployment and exposes no role prop.",
+)
+_COPY_FUNCTION_VPC = (
+    "The handler copies objects between S3 buckets of the management account and answers "
+    "CloudFormation; it runs only during deployments and reaches nothing but AWS APIs."
+)
+_COPY_LOGS = (
+    "aws-cdk-lib creates the handler's log group (feature flag useCdkManagedLogGroup) and "
+    "cdk-stacksets exposes no key prop; the log holds S3 copy commands of public build "
+    "artifacts, no data."
+)
+_COPY_FUNCTION_ACKNOWLEDGMENTS = (
+    Acknowledgment(
+        id="AwsSolutions-L1",
+        reason="The runtime is the one aws-cdk-lib builds BucketDeployment's bundled AWS CLI "
+        "for; it moves with aws-cdk-lib upgrades and cdk-stacksets exposes no runtime prop.",
+    ),
+    Acknowledgment(id="NIST.800.53.R5-CloudWatchLogGroupEncrypted", reason=_COPY_LOGS),
+    Acknowledgment(id="PCI.DSS.321-CloudWatchLogGroupEncrypted", reason=_COPY_LOGS),
+    Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=_COPY_FUNCTION_VPC),
+    Acknowledgment(id="PCI.DSS.321-LambdaInsideVPC", reason=_COPY_FUNCTION_VPC),
+    Acknowledgment(
+        id="NIST.800.53.R5-LambdaConcurrency",
+        reason="CloudFormation invokes the handler once per asset bucket and deployment; "
+        "there is no load to bound.",
+    ),
+    Acknowledgment(
+        id="NIST.800.53.R5-LambdaDLQ",
+        reason="A failed copy fails the custom resource and rolls the deployment back before "
+        "the StackSet is updated; there is no event to replay later.",
+    ),
+)

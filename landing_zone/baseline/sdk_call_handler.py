@@ -1,0 +1,211 @@
+"""The Lambda execution role and log group behind every ``AwsCustomResource`` of one stack.
+
+``AwsCustomResource`` runs all its SDK calls in one singleton Lambda function per stack: the
+first instance fixes the function's role and log group for all others. ``AwsSdkCallHandler`` is
+that per-stack singleton made explicit, so that every control of a baseline shares one role
+without the ``AWSLambdaBasicExecutionRole`` managed policy, one log group with a retention and a
+customer managed key, and one place where the findings on the function itself are acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+"""PCI DSS 10.7 keeps audit trail history for at least a year; the handler logs every SDK call."""
+
+_NO_VPC = (
+    "The handler only calls AWS APIs that change account settings, and the CloudFormation "
+    "response URL; it reaches no workload. The baseline also runs in accounts without any "
+    "VPC, and a VPC would need NAT or interface endpoints in every account and region."
+)
+_HANDLER_FUNCTION_ACKNOWLEDGMENTS = (
+    Acknowledgment(
+        id="NIST.800.53.R5-LambdaConcurrency",
+        reason=(
+            "CloudFormation invokes this custom resource handler a few times per stack "
+            "operation. Reserved concurrency would fail the whole baseline in new accounts, "
+            "whose low default concurrency quota leaves nothing to reserve below the "
+            "unreserved minimum."
+        ),
+    ),
+    Acknowledgment(
+        id="NIST.800.53.R5-LambdaDLQ",
+        reason=(
+            "A failed SDK call fails the custom resource, so CloudFormation rolls the stack "
+            "instance back and the StackSet operation reports the account as failed. A dead "
+            "letter queue in every account and region would hold events nobody replays."
+        ),
+    ),
+    Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=_NO_VPC),
+    Acknowledgment(id="PCI.DSS.321-LambdaInsideVPC", reason=_NO_VPC),
+)
+
+_WILDCARD_RESOURCE_ACKNOWLEDGMENT = Acknowledgment(
+    id="AwsSolutions-IAM5[Resource::*]",
+    reason=(
+        "The SDK calls change account-level settings: their actions have no resource type in "
+        "the Service Authorization Reference, so IAM only accepts Resource '*'. Each statement "
+        "is narrowed by a condition on the account or the region instead."
+    ),
+)
+
+
+class AwsSdkCallHandler(Construct):
+    """Role, log group and log key shared by the ``AwsCustomResource`` SDK calls of a stack.
+
+    Get it with ``AwsSdkCallHandler.of(scope)`` and create SDK calls with ``sdk_call``: a second
+    handler in the same stack would fight the first over the one singleton Lambda function.
+    """
+
+    ID = "AwsSdkCallHandler"
+    """Construct id of the handler, a direct child of its stack."""
+
+    def __init__(self, scope: Stack, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self._function_acknowledged = False
+        self._wildcard_acknowledged = False
+        self.log_key = kms.Key(
+            self,
+            "LogKey",
+            description="Encrypts the logs of the AWS SDK calls made by the account baseline",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # CloudWatch Logs encrypts with the key on behalf of log groups of this account and
+        # region only (the documented key policy for encrypted log groups).
+        self.log_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsOfThisAccountAndRegion",
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=[
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:Encrypt",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            encryption_key=self.log_key,
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Runs the AWS SDK calls of the account baseline's custom resources",
+        )
+        # One customer managed policy for every call: a role takes at most 10 managed policies,
+        # and AWSLambdaBasicExecutionRole would allow writing to any log group.
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="WriteOwnLogGroup",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[self.log_group.log_group_arn],
+                )
+            ],
+        )
+        self._statement_owners: dict[str, str] = {"WriteOwnLogGroup": self.node.path}
+
+    @classmethod
+    def of(cls, scope: Construct) -> AwsSdkCallHandler:
+        """The handler of the stack that contains ``scope``, created on first use."""
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(cls.ID)
+        if existing is None:
+            return cls(stack, cls.ID)
+        if not isinstance(existing, AwsSdkCallHandler):
+            raise TypeError(
+                f"{stack.node.path}/{cls.ID} is a {type(existing).__name__}; the id is reserved "
+                "for the AwsSdkCallHandler of the stack"
+            )
+        return existing
+
+    def sdk_call(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        on_update: cr.AwsSdkCall,
+        statements: Sequence[iam.PolicyStatement],
+        acknowledge_wildcard_resource: bool = False,
+    ) -> cr.AwsCustomResource:
+        """An ``AwsCustomResource`` calling ``on_update`` on create and update, nothing on delete.
+
+        ``statements`` join the handler's policy before the call runs. Each needs a ``sid``
+        unique in the stack, which names it for reviewers; controls use the API action, so a
+        second instance of an account-wide control in one stack is rejected. Pass
+        ``acknowledge_wildcard_resource`` only when the actions have no resource type.
+        """
+        for statement in statements:
+            sid = statement.sid
+            if not sid:
+                raise ValueError(f"{scope.node.path}/{construct_id}: every statement needs a sid")
+            if sid in self._statement_owners:
+                raise ValueError(
+                    f"{scope.node.path}/{construct_id}: the statement {sid!r} is already granted "
+                    f"for {self._statement_owners[sid]}; each setting is made once per stack"
+                )
+            self._statement_owners[sid] = f"{scope.node.path}/{construct_id}"
+        self.policy.add_statements(*statements)
+        if acknowledge_wildcard_resource and not self._wildcard_acknowledged:
+            Validations.of(self.policy).acknowledge(_WILDCARD_RESOURCE_ACKNOWLEDGMENT)
+            self._wildcard_acknowledged = True
+        resource = cr.AwsCustomResource(
+            scope,
+            construct_id,
+            on_update=on_update,
+            role=self.role,
+            log_group=self.log_group,
+            # The SDK in the Lambda runtime has every call the baseline makes; downloading one
+            # from npm at deploy time would need internet access from every account.
+            install_latest_aws_sdk=False,
+        )
+        # The call must not run before its permissions are attached to the shared role.
+        resource.node.add_dependency(self.policy)
+        self._acknowledge_function_findings()
+        return resource
+
+    def _acknowledge_function_findings(self) -> None:
+        if not self._function_acknowledged:
+            Validations.of(self._function()).acknowledge(*_HANDLER_FUNCTION_ACKNOWLEDGMENTS)
+            self._function_acknowledged = True
+
+    def _function(self) -> lambda_.Function:
+        """The singleton function ``AwsCustomResource`` created with this handler's role."""
+        for child in Stack.of(self).node.children:
+            if (
+                isinstance(child, lambda_.Function)
+                and child.role is not None
+                and child.role.node.path == self.role.node.path
+            ):
+                return child
+        raise LookupError(f"no AwsCustomResource function uses {self.role.node.path}")
