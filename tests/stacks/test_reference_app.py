@@ -1,0 +1,149 @@
+"""The reference landing zone, stack by stack: snapshot, compliance, lint, size, pinned ids."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ReferenceApp, cdk_context, normalized
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from landing_zone.compliance import violations
+from landing_zone.summary import MAX_RESOURCES_PER_STACK
+
+STACKS = ["acme-pay-organization", "acme-pay-accounts"]
+
+# Stateful resources by logical id: a changed id replaces the resource in a real organization
+# (a new OU, a new account creation that fails on its email). Update only on purpose.
+PINNED_LOGICAL_IDS = {
+    "acme-pay-organization": {
+        "AWS::Organizations::OrganizationalUnit": {
+            "OrganizationalUnitsSecurityE02EECFB",
+            "OrganizationalUnitsInfrastructure3480AA76",
+            "OrganizationalUnitsWorkloads4158C9D1",
+            "OrganizationalUnitsWorkloadsProdFDAB5618",
+            "OrganizationalUnitsWorkloadsNonProdDA6F06E8",
+            "OrganizationalUnitsAIAF11E5A5",
+            "OrganizationalUnitsAIProdDB5D9F0A",
+            "OrganizationalUnitsAINonProdD39B8E9C",
+            "OrganizationalUnitsSandboxAAC676B0",
+            "OrganizationalUnitsSuspended6EA57010",
+        },
+    },
+    "acme-pay-accounts": {
+        "AWS::Organizations::Account": set(),  # filled below from the account names
+    },
+}
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_reference_app_has_the_expected_stacks(reference_app: ReferenceApp) -> None:
+    assert sorted(reference_app.stacks) == sorted(STACKS)
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_snapshot(
+    reference_app: ReferenceApp, stack_name: str, snapshot_json: SnapshotAssertion
+) -> None:
+    assert normalized(reference_app.template(stack_name)) == snapshot_json
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_no_compliance_findings(reference_app: ReferenceApp, stack_name: str) -> None:
+    assert violations(reference_app.stacks[stack_name]) == {}
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_stack_is_well_under_cloudformation_limits(
+    reference_app: ReferenceApp, stack_name: str
+) -> None:
+    template_file = reference_app.assembly_dir / f"{stack_name}.template.json"
+    resources = reference_app.template(stack_name)["Resources"]
+    assert 0 < len(resources) <= MAX_RESOURCES_PER_STACK
+    assert template_file.stat().st_size < 1_000_000
+
+
+def test_core_stacks_are_protected_and_placed_explicitly(reference_app: ReferenceApp) -> None:
+    for name, stack in reference_app.stacks.items():
+        assert stack.termination_protection, name
+        assert stack.account == "111111111111", name
+        assert stack.region == "eu-west-1", name
+
+
+def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> None:
+    stateful = {
+        "AWS::Organizations::Account",
+        "AWS::Organizations::OrganizationalUnit",
+        "AWS::S3::Bucket",
+        "AWS::KMS::Key",
+        "AWS::Logs::LogGroup",
+    }
+    seen = 0
+    for stack_name in STACKS:
+        for logical_id, resource in reference_app.template(stack_name)["Resources"].items():
+            if resource["Type"] in stateful:
+                seen += 1
+                assert resource.get("DeletionPolicy") == "Retain", logical_id
+                assert resource.get("UpdateReplacePolicy") == "Retain", logical_id
+    assert seen >= 19  # 10 OUs and 9 created accounts at least
+
+
+def test_stateful_logical_ids_are_pinned(reference_app: ReferenceApp) -> None:
+    accounts = {name for name, a in reference_app.config.accounts.items() if not a.existing}
+    for stack_name, by_type in PINNED_LOGICAL_IDS.items():
+        resources = reference_app.template(stack_name)["Resources"]
+        for resource_type, pinned in by_type.items():
+            actual = {lid for lid, r in resources.items() if r["Type"] == resource_type}
+            if resource_type == "AWS::Organizations::Account":
+                # One construct per account, named after the account: the id must follow it.
+                assert len(actual) == len(accounts)
+                for name in accounts:
+                    stem = name.replace("-", "")
+                    assert any(lid.startswith(stem) for lid in actual), name
+            else:
+                assert actual == pinned
+
+
+def test_accounts_are_created_one_after_another(reference_app: ReferenceApp) -> None:
+    resources = reference_app.template("acme-pay-accounts")["Resources"]
+    accounts = [lid for lid, r in resources.items() if r["Type"] == "AWS::Organizations::Account"]
+    waiting = [lid for lid in accounts if resources[lid].get("DependsOn")]
+    # A chain: every account but the first waits for exactly one other account.
+    assert len(waiting) == len(accounts) - 1
+    targets = [resources[lid]["DependsOn"] for lid in waiting]
+    assert all(len(t) == 1 and t[0] in accounts for t in targets)
+    assert len({t[0] for t in targets}) == len(targets)
+
+
+def test_cfn_lint_is_clean(reference_app: ReferenceApp) -> None:
+    templates = sorted(str(p) for p in Path(reference_app.assembly_dir).glob("*.template.json"))
+    assert len(templates) >= len(STACKS)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *templates],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_templates_are_deterministic(reference_app: ReferenceApp, tmp_path: Path) -> None:
+    from aws_cdk import App
+
+    from stacks import build_landing_zone
+
+    again = App(outdir=str(tmp_path), context=cdk_context())
+    build_landing_zone(again, reference_app.config)
+    assembly = Path(again.synth().directory)
+    for stack_name in STACKS:
+        first = (reference_app.assembly_dir / f"{stack_name}.template.json").read_bytes()
+        assert (assembly / f"{stack_name}.template.json").read_bytes() == first, stack_name
+    assert json.loads((assembly / "manifest.json").read_text())["artifacts"]
