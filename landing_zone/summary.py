@@ -1,6 +1,6 @@
 """Summarizes a synthesized cloud assembly: stacks, resources per template, check packs, findings.
 
-    python -m landing_zone.summary cdk.out
+python -m landing_zone.summary cdk.out
 """
 
 from __future__ import annotations
@@ -32,24 +32,41 @@ def templates(assembly: Path) -> list[TemplateSummary]:
     found = []
     for path in sorted(assembly.glob("*.template.json")):
         resources = _load(path).get("Resources", {})
-        acknowledged = sum(
-            len(resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []))
-            for resource in resources.values()
+        # Acknowledgments are copied to every resource below the construct that made them.
+        acknowledged = len(
+            {
+                rule["id"]
+                for resource in resources.values()
+                for rule in resource.get("Metadata", {})
+                .get("cdk_nag", {})
+                .get("rules_to_suppress", [])
+            }
         )
         name = path.name.removesuffix(".template.json")
         found.append(TemplateSummary(name, len(resources), acknowledged))
     return found
 
 
-def findings(assembly: Path) -> int:
+ANNOTATIONS_PLUGIN = "Construct Annotations"
+"""The plugin name under which CDK reports construct warnings in the validation report."""
+
+
+def findings(assembly: Path) -> tuple[list[str], list[str]]:
+    """Unacknowledged check-pack findings and CDK construct warnings, one line each."""
     report = assembly / "validation-report.json"
+    pack_findings: list[str] = []
+    warnings: list[str] = []
     if not report.exists():
-        return 0
-    return sum(
-        len(violation.get("violatingConstructs", []))
-        for plugin in _load(report).get("pluginReports", [])
-        for violation in plugin.get("violations", [])
-    )
+        return pack_findings, warnings
+    for plugin in _load(report).get("pluginReports", []):
+        target = warnings if plugin.get("pluginName") == ANNOTATIONS_PLUGIN else pack_findings
+        for violation in plugin.get("violations", []):
+            for construct in violation.get("violatingConstructs", []):
+                target.append(
+                    f"{violation.get('ruleName')}: {construct.get('constructPath')}: "
+                    f"{violation.get('description', '')}"
+                )
+    return pack_findings, warnings
 
 
 def render(assembly: Path) -> tuple[str, bool]:
@@ -59,17 +76,20 @@ def render(assembly: Path) -> tuple[str, bool]:
     rows = templates(assembly)
     width = max((len(row.name) for row in rows), default=10)
     lines = [f"Landing zone synthesized from {meta.get('config', '?')}", ""]
-    lines.append(f"  {'template':<{width}}  resources  acknowledged findings")
+    lines.append(f"  {'template':<{width}}  resources  acknowledged rules")
     for row in rows:
         flag = "  <-- over the limit" if row.resources > MAX_RESOURCES_PER_STACK else ""
-        lines.append(f"  {row.name:<{width}}  {row.resources:>9}  {row.acknowledgments:>21}{flag}")
-    count = findings(assembly)
+        lines.append(f"  {row.name:<{width}}  {row.resources:>9}  {row.acknowledgments:>18}{flag}")
+    pack_findings, warnings = findings(assembly)
     lines += [
         "",
         f"  check packs: {', '.join(meta.get('check_packs', [])) or 'none recorded'}",
-        f"  unacknowledged findings: {count}",
+        f"  unacknowledged findings: {len(pack_findings)}",
+        *(f"    {line}" for line in pack_findings),
+        f"  CDK construct warnings: {len(warnings)}",
+        *(f"    {line}" for line in warnings),
     ]
-    ok = count == 0 and all(row.resources <= MAX_RESOURCES_PER_STACK for row in rows)
+    ok = not pack_findings and all(row.resources <= MAX_RESOURCES_PER_STACK for row in rows)
     return "\n".join(lines), ok
 
 

@@ -6,20 +6,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import Stack
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from landing_zone.config import ROOT, LandingZoneConfig
+from landing_zone.config import LandingZoneConfig
 from landing_zone.organization import Account
 
-from .naming import ou_id_parameter_name
+from .references import organizational_unit_id
 
 
 class AccountsStack(Stack):
     """Creates accounts one after another in the OUs the organization stack made.
 
-    OU ids come from SSM parameters the organization stack writes, not from
-    CloudFormation exports, so an OU can be retired without a deadlock between stacks.
+    OU ids come from SSM parameters the organization stack writes (see references.py).
     """
 
     def __init__(
@@ -38,7 +36,7 @@ class AccountsStack(Stack):
         for name in account_names:
             spec = config.accounts[name]
             if spec.ou not in parents:
-                parents[spec.ou] = self._parent_id(config, spec.ou)
+                parents[spec.ou] = organizational_unit_id(self, config, spec.ou)
             account = Account(
                 self, name, account_name=name, email=spec.email, parent_id=parents[spec.ou]
             )
@@ -47,13 +45,3 @@ class AccountsStack(Stack):
             previous = account
             created[name] = account
         self.accounts: Mapping[str, Account] = created
-
-    def _parent_id(self, config: LandingZoneConfig, ou_path: str) -> str:
-        if ou_path == ROOT:
-            return config.organization.root_id
-        adopted = config.organizational_units[ou_path].id
-        if adopted is not None:
-            return adopted
-        return ssm.StringParameter.value_for_string_parameter(
-            self, ou_id_parameter_name(config.organization.name, ou_path)
-        )

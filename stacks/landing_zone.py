@@ -8,6 +8,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.config.sharding import account_shards
 
 from .accounts_stack import AccountsStack
+from .baselines_stack import BaselineAssetsStack, BaselinesStack
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
 
@@ -17,12 +18,13 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     org = config.organization
     management = config.accounts[config.core_accounts.management]
     assert management.id is not None, "config validation requires the management account id"
-    # An explicit account and region: synth needs no credentials and never guesses an account.
-    env = Environment(account=management.id, region=org.home_region)
+    # Explicit accounts and regions: synth needs no credentials and never guesses an account.
 
-    def core_stack_props(role: str, description: str) -> dict[str, object]:
+    def core_stack_props(
+        role: str, description: str, region: str = org.home_region
+    ) -> dict[str, object]:
         return {
-            "env": env,
+            "env": Environment(account=management.id, region=region),
             "stack_name": stack_name(org.name, role),
             "description": f"{org.name} landing zone: {description}",
             "termination_protection": True,
@@ -48,6 +50,30 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         # Deployed one after another: Organizations serializes account creation anyway.
         accounts.add_stack_dependency(stacks[-1])
         stacks.append(accounts)
+    assets = [
+        BaselineAssetsStack(
+            app,
+            stack_name(org.name, f"baseline-assets-{region}"),
+            config=config,
+            **core_stack_props(
+                f"baseline-assets-{region}",
+                f"baseline Lambda code for accounts in {region}",
+                region,
+            ),
+        )
+        for region in config.baseline_regions()
+    ]
+    baselines = BaselinesStack(
+        app,
+        stack_name(org.name, "baselines"),
+        config=config,
+        **core_stack_props("baselines", "account baseline StackSet"),
+    )
+    # Trusted access and the OU ids come from the organization stack; the code from the buckets.
+    baselines.add_stack_dependency(organization)
+    for asset_stack in assets:
+        baselines.add_stack_dependency(asset_stack)
+    stacks += [*assets, baselines]
     for stack in stacks:
         for key, value in config.tags.items():
             Tags.of(stack).add(key, value)

@@ -14,11 +14,13 @@ from landing_zone.config.guardrails import rcp_parameters, scp_parameters
 from landing_zone.organization import (
     DATA_PERIMETER_GUARDRAILS,
     GUARDRAILS,
+    EnabledPolicyTypes,
     GuardrailCatalog,
     GuardrailPolicies,
     OrganizationalUnit,
     OrganizationPolicy,
     PolicyType,
+    StackSetsTrustedAccess,
     ai_services_opt_out_policy,
     data_classification_tag_policy,
 )
@@ -41,6 +43,14 @@ class OrganizationStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._config = config
+        self.policy_types = EnabledPolicyTypes(
+            self,
+            "EnabledPolicyTypes",
+            organization_id=config.organization.id,
+            root_id=config.organization.root_id,
+            policy_types=list(PolicyType),
+        )
+        self.stack_sets_trusted_access = StackSetsTrustedAccess(self, "StackSetsTrustedAccess")
         self.organizational_unit_ids = self._organizational_units()
         self._guardrails()
         self._management_policies()
@@ -108,6 +118,7 @@ class OrganizationStack(Stack):
         catalog: GuardrailCatalog[P],
     ) -> None:
         group = Construct(self, group_id)
+        group.node.add_dependency(self.policy_types.of(catalog.policy_type))
         for target, names in attachments.items():
             if names:
                 GuardrailPolicies(
@@ -126,7 +137,7 @@ class OrganizationStack(Stack):
         org = config.organization.name
         opt_out = config.guardrails.ai_services_opt_out
         if opt_out.enabled:
-            OrganizationPolicy(
+            opt_out_policy = OrganizationPolicy(
                 self,
                 "AiServicesOptOut",
                 policy_name=f"{org}-ai-services-opt-out",
@@ -135,9 +146,12 @@ class OrganizationStack(Stack):
                 target_ids=[self.target_id(target) for target in opt_out.targets],
                 description="Customer content is not used to improve AWS AI services",
             )
+            opt_out_policy.node.add_dependency(
+                self.policy_types.of(PolicyType.AISERVICES_OPT_OUT_POLICY)
+            )
         tags = config.guardrails.tag_policy
         if tags.enabled:
-            OrganizationPolicy(
+            tag_policy = OrganizationPolicy(
                 self,
                 "DataClassificationTagPolicy",
                 policy_name=f"{org}-data-classification-tags",
@@ -148,6 +162,7 @@ class OrganizationStack(Stack):
                 target_ids=[self.target_id(target) for target in tags.targets],
                 description="Allowed values of the data-classification tag",
             )
+            tag_policy.node.add_dependency(self.policy_types.of(PolicyType.TAG_POLICY))
 
     def _target_construct_id(self, target: str) -> str:
         # Stable whatever the config order, and distinct for an OU and an account of similar

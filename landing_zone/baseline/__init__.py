@@ -8,13 +8,11 @@ from landing_zone.baseline.account_controls import (
 )
 from landing_zone.baseline.asset_bucket import BaselineAssetBucket, asset_bucket_name
 from landing_zone.baseline.baseline_stackset import BaselineStackSet, CallAs
-from landing_zone.baseline.sdk_call_handler import AwsSdkCallHandler
 
 __all__ = [
     "PUBLIC_ACCESS_BLOCK_RELAXED_WARNING",
     "AccountBaseline",
     "AccountPublicAccessBlock",
-    "AwsSdkCallHandler",
     "BaselineAssetBucket",
     "BaselineStackSet",
     "CallAs",

@@ -13,7 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.baseline.sdk_call_handler import AwsSdkCallHandler
+from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
 
 PUBLIC_ACCESS_BLOCK_RELAXED_WARNING = "@landing-zone/baseline:publicAccessBlockRelaxed"
 """Warning id raised when a setting of the account's S3 public access block is turned off."""

@@ -20,6 +20,7 @@ from .packing import (
     pack_guardrails,
 )
 from .policy import OrganizationPolicy
+from .prerequisites import EnabledPolicyTypes, StackSetsTrustedAccess
 from .structure import Account, OrganizationalUnit
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_POLICY_CHARACTERS",
     "Account",
     "DataPerimeterParameters",
+    "EnabledPolicyTypes",
     "Guardrail",
     "GuardrailCatalog",
     "GuardrailPackingError",
@@ -38,6 +40,7 @@ __all__ = [
     "OrganizationalUnit",
     "PackedPolicy",
     "PolicyType",
+    "StackSetsTrustedAccess",
     "UnknownGuardrailError",
     "ai_services_opt_out_policy",
     "data_classification_tag_policy",

@@ -15,9 +15,9 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
 from landing_zone.baseline import (
     PUBLIC_ACCESS_BLOCK_RELAXED_WARNING,
     AccountPublicAccessBlock,
-    AwsSdkCallHandler,
     EbsDefaultEncryption,
 )
+from landing_zone.common import AwsSdkCallHandler
 from landing_zone.compliance import FintechChecks
 
 CDK_CONTEXT = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]

@@ -2,7 +2,7 @@
 
 ``AwsCustomResource`` runs all its SDK calls in one singleton Lambda function per stack: the
 first instance fixes the function's role and log group for all others. ``AwsSdkCallHandler`` is
-that per-stack singleton made explicit, so that every control of a baseline shares one role
+that per-stack singleton made explicit, so that every SDK call of a stack shares one role
 without the ``AWSLambdaBasicExecutionRole`` managed policy, one log group with a retention and a
 customer managed key, and one place where the findings on the function itself are acknowledged.
 """
@@ -24,15 +24,16 @@ LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 _NO_VPC = (
     "The handler only calls AWS APIs that change account settings, and the CloudFormation "
-    "response URL; it reaches no workload. The baseline also runs in accounts without any "
-    "VPC, and a VPC would need NAT or interface endpoints in every account and region."
+    "response URL; it reaches no workload. It runs in accounts that have no VPC (the "
+    "management account, every new member account through the baseline), where a VPC would "
+    "need NAT or interface endpoints in every account and region."
 )
 _HANDLER_FUNCTION_ACKNOWLEDGMENTS = (
     Acknowledgment(
         id="NIST.800.53.R5-LambdaConcurrency",
         reason=(
             "CloudFormation invokes this custom resource handler a few times per stack "
-            "operation. Reserved concurrency would fail the whole baseline in new accounts, "
+            "operation. Reserved concurrency would fail deployments in new accounts, "
             "whose low default concurrency quota leaves nothing to reserve below the "
             "unreserved minimum."
         ),
@@ -41,7 +42,7 @@ _HANDLER_FUNCTION_ACKNOWLEDGMENTS = (
         id="NIST.800.53.R5-LambdaDLQ",
         reason=(
             "A failed SDK call fails the custom resource, so CloudFormation rolls the stack "
-            "instance back and the StackSet operation reports the account as failed. A dead "
+            "back (and a StackSet operation reports the account as failed). A dead "
             "letter queue in every account and region would hold events nobody replays."
         ),
     ),
@@ -76,7 +77,7 @@ class AwsSdkCallHandler(Construct):
         self.log_key = kms.Key(
             self,
             "LogKey",
-            description="Encrypts the logs of the AWS SDK calls made by the account baseline",
+            description="Encrypts the logs of the landing zone's AWS SDK calls in this stack",
             enable_key_rotation=True,
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.RETAIN,
@@ -117,7 +118,7 @@ class AwsSdkCallHandler(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Runs the AWS SDK calls of the account baseline's custom resources",
+            description="Runs the AWS SDK calls of the landing zone's custom resources",
         )
         # One customer managed policy for every call: a role takes at most 10 managed policies,
         # and AWSLambdaBasicExecutionRole would allow writing to any log group.
@@ -185,7 +186,7 @@ class AwsSdkCallHandler(Construct):
             on_update=on_update,
             role=self.role,
             log_group=self.log_group,
-            # The SDK in the Lambda runtime has every call the baseline makes; downloading one
+            # The SDK in the Lambda runtime has every call the landing zone makes; downloading one
             # from npm at deploy time would need internet access from every account.
             install_latest_aws_sdk=False,
         )

@@ -1,0 +1,62 @@
+"""The per-account baseline StackSet and the per-region buckets its assets are read from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from landing_zone.baseline import AccountBaseline, BaselineAssetBucket, BaselineStackSet
+from landing_zone.config import LandingZoneConfig
+
+from .references import organizational_unit_id
+
+
+def asset_bucket_prefix(config: LandingZoneConfig) -> str:
+    # Bucket names are global: the management account id makes them unique to this landing zone.
+    management_id = config.accounts[config.core_accounts.management].id
+    return f"lz-baseline-{management_id}"
+
+
+class BaselineAssetsStack(Stack):
+    """The bucket, in one region, from which every account's baseline reads its Lambda code."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.bucket = BaselineAssetBucket(
+            self,
+            "AssetBucket",
+            bucket_name_prefix=asset_bucket_prefix(config),
+            organization_id=config.organization.id,
+        )
+
+
+class BaselinesStack(Stack):
+    """The service-managed StackSet that deploys the account baseline to the targeted OUs."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        regions = config.baseline_regions()
+        self.baseline = AccountBaseline(
+            self,
+            "AccountBaseline",
+            asset_bucket_prefix=asset_bucket_prefix(config),
+            asset_regions=regions,
+        )
+        self.stack_set = BaselineStackSet(
+            self,
+            "AccountBaselineStackSet",
+            baseline=self.baseline,
+            target_organizational_unit_ids=[
+                organizational_unit_id(self, config, path)
+                for path in config.baselines.organizational_units
+            ],
+            regions=regions,
+            # A fixed name: renaming a StackSet replaces it and every stack instance.
+            stack_set_name=f"{config.organization.name}-account-baseline",
+        )

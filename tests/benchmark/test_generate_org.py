@@ -1,0 +1,106 @@
+"""The generated organizations the benchmark synthesizes are valid, realistic and reproducible."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from landing_zone.config import LandingZoneConfig, load_config, parse_config
+from landing_zone.config.sharding import account_shard, account_shards
+from scripts.generate_org import ACCOUNTS_PER_STACK, generate_config, main, render
+
+REFERENCE = yaml.safe_load(
+    (Path(__file__).parents[2] / "config" / "landing-zone.yaml").read_text(encoding="utf-8")
+)
+CORE = set(REFERENCE["core_accounts"].values())
+SIZES = (10, 1000)
+
+
+@pytest.fixture(scope="module", params=SIZES, ids=[f"{size}-accounts" for size in SIZES])
+def generated(request: pytest.FixtureRequest) -> tuple[int, dict[str, Any], LandingZoneConfig]:
+    size: int = request.param
+    raw = generate_config(size)
+    return size, raw, parse_config(render(raw), f"<generated {size}>")
+
+
+def test_has_the_requested_number_of_accounts(generated):
+    size, _, config = generated
+    assert len(config.accounts) == size
+
+
+def test_keeps_the_reference_organization_and_core_accounts(generated):
+    _, raw, config = generated
+    assert {k: v for k, v in raw["organization"].items() if k != "account_stacks"} == REFERENCE[
+        "organization"
+    ]
+    assert raw["core_accounts"] == REFERENCE["core_accounts"]
+    for name in CORE:
+        assert raw["accounts"][name] == REFERENCE["accounts"][name]
+    assert config.baselines.organizational_units == REFERENCE["baselines"]["organizational_units"]
+
+
+def test_emails_and_ids_are_unique(generated):
+    size, _, config = generated
+    emails = [account.email.lower() for account in config.accounts.values()]
+    ids = [account.id for account in config.accounts.values()]
+    assert len(set(emails)) == size
+    assert None not in ids
+    assert len(set(ids)) == size
+
+
+def test_account_stacks_hold_at_most_the_target_each(generated):
+    _, _, config = generated
+    shards = account_shards(config)
+    assert max(len(names) for names in shards.values()) <= ACCOUNTS_PER_STACK
+    assert sum(len(names) for names in shards.values()) == sum(
+        not account.existing for account in config.accounts.values()
+    )
+
+
+def test_account_stacks_is_the_fewest_that_suffice(generated):
+    _, _, config = generated
+    count = config.organization.account_stacks
+    created = [name for name, account in config.accounts.items() if not account.existing]
+    if count == 1:
+        assert len(created) <= ACCOUNTS_PER_STACK
+    else:
+        fewer = Counter(account_shard(name, count - 1) for name in created)
+        assert max(fewer.values()) > ACCOUNTS_PER_STACK
+
+
+def test_accounts_spread_over_business_units_ai_and_sandbox(generated):
+    size, _, config = generated
+    homes = {account.ou for name, account in config.accounts.items() if name not in CORE}
+    assert "Sandbox" in homes
+    assert {"AI/Prod", "AI/NonProd"} <= homes
+    units = {ou.split("/")[1] for ou in homes if ou.startswith("Workloads/")}
+    for unit in units:
+        assert {f"Workloads/{unit}/Prod", f"Workloads/{unit}/NonProd"} <= homes
+    assert len(units) == (1 if size == 10 else 20)
+
+
+def test_attaches_guardrails_to_root_and_to_ous(generated):
+    _, _, config = generated
+    targets = set(config.guardrails.service_control_policies)
+    assert "Root" in targets
+    assert targets - {"Root"} <= set(config.organizational_units)
+    assert len(targets) > 1
+
+
+def test_is_deterministic():
+    assert render(generate_config(1000)) == render(generate_config(1000))
+
+
+def test_cli_writes_a_loadable_config(tmp_path):
+    output = tmp_path / "org.yaml"
+    assert main(["12", "-o", str(output)]) == 0
+    assert len(load_config(output).accounts) == 12
+
+
+def test_rejects_fewer_accounts_than_the_core_accounts():
+    with pytest.raises(ValueError, match=r"accounts must be at least 5 .*; got 4"):
+        generate_config(4)
