@@ -544,6 +544,20 @@ def _deny_disable_ebs_default_encryption(params: GuardrailParameters) -> list[Po
     ]
 
 
+# --- deny-all-except-landing-zone -------------------------------------------------------------
+
+
+def _deny_all_except_landing_zone(params: GuardrailParameters) -> list[PolicyStatement]:
+    # The landing-zone principals stay able to act: the StackSets execution role must delete
+    # the baseline's stack instances when an account moves into a quarantine OU, and the
+    # break-glass role must be able to investigate or clean up before the account is closed.
+    return [
+        deny_statement(
+            "DenyAllExceptLandingZone", action="*", condition=_unless_landing_zone(params)
+        )
+    ]
+
+
 GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
     PolicyType.SERVICE_CONTROL_POLICY,
     (
@@ -622,6 +636,14 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
                 "key the organization does not control, after the account default is changed."
             ),
             build=_deny_disable_ebs_default_encryption,
+        ),
+        Guardrail(
+            name="deny-all-except-landing-zone",
+            threat=(
+                "A suspended or compromised account keeps running workloads or is used again "
+                "while it waits to be closed; for quarantine OUs such as Suspended."
+            ),
+            build=_deny_all_except_landing_zone,
         ),
     ),
 )

@@ -81,6 +81,7 @@ def test_catalog_holds_the_documented_guardrail_names():
         "require-imdsv2",
         "protect-landing-zone-roles",
         "deny-disable-ebs-default-encryption",
+        "deny-all-except-landing-zone",
     ]
     assert GUARDRAILS.policy_type is PolicyType.SERVICE_CONTROL_POLICY
 
@@ -307,6 +308,16 @@ def test_ebs_default_encryption_can_never_be_disabled(params):
         "ec2:ResetEbsDefaultKmsKeyId",
     }
     assert exempt_principals(key) == LANDING_ZONE_ARNS
+
+
+def test_deny_all_denies_everything_but_the_landing_zone_principals(params):
+    (statement,) = guardrail_statements("deny-all-except-landing-zone", params)
+    assert statement["Effect"] == "Deny"
+    assert statement["Action"] == "*"
+    assert statement["Resource"] == "*"
+    exempt = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert exempt == list(params.landing_zone_role_arns)
+    assert "arn:aws:iam::*:role/stacksets-exec-*" in exempt
 
 
 def test_unknown_guardrail_error_lists_the_allowed_names(params):
