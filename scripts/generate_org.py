@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Generates a landing-zone config of any number of accounts, for benchmarks and scale tests.
+
+    python scripts/generate_org.py 1000 -o /tmp/org-1000.yaml
+
+The result is derived from the reference config (config/landing-zone.yaml): the same organization,
+core accounts, baselines and tags, and the rest of the accounts spread over the OU tree of a
+fintech that grew: Workloads/<BusinessUnit>/{Prod,NonProd}, AI/{Prod,NonProd} and Sandbox, with
+one business unit per 15 applications. Every generated account is created by the landing zone and
+gets a unique name, email and fake 12-digit id. The same number always gives the same config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from landing_zone.config import ConfigError, parse_config
+from landing_zone.config.model import MAX_ACCOUNT_STACKS
+from landing_zone.config.sharding import account_shard
+
+REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "landing-zone.yaml"
+
+ACCOUNTS_PER_STACK = 250
+"""Created accounts per accounts stack at most: headroom under the 300 that validation allows."""
+
+APPLICATIONS_PER_BUSINESS_UNIT = 15
+
+BUSINESS_UNITS = (
+    "Payments",
+    "Cards",
+    "Lending",
+    "Treasury",
+    "Fraud",
+    "Ledger",
+    "Onboarding",
+    "Wealth",
+    "Insurance",
+    "Billing",
+    "Identity",
+    "Risk",
+    "Data",
+    "Fx",
+    "Savings",
+    "Merchant",
+    "Payroll",
+    "Crypto",
+    "Compliance",
+    "Reporting",
+)
+
+# Where the accounts beyond the core ones go, as a repeating cycle: per ten accounts three
+# production and three non-production workload accounts (one application each, in pairs), two
+# sandboxes and one production and one experimentation account for AI. A small org still gets
+# one account of every kind.
+_CYCLE = (
+    "workload-prod",
+    "workload-nonprod",
+    "sandbox",
+    "ai-prod",
+    "ai-nonprod",
+    "workload-prod",
+    "workload-nonprod",
+    "sandbox",
+    "workload-prod",
+    "workload-nonprod",
+)
+
+# The EC2 guardrails move from Root to the OUs that run workloads, so that generated orgs
+# attach SCPs below the root too (the reference config attaches everything to Root).
+_WORKLOAD_GUARDRAILS = ("require-imdsv2", "deny-disable-ebs-default-encryption")
+_WORKLOAD_OUS = ("Infrastructure", "Workloads", "AI", "Sandbox")
+
+
+def _business_unit(index: int) -> str:
+    base = BUSINESS_UNITS[index % len(BUSINESS_UNITS)]
+    round_ = index // len(BUSINESS_UNITS)
+    return base if round_ == 0 else f"{base}{round_ + 1}"
+
+
+def _placements(extra: int) -> Iterator[tuple[str, str]]:
+    """(account name, OU path) of each account beyond the core ones, in config order."""
+    kinds = [_CYCLE[index % len(_CYCLE)] for index in range(extra)]
+    applications = kinds.count("workload-prod")
+    units = [
+        _business_unit(index)
+        for index in range(max(1, -(-applications // APPLICATIONS_PER_BUSINESS_UNIT)))
+    ]
+    seen = dict.fromkeys(_CYCLE, 0)
+    for kind in kinds:
+        number = seen[kind]
+        seen[kind] += 1
+        if kind.startswith("workload-"):
+            # The n-th production and n-th non-production account belong to application n.
+            unit = units[number % len(units)]
+            stage = "prod" if kind == "workload-prod" else "nonprod"
+            name = f"{unit.lower()}-app{number // len(units) + 1:03d}-{stage}"
+            yield name, f"Workloads/{unit}/{'Prod' if stage == 'prod' else 'NonProd'}"
+        elif kind.startswith("ai-"):
+            stage = kind.removeprefix("ai-")
+            yield f"ml-{number + 1:03d}-{stage}", f"AI/{'Prod' if stage == 'prod' else 'NonProd'}"
+        else:
+            yield f"sandbox-{number + 1:03d}", "Sandbox"
+
+
+def _account_stacks(created: list[str]) -> int:
+    """The fewest accounts stacks in which no stack holds more than ACCOUNTS_PER_STACK accounts."""
+    for count in range(max(1, -(-len(created) // ACCOUNTS_PER_STACK)), MAX_ACCOUNT_STACKS + 1):
+        sizes = [0] * count
+        for name in created:
+            sizes[account_shard(name, count)] += 1
+        if max(sizes) <= ACCOUNTS_PER_STACK:
+            return count
+    raise ValueError(
+        f"{len(created)} created accounts do not fit {MAX_ACCOUNT_STACKS} stacks of at most "
+        f"{ACCOUNTS_PER_STACK} accounts"
+    )
+
+
+def generate_config(accounts: int) -> dict[str, Any]:
+    """A config of ``accounts`` accounts in total, the reference config's core accounts included.
+
+    Raises ValueError when ``accounts`` is smaller than the number of core accounts.
+    """
+    reference: dict[str, Any] = yaml.safe_load(REFERENCE_CONFIG.read_text(encoding="utf-8"))
+    core_names = list(dict.fromkeys(reference["core_accounts"].values()))
+    if accounts < len(core_names):
+        raise ValueError(
+            f"accounts must be at least {len(core_names)} (the core accounts "
+            f"{', '.join(core_names)}); got {accounts}"
+        )
+    core = {name: reference["accounts"][name] for name in core_names}
+    domain = core[reference["core_accounts"]["management"]]["email"].split("@", 1)[1]
+    used_ids = {account["id"] for account in core.values() if "id" in account}
+    fake_ids = (
+        f"{number:012d}"
+        for number in itertools.count(100_000_000_000)
+        if f"{number:012d}" not in used_ids
+    )
+
+    generated: dict[str, dict[str, Any]] = {}
+    units: dict[str, dict[str, Any]] = {}
+    for name, ou in _placements(accounts - len(core)):
+        generated[name] = {"email": f"aws-{name}@{domain}", "ou": ou, "id": next(fake_ids)}
+        if ou.startswith("Workloads/"):
+            unit = ou.split("/")[1]
+            units[f"Workloads/{unit}"] = {"description": f"The {unit} business unit."}
+            units[f"Workloads/{unit}/Prod"] = {}
+            units[f"Workloads/{unit}/NonProd"] = {}
+
+    # The reference OUs, with business units in place of Workloads/Prod and Workloads/NonProd.
+    organizational_units: dict[str, dict[str, Any]] = {}
+    for path, ou in reference["organizational_units"].items():
+        if not path.startswith("Workloads/"):
+            organizational_units[path] = ou
+        if path == "Workloads":
+            organizational_units.update(units)
+
+    created = [
+        name for name, account in {**core, **generated}.items() if not account.get("existing")
+    ]
+    scps = {
+        target: [name for name in names if name not in _WORKLOAD_GUARDRAILS]
+        for target, names in reference["guardrails"]["service_control_policies"].items()
+    }
+    scps.update({ou: list(_WORKLOAD_GUARDRAILS) for ou in _WORKLOAD_OUS})
+
+    return {
+        **reference,
+        "organization": {**reference["organization"], "account_stacks": _account_stacks(created)},
+        "organizational_units": organizational_units,
+        "accounts": {**core, **generated},
+        "guardrails": {**reference["guardrails"], "service_control_policies": scps},
+    }
+
+
+def render(config: dict[str, Any]) -> str:
+    """The config as YAML, in the key order of the reference config."""
+    return yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=100)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("accounts", type=int, help="number of accounts, core accounts included")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: standard output)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        text = render(generate_config(args.accounts))
+    except ValueError as error:
+        parser.error(str(error))
+    # A generator that writes invalid configs would benchmark the error path.
+    try:
+        parse_config(text, f"<generated config of {args.accounts} accounts>")
+    except ConfigError as error:
+        print(f"error: the generated config is invalid: {error}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
