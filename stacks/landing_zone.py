@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stack, Tags
+from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.model import CDK_QUALIFIER
 from landing_zone.config.sharding import account_shards
 
 from .accounts_stack import AccountsStack
@@ -28,6 +29,9 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
             "stack_name": stack_name(org.name, role),
             "description": f"{org.name} landing zone: {description}",
             "termination_protection": True,
+            # The landing zone's own bootstrap: its deployment role is not the one workload
+            # teams share, and it is the role the guardrails exempt (deployment_role_names).
+            "synthesizer": DefaultStackSynthesizer(qualifier=CDK_QUALIFIER),
         }
 
     organization = OrganizationStack(
