@@ -105,9 +105,11 @@ class BaselineAssetBucket(Construct):
 
 
 _ACCESS_LOGGED = (
-    "Object-level reads and writes are recorded by the organization CloudTrail's S3 data "
-    "events; server access logs would need yet another bucket in every region of the "
-    "deploying account."
+    "The bucket holds only public build artifacts (SDK call handler code), read-only for the "
+    "organization and written only by CloudFormation deployments, which CloudTrail management "
+    "events already record; server access logs would need another log bucket in every region "
+    "of the management account. Object-level reads become auditable through the organization "
+    "trail's S3 data events once the log archive is deployed."
 )
 _REPRODUCIBLE = (
     "The bucket holds build artifacts only: every deployment of the StackSet's stack "

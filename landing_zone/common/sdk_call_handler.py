@@ -53,9 +53,10 @@ _HANDLER_FUNCTION_ACKNOWLEDGMENTS = (
 _WILDCARD_RESOURCE_ACKNOWLEDGMENT = Acknowledgment(
     id="AwsSolutions-IAM5[Resource::*]",
     reason=(
-        "The SDK calls change account-level settings: their actions have no resource type in "
-        "the Service Authorization Reference, so IAM only accepts Resource '*'. Each statement "
-        "is narrowed by a condition on the account or the region instead."
+        "The SDK calls change account- or organization-level settings: their actions have no "
+        "resource type in the Service Authorization Reference, so IAM only accepts Resource "
+        "'*'. Where the service offers a condition key (the account, the region, the service "
+        "principal) the statement is narrowed by it; every action is named exactly."
     ),
 )
 

@@ -18,6 +18,8 @@ from landing_zone.common import AwsSdkCallHandler
 
 from .guardrails import PolicyType
 
+_STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+
 # Organizations is a global service whose API lives in us-east-1 (aws partition).
 _ORGANIZATIONS_REGION = "us-east-1"
 
@@ -96,20 +98,31 @@ class StackSetsTrustedAccess(Construct):
             statements=[
                 iam.PolicyStatement(
                     sid="ActivateStackSetsOrganizationsAccess",
-                    # CloudFormation enables the service access in Organizations on the caller's
-                    # behalf and creates the StackSets service-linked role.
+                    # None of these actions has a resource type or a narrowing condition key.
                     actions=[
                         "cloudformation:ActivateOrganizationsAccess",
                         "organizations:DescribeOrganization",
-                        "organizations:EnableAWSServiceAccess",
                         "organizations:ListAWSServiceAccessForOrganization",
                     ],
                     resources=["*"],
                 ),
                 iam.PolicyStatement(
+                    sid="EnableStackSetsServiceAccess",
+                    # CloudFormation enables its service access in Organizations for the caller.
+                    actions=["organizations:EnableAWSServiceAccess"],
+                    resources=["*"],
+                    conditions={
+                        "StringEquals": {"organizations:ServicePrincipal": _STACKSETS_PRINCIPAL}
+                    },
+                ),
+                iam.PolicyStatement(
                     sid="CreateStackSetsServiceLinkedRole",
                     actions=["iam:CreateServiceLinkedRole"],
-                    resources=["*"],
+                    resources=[
+                        f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+                        "stacksets.cloudformation.amazonaws.com/"
+                        "AWSServiceRoleForCloudFormationStackSetsOrgAdmin"
+                    ],
                     conditions={
                         "StringEquals": {
                             "iam:AWSServiceName": "stacksets.cloudformation.amazonaws.com"
