@@ -25,7 +25,7 @@ from landing_zone.organization import (
     data_classification_tag_policy,
 )
 
-from .naming import ou_id_parameter_name
+from .naming import ou_id_parameter_name, policy_name_prefix
 
 P = TypeVar("P")
 
@@ -128,8 +128,9 @@ class OrganizationStack(Stack):
                     guardrails=names,
                     parameters=parameters,
                     catalog=catalog,
-                    policy_name_prefix=f"{self._config.organization.name}-{kind}-"
-                    + target.lower().replace("/", "-").replace("_", "-"),
+                    policy_name_prefix=policy_name_prefix(
+                        self._config.organization.name, kind, self._target_kind(target), target
+                    ),
                 )
 
     def _management_policies(self) -> None:
@@ -163,6 +164,11 @@ class OrganizationStack(Stack):
                 description="Allowed values of the data-classification tag",
             )
             tag_policy.node.add_dependency(self.policy_types.of(PolicyType.TAG_POLICY))
+
+    def _target_kind(self, target: str) -> str:
+        if target == ROOT:
+            return "root"
+        return "ou" if target in self._config.organizational_units else "account"
 
     def _target_construct_id(self, target: str) -> str:
         # Stable whatever the config order, and distinct for an OU and an account of similar
