@@ -137,33 +137,37 @@ class OrganizationStack(Stack):
         config = self._config
         org = config.organization.name
         opt_out = config.guardrails.ai_services_opt_out
-        if opt_out.enabled:
-            opt_out_policy = OrganizationPolicy(
-                self,
-                "AiServicesOptOut",
-                policy_name=f"{org}-ai-services-opt-out",
-                policy_type=PolicyType.AISERVICES_OPT_OUT_POLICY,
-                document=ai_services_opt_out_policy(),
-                target_ids=[self.target_id(target) for target in opt_out.targets],
-                description="Customer content is not used to improve AWS AI services",
-            )
-            opt_out_policy.node.add_dependency(
-                self.policy_types.of(PolicyType.AISERVICES_OPT_OUT_POLICY)
-            )
         tags = config.guardrails.tag_policy
-        if tags.enabled:
-            tag_policy = OrganizationPolicy(
-                self,
+        policies = (
+            (
+                opt_out,
+                "AiServicesOptOut",
+                f"{org}-ai-services-opt-out",
+                PolicyType.AISERVICES_OPT_OUT_POLICY,
+                ai_services_opt_out_policy(),
+                "Customer content is not used to improve AWS AI services",
+            ),
+            (
+                tags,
                 "DataClassificationTagPolicy",
-                policy_name=f"{org}-data-classification-tags",
-                policy_type=PolicyType.TAG_POLICY,
-                document=data_classification_tag_policy(
-                    allowed_values=tags.data_classification_values
-                ),
-                target_ids=[self.target_id(target) for target in tags.targets],
-                description="Allowed values of the data-classification tag",
-            )
-            tag_policy.node.add_dependency(self.policy_types.of(PolicyType.TAG_POLICY))
+                f"{org}-data-classification-tags",
+                PolicyType.TAG_POLICY,
+                data_classification_tag_policy(allowed_values=tags.data_classification_values),
+                "Allowed values of the data-classification tag",
+            ),
+        )
+        for settings, construct_id, name, policy_type, document, description in policies:
+            if settings.enabled:
+                policy = OrganizationPolicy(
+                    self,
+                    construct_id,
+                    policy_name=name,
+                    policy_type=policy_type,
+                    document=document,
+                    target_ids=[self.target_id(target) for target in settings.targets],
+                    description=description,
+                )
+                policy.node.add_dependency(self.policy_types.of(policy_type))
 
     def _target_kind(self, target: str) -> str:
         if target == ROOT:
