@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from aws_cdk import Token
 
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+from landing_zone.common.patterns import ORGANIZATION_ID, REGION
+
 ORGANIZATIONAL_UNIT_ID = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 """An OU id, or the organization root's id (which targets every account of the organization)."""
 

@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
+
 ROOT = "Root"
 """The name that targets the organization root wherever an OU path is expected."""
 
@@ -74,7 +76,7 @@ def _pattern(regex: str, what: str) -> Any:
     return Field(json_schema_extra={"pattern": f"^(?:{regex})$", "description": what})
 
 
-_ACCOUNT_ID = r"\d{12}"
+_ACCOUNT_ID = ACCOUNT_ID.pattern
 AccountId = Annotated[
     str,
     _matches(_ACCOUNT_ID, 'a 12-digit AWS account id (quote it in YAML: "012345678901")'),
@@ -148,7 +150,7 @@ class OrganizationSettings(Strict):
     id: Annotated[
         str,
         _matches(
-            r"o-[a-z0-9]{10,32}", "an organization id: 'o-' and 10-32 lowercase letters/digits"
+            ORGANIZATION_ID.pattern, "an organization id: 'o-' and 10-32 lowercase letters/digits"
         ),
     ] = Field(description="The AWS Organizations id (o-...), used by the data perimeter policies.")
     root_id: Annotated[

@@ -12,8 +12,9 @@ never ``NotPrincipal``), and only the services in :data:`RCP_SERVICES` are gover
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 
 from .guardrails import Guardrail, GuardrailCatalog, PolicyStatement, PolicyType, deny_statement
 
@@ -36,8 +37,6 @@ DynamoDB, ECR and OpenSearch Serverless)."""
 
 _ALL_RCP_ACTIONS = tuple(f"{service}:*" for service in RCP_SERVICES)
 
-_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 # Services whose data an outsider must never reach. Cognito is left out on purpose: end users
 # of the fintech's apps sign in through Cognito without being organization principals.
@@ -77,7 +76,7 @@ class DataPerimeterParameters:
     account of older Regions. Default: none."""
 
     def __post_init__(self) -> None:
-        if not _ORGANIZATION_ID.fullmatch(self.organization_id):
+        if not ORGANIZATION_ID.fullmatch(self.organization_id):
             raise ValueError(
                 "organization_id must be an AWS Organizations id: 'o-' followed by 10-32 "
                 f"lowercase letters or digits, received {self.organization_id!r}"
@@ -88,7 +87,7 @@ class DataPerimeterParameters:
                 f"received the string {self.trusted_account_ids!r}"
             )
         for account_id in self.trusted_account_ids:
-            if not _ACCOUNT_ID.fullmatch(account_id):
+            if not ACCOUNT_ID.fullmatch(account_id):
                 raise ValueError(
                     "trusted_account_ids must hold 12-digit AWS account ids, "
                     f"received {account_id!r}"

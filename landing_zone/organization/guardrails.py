@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from landing_zone.common.patterns import REGION
+
 PolicyStatement = dict[str, Any]
 """One IAM policy statement, ready for ``json.dumps``."""
 
 P = TypeVar("P")
 
 _KEBAB_CASE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# Region names such as eu-central-1, us-gov-west-1 or eusc-de-east-1.
-_REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$")
 # IAM role names allow these ASCII characters (64 at most); `*` is our pattern wildcard.
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 _ROLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_+=,.@-][A-Za-z0-9_+=,.@*-]{0,63}$")
@@ -212,7 +212,7 @@ class GuardrailParameters:
         _check_names(
             "governed_regions",
             self.governed_regions,
-            _REGION,
+            REGION,
             "AWS Region names such as 'eu-central-1'",
         )
         if not self.governed_regions:

@@ -172,3 +172,19 @@ def test_stack_set_targets_root_adopted_and_created_ous(overridden_template) -> 
         LEGACY_OU_ID,
         f"ssm:{OU_PARAMETER.format('Workloads/Prod')}",
     ]
+
+
+def test_every_region_the_config_accepts_gets_a_baseline() -> None:
+    # eusc-de-east-1 (European Sovereign Cloud) passes config validation; the baseline
+    # constructs once used a narrower region pattern and failed synth with a traceback.
+    def edit(data: dict[str, Any]) -> None:
+        data["organization"]["governed_regions"] = ["eu-west-1", "eusc-de-east-1"]
+
+    stacks = {
+        s.stack_name: s for s in build_landing_zone(App(context=cdk_context()), variant(edit))
+    }
+    assert stacks["acme-pay-baseline-assets-eusc-de-east-1"].region == "eusc-de-east-1"
+    (group,) = _stack_set(Template.from_stack(stacks["acme-pay-baselines"]).to_json())[
+        "StackInstancesGroup"
+    ]
+    assert group["Regions"] == ["eu-west-1", "eusc-de-east-1"]
