@@ -30,15 +30,17 @@ class AccountsStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        parents: dict[str, str] = {}
         previous: Account | None = None
         created: dict[str, Account] = {}
         for name in account_names:
             spec = config.accounts[name]
-            if spec.ou not in parents:
-                parents[spec.ou] = organizational_unit_id(self, config, spec.ou)
             account = Account(
-                self, name, account_name=name, email=spec.email, parent_id=parents[spec.ou]
+                self,
+                name,
+                account_name=name,
+                email=spec.email,
+                # One SSM reference per OU and stack, however many accounts share the OU.
+                parent_id=organizational_unit_id(self, config, spec.ou),
             )
             if previous is not None:
                 account.create_after(previous)
