@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from .errors import ConfigIssue
 from .guardrails import check_guardrails
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
+from .security_checks import check_detection, check_logging
 from .sharding import account_shards
 
 Check = Callable[[LandingZoneConfig], Iterator[ConfigIssue]]
@@ -227,6 +228,8 @@ CHECKS: tuple[Check, ...] = (
     _policy_targets,
     _account_stacks,
     check_guardrails,
+    check_logging,
+    check_detection,
 )
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from .cross_checks import cross_check
 from .errors import ConfigError, ConfigIssue, Path
-from .model import LandingZoneConfig
+from .model import UNION_TAGS, LandingZoneConfig
 
 _MISSING = object()
 
@@ -41,7 +41,7 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int], issues: list[Conf
 def _issues_from_pydantic(error: ValidationError) -> list[ConfigIssue]:
     issues = []
     for detail in error.errors(include_url=False):
-        path: Path = tuple(detail["loc"])
+        path: Path = tuple(part for part in detail["loc"] if part not in UNION_TAGS)
         value = detail.get("input", _MISSING)
         kind = detail["type"]
         ctx = detail.get("ctx") or {}

@@ -16,8 +16,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StringConstraints,
+    Tag,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -311,6 +313,231 @@ class GuardrailsConfig(Strict):
     tag_policy: TagPolicyConfig = Field(default_factory=TagPolicyConfig)
 
 
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+)  # fmt: skip
+"""The retention periods CloudWatch Logs accepts (days)."""
+
+PCI_MINIMUM_RETENTION_DAYS = 365
+"""PCI DSS 10.5.1: audit log history is retained for at least twelve months."""
+
+_BUCKET_NAME = r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+BucketName = Annotated[
+    str,
+    _matches(_BUCKET_NAME, "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'"),
+    _pattern(_BUCKET_NAME, "An S3 bucket name."),
+]
+_LAMBDA_ARN = (
+    r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?"
+)
+LambdaArn = Annotated[
+    str,
+    _matches(_LAMBDA_ARN, "a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:...)"),
+    _pattern(_LAMBDA_ARN, "A Lambda function ARN."),
+]
+_KMS_KEY_ARN = r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}"
+KmsKeyArn = Annotated[
+    str,
+    _matches(_KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)"),
+    _pattern(_KMS_KEY_ARN, "A KMS key ARN."),
+]
+Severity = Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
+SEVERITIES: tuple[Severity, ...] = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
+"""Finding severities in increasing order."""
+
+
+UNION_TAGS = frozenset({"keyword", "list"})
+"""Tags of the config's tagged unions: pydantic puts them in error paths, the loader drops them."""
+
+
+def _keyword_or_list(value: Any) -> str:
+    return "list" if isinstance(value, list) else "keyword"
+
+
+def _scope(item: Any, what: str) -> Any:
+    """``'all'``, ``'none'`` or a list of ``item``; errors come only from the form given."""
+    return Annotated[
+        Annotated[Literal["all", "none"], Tag("keyword")] | Annotated[list[item], Tag("list")],
+        Discriminator(_keyword_or_list),
+        Field(description=f"'all', 'none', or a list of {what}."),
+    ]
+
+
+class LogBucketConfig(Strict):
+    """The central, write-once log bucket in the log-archive account."""
+
+    object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field(
+        default="COMPLIANCE",
+        description=(
+            "S3 Object Lock mode of the default retention. COMPLIANCE: nobody, not even the "
+            "root user, can delete or overwrite a log version before its retention ends. "
+            "GOVERNANCE: principals with s3:BypassGovernanceRetention can. Object Lock itself "
+            "cannot be turned off."
+        ),
+    )
+    retention_days: int = Field(
+        default=PCI_MINIMUM_RETENTION_DAYS,
+        ge=1,
+        le=36500,
+        description="Object Lock default retention of every log object, in days.",
+    )
+    minimum_retention_days: int = Field(
+        default=PCI_MINIMUM_RETENTION_DAYS,
+        ge=PCI_MINIMUM_RETENTION_DAYS,
+        le=36500,
+        description=(
+            "Floor that retention_days may not go below. At least 365 (PCI DSS 10.5.1); raise "
+            "it where another regime asks for longer."
+        ),
+    )
+    glacier_instant_retrieval_after_days: int = Field(
+        default=90,
+        ge=1,
+        description=(
+            "Days after which log objects move to S3 Glacier Instant Retrieval (still readable "
+            "at once: PCI DSS wants the last three months immediately available)."
+        ),
+    )
+    deep_archive_after_days: int | None = Field(
+        default=365,
+        ge=1,
+        description="Days after which log objects move to S3 Glacier Deep Archive; null: never.",
+    )
+    expire_after_days: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Days after which log objects expire; at least retention_days. Default null: logs "
+            "are kept until removed deliberately."
+        ),
+    )
+
+
+class TrailConfig(Strict):
+    """The organization CloudTrail trail."""
+
+    s3_data_events: _scope(BucketName, "bucket names") = Field(  # type: ignore[valid-type]
+        default="all",
+        description=(
+            "S3 object-level events to log: 'all' buckets (except the log bucket itself), "
+            "'none', or a list of bucket names."
+        ),
+    )
+    lambda_data_events: _scope(LambdaArn, "function ARNs") = Field(  # type: ignore[valid-type]
+        default="all",
+        description="Lambda invocations to log: 'all', 'none', or a list of function ARNs.",
+    )
+    cloudwatch_logs_retention_days: Literal[CLOUDWATCH_RETENTION_DAYS] = Field(  # type: ignore[valid-type]
+        default=365,
+        description="Retention of the trail's CloudWatch Logs copy, in days.",
+    )
+
+
+class LoggingConfig(Strict):
+    log_bucket: LogBucketConfig = Field(default_factory=LogBucketConfig)
+    trail: TrailConfig = Field(default_factory=TrailConfig)
+
+
+class Subscription(Strict):
+    protocol: Literal["email", "https"]
+    endpoint: Annotated[str, StringConstraints(min_length=3, max_length=2048)] = Field(
+        description="An email address (protocol email) or an https:// URL (protocol https)."
+    )
+
+
+class AlertingConfig(Strict):
+    minimum_severity: Severity = Field(
+        default="MEDIUM",
+        description="GuardDuty and Security Hub findings at or above this go to the alert topic.",
+    )
+    paging_severity: Severity = Field(
+        default="HIGH",
+        description="Findings at or above this also go to the paging topic.",
+    )
+    alert_subscriptions: list[Subscription] = Field(default_factory=list)
+    paging_subscriptions: list[Subscription] = Field(default_factory=list)
+
+
+class MalwareProtectedBucket(Strict):
+    account: AccountName = Field(description="Name of the account that owns the bucket.")
+    bucket: BucketName
+    region: Region | None = Field(
+        default=None, description="Region of the bucket. Default: the home region."
+    )
+    kms_key_arn: KmsKeyArn | None = Field(
+        default=None, description="Key of the bucket's SSE-KMS encryption, if any."
+    )
+
+
+class GuardDutyConfig(Strict):
+    finding_publishing_frequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] = Field(
+        default="FIFTEEN_MINUTES",
+        description="How often updates of existing findings are published (new ones: at once).",
+    )
+    malware_protection_buckets: list[MalwareProtectedBucket] = Field(
+        default_factory=list,
+        description=(
+            "Buckets whose new objects GuardDuty scans for malware (for example uploads from "
+            "customers). Each needs the account's CDK bootstrap with the landing zone qualifier."
+        ),
+    )
+
+
+_CONFIG_RULE_NAME = r"[A-Za-z0-9][A-Za-z0-9-]{0,63}"
+_FREQUENCY = Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"]
+
+
+class ConfigRuleConfig(Strict):
+    identifier: Annotated[
+        str, _matches(r"[A-Z0-9_]{3,256}", "an AWS Config managed rule identifier in UPPER_CASE")
+    ] = Field(description="AWS Config managed rule identifier, such as ACCESS_KEYS_ROTATED.")
+    input_parameters: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=256)],
+        Annotated[str, StringConstraints(max_length=1024)],
+    ] = Field(default_factory=dict)
+    resource_types: list[
+        Annotated[
+            str, _matches(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+", "a type such as AWS::S3::Bucket")
+        ]
+    ] = Field(default_factory=list, description="Resource types evaluated. Default: the rule's.")
+    maximum_execution_frequency: _FREQUENCY | None = None
+
+
+class AwsConfigSettings(Strict):
+    rules: dict[
+        Annotated[
+            str,
+            _matches(_CONFIG_RULE_NAME, "1-64 letters, digits or hyphens, starting alphanumeric"),
+        ],
+        ConfigRuleConfig,
+    ] = Field(
+        default_factory=dict,
+        description=(
+            "Organization Config rules deployed beside the PCI DSS conformance pack: "
+            "rule name -> managed rule."
+        ),
+    )
+
+
+class AccessAnalyzerConfig(Strict):
+    unused_access_age_days: int = Field(
+        default=90,
+        ge=1,
+        le=365,
+        description="Roles, keys and permissions unused this long are reported.",
+    )
+
+
+class DetectionConfig(Strict):
+    """Organization-wide security services, administered from the security-tooling account."""
+
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
+    guardduty: GuardDutyConfig = Field(default_factory=GuardDutyConfig)
+    aws_config: AwsConfigSettings = Field(default_factory=AwsConfigSettings)
+    access_analyzer: AccessAnalyzerConfig = Field(default_factory=AccessAnalyzerConfig)
+
+
 class BaselinesConfig(Strict):
     organizational_units: list[OuPath] = Field(
         min_length=1,
@@ -337,6 +564,8 @@ class LandingZoneConfig(Strict):
     core_accounts: CoreAccounts
     guardrails: GuardrailsConfig = Field(default_factory=GuardrailsConfig)
     baselines: BaselinesConfig
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],
         Annotated[str, StringConstraints(max_length=256)],

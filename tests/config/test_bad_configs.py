@@ -291,6 +291,102 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "guardrails.parameters.break_glass_role_names[0]",
         "IAM role name",
     ),
+    (
+        "object-lock-disabled",
+        _set("logging.log_bucket.object_lock_mode", "NONE"),
+        "logging.log_bucket.object_lock_mode",
+        "'COMPLIANCE' or 'GOVERNANCE'",
+    ),
+    (
+        "retention-below-floor",
+        _set("logging.log_bucket.retention_days", 200),
+        "logging.log_bucket.retention_days",
+        "365 days or more",
+    ),
+    (
+        "floor-below-pci",
+        _set("logging.log_bucket.minimum_retention_days", 90),
+        "logging.log_bucket.minimum_retention_days",
+        "greater than or equal to 365",
+    ),
+    (
+        "expiry-before-retention",
+        _set("logging.log_bucket.expire_after_days", 380),
+        "logging.log_bucket.expire_after_days",
+        "must be at least 401",
+    ),
+    (
+        "archive-before-glacier",
+        _set("logging.log_bucket.deep_archive_after_days", 30),
+        "logging.log_bucket.deep_archive_after_days",
+        "later than glacier_instant_retrieval_after_days (90)",
+    ),
+    (
+        "bad-cloudwatch-retention",
+        _set("logging.trail.cloudwatch_logs_retention_days", 366),
+        "logging.trail.cloudwatch_logs_retention_days",
+        "365",
+    ),
+    (
+        "bad-data-event-scope",
+        _set("logging.trail.s3_data_events", "some"),
+        "logging.trail.s3_data_events",
+        "'all' or 'none'",
+    ),
+    (
+        "paging-below-alerts",
+        _set("detection.alerting.paging_severity", "LOW"),
+        "detection.alerting.paging_severity",
+        "MEDIUM, HIGH, CRITICAL",
+    ),
+    (
+        "unknown-severity",
+        _set("detection.alerting.minimum_severity", "SEVERE"),
+        "detection.alerting.minimum_severity",
+        "'LOW', 'MEDIUM', 'HIGH' or 'CRITICAL'",
+    ),
+    (
+        "https-subscription-with-http-url",
+        _set(
+            "detection.alerting.paging_subscriptions",
+            [{"protocol": "https", "endpoint": "http://pager.example/hook"}],
+        ),
+        "detection.alerting.paging_subscriptions[0].endpoint",
+        "https:// URL",
+    ),
+    (
+        "malware-bucket-unknown-account",
+        _set(
+            "detection.guardduty.malware_protection_buckets",
+            [{"account": "payments-eu", "bucket": "uploads-bucket"}],
+        ),
+        "detection.guardduty.malware_protection_buckets[0].account",
+        "not an account name",
+    ),
+    (
+        "malware-bucket-ungoverned-region",
+        _set(
+            "detection.guardduty.malware_protection_buckets",
+            [{"account": "payments-prod", "bucket": "uploads-bucket", "region": "ap-south-1"}],
+        ),
+        "detection.guardduty.malware_protection_buckets[0].region",
+        "governed regions",
+    ),
+    (
+        "config-rule-lowercase-identifier",
+        _set(
+            "detection.aws_config.rules",
+            {"my-rule": {"identifier": "s3_bucket_versioning_enabled"}},
+        ),
+        "detection.aws_config.rules.my-rule.identifier",
+        "UPPER_CASE",
+    ),
+    (
+        "unused-access-age-too-long",
+        _set("detection.access_analyzer.unused_access_age_days", 400),
+        "detection.access_analyzer.unused_access_age_days",
+        "less than or equal to 365",
+    ),
 ]
 
 
