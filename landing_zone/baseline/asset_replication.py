@@ -141,6 +141,7 @@ _COPY_FUNCTION_ACKNOWLEDGMENTS = (
     ),
     Acknowledgment(id="NIST.800.53.R5-CloudWatchLogGroupEncrypted", reason=_COPY_LOGS),
     Acknowledgment(id="PCI.DSS.321-CloudWatchLogGroupEncrypted", reason=_COPY_LOGS),
+    Acknowledgment(id="Fintech-LogGroupRetentionAndKms", reason=_COPY_LOGS),
     Acknowledgment(id="NIST.800.53.R5-LambdaInsideVPC", reason=_COPY_FUNCTION_VPC),
     Acknowledgment(id="PCI.DSS.321-LambdaInsideVPC", reason=_COPY_FUNCTION_VPC),
     Acknowledgment(

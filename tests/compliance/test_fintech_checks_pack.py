@@ -1,6 +1,7 @@
 import pytest
 from aws_cdk import Acknowledgment, App, CfnParameter, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from cdk_nag import NagRuleCompliance
@@ -20,6 +21,16 @@ def stack() -> Stack:
 def _acknowledge(construct: IConstruct, rule_id: str) -> None:
     Validations.of(construct).acknowledge(
         Acknowledgment(id=rule_id, reason="Sandbox data, rebuilt from source every night.")
+    )
+
+
+def _destroyed_log_group(stack: Stack, construct_id: str) -> logs.LogGroup:
+    """A log group whose only finding is Fintech-StatefulResourceRetained."""
+    return logs.LogGroup(
+        stack,
+        construct_id,
+        encryption_key=kms.Key(stack, f"{construct_id}Key"),
+        removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -44,19 +55,22 @@ def test_rule_ids_are_the_published_ones() -> None:
     assert PACK_NAME == FintechChecks().name == "Fintech"
     assert [f"{PACK_NAME}-{rule.suffix}" for rule in FINTECH_RULES] == [
         "Fintech-IAMNoWildcardActions",
+        "Fintech-LogBucketWorm",
+        "Fintech-LogGroupRetentionAndKms",
         "Fintech-S3BucketKMSEncryption",
         "Fintech-StatefulResourceRetained",
+        "Fintech-TrailValidatedAndEncrypted",
     ]
 
 
 def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
     topic = sns.CfnTopic(stack, "Topic")
 
-    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 3
+    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 6
 
 
 def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:
-    logs.LogGroup(stack, "Logs", removal_policy=RemovalPolicy.DESTROY)
+    _destroyed_log_group(stack, "Logs")
     rule = next(rule for rule in FINTECH_RULES if rule.suffix == "StatefulResourceRetained")
 
     terse = FintechChecks().validate_scope(stack).violations[0]
@@ -68,15 +82,15 @@ def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:
 
 
 def test_acknowledgment_with_a_reason_removes_the_finding(stack: Stack) -> None:
-    kept = logs.LogGroup(stack, "Kept", removal_policy=RemovalPolicy.DESTROY)
-    logs.LogGroup(stack, "Other", removal_policy=RemovalPolicy.DESTROY)
+    kept = _destroyed_log_group(stack, "Kept")
+    _destroyed_log_group(stack, "Other")
     _acknowledge(kept, RETAINED)
 
     assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Other/Resource"]}
 
 
 def test_acknowledgment_covers_the_constructs_below(stack: Stack) -> None:
-    logs.LogGroup(stack, "Logs", removal_policy=RemovalPolicy.DESTROY)
+    _destroyed_log_group(stack, "Logs")
     _acknowledge(stack, RETAINED)
 
     assert violations(stack, [FintechChecks()]) == {}
@@ -105,7 +119,7 @@ def test_rule_id_does_not_acknowledge_granular_findings(stack: Stack) -> None:
 
 def test_cli_suggested_plugin_prefix_is_not_honoured_by_cdk_nag(stack: Stack) -> None:
     # `cdk synth` prints "Acknowledge with 'Fintech::Fintech-…'"; cdk-nag itself ignores that form.
-    logs.LogGroup(stack, "Logs", removal_policy=RemovalPolicy.DESTROY)
+    _destroyed_log_group(stack, "Logs")
     _acknowledge(stack, f"{PACK_NAME}::{RETAINED}")
 
     assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Logs/Resource"]}

@@ -2,6 +2,7 @@ from typing import cast
 
 import pytest
 from aws_cdk import App, CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_organizations as organizations
 from aws_cdk import aws_s3 as s3
@@ -108,12 +109,16 @@ def test_message_passing_resources_are_not_applicable(
 
 
 def test_pack_reports_the_destroyed_log_group(stack: Stack) -> None:
-    logs.LogGroup(stack, "Logs", removal_policy=RemovalPolicy.DESTROY)
+    logs.LogGroup(
+        stack, "Logs", encryption_key=kms.Key(stack, "Key"), removal_policy=RemovalPolicy.DESTROY
+    )
 
     assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RULE}: Test/Logs/Resource"]}
 
 
 def test_pack_passes_the_retained_log_group(stack: Stack) -> None:
-    logs.LogGroup(stack, "Logs", removal_policy=RemovalPolicy.RETAIN)
+    logs.LogGroup(
+        stack, "Logs", encryption_key=kms.Key(stack, "Key"), removal_policy=RemovalPolicy.RETAIN
+    )
 
     assert violations(stack, [FintechChecks()]) == {}

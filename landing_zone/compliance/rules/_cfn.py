@@ -44,3 +44,59 @@ def is_intrinsic(value: Any) -> bool:
         return False
     (key,) = value
     return key == "Ref" or (isinstance(key, str) and key.startswith("Fn::"))
+
+
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def deploys_a_value(value: Any, name: str) -> bool:
+    """Whether CloudFormation sets the property ``name`` to ``value`` at all.
+
+    Absent and ``AWS::NoValue`` do not set it. Any other intrinsic (``Fn::GetAtt``, a parameter)
+    is trusted to yield a value, except ``Fn::If``: it may yield ``AWS::NoValue``, and what a rule
+    cannot read it must not pass (TypeError).
+    """
+    if value is None or value == _NO_VALUE:
+        return False
+    if is_intrinsic(value) and "Fn::If" in value:
+        raise TypeError(f"cannot check {name}: {value!r} may leave it unset")
+    return True
+
+
+def names_a_key(value: Any, name: str) -> bool:
+    """Whether ``value`` of the property ``name`` names a KMS key: set and not a blank string.
+
+    A key ARN normally comes from ``Fn::GetAtt`` on a key of the template or from a parameter;
+    which key it is, is for the key's own policy and rules, not this check.
+    """
+    if not deploys_a_value(value, name):
+        return False
+    return not isinstance(value, str) or bool(value.strip())
+
+
+def literal_true(value: Any, name: str) -> bool:
+    """Whether the Boolean property ``name`` is literally true (``true`` or ``"true"``).
+
+    Raises TypeError when ``value`` is an intrinsic, such as a parameter: it may be false.
+    """
+    if is_intrinsic(value):
+        raise TypeError(f"cannot check {name}: {value!r} is not a literal Boolean")
+    # ``is True``, not ``==``: 1 equals True in Python, and CloudFormation takes no numbers here.
+    return value is True or value == "true"
+
+
+def sets_a_period(value: Any, name: str) -> bool:
+    """Whether ``value`` of the property ``name`` sets a period: a whole number above zero.
+
+    An intrinsic other than ``Fn::If`` counts (see ``deploys_a_value``): no value CloudFormation
+    accepts for ``RetentionInDays`` (its schema enumerates 1 to 3653) means "forever", and Object
+    Lock ``Days`` and ``Years`` are taken to be positive as well (not verified against S3 here).
+    """
+    if not deploys_a_value(value, name):
+        return False
+    if is_intrinsic(value):
+        return True
+    # CloudFormation takes integers as JSON numbers or as strings of digits.
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
