@@ -47,6 +47,7 @@ class BaselinesStack(Stack):
             "AccountBaseline",
             asset_bucket_prefix=asset_bucket_prefix(config),
             asset_regions=regions,
+            role_name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
         )
         self.stack_set = BaselineStackSet(
             self,

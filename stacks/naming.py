@@ -39,3 +39,14 @@ def policy_name_prefix(organization: str, kind: str, target_kind: str, target: s
         return prefix
     digest = f"{zlib.crc32(target.encode()):08x}"
     return f"{prefix[: room - len(digest) - 1]}~{digest}"
+
+
+def sdk_call_role_name(role_prefix: str, stack_role: str) -> str:
+    """The SDK-call handler role of a core stack: guardrails exempt roles by their prefix.
+
+    Stack names are unique per account, so the role of each stack is too.
+    """
+    name = f"{role_prefix}sdk-{stack_role}"
+    if len(name) > 64:
+        raise ValueError(f"IAM role name {name!r} is longer than 64 characters")
+    return name

@@ -26,6 +26,7 @@ from landing_zone.organization import (
 )
 
 from .naming import ou_id_parameter_name, policy_name_prefix
+from .sdk_calls import add_sdk_call_handler
 
 P = TypeVar("P")
 
@@ -43,6 +44,7 @@ class OrganizationStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self._config = config
+        add_sdk_call_handler(self, config)
         self.policy_types = EnabledPolicyTypes(
             self,
             "EnabledPolicyTypes",

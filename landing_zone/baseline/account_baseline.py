@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from aws_cdk import Aws
 from aws_cdk import aws_s3 as s3
 from cdk_stacksets import StackSetStack
 from constructs import Construct
@@ -12,6 +14,9 @@ from landing_zone.baseline import _validation
 from landing_zone.baseline.account_controls import AccountPublicAccessBlock, EbsDefaultEncryption
 from landing_zone.baseline.asset_bucket import asset_bucket_name, validate_asset_bucket_prefix
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
+from landing_zone.common import AwsSdkCallHandler
+
+_ROLE_PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 
 
 class AccountBaseline(StackSetStack):
@@ -33,13 +38,24 @@ class AccountBaseline(StackSetStack):
         *,
         asset_bucket_prefix: str,
         asset_regions: Sequence[str],
+        role_name_prefix: str | None = None,
     ) -> None:
         """
         :param asset_bucket_prefix: Prefix of the ``BaselineAssetBucket`` names, one bucket
             ``<prefix>-<region>`` per region in ``asset_regions``.
         :param asset_regions: Regions with an asset bucket: the regions the baseline may be
             deployed to (a ``BaselineStackSet`` rejects any other).
+        :param role_name_prefix: Name prefix of the landing zone's roles, which the guardrails
+            (SCPs) exempt: the custom resources' role is named
+            ``<prefix>baseline-sdk-<region>`` so that its account-level calls (Block Public
+            Access, EBS encryption) pass the guardrails protecting those settings. Default: a
+            generated name, for accounts without such guardrails.
         """
+        if role_name_prefix is not None and not _ROLE_PREFIX.fullmatch(role_name_prefix):
+            raise ValueError(
+                "role_name_prefix must be 1-32 IAM role name characters (letters, digits, "
+                f"'+=,.@_-'); received {role_name_prefix!r}"
+            )
         validate_asset_bucket_prefix("asset_bucket_prefix", asset_bucket_prefix)
         regions = _validation.regions("asset_regions", asset_regions)
         # cdk-stacksets needs the buckets before the StackSetStack exists, so they are imported
@@ -63,6 +79,14 @@ class AccountBaseline(StackSetStack):
         self.template_options.description = (
             "Fintech landing zone account baseline: account-level controls deployed by a "
             "service-managed StackSet"
+        )
+        # Role names are global in an account and the template runs in several regions.
+        AwsSdkCallHandler(
+            self,
+            AwsSdkCallHandler.ID,
+            role_name=None
+            if role_name_prefix is None
+            else f"{role_name_prefix}baseline-sdk-{Aws.REGION}",
         )
         self.public_access_block = AccountPublicAccessBlock(self, "S3AccountPublicAccessBlock")
         self.ebs_default_encryption = EbsDefaultEncryption(self, "EbsDefaultEncryption")

@@ -71,7 +71,13 @@ class AwsSdkCallHandler(Construct):
     ID = "AwsSdkCallHandler"
     """Construct id of the handler, a direct child of its stack."""
 
-    def __init__(self, scope: Stack, construct_id: str) -> None:
+    def __init__(self, scope: Stack, construct_id: str, *, role_name: str | None = None) -> None:
+        """
+        :param role_name: Name of the Lambda execution role. Default: a name CloudFormation
+            generates. Guardrails (SCPs) exempt landing-zone roles by name prefix, so in an
+            account under SCPs, create the handler first with a name that carries the prefix;
+            in a template deployed to several regions of one account, put the region in it.
+        """
         super().__init__(scope, construct_id)
         self._function_acknowledged = False
         self._wildcard_acknowledged = False
@@ -120,6 +126,7 @@ class AwsSdkCallHandler(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Runs the AWS SDK calls of the landing zone's custom resources",
+            role_name=role_name,
         )
         # One customer managed policy for every call: a role takes at most 10 managed policies,
         # and AWSLambdaBasicExecutionRole would allow writing to any log group.

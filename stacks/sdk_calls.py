@@ -1,0 +1,25 @@
+"""The SDK-call handler of a core stack, named so the guardrails recognize it."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+
+from landing_zone.common import AwsSdkCallHandler
+from landing_zone.config import LandingZoneConfig
+
+from .naming import sdk_call_role_name
+
+
+def add_sdk_call_handler(stack: Stack, config: LandingZoneConfig) -> AwsSdkCallHandler:
+    """Creates the stack's handler before any construct asks for it with ``.of``.
+
+    SCPs deny the handler's calls (Block Public Access, security service settings) to every
+    role but the landing zone's own, which carry the configured name prefix.
+    """
+    prefix = f"{config.organization.name}-"
+    role = stack.stack_name.removeprefix(prefix)
+    return AwsSdkCallHandler(
+        stack,
+        AwsSdkCallHandler.ID,
+        role_name=sdk_call_role_name(config.guardrails.parameters.landing_zone_role_prefix, role),
+    )
