@@ -188,3 +188,15 @@ def test_every_region_the_config_accepts_gets_a_baseline() -> None:
         "StackInstancesGroup"
     ]
     assert group["Regions"] == ["eu-west-1", "eusc-de-east-1"]
+
+
+def test_baseline_sdk_role_carries_the_guardrail_prefix_and_the_region(
+    reference_app: ReferenceApp,
+) -> None:
+    # SCPs exempt landing-zone roles by name prefix; the template runs in several regions.
+    template = reference_app.template("acmepaybaselinesAccountBaselineC4804E87.stackset")
+    roles = [
+        r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"
+    ]
+    names = [role.get("RoleName") for role in roles]
+    assert {"Fn::Join": ["", ["lz-baseline-sdk-", {"Ref": "AWS::Region"}]]} in names

@@ -25,6 +25,7 @@ from landing_zone.organization import (
     pack_guardrails,
 )
 from stacks import build_landing_zone
+from stacks.naming import sdk_call_role_name
 from stacks.organization_stack import OrganizationStack
 
 ROOT_ID = "r-a1b2"
@@ -410,3 +411,21 @@ def test_policy_names_fit_the_128_character_limit_or_the_config_is_rejected() ->
     names = _policy_names_or_rejection(edit)
     if names is not None:
         assert all(len(name) <= 128 for name in names), [n for n in names if len(n) > 128]
+
+
+def test_sdk_call_role_carries_the_guardrail_prefix(reference_app: ReferenceApp) -> None:
+    template = reference_app.template("acme-pay-organization")
+    names = [
+        r["Properties"].get("RoleName")
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role"
+    ]
+    assert "lz-sdk-organization" in names
+
+
+def test_sdk_call_role_name_is_limited_to_iam_length() -> None:
+    assert sdk_call_role_name("lz-", "security-tooling-eu-west-1") == (
+        "lz-sdk-security-tooling-eu-west-1"
+    )
+    with pytest.raises(ValueError, match="longer than 64"):
+        sdk_call_role_name("p" * 32, "x" * 30)
