@@ -1,0 +1,123 @@
+"""Key policy building blocks shared by the logging keys: no statement grants ``kms:*``.
+
+CDK's default key policy gives the account root ``kms:*``, so every IAM principal of the account
+that an identity policy allows could decrypt. The logging keys instead give the account root
+the administration of the key only and name each use separately.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+"""What CloudFormation and key administrators need: no cryptographic operation, no
+``kms:CreateGrant`` (a grant could hand out Decrypt), no ``kms:DisableKeyRotation`` (rotation
+stays on). ``kms:PutKeyPolicy`` for the account root also satisfies KMS's lockout safety check."""
+
+KEY_ADMINISTRATION_SID = "KeyAdministrationByThisAccount"
+
+
+def key_administration_statement() -> iam.PolicyStatement:
+    """The account root may administer the key; IAM policies of the account decide who does."""
+    return iam.PolicyStatement(
+        sid=KEY_ADMINISTRATION_SID,
+        principals=[iam.AccountRootPrincipal()],
+        actions=list(KEY_ADMINISTRATION_ACTIONS),
+        resources=["*"],
+    )
+
+
+def checked_statements(
+    scope: Construct,
+    prop: str,
+    statements: Sequence[iam.PolicyStatement],
+    *,
+    reserved_sids: Collection[str],
+) -> tuple[iam.PolicyStatement, ...]:
+    """``statements`` if each can join a logging key's policy.
+
+    Rejected: a statement without a sid or with one already used; any Allow of ``kms:*`` (or
+    ``*``), of a ``NotAction`` or to a ``NotPrincipal``; an Allow to a wildcard principal
+    without a condition.
+    """
+    if isinstance(statements, iam.PolicyStatement):
+        raise TypeError(f"{prop}: expected a list of PolicyStatement, got a single statement")
+    seen = set(reserved_sids)
+    stack = Stack.of(scope)
+    for statement in statements:
+        document: Mapping[str, Any] = stack.resolve(statement.to_statement_json())
+        sid = statement.sid
+        text = json.dumps(document, sort_keys=True)
+        if not sid:
+            raise ValueError(f"{prop}: every statement needs a sid; got {text}")
+        if sid in seen:
+            raise ValueError(f"{prop}: the sid {sid!r} is used twice or by the key itself")
+        seen.add(sid)
+        if document.get("Effect") == "Deny":
+            continue
+        reason = _broad_allow(document)
+        if reason:
+            raise ValueError(f"{prop}: statement {sid!r} {reason}; got {text}")
+    return tuple(statements)
+
+
+def _broad_allow(document: Mapping[str, Any]) -> str | None:
+    if "NotPrincipal" in document:
+        return "allows everyone but its NotPrincipal; name the principals instead"
+    if "NotAction" in document:
+        return "allows every action but its NotAction; name the actions instead"
+    actions = {str(action).lower() for action in _as_list(document.get("Action"))}
+    if actions & {"*", "kms:*"}:
+        return (
+            "allows kms:*, which includes decrypting every log and rewriting the key policy; "
+            "name the actions the principal needs"
+        )
+    principals = list(_principal_values(document.get("Principal")))
+    if "*" in principals and not document.get("Condition"):
+        return (
+            "allows a wildcard principal without a condition, which is anyone in any account; "
+            "add a condition such as aws:PrincipalOrgID or kms:CallerAccount"
+        )
+    return None
+
+
+def _principal_values(principal: Any) -> Iterable[Any]:
+    if principal == "*":
+        yield "*"
+    elif isinstance(principal, Mapping):
+        for value in principal.values():
+            yield from _as_list(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]

@@ -1,0 +1,225 @@
+"""The customer managed key of the log archive, with a key policy written statement by statement.
+
+Each writing service may only generate data keys for the resources of this organization: the
+service principal's statement carries ``aws:SourceOrgID`` (Config, VPC flow logs, Bedrock), the
+trail's ARN (CloudTrail) or the security tooling account (GuardDuty). Reading is for principals
+of the log archive account, through S3 only, so its IAM policies and the bucket policy decide
+who reads logs. Nobody gets ``kms:*``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from landing_zone.logging import _validation, names
+from landing_zone.logging._key_policy import (
+    KEY_ADMINISTRATION_SID,
+    checked_statements,
+    key_administration_statement,
+)
+
+_KEY_SIDS = (
+    KEY_ADMINISTRATION_SID,
+    "ReadLogsThroughS3InThisAccount",
+    "CloudTrailEncryptsOrganizationTrailLogs",
+    "CloudTrailDescribesKey",
+    "TrailCreatorDecryptsTrailLogs",
+    "ConfigEncryptsDeliveries",
+    "LogDeliveryEncryptsFlowLogs",
+    "BedrockEncryptsInvocationLogs",
+    "GuardDutyEncryptsFindings",
+)
+
+
+class LogArchiveKey(Construct):
+    """Symmetric KMS key that encrypts every object of the log archive (rotated yearly, 30-day
+    deletion window, retained), with the alias ``alias/<organization_name>/logs``.
+
+    Its key policy (AWS behaviour this relies on, not verifiable without an AWS account, is
+    marked *unverified*):
+
+    - the log archive account's root may administer the key (no cryptographic operation, no
+      grants, rotation cannot be turned off);
+    - principals of the log archive account may ``kms:Decrypt``/``kms:DescribeKey`` only
+      through S3 in this region (``kms:ViaService``), i.e. when reading log objects;
+    - ``cloudtrail.amazonaws.com`` may ``kms:GenerateDataKey*`` for the organization trail only
+      (``aws:SourceArn``) and with the management account's trail encryption context, and
+      ``kms:DescribeKey`` for that trail, as the CloudTrail user guide documents;
+    - the management account's principals may ``kms:Decrypt`` CloudTrail-encrypted data: the
+      CloudTrail user guide requires ``kms:Decrypt`` to create or update a trail whose bucket
+      uses an S3 Bucket Key (*unverified* for whom exactly; without S3 read access on the
+      bucket this decrypts nothing);
+    - ``config.amazonaws.com``, ``delivery.logs.amazonaws.com`` (VPC flow logs) and
+      ``bedrock.amazonaws.com`` may generate data keys when ``aws:SourceOrgID`` is this
+      organization (*unverified*: the services document ``aws:SourceAccount``; IAM documents
+      ``aws:SourceOrgID`` as set on the same service-to-service requests);
+    - ``guardduty.amazonaws.com`` may ``kms:GenerateDataKey`` for detectors of the security
+      tooling account (GuardDuty's documented key policy).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        organization_id: str,
+        organization_name: str,
+        management_account_id: str,
+        security_tooling_account_id: str,
+        trail_region: str | None = None,
+        additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
+    ) -> None:
+        """
+        :param organization_id: AWS Organizations id (``o-...``) whose services may encrypt.
+        :param organization_name: The config's organization name; it names the alias and the
+            organization trail.
+        :param management_account_id: Account of the organization trail.
+        :param security_tooling_account_id: GuardDuty delegated administrator, which exports
+            findings.
+        :param trail_region: Home region of the organization trail. Default: the region of
+            this stack, since the trail and the log archive both live in the home region.
+        :param additional_key_policy_statements: Further key policy statements, e.g. a
+            cross-account reader role. Default: none. Each needs a sid of its own; an Allow of
+            ``kms:*``, of a ``NotAction``, to a ``NotPrincipal``, or to a wildcard principal
+            without a condition is rejected.
+        """
+        super().__init__(scope, construct_id)
+        _validation.organization_id("organization_id", organization_id)
+        _validation.account_id("management_account_id", management_account_id)
+        _validation.account_id("security_tooling_account_id", security_tooling_account_id)
+        region = _validation.region("trail_region", trail_region or Stack.of(self).region)
+        extra = checked_statements(
+            self,
+            "additional_key_policy_statements",
+            additional_key_policy_statements,
+            reserved_sids=_KEY_SIDS,
+        )
+        trail_arn = names.organization_trail_arn(organization_name, management_account_id, region)
+        self.alias_name = names.logs_key_alias(organization_name)
+        policy = iam.PolicyDocument(
+            statements=[
+                key_administration_statement(),
+                *_reader_statements(),
+                *_cloudtrail_statements(trail_arn, management_account_id),
+                *_organization_service_statements(organization_id),
+                _guardduty_statement(security_tooling_account_id),
+                *extra,
+            ]
+        )
+        self.key = kms.Key(
+            self,
+            "Resource",
+            description="Encrypts the organization's central log archive",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30),
+            removal_policy=RemovalPolicy.RETAIN,
+            policy=policy,
+            alias=self.alias_name,
+        )
+
+
+def _reader_statements() -> list[iam.PolicyStatement]:
+    return [
+        iam.PolicyStatement(
+            sid="ReadLogsThroughS3InThisAccount",
+            principals=[iam.AccountRootPrincipal()],
+            actions=["kms:Decrypt", "kms:DescribeKey"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com",
+                    "kms:CallerAccount": Aws.ACCOUNT_ID,
+                }
+            },
+        )
+    ]
+
+
+def _cloudtrail_statements(trail_arn: str, management_account_id: str) -> list[iam.PolicyStatement]:
+    trail = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+    management_trails = f"arn:{Aws.PARTITION}:cloudtrail:*:{management_account_id}:trail/*"
+    return [
+        iam.PolicyStatement(
+            sid="CloudTrailEncryptsOrganizationTrailLogs",
+            principals=[trail],
+            actions=["kms:GenerateDataKey*"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"aws:SourceArn": trail_arn},
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": management_trails},
+            },
+        ),
+        iam.PolicyStatement(
+            sid="CloudTrailDescribesKey",
+            principals=[trail],
+            actions=["kms:DescribeKey"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
+        ),
+        iam.PolicyStatement(
+            sid="TrailCreatorDecryptsTrailLogs",
+            principals=[iam.AccountPrincipal(management_account_id)],
+            actions=["kms:Decrypt"],
+            resources=["*"],
+            conditions={
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": management_trails}
+            },
+        ),
+    ]
+
+
+def _organization_service_statements(organization_id: str) -> list[iam.PolicyStatement]:
+    this_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
+    return [
+        iam.PolicyStatement(
+            sid="ConfigEncryptsDeliveries",
+            principals=[iam.ServicePrincipal("config.amazonaws.com")],
+            actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=["*"],
+            conditions=this_organization,
+        ),
+        iam.PolicyStatement(
+            sid="LogDeliveryEncryptsFlowLogs",
+            principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+            # The VPC user guide's key policy for flow logs to SSE-KMS buckets, named exactly.
+            actions=[
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo",
+            ],
+            resources=["*"],
+            conditions=this_organization,
+        ),
+        iam.PolicyStatement(
+            sid="BedrockEncryptsInvocationLogs",
+            principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
+            actions=["kms:GenerateDataKey"],
+            resources=["*"],
+            conditions=this_organization,
+        ),
+    ]
+
+
+def _guardduty_statement(security_tooling_account_id: str) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid="GuardDutyEncryptsFindings",
+        principals=[iam.ServicePrincipal("guardduty.amazonaws.com")],
+        actions=["kms:GenerateDataKey"],
+        resources=["*"],
+        conditions={
+            "StringEquals": {"aws:SourceAccount": security_tooling_account_id},
+            "ArnLike": {
+                "aws:SourceArn": (
+                    f"arn:{Aws.PARTITION}:guardduty:*:{security_tooling_account_id}:detector/*"
+                )
+            },
+        },
+    )

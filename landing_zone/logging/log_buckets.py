@@ -1,0 +1,523 @@
+"""The log archive's buckets: the WORM log bucket, the Config bucket and the access-log bucket.
+
+All three are versioned, TLS 1.2+ only, never public (Block Public Access, ACLs disabled),
+retained when their stack is deleted, and their policies deny deleting objects, object versions
+and the bucket itself to everyone. Lifecycle rules move logs to colder storage; S3 runs them
+itself, outside the bucket policy, and never removes a version that Object Lock still retains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from landing_zone.logging import _validation, names
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogLifecycle:
+    """When log objects move to colder storage, and whether they ever expire.
+
+    Noncurrent versions (an overwritten log's original) follow the same transitions. Expiring
+    anything before the bucket's retention is rejected by the bucket that uses the lifecycle.
+    """
+
+    glacier_instant_retrieval_after_days: int | None = 90
+    """Days after creation to move objects to S3 Glacier Instant Retrieval, still readable in
+    milliseconds for investigations. Default: 90. None: never."""
+
+    deep_archive_after_days: int | None = 365
+    """Days after creation to move objects to S3 Glacier Deep Archive (restores take hours).
+    Default: 365, once the first year that PCI DSS 10.5.1 wants at hand has passed. None: never.
+    Must be later than the Glacier Instant Retrieval transition."""
+
+    expiration_days: int | None = None
+    """Days after creation to expire (delete) objects. Default: never, logs are kept."""
+
+    noncurrent_version_expiration_days: int | None = None
+    """Days after an object version becomes noncurrent to delete it. Default: never, so the
+    original of an overwritten log stays as evidence."""
+
+    def __post_init__(self) -> None:
+        transitions = {
+            "glacier_instant_retrieval_after_days": self.glacier_instant_retrieval_after_days,
+            "deep_archive_after_days": self.deep_archive_after_days,
+        }
+        for prop, value in {
+            **transitions,
+            "expiration_days": self.expiration_days,
+            "noncurrent_version_expiration_days": self.noncurrent_version_expiration_days,
+        }.items():
+            if value is not None:
+                _validation.days(prop, value)
+        instant, deep = self.glacier_instant_retrieval_after_days, self.deep_archive_after_days
+        if instant is not None and deep is not None and deep <= instant:
+            raise ValueError(
+                f"deep_archive_after_days: got {deep}; allowed: more than "
+                f"glacier_instant_retrieval_after_days ({instant}), or None"
+            )
+        if self.expiration_days is not None:
+            for prop, value in transitions.items():
+                if value is not None and self.expiration_days <= value:
+                    raise ValueError(
+                        f"expiration_days: got {self.expiration_days}; allowed: more than "
+                        f"{prop} ({value}), or None"
+                    )
+
+    def check_retention(self, owner: str, retention_days: int) -> None:
+        """Reject expirations that would delete logs before ``retention_days``."""
+        for prop, value in (
+            ("expiration_days", self.expiration_days),
+            ("noncurrent_version_expiration_days", self.noncurrent_version_expiration_days),
+        ):
+            if value is not None and value < retention_days:
+                raise ValueError(
+                    f"{owner}: lifecycle.{prop} is {value} days, below the retention of "
+                    f"{retention_days} days; allowed: at least {retention_days}, or None"
+                )
+
+    def rules(self) -> list[s3.LifecycleRule]:
+        transitions = self._transitions()
+        return [
+            s3.LifecycleRule(
+                id="ColderStorage",
+                transitions=[
+                    s3.Transition(storage_class=storage, transition_after=Duration.days(days))
+                    for storage, days in transitions
+                ],
+                noncurrent_version_transitions=[
+                    s3.NoncurrentVersionTransition(
+                        storage_class=storage, transition_after=Duration.days(days)
+                    )
+                    for storage, days in transitions
+                ],
+                expiration=_days(self.expiration_days),
+                noncurrent_version_expiration=_days(self.noncurrent_version_expiration_days),
+                # Parts of an upload that never completed are no log; they only cost money.
+                abort_incomplete_multipart_upload_after=Duration.days(7),
+            )
+        ]
+
+    def _transitions(self) -> list[tuple[s3.StorageClass, int]]:
+        return [
+            (storage, days)
+            for storage, days in (
+                (
+                    s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                    self.glacier_instant_retrieval_after_days,
+                ),
+                (s3.StorageClass.DEEP_ARCHIVE, self.deep_archive_after_days),
+            )
+            if days is not None
+        ]
+
+
+DEFAULT_LOG_LIFECYCLE = LogLifecycle()
+"""Glacier Instant Retrieval after 90 days, Deep Archive after 365, never expire."""
+
+
+def _days(days: int | None) -> Duration | None:
+    return None if days is None else Duration.days(days)
+
+
+_NOT_REPLICATED = (
+    "The log archive is the organization's system of record in its home region; integrity and "
+    "retention come from versioning, a bucket policy that denies every delete and (for the log "
+    "bucket) S3 Object Lock. A cross-region copy needs a destination bucket in a stack of "
+    "another region, which this home-region stack cannot create; add replication where the "
+    "disaster recovery plan asks for a regional copy."
+)
+_REPLICATION_ACKNOWLEDGMENTS = (
+    Acknowledgment(id="NIST.800.53.R5-S3BucketReplicationEnabled", reason=_NOT_REPLICATED),
+    Acknowledgment(id="PCI.DSS.321-S3BucketReplicationEnabled", reason=_NOT_REPLICATED),
+)
+
+
+class AccessLogBucket(Construct):
+    """The destination of the S3 server access logs of the log archive's buckets.
+
+    S3 requires of a server access log destination what the other log buckets must not do:
+    its default encryption can only be SSE-S3 (SSE-KMS is not supported), and a bucket with
+    Object Lock cannot be a destination. So this bucket uses SSE-S3 and has no Object Lock;
+    its policy denies every delete instead, and access logs are versioned, TLS-only, private
+    and retained like the rest of the archive.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: str,
+        minimum_retention_days: int = 365,
+        lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+    ) -> None:
+        """
+        :param bucket_name: Name of the bucket; see ``names.access_log_bucket_name``.
+        :param minimum_retention_days: Floor for the lifecycle's expirations. Default: 365,
+            PCI DSS 10.5.1 keeps audit logs for twelve months.
+        :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
+            after 90 days, Deep Archive after 365, never expire.
+        """
+        super().__init__(scope, construct_id)
+        _validation.bucket_name("bucket_name", bucket_name)
+        _validation.days("minimum_retention_days", minimum_retention_days)
+        lifecycle.check_retention("AccessLogBucket", minimum_retention_days)
+        self.bucket = _log_bucket(self, bucket_name=bucket_name, lifecycle=lifecycle)
+        Validations.of(self.bucket).acknowledge(*_ACCESS_LOG_ACKNOWLEDGMENTS)
+
+
+_IS_ACCESS_LOG_DESTINATION = (
+    "This bucket is the server access log destination of the log archive; logging it into "
+    "itself would write a log record for each log record, and into another bucket would only "
+    "move the question. Writes to it come from the S3 logging service alone, and CloudTrail "
+    "management events record every change to it."
+)
+_SSE_S3_REQUIRED = (
+    "S3 server access log delivery supports only SSE-S3 default encryption on the destination "
+    "bucket, not SSE-KMS. The logs hold request metadata of the log archive, no customer data; "
+    "access is limited by the bucket policy (TLS-only, deletes denied) and Block Public Access."
+)
+_ACCESS_LOG_ACKNOWLEDGMENTS = (
+    Acknowledgment(id="AwsSolutions-S1", reason=_IS_ACCESS_LOG_DESTINATION),
+    Acknowledgment(id="NIST.800.53.R5-S3BucketLoggingEnabled", reason=_IS_ACCESS_LOG_DESTINATION),
+    Acknowledgment(id="PCI.DSS.321-S3BucketLoggingEnabled", reason=_IS_ACCESS_LOG_DESTINATION),
+    Acknowledgment(id="NIST.800.53.R5-S3DefaultEncryptionKMS", reason=_SSE_S3_REQUIRED),
+    Acknowledgment(id="PCI.DSS.321-S3DefaultEncryptionKMS", reason=_SSE_S3_REQUIRED),
+    Acknowledgment(id="Fintech-S3BucketKMSEncryption", reason=_SSE_S3_REQUIRED),
+    *_REPLICATION_ACKNOWLEDGMENTS,
+)
+
+
+class LogArchiveBucket(Construct):
+    """The organization's WORM log bucket: S3 Object Lock with a default retention, SSE-KMS with
+    the log key and S3 Bucket Keys, server access logs to ``access_log_bucket``.
+
+    Writers, each to its own prefix (see ``names``):
+
+    - CloudTrail, for the organization trail only (``aws:SourceArn``), under
+      ``cloudtrail/AWSLogs/<organization id>/`` and ``cloudtrail/AWSLogs/<management account>/``;
+    - VPC flow logs (``delivery.logs.amazonaws.com``) under ``flow-logs/AWSLogs/``, and Bedrock
+      model invocation logging under ``bedrock/AWSLogs/``, both only for this organization
+      (``aws:SourceOrgID``, *unverified*: the services document ``aws:SourceAccount``). The
+      Bedrock user guide supports only destinations in the invoking account and region, so
+      workload accounts cannot deliver here directly (*unverified* whether a cross-account
+      bucket is rejected);
+    - GuardDuty findings export of the security tooling account under ``guardduty/``.
+
+    AWS Config cannot deliver to a bucket with Object Lock (AWS::Config::DeliveryChannel
+    documentation): it writes to the ``ConfigDeliveryBucket``. Whether VPC flow logs,
+    Bedrock and GuardDuty deliver to an Object Lock bucket is *unverified*; CloudTrail does.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: str,
+        encryption_key: kms.IKey,
+        access_log_bucket: s3.IBucket,
+        organization_id: str,
+        organization_name: str,
+        management_account_id: str,
+        security_tooling_account_id: str,
+        trail_region: str | None = None,
+        object_lock_mode: s3.ObjectLockMode = s3.ObjectLockMode.COMPLIANCE,
+        retention_days: int = 365,
+        minimum_retention_days: int = 365,
+        lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+    ) -> None:
+        """
+        :param bucket_name: Name of the bucket; see ``names.log_bucket_name``.
+        :param encryption_key: The ``LogArchiveKey``; its policy must let the writers use it.
+        :param access_log_bucket: Destination of this bucket's server access logs.
+        :param organization_id: AWS Organizations id (``o-...``) whose services may write.
+        :param organization_name: The config's organization name, which names the trail.
+        :param management_account_id: Account of the organization trail.
+        :param security_tooling_account_id: GuardDuty delegated administrator.
+        :param trail_region: Home region of the organization trail. Default: this stack's.
+        :param object_lock_mode: Default retention mode of new objects. Default: COMPLIANCE,
+            under which nobody, the root user included, can delete or shorten the retention of
+            a log before it ends. GOVERNANCE lets principals with
+            ``s3:BypassGovernanceRetention`` do so (the bucket policy still denies deletes).
+        :param retention_days: Default retention of new objects. Default: 365.
+        :param minimum_retention_days: Floor for ``retention_days`` and for the lifecycle's
+            expirations. Default: 365 (PCI DSS 10.5.1: twelve months of audit logs).
+        :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
+            after 90 days, Deep Archive after 365, never expire.
+        """
+        super().__init__(scope, construct_id)
+        _validation.bucket_name("bucket_name", bucket_name)
+        _validation.organization_id("organization_id", organization_id)
+        _validation.account_id("management_account_id", management_account_id)
+        _validation.account_id("security_tooling_account_id", security_tooling_account_id)
+        region = _validation.region("trail_region", trail_region or Stack.of(self).region)
+        _validation.days("minimum_retention_days", minimum_retention_days)
+        _validation.days("retention_days", retention_days)
+        if retention_days < minimum_retention_days:
+            raise ValueError(
+                f"retention_days: got {retention_days}, below minimum_retention_days "
+                f"({minimum_retention_days}); allowed: at least {minimum_retention_days}"
+            )
+        if not isinstance(object_lock_mode, s3.ObjectLockMode):
+            raise ValueError(
+                f"object_lock_mode: got {object_lock_mode!r}; allowed: "
+                "s3.ObjectLockMode.COMPLIANCE or s3.ObjectLockMode.GOVERNANCE"
+            )
+        lifecycle.check_retention("LogArchiveBucket", retention_days)
+        retention = (
+            s3.ObjectLockRetention.compliance(Duration.days(retention_days))
+            if object_lock_mode == s3.ObjectLockMode.COMPLIANCE
+            else s3.ObjectLockRetention.governance(Duration.days(retention_days))
+        )
+        self.bucket = _log_bucket(
+            self,
+            bucket_name=bucket_name,
+            lifecycle=lifecycle,
+            encryption_key=encryption_key,
+            access_log_bucket=access_log_bucket,
+            object_lock_default_retention=retention,
+        )
+        trail_arn = names.organization_trail_arn(organization_name, management_account_id, region)
+        for statement in (
+            *_cloudtrail_statements(self.bucket, trail_arn, organization_id, management_account_id),
+            *_organization_writer_statements(self.bucket, organization_id),
+            *_guardduty_statements(self.bucket, security_tooling_account_id),
+        ):
+            self.bucket.add_to_resource_policy(statement)
+        Validations.of(self.bucket).acknowledge(*_REPLICATION_ACKNOWLEDGMENTS)
+
+
+class ConfigDeliveryBucket(Construct):
+    """The bucket of the organization's AWS Config delivery channels: SSE-KMS with the log key
+    and S3 Bucket Keys, server access logs to ``access_log_bucket``, writable by
+    ``config.amazonaws.com`` for this organization only under ``config/AWSLogs/``.
+
+    AWS Config does not support delivery to a bucket with Object Lock enabled (documented for
+    AWS::Config::DeliveryChannel), so this bucket has none; versioning and a bucket policy that
+    denies every delete keep the history instead. The ``aws:SourceOrgID`` condition is
+    *unverified* for Config, whose guide documents ``aws:SourceAccount``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket_name: str,
+        encryption_key: kms.IKey,
+        access_log_bucket: s3.IBucket,
+        organization_id: str,
+        minimum_retention_days: int = 365,
+        lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+    ) -> None:
+        """
+        :param bucket_name: Name of the bucket; see ``names.config_bucket_name``.
+        :param encryption_key: The ``LogArchiveKey``; its policy must let Config use it.
+        :param access_log_bucket: Destination of this bucket's server access logs.
+        :param organization_id: AWS Organizations id (``o-...``) whose Config may write.
+        :param minimum_retention_days: Floor for the lifecycle's expirations. Default: 365.
+        :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
+            after 90 days, Deep Archive after 365, never expire.
+        """
+        super().__init__(scope, construct_id)
+        _validation.bucket_name("bucket_name", bucket_name)
+        _validation.organization_id("organization_id", organization_id)
+        _validation.days("minimum_retention_days", minimum_retention_days)
+        lifecycle.check_retention("ConfigDeliveryBucket", minimum_retention_days)
+        self.bucket = _log_bucket(
+            self,
+            bucket_name=bucket_name,
+            lifecycle=lifecycle,
+            encryption_key=encryption_key,
+            access_log_bucket=access_log_bucket,
+        )
+        config = iam.ServicePrincipal("config.amazonaws.com")
+        this_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
+        for statement in (
+            iam.PolicyStatement(
+                sid="ConfigChecksBucketAcl",
+                principals=[config],
+                actions=["s3:GetBucketAcl"],
+                resources=[self.bucket.bucket_arn],
+                conditions=this_organization,
+            ),
+            iam.PolicyStatement(
+                sid="ConfigChecksBucketExists",
+                principals=[config],
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions=this_organization,
+            ),
+            iam.PolicyStatement(
+                sid="ConfigDelivers",
+                principals=[config],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{names.CONFIG_PREFIX}/AWSLogs/*")],
+                conditions=_owner_full_control(this_organization),
+            ),
+        ):
+            self.bucket.add_to_resource_policy(statement)
+        Validations.of(self.bucket).acknowledge(
+            Acknowledgment(id="Fintech-LogBucketWorm", reason=_CONFIG_CANNOT_USE_OBJECT_LOCK),
+            *_REPLICATION_ACKNOWLEDGMENTS,
+        )
+
+
+_CONFIG_CANNOT_USE_OBJECT_LOCK = (
+    "AWS Config does not support delivery channels to an S3 bucket with Object Lock enabled "
+    "(AWS::Config::DeliveryChannel documentation), so Config history cannot live in the WORM "
+    "log bucket. This bucket is versioned, and its policy denies deleting objects, object "
+    "versions and the bucket to everyone, so an overwritten snapshot keeps its original."
+)
+
+
+def _log_bucket(
+    scope: Construct,
+    *,
+    bucket_name: str,
+    lifecycle: LogLifecycle,
+    encryption_key: kms.IKey | None = None,
+    access_log_bucket: s3.IBucket | None = None,
+    object_lock_default_retention: s3.ObjectLockRetention | None = None,
+) -> s3.Bucket:
+    """A log bucket with what no prop turns off; SSE-KMS and access logs when given a key."""
+    kms_encrypted = encryption_key is not None
+    bucket = s3.Bucket(
+        scope,
+        "Resource",
+        bucket_name=bucket_name,
+        versioned=True,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        # ACLs off: the bucket owner owns every delivered object. S3 still accepts the
+        # bucket-owner-full-control ACL that log deliveries send.
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=RemovalPolicy.RETAIN,
+        lifecycle_rules=lifecycle.rules(),
+        encryption=s3.BucketEncryption.KMS if kms_encrypted else s3.BucketEncryption.S3_MANAGED,
+        encryption_key=encryption_key,
+        # One data key per bucket rather than per object: far fewer KMS calls at log volumes.
+        bucket_key_enabled=True if kms_encrypted else None,
+        server_access_logs_bucket=access_log_bucket,
+        server_access_logs_prefix=f"{bucket_name}/" if access_log_bucket else None,
+        target_object_key_format=(
+            s3.TargetObjectKeyFormat.partitioned_prefix(s3.PartitionDateSource.EVENT_TIME)
+            if access_log_bucket
+            else None
+        ),
+        object_lock_enabled=True if object_lock_default_retention else None,
+        object_lock_default_retention=object_lock_default_retention,
+    )
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyDeletingLogs",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:DeleteBucket", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+        )
+    )
+    return bucket
+
+
+def _owner_full_control(conditions: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """``conditions`` plus the canned ACL that log deliveries send."""
+    equals = {**conditions.get("StringEquals", {}), "s3:x-amz-acl": "bucket-owner-full-control"}
+    return {**conditions, "StringEquals": equals}
+
+
+def _cloudtrail_statements(
+    bucket: s3.Bucket, trail_arn: str, organization_id: str, management_account_id: str
+) -> list[iam.PolicyStatement]:
+    trail = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+    this_trail = {"StringEquals": {"aws:SourceArn": trail_arn}}
+    return [
+        iam.PolicyStatement(
+            sid="CloudTrailChecksBucketAcl",
+            principals=[trail],
+            actions=["s3:GetBucketAcl"],
+            resources=[bucket.bucket_arn],
+            conditions=this_trail,
+        ),
+        iam.PolicyStatement(
+            sid="CloudTrailDeliversOrganizationTrail",
+            principals=[trail],
+            actions=["s3:PutObject"],
+            resources=[
+                bucket.arn_for_objects(f"{names.CLOUDTRAIL_PREFIX}/AWSLogs/{organization_id}/*"),
+                bucket.arn_for_objects(
+                    f"{names.CLOUDTRAIL_PREFIX}/AWSLogs/{management_account_id}/*"
+                ),
+            ],
+            conditions=_owner_full_control(this_trail),
+        ),
+    ]
+
+
+def _organization_writer_statements(
+    bucket: s3.Bucket, organization_id: str
+) -> list[iam.PolicyStatement]:
+    this_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
+    log_delivery = iam.ServicePrincipal("delivery.logs.amazonaws.com")
+    return [
+        iam.PolicyStatement(
+            sid="LogDeliveryChecksBucket",
+            principals=[log_delivery],
+            # The CloudWatch Logs guide adds ListBucket to avoid AccessDenied noise.
+            actions=["s3:GetBucketAcl", "s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions=this_organization,
+        ),
+        iam.PolicyStatement(
+            sid="LogDeliveryDeliversFlowLogs",
+            principals=[log_delivery],
+            actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{names.FLOW_LOGS_PREFIX}/AWSLogs/*")],
+            conditions=_owner_full_control(this_organization),
+        ),
+        iam.PolicyStatement(
+            sid="BedrockDeliversInvocationLogs",
+            principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
+            actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{names.BEDROCK_PREFIX}/AWSLogs/*")],
+            conditions=this_organization,
+        ),
+    ]
+
+
+def _guardduty_statements(
+    bucket: s3.Bucket, security_tooling_account_id: str
+) -> list[iam.PolicyStatement]:
+    guardduty = iam.ServicePrincipal("guardduty.amazonaws.com")
+    detectors = {
+        "StringEquals": {"aws:SourceAccount": security_tooling_account_id},
+        "ArnLike": {
+            "aws:SourceArn": (
+                f"arn:{Aws.PARTITION}:guardduty:*:{security_tooling_account_id}:detector/*"
+            )
+        },
+    }
+    return [
+        iam.PolicyStatement(
+            sid="GuardDutyLocatesBucket",
+            principals=[guardduty],
+            actions=["s3:GetBucketLocation"],
+            resources=[bucket.bucket_arn],
+            conditions=detectors,
+        ),
+        iam.PolicyStatement(
+            sid="GuardDutyExportsFindings",
+            principals=[guardduty],
+            actions=["s3:PutObject"],
+            resources=[bucket.arn_for_objects(f"{names.GUARDDUTY_PREFIX}/*")],
+            conditions=detectors,
+        ),
+    ]
