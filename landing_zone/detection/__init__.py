@@ -1,2 +1,40 @@
 """Organization-wide detection: security services administered from the security-tooling account,
 AWS Config everywhere, and finding alerts."""
+
+from .access_analyzer import AccessAnalyzers
+from .alerting import EncryptedTopic, FindingAlerts, FindingForwarder, Severity, Subscription
+from .aws_config import (
+    ManagedRuleSpec,
+    OrganizationConfigAggregator,
+    OrganizationConfigRules,
+    PciDssConformancePack,
+)
+from .delegated_admins import DelegatedAdministrators
+from .guardduty import BackupMalwareScanningRole, GuardDutyOrganization, S3MalwareProtection
+from .inspector import InspectorOrganization
+from .macie import MacieOrganization
+from .pci_dss_rules import PCI_DSS_RULES, PciDssRule
+from .security_hub import SecurityHubOrganization, SecurityHubStandard
+
+__all__ = [
+    "PCI_DSS_RULES",
+    "AccessAnalyzers",
+    "BackupMalwareScanningRole",
+    "DelegatedAdministrators",
+    "EncryptedTopic",
+    "FindingAlerts",
+    "FindingForwarder",
+    "GuardDutyOrganization",
+    "InspectorOrganization",
+    "MacieOrganization",
+    "ManagedRuleSpec",
+    "OrganizationConfigAggregator",
+    "OrganizationConfigRules",
+    "PciDssConformancePack",
+    "PciDssRule",
+    "S3MalwareProtection",
+    "SecurityHubOrganization",
+    "SecurityHubStandard",
+    "Severity",
+    "Subscription",
+]

@@ -1,0 +1,582 @@
+"""Security findings delivered at once: GuardDuty and Security Hub findings to encrypted topics.
+
+``FindingAlerts`` runs in the home region of the security-tooling account, the administrator of
+GuardDuty and Security Hub, which receives the findings of every member account as EventBridge
+events. Security Hub aggregates the findings of the linked regions into the home region;
+GuardDuty does not, so ``FindingForwarder`` sends the GuardDuty findings of every other governed
+region to the home region's default event bus, where ``FindingAlerts`` picks them up.
+
+Not verified here (no AWS account): the event shapes below follow the GuardDuty and Security Hub
+(ASFF) documentation; EventBridge and CloudWatch are assumed to send ``aws:SourceAccount`` when
+they publish to an encrypted topic, as the topic and key policies require it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+from urllib.parse import urlsplit
+
+import jsii
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.interfaces.aws_events import IRuleRef
+from constructs import Construct
+
+from landing_zone.common.patterns import REGION
+
+
+class Severity(Enum):
+    """Finding severity, from GuardDuty's numeric scale and Security Hub's labels alike.
+
+    GuardDuty's levels are value ranges: Low 1.0-3.9, Medium 4.0-6.9, High 7.0-8.9 and, since
+    its attack sequence findings, Critical 9.0-10.0. Security Hub labels a finding LOW, MEDIUM,
+    HIGH or CRITICAL (or INFORMATIONAL, which never alerts).
+    """
+
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+    @property
+    def guardduty_minimum(self) -> float:
+        """The lowest GuardDuty severity value of this level."""
+        return _GUARDDUTY_MINIMUM[self]
+
+    @property
+    def rank(self) -> int:
+        """0 for LOW up to 3 for CRITICAL."""
+        return list(Severity).index(self)
+
+    def security_hub_labels(self) -> list[str]:
+        """The Security Hub labels of this level and every level above it."""
+        return [severity.value for severity in Severity if severity.rank >= self.rank]
+
+
+_GUARDDUTY_MINIMUM = {
+    Severity.LOW: 1.0,
+    Severity.MEDIUM: 4.0,
+    Severity.HIGH: 7.0,
+    Severity.CRITICAL: 9.0,
+}
+
+DEFAULT_PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
+"""Services an ``EncryptedTopic`` accepts messages from by default: EventBridge rules (findings)
+and CloudWatch alarms (such as the CloudTrail alarms of the management account)."""
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
+_DISPLAY_NAME_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """An endpoint that receives every message of a topic: an email address or an HTTPS URL."""
+
+    protocol: Literal["email", "https"]
+    endpoint: str
+
+    def __post_init__(self) -> None:
+        if self.protocol not in ("email", "https"):
+            raise ValueError(
+                f"subscription protocol: got {self.protocol!r}; allowed: 'email', 'https'"
+            )
+        if Token.is_unresolved(self.endpoint):
+            raise ValueError(
+                "subscription endpoint: got an unresolved token; give the address itself, "
+                "which names the subscription's construct id"
+            )
+        if self.protocol == "email" and not _EMAIL.fullmatch(self.endpoint):
+            raise ValueError(f"subscription endpoint: {self.endpoint!r} is not an email address")
+        if self.protocol == "https" and not _is_https_url(self.endpoint):
+            raise ValueError(
+                f"subscription endpoint: {self.endpoint!r} is not an https:// URL with a host"
+            )
+
+    @property
+    def construct_id(self) -> str:
+        """Stable per endpoint: a digest, because addresses hold characters ids cannot."""
+        digest = hashlib.sha256(self.endpoint.encode("utf-8")).hexdigest()[:12].upper()
+        return f"{self.protocol.capitalize()}{digest}"
+
+
+class EncryptedTopic(Construct):
+    """An SNS topic encrypted with its own customer managed key, published to over TLS only.
+
+    The key rotates yearly and is retained with the stack's deletion: messages still in flight
+    or in a subscriber's retry can only be read with it. The services in ``publishers`` may use
+    the key and publish to the topic, from this account only (``aws:SourceAccount``). The topic
+    (``Resource``) is not retained: it holds no message once delivered.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        display_name: str,
+        subscriptions: Sequence[Subscription] = (),
+        publishers: Sequence[str] = DEFAULT_PUBLISHERS,
+    ) -> None:
+        """
+        :param display_name: The topic's display name, the sender name of its emails (at most
+            100 characters).
+        :param subscriptions: Endpoints that receive every message. Default: none; an email
+            subscription receives messages once its owner confirms it.
+        :param publishers: Service principals of this account that may publish. Default:
+            EventBridge and CloudWatch. Principals of the account itself publish with their own
+            IAM permissions and a grant on the key.
+        """
+        super().__init__(scope, construct_id)
+        if not Token.is_unresolved(display_name) and not (
+            0 < len(display_name) <= _DISPLAY_NAME_MAX_LENGTH
+        ):
+            raise ValueError(
+                f"display_name: {display_name!r}; allowed: 1 to {_DISPLAY_NAME_MAX_LENGTH} "
+                "characters"
+            )
+        services = _publishers(publishers)
+        endpoints = [(s.protocol, s.endpoint) for s in subscriptions]
+        duplicates = sorted({e for e in endpoints if endpoints.count(e) > 1})
+        if duplicates:
+            raise ValueError(f"subscriptions: {duplicates} appear more than once; list each once")
+        account = Stack.of(self).account
+
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Encrypts the messages of a landing zone alert topic",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.topic = sns.Topic(
+            self,
+            "Resource",
+            display_name=display_name,
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        if services:
+            principals = [iam.ServicePrincipal(service) for service in services]
+            only_this_account = {"StringEquals": {"aws:SourceAccount": account}}
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowPublishingServicesOfThisAccount",
+                    principals=principals,
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    resources=["*"],
+                    conditions=only_this_account,
+                )
+            )
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowPublishingServicesOfThisAccount",
+                    principals=principals,
+                    actions=["sns:Publish"],
+                    resources=[self.topic.topic_arn],
+                    conditions=only_this_account,
+                )
+            )
+        for subscription in subscriptions:
+            sns.Subscription(
+                self,
+                subscription.construct_id,
+                topic=self.topic,
+                protocol=sns.SubscriptionProtocol(subscription.protocol.upper()),
+                endpoint=subscription.endpoint,
+            )
+        self.topic_arn = self.topic.topic_arn
+
+
+class FindingAlerts(Construct):
+    """GuardDuty and Security Hub findings to an alert topic and a paging topic, as they arrive.
+
+    Findings at ``minimum_severity`` or above go to ``alert_topic``; those at
+    ``paging_severity`` or above also go to ``paging_topic``, meant for an on-call pager, so
+    the alert topic keeps the whole record. Four EventBridge rules do it, one per source and
+    topic:
+
+    - GuardDuty: ``GuardDuty Finding`` events whose numeric severity reaches the threshold.
+    - Security Hub: ``Security Hub Findings - Imported`` events of new (workflow ``NEW``),
+      active findings with a label at or above the threshold, except GuardDuty's, which
+      Security Hub re-imports: one threat alerts once. Security Hub sends an event again each
+      time a finding is updated, so a finding left ``NEW`` can alert more than once.
+
+    Each message is a JSON object naming the source, account, region, severity, finding type,
+    title and id (GuardDuty: a console link too); for Security Hub the first finding of the
+    event. Undelivered messages go to an encrypted dead-letter queue, and a message there
+    raises the ``DeadLetterAlarm`` on both topics.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        minimum_severity: Severity | str = Severity.MEDIUM,
+        paging_severity: Severity | str = Severity.HIGH,
+        alert_subscriptions: Sequence[Subscription] = (),
+        paging_subscriptions: Sequence[Subscription] = (),
+    ) -> None:
+        """
+        :param minimum_severity: Lowest severity that alerts. Default: MEDIUM; LOW findings
+            are context for an investigation rather than incidents of their own.
+        :param paging_severity: Lowest severity that also pages. Default: HIGH. It cannot be
+            below ``minimum_severity``.
+        :param alert_subscriptions: Endpoints of the alert topic. Default: none.
+        :param paging_subscriptions: Endpoints of the paging topic. Default: none.
+        """
+        super().__init__(scope, construct_id)
+        minimum = _severity("minimum_severity", minimum_severity)
+        paging = _severity("paging_severity", paging_severity)
+        if paging.rank < minimum.rank:
+            raise ValueError(
+                f"paging_severity: got {paging.value}, below minimum_severity "
+                f"{minimum.value}; allowed: {', '.join(minimum.security_hub_labels())}"
+            )
+        self.minimum_severity = minimum
+        self.paging_severity = paging
+        self.alert_topic = EncryptedTopic(
+            self,
+            "AlertTopic",
+            display_name="Security findings",
+            subscriptions=alert_subscriptions,
+        )
+        self.paging_topic = EncryptedTopic(
+            self,
+            "PagingTopic",
+            display_name="Security findings - page",
+            subscriptions=paging_subscriptions,
+        )
+        dead_letters = _DeadLetterQueue(self, "DeadLetterQueue")
+        self.dead_letter_queue = dead_letters.queue
+        self.dead_letter_key = dead_letters.key
+
+        rules: list[events.Rule] = []
+        for label, topic, severity in (
+            ("Alert", self.alert_topic, minimum),
+            ("Paging", self.paging_topic, paging),
+        ):
+            rules.append(
+                events.Rule(
+                    self,
+                    f"GuardDuty{label}Rule",
+                    description=f"GuardDuty findings of severity {severity.value} or above",
+                    event_pattern=guardduty_finding_pattern(severity),
+                    targets=[
+                        _Target(
+                            topic.topic_arn,
+                            dead_letter_queue=self.dead_letter_queue,
+                            message=_guardduty_message(),
+                        )
+                    ],
+                )
+            )
+            rules.append(
+                events.Rule(
+                    self,
+                    f"SecurityHub{label}Rule",
+                    description=(
+                        f"New Security Hub findings of severity {severity.value} or above, "
+                        "except GuardDuty's"
+                    ),
+                    event_pattern=security_hub_finding_pattern(severity),
+                    targets=[
+                        _Target(
+                            topic.topic_arn,
+                            dead_letter_queue=self.dead_letter_queue,
+                            message=_security_hub_message(),
+                        )
+                    ],
+                )
+            )
+        self.rules = tuple(rules)
+        dead_letters.admit(self.rules)
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLetterAlarm",
+            alarm_description="Security finding alerts could not be delivered to their topic",
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        # Both topics: the undelivered message may have been a page, and the topic that failed
+        # may be either.
+        for topic in (self.alert_topic, self.paging_topic):
+            self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic.topic))
+
+
+class FindingForwarder(Construct):
+    """Forwards the GuardDuty findings of this region to the home region's default event bus.
+
+    For every governed region but the home region, in the security-tooling account: one rule
+    (``Resource``) sends GuardDuty findings at ``minimum_severity`` or above, unchanged, to the
+    default bus of the same account in ``home_region``, where ``FindingAlerts`` handles them like
+    its own. EventBridge sends them with a role (``Role``) allowed ``events:PutEvents`` on that
+    bus only; undelivered events go to an encrypted dead-letter queue in this region.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        home_region: str,
+        minimum_severity: Severity | str = Severity.MEDIUM,
+    ) -> None:
+        """
+        :param home_region: Region of ``FindingAlerts``; not the stack's own region.
+        :param minimum_severity: Lowest severity forwarded; the ``minimum_severity`` of
+            ``FindingAlerts``. Default: MEDIUM.
+        """
+        super().__init__(scope, construct_id)
+        if not Token.is_unresolved(home_region) and not REGION.fullmatch(home_region):
+            raise ValueError(
+                f"home_region: {home_region!r} is not a region name such as 'eu-west-1'"
+            )
+        stack = Stack.of(self)
+        if not Token.is_unresolved(stack.region) and stack.region == home_region:
+            raise ValueError(
+                f"home_region: {home_region!r} is this stack's region; FindingAlerts handles "
+                "the home region's findings itself, forward from the other regions only"
+            )
+        minimum = _severity("minimum_severity", minimum_severity)
+        self.home_event_bus_arn = stack.format_arn(
+            service="events",
+            region=home_region,
+            resource="event-bus",
+            resource_name="default",
+        )
+        dead_letters = _DeadLetterQueue(self, "DeadLetterQueue")
+        self.dead_letter_queue = dead_letters.queue
+        self.dead_letter_key = dead_letters.key
+        # A rule can only use a role passed to it by a principal of this account
+        # (iam:PassRole), so trusting the service principal is enough.
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description="Forwards GuardDuty findings to the home region's default event bus",
+        )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="PutEventsOnHomeRegionDefaultBus",
+                    actions=["events:PutEvents"],
+                    resources=[self.home_event_bus_arn],
+                )
+            ],
+        )
+        self.rule = events.Rule(
+            self,
+            "Resource",
+            description=(
+                f"GuardDuty findings of severity {minimum.value} or above, to the home region"
+            ),
+            event_pattern=guardduty_finding_pattern(minimum),
+            targets=[
+                _Target(
+                    self.home_event_bus_arn,
+                    dead_letter_queue=self.dead_letter_queue,
+                    role=self.role,
+                )
+            ],
+        )
+        self.rule.node.add_dependency(self.policy)
+        dead_letters.admit([self.rule])
+
+
+def guardduty_finding_pattern(minimum: Severity) -> events.EventPattern:
+    """GuardDuty findings whose severity value is at least ``minimum``'s lower bound."""
+    return events.EventPattern(
+        source=["aws.guardduty"],
+        detail_type=["GuardDuty Finding"],
+        detail={"severity": [{"numeric": [">=", minimum.guardduty_minimum]}]},
+    )
+
+
+def security_hub_finding_pattern(minimum: Severity) -> events.EventPattern:
+    """New, active Security Hub findings labelled ``minimum`` or above, except GuardDuty's."""
+    return events.EventPattern(
+        source=["aws.securityhub"],
+        detail_type=["Security Hub Findings - Imported"],
+        detail={
+            "findings": {
+                "Severity": {"Label": minimum.security_hub_labels()},
+                "Workflow": {"Status": ["NEW"]},
+                "RecordState": ["ACTIVE"],
+                "ProductName": [{"anything-but": "GuardDuty"}],
+            }
+        },
+    )
+
+
+def _guardduty_message() -> events.RuleTargetInput:
+    region = events.EventField.from_path("$.detail.region")
+    finding_id = events.EventField.from_path("$.detail.id")
+    return events.RuleTargetInput.from_object(
+        {
+            "source": "GuardDuty",
+            "account": events.EventField.from_path("$.detail.accountId"),
+            "region": region,
+            "severity": events.EventField.from_path("$.detail.severity"),
+            "type": events.EventField.from_path("$.detail.type"),
+            "title": events.EventField.from_path("$.detail.title"),
+            "findingId": finding_id,
+            "console": (
+                f"https://console.aws.amazon.com/guardduty/home?region={region}"
+                f"#/findings?macros=current&fId={finding_id}"
+            ),
+        }
+    )
+
+
+def _security_hub_message() -> events.RuleTargetInput:
+    def finding(path: str) -> str:
+        return events.EventField.from_path(f"$.detail.findings[0].{path}")
+
+    return events.RuleTargetInput.from_object(
+        {
+            "source": "Security Hub",
+            "product": finding("ProductName"),
+            "account": finding("AwsAccountId"),
+            "region": finding("Region"),
+            "severity": finding("Severity.Label"),
+            "type": finding("Types[0]"),
+            "title": finding("Title"),
+            "findingId": finding("Id"),
+        }
+    )
+
+
+@jsii.implements(events.IRuleTarget)
+class _Target:
+    """A rule target that grants nothing itself: the target's own policy (the topic's, or the
+    role's for an event bus) already admits the rule, with conditions the aws-cdk-lib targets
+    do not add."""
+
+    def __init__(
+        self,
+        arn: str,
+        *,
+        dead_letter_queue: sqs.IQueue,
+        message: events.RuleTargetInput | None = None,
+        role: iam.IRole | None = None,
+    ) -> None:
+        self._arn = arn
+        self._dead_letter_queue = dead_letter_queue
+        self._message = message
+        self._role = role
+
+    def bind(self, rule: IRuleRef, id: str | None = None) -> events.RuleTargetConfig:
+        return events.RuleTargetConfig(
+            arn=self._arn,
+            input=self._message,
+            role=self._role,
+            dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
+                arn=self._dead_letter_queue.queue_arn
+            ),
+        )
+
+
+class _DeadLetterQueue(Construct):
+    """An SQS queue, encrypted with its own key, for events EventBridge could not deliver."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Encrypts undelivered security finding events",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeOfThisAccount",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Resource",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            # The longest SQS allows: time to find out why delivery failed and replay.
+            retention_period=Duration.days(14),
+        )
+        Validations.of(self.queue).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason=(
+                    "This queue is itself the dead-letter queue of EventBridge rule targets; "
+                    "the rule only recognizes queues named in another queue's redrive policy "
+                    "or a Lambda function's dead-letter config."
+                ),
+            )
+        )
+
+    def admit(self, rules: Sequence[events.Rule]) -> None:
+        """Let ``rules``, and no other, send their undelivered events here."""
+        self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowDeadLettersOfTheRules",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[self.queue.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": [rule.rule_arn for rule in rules]}},
+            )
+        )
+
+
+def _severity(prop: str, value: Severity | str) -> Severity:
+    try:
+        return value if isinstance(value, Severity) else Severity(value)
+    except ValueError:
+        allowed = ", ".join(severity.value for severity in Severity)
+        raise ValueError(f"{prop}: got {value!r}; allowed: {allowed}") from None
+
+
+def _publishers(values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        raise TypeError(f"publishers: expected a list, got the string {values!r}")
+    for value in values:
+        if not _SERVICE_PRINCIPAL.fullmatch(value):
+            raise ValueError(
+                f"publishers: {value!r} is not a service principal such as 'events.amazonaws.com'"
+            )
+    duplicates = sorted({value for value in values if values.count(value) > 1})
+    if duplicates:
+        raise ValueError(f"publishers: {duplicates} appear more than once; list each once")
+    return tuple(values)
+
+
+def _is_https_url(value: str) -> bool:
+    if any(character.isspace() for character in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and bool(parts.hostname)
