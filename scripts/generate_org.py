@@ -171,8 +171,22 @@ def generate_config(accounts: int) -> dict[str, Any]:
     }
     scps.update({ou: list(_WORKLOAD_GUARDRAILS) for ou in _WORKLOAD_OUS})
 
+    # The reference protects an upload bucket of its payments account; here the first
+    # production account of the generated business units owns it.
+    detection = reference.get("detection", {})
+    guardduty = detection.get("guardduty", {})
+    production = next((name for name, a in generated.items() if a["ou"].endswith("/Prod")), None)
+    protected = [
+        {**bucket, "account": production, "bucket": f"{bucket['bucket']}-{production}"}
+        for bucket in guardduty.get("malware_protection_buckets", [])
+        if production is not None
+    ]
     return {
         **reference,
+        "detection": {
+            **detection,
+            "guardduty": {**guardduty, "malware_protection_buckets": protected},
+        },
         "organization": {**reference["organization"], "account_stacks": _account_stacks(created)},
         "organizational_units": organizational_units,
         "accounts": {**core, **generated},

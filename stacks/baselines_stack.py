@@ -8,9 +8,33 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.baseline import AccountBaseline, BaselineAssetBucket, BaselineStackSet
+from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.config import LandingZoneConfig
+from landing_zone.logging import names
 
 from .references import organizational_unit_id
+from .sdk_calls import add_sdk_call_handler
+
+
+def config_bucket(config: LandingZoneConfig) -> str:
+    return names.config_bucket_name(config.organization.name, config.core_account_id("log_archive"))
+
+
+class ManagementBaselineStack(Stack):
+    """What the baseline StackSet gives member accounts, for the management account (one region):
+    service-managed StackSets never deploy to it."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        add_sdk_call_handler(self, config)
+        self.config_recorder = ConfigRecorder(
+            self,
+            "ConfigRecorder",
+            delivery_bucket_name=config_bucket(config),
+            global_resources_region=config.organization.home_region,
+        )
 
 
 def asset_bucket_prefix(config: LandingZoneConfig) -> str:
@@ -48,6 +72,8 @@ class BaselinesStack(Stack):
             asset_bucket_prefix=asset_bucket_prefix(config),
             asset_regions=regions,
             role_name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+            config_delivery_bucket_name=config_bucket(config),
+            global_resources_region=config.organization.home_region,
         )
         self.stack_set = BaselineStackSet(
             self,

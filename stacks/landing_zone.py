@@ -5,13 +5,16 @@ from __future__ import annotations
 from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.config.model import CDK_QUALIFIER
+from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket
 from landing_zone.config.sharding import account_shards
 
 from .accounts_stack import AccountsStack
-from .baselines_stack import BaselineAssetsStack, BaselinesStack
+from .baselines_stack import BaselineAssetsStack, BaselinesStack, ManagementBaselineStack
+from .logging_stacks import LogArchiveStack, OrganizationTrailStack
+from .malware_protection_stack import MalwareProtectionStack
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
+from .security_tooling_stack import SecurityToolingStack
 
 
 def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
@@ -22,10 +25,13 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     # Explicit accounts and regions: synth needs no credentials and never guesses an account.
 
     def core_stack_props(
-        role: str, description: str, region: str = org.home_region
+        role: str,
+        description: str,
+        region: str = org.home_region,
+        account: str | None = management.id,
     ) -> dict[str, object]:
         return {
-            "env": Environment(account=management.id, region=region),
+            "env": Environment(account=account, region=region),
             "stack_name": stack_name(org.name, role),
             "description": f"{org.name} landing zone: {description}",
             "termination_protection": True,
@@ -77,7 +83,89 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     baselines.add_stack_dependency(organization)
     for asset_stack in assets:
         baselines.add_stack_dependency(asset_stack)
-    stacks += [*assets, baselines]
+    log_archive = LogArchiveStack(
+        app,
+        stack_name(org.name, "log-archive"),
+        config=config,
+        **core_stack_props(
+            "log-archive", "WORM log archive", account=config.core_account_id("log_archive")
+        ),
+    )
+    # The log-archive account must exist; it is usually created by the accounts stacks.
+    log_archive.add_stack_dependency(stacks[-1])
+    trail = OrganizationTrailStack(
+        app,
+        stack_name(org.name, "organization-trail"),
+        config=config,
+        **core_stack_props("organization-trail", "organization CloudTrail and CIS alarms"),
+    )
+    # The trail needs the bucket and key, and CloudTrail's trusted access (organization stack).
+    trail.add_stack_dependency(log_archive)
+    # Config recorders deliver to the log archive.
+    baselines.add_stack_dependency(log_archive)
+    management_baselines = []
+    for region in org.governed_regions:
+        management_baseline = ManagementBaselineStack(
+            app,
+            stack_name(org.name, f"management-baseline-{region}"),
+            config=config,
+            **core_stack_props(
+                f"management-baseline-{region}",
+                f"AWS Config of the management account in {region}",
+                region,
+            ),
+        )
+        management_baseline.add_stack_dependency(log_archive)
+        management_baselines.append(management_baseline)
+    # The home region first: Security Hub's aggregator links the other regions.
+    security_tooling = []
+    for region in sorted(org.governed_regions, key=lambda r: r != org.home_region):
+        tooling = SecurityToolingStack(
+            app,
+            stack_name(org.name, f"security-tooling-{region}"),
+            config=config,
+            **core_stack_props(
+                f"security-tooling-{region}",
+                f"organization-wide detection administered from {region}",
+                region,
+                account=config.core_account_id("security_tooling"),
+            ),
+        )
+        # Delegated administration (organization stack), the export bucket (log archive),
+        # and Config recorders in every account before the organization conformance packs.
+        for dependency in (organization, log_archive, baselines, *management_baselines):
+            tooling.add_stack_dependency(dependency)
+        security_tooling.append(tooling)
+    malware_protection = []
+    by_owner: dict[tuple[str, str], list[MalwareProtectedBucket]] = {}
+    for bucket in config.detection.guardduty.malware_protection_buckets:
+        by_owner.setdefault((bucket.account, bucket.region or org.home_region), []).append(bucket)
+    for (account_name, region), buckets in sorted(by_owner.items()):
+        role = f"malware-protection-{account_name}-{region}"
+        protection = MalwareProtectionStack(
+            app,
+            stack_name(org.name, role),
+            buckets=buckets,
+            **core_stack_props(
+                role,
+                f"GuardDuty malware protection of {len(buckets)} bucket(s)",
+                region,
+                account=config.accounts[account_name].id,
+            ),
+        )
+        # GuardDuty must be on in the account: the security-tooling stacks auto-enable it.
+        for tooling in security_tooling:
+            protection.add_stack_dependency(tooling)
+        malware_protection.append(protection)
+    stacks += [
+        *assets,
+        log_archive,
+        trail,
+        baselines,
+        *management_baselines,
+        *security_tooling,
+        *malware_protection,
+    ]
     for stack in stacks:
         for key, value in config.tags.items():
             Tags.of(stack).add(key, value)

@@ -10,8 +10,8 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from landing_zone.config import ROOT, LandingZoneConfig
-from landing_zone.detection.delegated_admins import DelegatedAdministrators
 from landing_zone.config.guardrails import rcp_parameters, scp_parameters
+from landing_zone.detection.delegated_admins import DelegatedAdministrators
 from landing_zone.organization import (
     DATA_PERIMETER_GUARDRAILS,
     GUARDRAILS,
@@ -54,13 +54,11 @@ class OrganizationStack(Stack):
             policy_types=list(PolicyType),
         )
         self.stack_sets_trusted_access = StackSetsTrustedAccess(self, "StackSetsTrustedAccess")
-        security_tooling = config.accounts[config.core_accounts.security_tooling]
-        assert security_tooling.id is not None, "config validation requires core account ids"
         self.delegated_administrators = DelegatedAdministrators(
             self,
             "DelegatedAdministrators",
             organization_id=config.organization.id,
-            admin_account_id=security_tooling.id,
+            admin_account_id=config.core_account_id("security_tooling"),
             regions=config.organization.governed_regions,
         )
         self.delegated_administrators.stacksets_registration.node.add_dependency(

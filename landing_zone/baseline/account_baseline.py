@@ -14,6 +14,7 @@ from landing_zone.baseline import _validation
 from landing_zone.baseline.account_controls import AccountPublicAccessBlock, EbsDefaultEncryption
 from landing_zone.baseline.asset_bucket import asset_bucket_name, validate_asset_bucket_prefix
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
+from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.common import AwsSdkCallHandler
 
 _ROLE_PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
@@ -22,8 +23,9 @@ _ROLE_PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 class AccountBaseline(StackSetStack):
     """Account-level controls for every account and region a ``BaselineStackSet`` targets.
 
-    Holds the S3 account public access block and EBS encryption by default; later controls are
-    added to it as children. The template is region- and account-agnostic: it is synthesized
+    Holds the S3 account public access block, EBS encryption by default and AWS Config
+    (recorder and delivery channel to the central bucket); later controls are added to it as
+    children. The template is region- and account-agnostic: it is synthesized
     once and deployed everywhere, so controls read ``Aws.ACCOUNT_ID`` and ``Aws.REGION``.
 
     Its custom resources need a Lambda code asset in every region it is deployed to, read from
@@ -38,6 +40,8 @@ class AccountBaseline(StackSetStack):
         *,
         asset_bucket_prefix: str,
         asset_regions: Sequence[str],
+        config_delivery_bucket_name: str,
+        global_resources_region: str,
         role_name_prefix: str | None = None,
     ) -> None:
         """
@@ -45,6 +49,10 @@ class AccountBaseline(StackSetStack):
             ``<prefix>-<region>`` per region in ``asset_regions``.
         :param asset_regions: Regions with an asset bucket: the regions the baseline may be
             deployed to (a ``BaselineStackSet`` rejects any other).
+        :param config_delivery_bucket_name: Central bucket (log-archive account) that AWS Config
+            of every account and region delivers to, under the ``config`` prefix.
+        :param global_resources_region: The one region where AWS Config records the global IAM
+            resource types.
         :param role_name_prefix: Name prefix of the landing zone's roles, which the guardrails
             (SCPs) exempt: the custom resources' role is named
             ``<prefix>baseline-sdk-<region>`` so that its account-level calls (Block Public
@@ -90,6 +98,12 @@ class AccountBaseline(StackSetStack):
         )
         self.public_access_block = AccountPublicAccessBlock(self, "S3AccountPublicAccessBlock")
         self.ebs_default_encryption = EbsDefaultEncryption(self, "EbsDefaultEncryption")
+        self.config_recorder = ConfigRecorder(
+            self,
+            "ConfigRecorder",
+            delivery_bucket_name=config_delivery_bucket_name,
+            global_resources_region=global_resources_region,
+        )
         acknowledge_asset_replication(self, buckets)
 
 

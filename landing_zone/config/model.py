@@ -571,5 +571,17 @@ class LandingZoneConfig(Strict):
         Annotated[str, StringConstraints(max_length=256)],
     ] = Field(default_factory=dict, description="Tags applied to every resource that takes tags.")
 
+    def core_account_id(
+        self,
+        role: Literal[
+            "management", "log_archive", "security_tooling", "network", "shared_services"
+        ],
+    ) -> str:
+        """The id of the account playing a core role; validated configs always have it."""
+        account_id = self.accounts[getattr(self.core_accounts, role)].id
+        if account_id is None:
+            raise ValueError(f"core account {role} has no id; validate the config first")
+        return account_id
+
     def baseline_regions(self) -> list[str]:
         return list(self.baselines.regions or self.organization.governed_regions)

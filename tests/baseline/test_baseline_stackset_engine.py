@@ -19,6 +19,7 @@ from landing_zone.compliance import FintechChecks
 CDK_CONTEXT = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]
 MANAGEMENT = Environment(account="111111111111", region="eu-west-1")
 PREFIX = "lz-baseline-assets-111111111111"
+CONFIG_BUCKET = "acme-pay-config-222222222222"
 REGIONS = ("eu-west-1", "eu-central-1")
 OUS = ("ou-ab12-cdef3456", "ou-ab12-0123abcd")
 
@@ -29,7 +30,12 @@ def _management_stack() -> Stack:
 
 def _baseline(stack: Stack, regions: Sequence[str] = REGIONS) -> AccountBaseline:
     return AccountBaseline(
-        stack, "AccountBaseline", asset_bucket_prefix=PREFIX, asset_regions=regions
+        stack,
+        "AccountBaseline",
+        asset_bucket_prefix=PREFIX,
+        asset_regions=regions,
+        config_delivery_bucket_name=CONFIG_BUCKET,
+        global_resources_region=regions[0],
     )
 
 
@@ -204,7 +210,7 @@ def baseline_template(management: Stack) -> Template:
     return Template.from_json(json.loads(path.read_text()))
 
 
-def test_baseline_holds_the_first_controls(baseline_template: Template) -> None:
+def test_baseline_holds_the_account_controls(baseline_template: Template) -> None:
     actions = sorted(
         json.loads(
             "".join(
@@ -214,7 +220,14 @@ def test_baseline_holds_the_first_controls(baseline_template: Template) -> None:
         )["action"]
         for resource in baseline_template.find_resources("Custom::AWS").values()
     )
-    assert actions == ["EnableEbsEncryptionByDefault", "PutPublicAccessBlock"]
+    # Block Public Access, EBS encryption, and AWS Config's service-linked role.
+    assert actions == [
+        "EnableEbsEncryptionByDefault",
+        "PutPublicAccessBlock",
+        "createServiceLinkedRole",
+    ]
+    baseline_template.resource_count_is("AWS::Config::ConfigurationRecorder", 1)
+    baseline_template.resource_count_is("AWS::Config::DeliveryChannel", 1)
 
 
 def test_baseline_reads_its_code_from_the_bucket_of_its_region(
@@ -232,10 +245,12 @@ def test_baseline_reads_its_code_from_the_bucket_of_its_region(
 
 
 def test_baseline_template_is_environment_agnostic(baseline_template: Template) -> None:
-    """One template for every account and region: only the bucket prefix is literal."""
+    """One template for every account and region: only the bucket names are literal, and the
+    region where AWS Config records global resources, compared with the stack's region."""
     rendered = json.dumps(baseline_template.to_json()).replace(PREFIX, "")
     assert "111111111111" not in rendered
-    assert "eu-west-1" not in rendered
+    assert rendered.count("eu-west-1") == 1
+    assert '[{"Ref": "AWS::Region"}, "eu-west-1"]' in rendered
     assert "Parameters" not in baseline_template.to_json()
 
 
@@ -261,7 +276,13 @@ def test_rejects_impossible_baselines(props: dict[str, Any], message: str) -> No
         AccountBaseline(
             _management_stack(),
             "AccountBaseline",
-            **{"asset_bucket_prefix": PREFIX, "asset_regions": REGIONS, **props},
+            **{
+                "asset_bucket_prefix": PREFIX,
+                "asset_regions": REGIONS,
+                "config_delivery_bucket_name": CONFIG_BUCKET,
+                "global_resources_region": REGIONS[0],
+                **props,
+            },
         )
 
 

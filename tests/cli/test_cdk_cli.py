@@ -53,6 +53,11 @@ def test_ls_with_a_config_path_relative_to_the_current_directory(config_copy: Pa
         "beta-pay-baseline-assets-eu-central-1",
         "beta-pay-baseline-assets-us-east-1",
         "beta-pay-baselines",
+        "beta-pay-log-archive",
+        "beta-pay-organization-trail",
+        *(f"beta-pay-management-baseline-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
+        *(f"beta-pay-security-tooling-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
+        "beta-pay-malware-protection-payments-prod-eu-west-1",
     ]
 
 

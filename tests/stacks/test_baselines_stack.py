@@ -83,13 +83,13 @@ def test_each_asset_stack_holds_the_bucket_of_its_region(reference_app: Referenc
         assert names == [f"lz-baseline-{MANAGEMENT_ID}-{stack.region}"], name
 
 
-def test_baselines_stack_waits_for_the_organization_and_every_asset_stack(
+def test_baselines_stack_waits_for_the_organization_the_log_archive_and_every_asset_stack(
     reference_app: ReferenceApp,
 ) -> None:
     baselines = reference_app.stacks["acme-pay-baselines"]
     assert isinstance(baselines, BaselinesStack)
     assert sorted(s.stack_name for s in baselines.dependencies) == sorted(
-        ["acme-pay-organization", *_asset_stacks(reference_app.stacks)]
+        ["acme-pay-organization", "acme-pay-log-archive", *_asset_stacks(reference_app.stacks)]
     )
     assert (baselines.account, baselines.region) == (MANAGEMENT_ID, "eu-west-1")
 
@@ -157,7 +157,7 @@ def test_asset_stacks_follow_the_baseline_regions(overridden) -> None:
     for name, stack in assets.items():
         assert stack.region == name.rsplit("assets-", 1)[1]
     assert sorted(s.stack_name for s in overridden["acme-pay-baselines"].dependencies) == sorted(
-        ["acme-pay-organization", *assets]
+        ["acme-pay-organization", "acme-pay-log-archive", *assets]
     )
 
 

@@ -16,7 +16,29 @@ from landing_zone.compliance import violations
 from landing_zone.summary import MAX_RESOURCES_PER_STACK
 
 ASSET_STACKS = [f"acme-pay-baseline-assets-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")]
-STACKS = ["acme-pay-organization", "acme-pay-accounts", *ASSET_STACKS, "acme-pay-baselines"]
+GOVERNED = ("eu-west-1", "eu-central-1", "us-east-1")
+MANAGEMENT_BASELINES = [f"acme-pay-management-baseline-{r}" for r in GOVERNED]
+SECURITY_TOOLING = [f"acme-pay-security-tooling-{r}" for r in GOVERNED]
+STACKS = [
+    "acme-pay-organization",
+    "acme-pay-accounts",
+    *ASSET_STACKS,
+    "acme-pay-baselines",
+    "acme-pay-log-archive",
+    "acme-pay-organization-trail",
+    *MANAGEMENT_BASELINES,
+    *SECURITY_TOOLING,
+    "acme-pay-malware-protection-payments-prod-eu-west-1",
+]
+# Where each stack goes: (account, region).
+PLACEMENT = {
+    **{name: ("111111111111", "eu-west-1") for name in STACKS},
+    **{f"acme-pay-baseline-assets-{r}": ("111111111111", r) for r in GOVERNED},
+    **{f"acme-pay-management-baseline-{r}": ("111111111111", r) for r in GOVERNED},
+    **{f"acme-pay-security-tooling-{r}": ("333333333333", r) for r in GOVERNED},
+    "acme-pay-log-archive": ("222222222222", "eu-west-1"),
+    "acme-pay-malware-protection-payments-prod-eu-west-1": ("666666666666", "eu-west-1"),
+}
 BASELINE_TEMPLATE = "acmepaybaselinesAccountBaselineC4804E87.stackset"
 TEMPLATES = [*STACKS, BASELINE_TEMPLATE]
 
@@ -41,6 +63,27 @@ PINNED_LOGICAL_IDS = {
         "AWS::Organizations::Account": set(),  # checked below against the account names
     },
     **{name: {"AWS::S3::Bucket": {"AssetBucket3D2D6D75"}} for name in ASSET_STACKS},
+    "acme-pay-log-archive": {
+        "AWS::KMS::Key": {"LogArchiveKey8A035694"},
+        "AWS::S3::Bucket": {
+            "LogArchiveBucketE351D0BA",
+            "LogArchiveConfigBucket23DED008",
+            "LogArchiveAccessLogBucket128BE20D",
+        },
+    },
+    "acme-pay-organization-trail": {
+        "AWS::CloudTrail::Trail": {"OrganizationTrail7F291DBA"},
+        "AWS::Logs::LogGroup": {"OrganizationTrailLogGroupB83451B1"},
+        "AWS::KMS::Key": {"OrganizationTrailLogKeyEC1F41C9", "AlarmTopicKeyBA1A4AA7"},
+    },
+    "acme-pay-security-tooling-eu-west-1": {
+        "AWS::KMS::Key": {
+            "AwsSdkCallHandlerLogKeyB495C79B",
+            "FindingAlertsAlertTopicKey7829AECE",
+            "FindingAlertsPagingTopicKey84AF9DA8",
+            "FindingAlertsDeadLetterQueueKey55A48D7C",
+        },
+    },
     BASELINE_TEMPLATE: {
         "AWS::KMS::Key": {"AwsSdkCallHandlerLogKeyB495C79B"},
         "AWS::Logs::LogGroup": {"AwsSdkCallHandlerLogGroup8B2123A2"},
@@ -88,9 +131,7 @@ def test_stack_is_well_under_cloudformation_limits(
 def test_core_stacks_are_protected_and_placed_explicitly(reference_app: ReferenceApp) -> None:
     for name, stack in reference_app.stacks.items():
         assert stack.termination_protection, name
-        assert stack.account == "111111111111", name
-        expected_region = name.split("assets-")[1] if name in ASSET_STACKS else "eu-west-1"
-        assert stack.region == expected_region, name
+        assert (stack.account, stack.region) == PLACEMENT[name], name
 
 
 def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> None:

@@ -1,0 +1,107 @@
+"""Central logging: the WORM log archive (log-archive account) and the organization trail with
+its CIS alarms (management account)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from landing_zone.config import LandingZoneConfig
+from landing_zone.detection import EncryptedTopic, Subscription
+from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, TrailAlarms
+
+# The config speaks in days (as CloudWatch Logs does); aws-cdk-lib in enum names.
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def retention(days: int) -> logs.RetentionDays:
+    """The aws-cdk-lib retention of ``days``, one of ``CLOUDWATCH_RETENTION_DAYS``."""
+    return _RETENTION[days]
+
+
+class LogArchiveStack(Stack):
+    """The log key and the log buckets every account delivers to."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        bucket = config.logging.log_bucket
+        self.log_archive = LogArchive(
+            self,
+            "LogArchive",
+            organization_id=config.organization.id,
+            organization_name=config.organization.name,
+            management_account_id=config.core_account_id("management"),
+            security_tooling_account_id=config.core_account_id("security_tooling"),
+            object_lock_mode=s3.ObjectLockMode[bucket.object_lock_mode],
+            retention_days=bucket.retention_days,
+            minimum_retention_days=bucket.minimum_retention_days,
+            lifecycle=LogLifecycle(
+                glacier_instant_retrieval_after_days=bucket.glacier_instant_retrieval_after_days,
+                deep_archive_after_days=bucket.deep_archive_after_days,
+                expiration_days=bucket.expire_after_days,
+            ),
+        )
+
+
+class OrganizationTrailStack(Stack):
+    """The organization trail, its CloudWatch Logs copy and the CIS alarms on it."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        trail = config.logging.trail
+        self.trail = OrganizationTrail(
+            self,
+            "OrganizationTrail",
+            organization_id=config.organization.id,
+            organization_name=config.organization.name,
+            log_archive_account_id=config.core_account_id("log_archive"),
+            s3_data_events=trail.s3_data_events,
+            lambda_data_events=trail.lambda_data_events,
+            log_retention=retention(trail.cloudwatch_logs_retention_days),
+            minimum_log_retention_days=config.logging.log_bucket.minimum_retention_days,
+        )
+        alerting = config.detection.alerting
+        # CloudWatch alarms publish to a topic of their own account; the CIS controls want it so.
+        self.alarm_topic = EncryptedTopic(
+            self,
+            "AlarmTopic",
+            display_name=f"{config.organization.name} CloudTrail security alarms",
+            subscriptions=[
+                Subscription(protocol=s.protocol, endpoint=s.endpoint)
+                for s in (*alerting.alert_subscriptions, *alerting.paging_subscriptions)
+            ],
+        )
+        self.alarms = TrailAlarms(
+            self, "TrailAlarms", log_group=self.trail.log_group, alarm_topic=self.alarm_topic.topic
+        )
