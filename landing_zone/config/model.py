@@ -258,12 +258,14 @@ class GuardrailParametersConfig(Strict):
             "stacksets-exec-*",
             "AWSCloudFormationStackSetExecutionRole",
             f"cdk-{CDK_QUALIFIER}-cfn-exec-role-*",
+            f"cdk-{CDK_QUALIFIER}-deploy-role-*",
         ],
         description=(
             "Roles that deploy landing-zone resources into member accounts and so cross the "
             "guardrails the landing zone itself must cross: StackSets execution roles and the "
-            f"CloudFormation execution role of the landing zone's own CDK qualifier "
-            f"({CDK_QUALIFIER!r}), never the default qualifier's role that workload teams share."
+            f"deployment and CloudFormation execution roles of the landing zone's own CDK "
+            f"qualifier ({CDK_QUALIFIER!r}; the deployment role passes the execution role), never "
+            "the default qualifier's roles that workload teams share."
         ),
     )
     trusted_account_ids: list[AccountId] = Field(

@@ -299,8 +299,9 @@ def _event_selectors(
     lambda_scope: Literal["all", "none"] | tuple[str, ...],
     excluded_buckets: Sequence[str],
 ) -> list[cloudtrail.CfnTrail.AdvancedEventSelectorProperty]:
-    """Management events (read and write, as no ``readOnly`` field narrows them) and data
-    events, the ones of listed resources or all, each in one advanced event selector."""
+    """Management events (read and write, as no ``readOnly`` field narrows them), data events
+    (the ones of listed resources or all), and reads of the excluded log buckets, each in one
+    advanced event selector."""
     field = cloudtrail.CfnTrail.AdvancedFieldSelectorProperty
     selectors = [
         cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
@@ -331,6 +332,22 @@ def _event_selectors(
                 ),
             )
         )
+    # Reads of the audit logs themselves are always recorded (PCI DSS 10.2.1.3), whatever the S3
+    # scope; their writes are not, or the trail would log its own deliveries without end.
+    selectors.append(
+        cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
+            name="LogArchiveReads",
+            field_selectors=[
+                field(field="eventCategory", equal_to=["Data"]),
+                field(field="resources.type", equal_to=["AWS::S3::Object"]),
+                field(field="readOnly", equal_to=["true"]),
+                field(
+                    field="resources.ARN",
+                    starts_with=[f"{objects}{bucket}/" for bucket in excluded_buckets],
+                ),
+            ],
+        )
+    )
     if lambda_scope == "all":
         selectors.append(_data_selector("LambdaDataEvents", "AWS::Lambda::Function", None))
     elif lambda_scope != "none":
@@ -342,7 +359,7 @@ def _event_selectors(
             )
         )
     # Each data selector holds its category, its resource type and its listed resources.
-    values = 1 + sum(
+    values = 1 + 3 + len(excluded_buckets) + sum(
         2 + len(listed)
         for listed in (
             excluded_buckets if s3_scope == "all" else s3_scope,

@@ -100,6 +100,21 @@ def test_trail_waits_for_the_permission_to_write_its_log_group(stack: Stack) -> 
     assert _trail(stack)["DependsOn"] == ["OrganizationTrailCloudWatchLogsPolicyCE36DD5D"]
 
 
+LOG_ARCHIVE_READS = [
+    {"Field": "eventCategory", "Equals": ["Data"]},
+    {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+    {"Field": "readOnly", "Equals": ["true"]},
+    {
+        "Field": "resources.ARN",
+        "StartsWith": [
+            _arn(":s3:::acme-logs-222222222222/"),
+            _arn(":s3:::acme-s3-access-logs-222222222222/"),
+        ],
+    },
+]
+"""Reads of the log buckets: recorded whatever the S3 scope (PCI DSS 10.2.1.3)."""
+
+
 def test_default_selectors_record_management_and_all_s3_and_lambda_data_events(
     stack: Stack,
 ) -> None:
@@ -115,6 +130,7 @@ def test_default_selectors_record_management_and_all_s3_and_lambda_data_events(
                 ],
             },
         ),
+        "LogArchiveReads": LOG_ARCHIVE_READS,
         "LambdaDataEvents": _data("AWS::Lambda::Function"),
     }
 
@@ -137,9 +153,10 @@ def test_listed_resources_narrow_the_data_events() -> None:
     )
 
 
-def test_none_records_no_data_events() -> None:
+def test_none_records_no_data_events_but_reads_of_the_logs() -> None:
     selectors = _selectors(_trail_stack(s3_data_events="none", lambda_data_events="none"))
-    assert list(selectors) == ["ManagementEvents"]
+    assert list(selectors) == ["ManagementEvents", "LogArchiveReads"]
+    assert selectors["LogArchiveReads"] == LOG_ARCHIVE_READS
 
 
 def test_log_group_keeps_a_year_encrypted_and_is_retained(stack: Stack) -> None:
@@ -265,7 +282,7 @@ def test_rejects_log_retention_below_the_floor() -> None:
         ({"lambda_data_events": "ALL"}, "lambda_data_events: got 'ALL'"),
         ({"lambda_data_events": []}, "lambda_data_events: got an empty list"),
         ({"lambda_data_events": ["payments"]}, "'payments' is not one of function ARNs"),
-        ({"s3_data_events": [f"bucket-{i:03}" for i in range(498)]}, "hold 503 values"),
+        ({"s3_data_events": [f"bucket-{i:03}" for i in range(493)]}, "hold 503 values"),
         ({"organization_id": "acme"}, "organization_id: 'acme'"),
         ({"log_archive_account_id": "2222"}, "log_archive_account_id: '2222'"),
         ({"log_archive_region": "EU"}, "log_archive_region: 'EU'"),

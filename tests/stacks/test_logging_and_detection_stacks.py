@@ -70,10 +70,8 @@ def test_every_cis_alarm_notifies_the_encrypted_alarm_topic(reference_app: Refer
     subscriptions = {
         s["Properties"]["Endpoint"] for s in _resources(template, "AWS::SNS::Subscription")
     }
-    assert subscriptions == {
-        "secops@acme-pay.example",
-        "https://events.pagerduty.example/integration/acme-pay/enqueue",
-    }
+    # Alert endpoints only: organization-wide AccessDenied alarms must not page the on-call.
+    assert subscriptions == {"secops@acme-pay.example"}
 
 
 def test_config_recorders_deliver_to_the_config_bucket(reference_app: ReferenceApp) -> None:
