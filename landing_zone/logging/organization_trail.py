@@ -359,13 +359,18 @@ def _event_selectors(
             )
         )
     # Each data selector holds its category, its resource type and its listed resources.
-    values = 1 + 3 + len(excluded_buckets) + sum(
-        2 + len(listed)
-        for listed in (
-            excluded_buckets if s3_scope == "all" else s3_scope,
-            () if lambda_scope == "all" else lambda_scope,
+    values = (
+        1
+        + 3
+        + len(excluded_buckets)
+        + sum(
+            2 + len(listed)
+            for listed in (
+                excluded_buckets if s3_scope == "all" else s3_scope,
+                () if lambda_scope == "all" else lambda_scope,
+            )
+            if listed != "none"
         )
-        if listed != "none"
     )
     if values > _MAX_SELECTOR_VALUES:
         raise ValueError(
