@@ -358,7 +358,8 @@ def _event_selectors(
                 field(field="resources.ARN", equal_to=list(lambda_scope)),
             )
         )
-    # Each data selector holds its category, its resource type and its listed resources.
+    # Each data selector holds its category, its resource type and its listed resources; the
+    # management selector one value, the log-archive reads three plus the log buckets.
     values = (
         1
         + 3
