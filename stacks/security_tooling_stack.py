@@ -125,4 +125,8 @@ class SecurityToolingStack(Stack):
                 "FindingForwarder",
                 home_region=org.home_region,
                 minimum_severity=Severity[alerting.minimum_severity],
+                alarm_subscriptions=[
+                    Subscription(protocol=s.protocol, endpoint=s.endpoint)
+                    for s in alerting.alert_subscriptions
+                ],
             )

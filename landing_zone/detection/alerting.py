@@ -304,17 +304,10 @@ class FindingAlerts(Construct):
             )
         self.rules = tuple(rules)
         dead_letters.admit(self.rules)
-        self.dead_letter_alarm = cloudwatch.Alarm(
+        self.dead_letter_alarm = _dead_letter_alarm(
             self,
-            "DeadLetterAlarm",
-            alarm_description="Security finding alerts could not be delivered to their topic",
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            self.dead_letter_queue,
+            "Security finding alerts could not be delivered to their topic",
         )
         # Both topics: the undelivered message may have been a page, and the topic that failed
         # may be either.
@@ -329,7 +322,9 @@ class FindingForwarder(Construct):
     (``Resource``) sends GuardDuty findings at ``minimum_severity`` or above, unchanged, to the
     default bus of the same account in ``home_region``, where ``FindingAlerts`` handles them like
     its own. EventBridge sends them with a role (``Role``) allowed ``events:PutEvents`` on that
-    bus only; undelivered events go to an encrypted dead-letter queue in this region.
+    bus only; undelivered events go to an encrypted dead-letter queue in this region, whose
+    alarm (``DeadLetterAlarm``) notifies an encrypted topic of this region (``DeadLetterTopic``):
+    an alarm can only notify a topic of its own region, so the home topics are out of reach.
     """
 
     def __init__(
@@ -339,11 +334,14 @@ class FindingForwarder(Construct):
         *,
         home_region: str,
         minimum_severity: Severity | str = Severity.MEDIUM,
+        alarm_subscriptions: Sequence[Subscription] = (),
     ) -> None:
         """
         :param home_region: Region of ``FindingAlerts``; not the stack's own region.
         :param minimum_severity: Lowest severity forwarded; the ``minimum_severity`` of
             ``FindingAlerts``. Default: MEDIUM.
+        :param alarm_subscriptions: Endpoints told when findings could not be forwarded: those
+            of the alert topic. Default: none, the alarm shows in CloudWatch only.
         """
         super().__init__(scope, construct_id)
         if not Token.is_unresolved(home_region) and not REGION.fullmatch(home_region):
@@ -403,6 +401,37 @@ class FindingForwarder(Construct):
         )
         self.rule.node.add_dependency(self.policy)
         dead_letters.admit([self.rule])
+        self.dead_letter_topic = EncryptedTopic(
+            self,
+            "DeadLetterTopic",
+            display_name="GuardDuty findings not forwarded to the home region",
+            subscriptions=alarm_subscriptions,
+            publishers=("cloudwatch.amazonaws.com",),
+        )
+        self.dead_letter_alarm = _dead_letter_alarm(
+            self,
+            self.dead_letter_queue,
+            "GuardDuty findings could not be forwarded to the home region",
+        )
+        self.dead_letter_alarm.add_alarm_action(
+            cloudwatch_actions.SnsAction(self.dead_letter_topic.topic)
+        )
+
+
+def _dead_letter_alarm(scope: Construct, queue: sqs.IQueue, description: str) -> cloudwatch.Alarm:
+    """Alarms as soon as one undelivered event waits in ``queue``."""
+    return cloudwatch.Alarm(
+        scope,
+        "DeadLetterAlarm",
+        alarm_description=description,
+        metric=queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum"
+        ),
+        threshold=1,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
 
 
 def guardduty_finding_pattern(minimum: Severity) -> events.EventPattern:

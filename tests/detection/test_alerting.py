@@ -596,9 +596,12 @@ def test_forwarder_key_keeps_its_logical_id(
     forwarder: tuple[Stack, FindingForwarder, Template],
 ) -> None:
     _, _, template = forwarder
-    key_id, key = _only(template, "AWS::KMS::Key")
-    assert key_id == "FindingForwarderDeadLetterQueueKeyFC6DAB6A"
-    assert key["DeletionPolicy"] == "Retain"
+    keys = template.find_resources("AWS::KMS::Key")
+    assert set(keys) == {
+        "FindingForwarderDeadLetterQueueKeyFC6DAB6A",
+        "FindingForwarderDeadLetterTopicKey68C6DE8F",
+    }
+    assert all(key["DeletionPolicy"] == "Retain" for key in keys.values())
 
 
 def test_forwarder_severity_override() -> None:
@@ -652,3 +655,25 @@ def test_forwarder_passes_the_compliance_packs(
 ) -> None:
     stack, _, _ = forwarder
     assert violations(stack) == {}
+
+
+def test_forwarder_alarms_on_undelivered_findings_through_a_topic_of_its_region() -> None:
+    subscription = Subscription(protocol="email", endpoint="secops@acme-pay.example")
+    stack, construct, template = _forwarder(alarm_subscriptions=[subscription])
+    _, alarm = _only(template, "AWS::CloudWatch::Alarm")
+    topic_id, topic = _only(template, "AWS::SNS::Topic")
+    assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
+    assert alarm["Properties"]["Threshold"] == 1
+    (dimension,) = alarm["Properties"]["Dimensions"]
+    assert dimension["Value"] == stack.resolve(construct.dead_letter_queue.queue_name)
+    assert "KmsMasterKeyId" in topic["Properties"]
+    _, subscribed = _only(template, "AWS::SNS::Subscription")
+    assert subscribed["Properties"]["Endpoint"] == "secops@acme-pay.example"
+
+
+def test_forwarder_alarm_topic_has_no_subscribers_by_default(
+    forwarder: tuple[Stack, FindingForwarder, Template],
+) -> None:
+    _, _, template = forwarder
+    template.resource_count_is("AWS::CloudWatch::Alarm", 1)
+    template.resource_count_is("AWS::SNS::Subscription", 0)

@@ -133,7 +133,12 @@ def test_other_regions_forward_findings_and_skip_global_resources(
 ) -> None:
     template = reference_app.template(f"acme-pay-security-tooling-{region}")
     assert _resources(template, "AWS::SecurityHub::FindingAggregator") == []
-    assert _resources(template, "AWS::SNS::Topic") == []
+    # Only the topic of the forwarder's dead-letter alarm, told to the alert endpoints.
+    assert len(_resources(template, "AWS::SNS::Topic")) == 1
+    endpoints = {
+        s["Properties"]["Endpoint"] for s in _resources(template, "AWS::SNS::Subscription")
+    }
+    assert endpoints == {"secops@acme-pay.example"}
     (forward,) = [
         r
         for r in _resources(template, "AWS::Events::Rule")
