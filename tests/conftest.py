@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnElement, Stack
+from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig, load_config
 from stacks import build_landing_zone
@@ -60,3 +61,36 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 def normalized(template: dict[str, Any]) -> dict[str, Any]:
     """The template with asset hashes masked, so snapshots change only when the design does."""
     return json.loads(_HASH.sub("<asset-hash>", json.dumps(template)))
+
+
+def logical_id_of(construct: Construct) -> str:
+    """The logical id of ``construct``, or of its (nested) default child."""
+    while not isinstance(construct, CfnElement):
+        child = construct.node.default_child
+        assert child is not None, construct.node.path
+        construct = child
+    return str(Stack.of(construct).resolve(construct.logical_id))
+
+
+def template_text(value: Any) -> str:
+    """A rendered ``Fn::Join`` as text, ``Ref`` as ``${Name}`` and ``Fn::GetAtt`` as
+    ``${Name.Attribute}``."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + str(value["Ref"]) + "}"
+    if "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    delimiter, parts = value["Fn::Join"]
+    return str(delimiter).join(template_text(part) for part in parts)
+
+
+def sdk_call(resources: dict[str, dict[str, Any]], construct: Construct) -> dict[str, Any]:
+    """The create call of the ``AwsCustomResource`` ``construct``, checked equal to its update
+    call and without a delete call: the landing zone's SDK calls are one-way, so deleting the
+    construct leaves the setting in place."""
+    properties = resources[logical_id_of(construct)]["Properties"]
+    create = json.loads(template_text(properties["Create"]))
+    assert json.loads(template_text(properties["Update"])) == create
+    assert "Delete" not in properties
+    return dict(create)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
-from conftest import cdk_context
+from conftest import cdk_context, template_text
 
 from landing_zone.baseline import AccountBaseline
 from landing_zone.baseline.config_recorder import ConfigFrequency, ConfigRecorder
@@ -48,16 +48,6 @@ def template() -> Template:
     return _template()
 
 
-def _text(value: Any) -> str:
-    """A rendered ``Fn::Join`` as text, pseudo parameters as ``${AWS::...}``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return "${" + str(value["Ref"]) + "}"
-    delimiter, parts = value["Fn::Join"]
-    return str(delimiter).join(_text(part) for part in parts)
-
-
 def _only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
     found = template.find_resources(resource_type)
     assert len(found) == 1, f"{len(found)} {resource_type}"
@@ -91,7 +81,7 @@ def test_recorder_records_everything_continuously_with_the_service_linked_role(
         "RecordingStrategy": {"UseOnly": "ALL_SUPPORTED_RESOURCE_TYPES"},
     }
     assert properties["RecordingMode"] == {"RecordingFrequency": "CONTINUOUS"}
-    assert _text(properties["RoleARN"]) == SLR_ARN
+    assert template_text(properties["RoleARN"]) == SLR_ARN
     assert "Name" not in properties
 
 
@@ -155,7 +145,7 @@ def test_delivery_frequency_accepts_the_api_value() -> None:
 
 def test_service_linked_role_is_created_once_per_account(template: Template) -> None:
     _, resource = _only(template, "Custom::AWS")
-    call = json.loads(_text(resource["Properties"]["Create"]))
+    call = json.loads(template_text(resource["Properties"]["Create"]))
     assert call == {
         "service": "IAM",
         "action": "createServiceLinkedRole",
@@ -164,14 +154,16 @@ def test_service_linked_role_is_created_once_per_account(template: Template) -> 
         "ignoreErrorCodesMatching": "^InvalidInput(Exception)?$",
         "outputPaths": ["Role.Arn"],
     }
-    assert json.loads(_text(resource["Properties"]["Update"])) == call
+    assert json.loads(template_text(resource["Properties"]["Update"])) == call
     # Other regions' recorders use the role: deleting one stack instance must keep it.
     assert "Delete" not in resource["Properties"]
 
 
 def test_only_the_taken_role_error_is_ignored(template: Template) -> None:
     _, resource = _only(template, "Custom::AWS")
-    pattern = json.loads(_text(resource["Properties"]["Create"]))["ignoreErrorCodesMatching"]
+    pattern = json.loads(template_text(resource["Properties"]["Create"]))[
+        "ignoreErrorCodesMatching"
+    ]
     assert re.search(pattern, "InvalidInputException")
     for other in ("AccessDenied", "LimitExceededException", "NotInvalidInputException"):
         assert not re.search(pattern, other)
@@ -180,7 +172,7 @@ def test_only_the_taken_role_error_is_ignored(template: Template) -> None:
 def test_handler_may_create_only_the_config_service_linked_role(template: Template) -> None:
     statement = _statement(template, "CreateConfigServiceLinkedRole")
     assert statement["Action"] == "iam:CreateServiceLinkedRole"
-    assert _text(statement["Resource"]) == SLR_ARN
+    assert template_text(statement["Resource"]) == SLR_ARN
     assert statement["Condition"] == {
         "StringEquals": {"iam:AWSServiceName": "config.amazonaws.com"}
     }
@@ -249,7 +241,7 @@ def test_baseline_template_holds_the_recorder(baseline_template: Template) -> No
     baseline_template.resource_count_is("AWS::Config::ConfigurationRecorder", 1)
     baseline_template.resource_count_is("AWS::Config::DeliveryChannel", 1)
     actions = sorted(
-        json.loads(_text(resource["Properties"]["Create"]))["action"]
+        json.loads(template_text(resource["Properties"]["Create"]))["action"]
         for resource in baseline_template.find_resources("Custom::AWS").values()
     )
     assert "createServiceLinkedRole" in actions

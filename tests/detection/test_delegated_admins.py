@@ -7,10 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, Environment, Stack, Token
+from aws_cdk import App, Environment, Stack, Token
 from aws_cdk.assertions import Template
-from conftest import cdk_context
-from constructs import Construct
+from conftest import cdk_context, logical_id_of, sdk_call
 
 from landing_zone.compliance import violations
 from landing_zone.detection.delegated_admins import (
@@ -54,34 +53,6 @@ def resources(admins: DelegatedAdministrators) -> dict[str, dict[str, Any]]:
     return dict(Template.from_stack(Stack.of(admins)).to_json()["Resources"])
 
 
-def _logical_id(construct: Construct) -> str:
-    while not isinstance(construct, CfnElement):
-        child = construct.node.default_child
-        assert child is not None, construct.node.path
-        construct = child
-    return str(Stack.of(construct).resolve(construct.logical_id))
-
-
-def _text(value: Any) -> str:
-    """A rendered ``Fn::Join`` as text, references as ``${...}``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return "${" + str(value["Ref"]) + "}"
-    delimiter, parts = value["Fn::Join"]
-    return str(delimiter).join(_text(part) for part in parts)
-
-
-def _call(resources: dict[str, dict[str, Any]], construct: Construct) -> dict[str, Any]:
-    """The create call of ``construct``, checked equal to its update call and without delete."""
-    properties = resources[_logical_id(construct)]["Properties"]
-    create = json.loads(_text(properties["Create"]))
-    assert json.loads(_text(properties["Update"])) == create
-    # One-way: deleting the stack must not deregister or switch off anything.
-    assert "Delete" not in properties
-    return dict(create)
-
-
 def _statements(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Sid -> statement of the handler's customer managed policy."""
     (policy,) = [r for r in resources.values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
@@ -93,7 +64,7 @@ def _statements(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any
 
 @pytest.mark.parametrize("principal", list(TRUSTED_ACCESS_PRINCIPALS))
 def test_enables_trusted_access(admins, resources, principal) -> None:
-    assert _call(resources, admins.trusted_access[principal]) == {
+    assert sdk_call(resources, admins.trusted_access[principal]) == {
         "service": "Organizations",
         "action": "enableAWSServiceAccess",
         "parameters": {"ServicePrincipal": principal},
@@ -115,7 +86,7 @@ def test_trusted_access_covers_the_services_that_do_not_enable_their_own() -> No
 
 @pytest.mark.parametrize("principal", list(ORGANIZATIONS_DELEGATED_ADMINISTRATORS))
 def test_registers_the_administrator_through_organizations(admins, resources, principal) -> None:
-    assert _call(resources, admins.organizations_registrations[principal]) == {
+    assert sdk_call(resources, admins.organizations_registrations[principal]) == {
         "service": "Organizations",
         "action": "registerDelegatedAdministrator",
         "parameters": {"AccountId": ADMIN, "ServicePrincipal": principal},
@@ -168,7 +139,7 @@ def test_exposes_the_stacksets_registration_for_wiring(admins) -> None:
 def test_designates_the_administrator_in_each_region(
     admins, resources, region, attribute, service, action, parameter, ignored
 ) -> None:
-    assert _call(resources, getattr(admins, attribute)[region]) == {
+    assert sdk_call(resources, getattr(admins, attribute)[region]) == {
         "service": service,
         "action": action,
         "parameters": {parameter: ADMIN},
@@ -183,10 +154,10 @@ def test_security_hub_administrator_is_designated_once_in_the_home_region(admins
         lid: r for lid, r in resources.items() if r["Type"] == "AWS::SecurityHub::DelegatedAdmin"
     }
     assert hubs == {
-        _logical_id(admins.security_hub): {
+        logical_id_of(admins.security_hub): {
             "Type": "AWS::SecurityHub::DelegatedAdmin",
             "Properties": {"AdminAccountId": ADMIN},
-            "DependsOn": [_logical_id(admins.stacksets_registration)],
+            "DependsOn": [logical_id_of(admins.stacksets_registration)],
         }
     }
 
@@ -212,10 +183,10 @@ def test_every_call_runs_after_the_previous_one_and_the_policy(admins, resources
     ]
     policy = next(lid for lid, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy")
     for previous, current in itertools.pairwise(chain):
-        assert _logical_id(previous) in resources[_logical_id(current)]["DependsOn"]
+        assert logical_id_of(previous) in resources[logical_id_of(current)]["DependsOn"]
     for construct in chain:
-        if resources[_logical_id(construct)]["Type"] == "Custom::AWS":
-            assert policy in resources[_logical_id(construct)]["DependsOn"]
+        if resources[logical_id_of(construct)]["Type"] == "Custom::AWS":
+            assert policy in resources[logical_id_of(construct)]["DependsOn"]
     assert admins.registrations == chain[len(TRUSTED_ACCESS_PRINCIPALS) :]
 
 

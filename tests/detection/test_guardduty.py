@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, Environment, Stack, Token
+from aws_cdk import App, Environment, Stack, Token
 from aws_cdk import aws_backup as backup
 from aws_cdk.assertions import Match, Template
-from conftest import cdk_context
+from conftest import cdk_context, logical_id_of, sdk_call, template_text
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
@@ -44,38 +43,8 @@ def _resources(stack: Stack) -> dict[str, dict[str, Any]]:
     return dict(Template.from_stack(stack).to_json()["Resources"])
 
 
-def _logical_id(construct: Construct) -> str:
-    while not isinstance(construct, CfnElement):
-        child = construct.node.default_child
-        assert child is not None, construct.node.path
-        construct = child
-    return str(Stack.of(construct).resolve(construct.logical_id))
-
-
-def _text(value: Any) -> str:
-    """A rendered ``Fn::Join`` as text, references as ``${...}``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return "${" + str(value["Ref"]) + "}"
-    if "Fn::GetAtt" in value:
-        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
-    delimiter, parts = value["Fn::Join"]
-    return str(delimiter).join(_text(part) for part in parts)
-
-
-def _call(resources: dict[str, dict[str, Any]], construct: Construct) -> dict[str, Any]:
-    """The create call of ``construct``, checked equal to its update call and without delete."""
-    properties = resources[_logical_id(construct)]["Properties"]
-    create = json.loads(_text(properties["Create"]))
-    assert json.loads(_text(properties["Update"])) == create
-    # Deleting the construct must leave GuardDuty on.
-    assert "Delete" not in properties
-    return dict(create)
-
-
 def _managed_policy_statements(resources: dict[str, dict[str, Any]], policy: Construct) -> list:
-    return list(resources[_logical_id(policy)]["Properties"]["PolicyDocument"]["Statement"])
+    return list(resources[logical_id_of(policy)]["Properties"]["PolicyDocument"]["Statement"])
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +61,7 @@ def exporting_resources(exporting) -> dict[str, dict[str, Any]]:
 
 
 def test_looks_up_the_detector_the_designation_created(exporting, exporting_resources) -> None:
-    assert _call(exporting_resources, exporting.detector) == {
+    assert sdk_call(exporting_resources, exporting.detector) == {
         "service": "GuardDuty",
         "action": "listDetectors",
         "parameters": {},
@@ -100,12 +69,12 @@ def test_looks_up_the_detector_the_designation_created(exporting, exporting_reso
         "physicalResourceId": {"id": "${AWS::AccountId}-${AWS::Region}-guardduty-detector"},
     }
     assert Stack.of(exporting).resolve(exporting.detector_id) == {
-        "Fn::GetAtt": [_logical_id(exporting.detector), "DetectorIds.0"]
+        "Fn::GetAtt": [logical_id_of(exporting.detector), "DetectorIds.0"]
     }
 
 
 def test_enables_every_protection_plan_on_the_detector(exporting, exporting_resources) -> None:
-    call = _call(exporting_resources, exporting.detector_features)
+    call = sdk_call(exporting_resources, exporting.detector_features)
     assert call["action"] == "updateDetector"
     assert call["parameters"] == {
         "DetectorId": DETECTOR_ID,
@@ -131,7 +100,7 @@ def test_enables_every_protection_plan_on_the_detector(exporting, exporting_reso
 
 
 def test_auto_enables_every_plan_for_all_members(exporting, exporting_resources) -> None:
-    call = _call(exporting_resources, exporting.organization_configuration)
+    call = sdk_call(exporting_resources, exporting.organization_configuration)
     assert call["action"] == "updateOrganizationConfiguration"
     parameters = call["parameters"]
     assert parameters["DetectorId"] == DETECTOR_ID
@@ -155,16 +124,18 @@ def test_runtime_monitoring_replaces_eks_runtime_monitoring() -> None:
 
 
 def test_members_are_configured_after_the_administrator(exporting, exporting_resources) -> None:
-    depends_on = exporting_resources[_logical_id(exporting.organization_configuration)]["DependsOn"]
-    assert _logical_id(exporting.detector_features) in depends_on
+    depends_on = exporting_resources[logical_id_of(exporting.organization_configuration)][
+        "DependsOn"
+    ]
+    assert logical_id_of(exporting.detector_features) in depends_on
 
 
 def test_exports_findings_to_the_bucket_prefix(exporting, exporting_resources) -> None:
     assert exporting.export_destination is not None
-    assert exporting_resources[_logical_id(exporting.export_destination)] == {
+    assert exporting_resources[logical_id_of(exporting.export_destination)] == {
         "Type": "AWS::GuardDuty::PublishingDestination",
         "Properties": {
-            "DetectorId": {"Fn::GetAtt": [_logical_id(exporting.detector), "DetectorIds.0"]},
+            "DetectorId": {"Fn::GetAtt": [logical_id_of(exporting.detector), "DetectorIds.0"]},
             "DestinationType": "S3",
             "DestinationProperties": {
                 "DestinationArn": f"{BUCKET_ARN}/guardduty/",
@@ -211,7 +182,7 @@ def test_exports_nothing_when_told_explicitly() -> None:
 def test_finding_publishing_frequency_override() -> None:
     stack = _stack()
     guardduty = _guardduty(stack, finding_publishing_frequency="ONE_HOUR")
-    call = _call(_resources(stack), guardduty.detector_features)
+    call = sdk_call(_resources(stack), guardduty.detector_features)
     assert call["parameters"]["FindingPublishingFrequency"] == "ONE_HOUR"
 
 
@@ -231,7 +202,7 @@ def test_detector_permissions_are_scoped_to_this_account_and_region(exporting) -
         "guardduty:UpdateDetector",
         "guardduty:UpdateOrganizationConfiguration",
     ]
-    assert _text(configure["Resource"]) == (
+    assert template_text(configure["Resource"]) == (
         "arn:${AWS::Partition}:guardduty:${AWS::Region}:${AWS::AccountId}:detector/*"
     )
     assert set(statements) == {
@@ -294,7 +265,7 @@ def _s3(stack: Stack, **overrides: Any) -> S3MalwareProtection:
 
 
 def _arn(resource: Any) -> str:
-    return _text(resource).replace("${AWS::Partition}", "aws")
+    return template_text(resource).replace("${AWS::Partition}", "aws")
 
 
 def _statements_by_sid(protection: S3MalwareProtection) -> dict[str, dict[str, Any]]:
@@ -309,22 +280,22 @@ def protection() -> S3MalwareProtection:
 
 def test_protects_the_bucket_with_tagging(protection) -> None:
     resources = _resources(Stack.of(protection))
-    plan = resources[_logical_id(protection.resource)]
+    plan = resources[logical_id_of(protection.resource)]
     assert plan == {
         "Type": "AWS::GuardDuty::MalwareProtectionPlan",
         "Properties": {
             "ProtectedResource": {"S3Bucket": {"BucketName": BUCKET}},
-            "Role": {"Fn::GetAtt": [_logical_id(protection.role), "Arn"]},
+            "Role": {"Fn::GetAtt": [logical_id_of(protection.role), "Arn"]},
             "Actions": {"Tagging": {"Status": "ENABLED"}},
         },
         # GuardDuty validates the role's permissions when it creates the plan.
-        "DependsOn": [_logical_id(protection.policy)],
+        "DependsOn": [logical_id_of(protection.policy)],
     }
     assert protection.resource.node.id == "Resource"
 
 
 def test_role_is_assumed_by_the_malware_protection_plan_service(protection) -> None:
-    role = _resources(Stack.of(protection))[_logical_id(protection.role)]["Properties"]
+    role = _resources(Stack.of(protection))[logical_id_of(protection.role)]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": "sts:AssumeRole",
@@ -466,7 +437,7 @@ def scanner() -> BackupMalwareScanningRole:
 
 
 def test_scanner_role_is_assumed_by_guardduty_malware_protection(scanner) -> None:
-    role = _resources(Stack.of(scanner))[_logical_id(scanner.role)]["Properties"]
+    role = _resources(Stack.of(scanner))[logical_id_of(scanner.role)]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"] == [
         {
             "Action": "sts:AssumeRole",
@@ -503,7 +474,7 @@ def test_scan_setting_names_guardduty_and_the_role(scanner) -> None:
     assert setting == {
         "malwareScanner": "GUARDDUTY",
         "resourceTypes": ["EBS", "S3"],
-        "scannerRoleArn": {"Fn::GetAtt": [_logical_id(scanner.role), "Arn"]},
+        "scannerRoleArn": {"Fn::GetAtt": [logical_id_of(scanner.role), "Arn"]},
     }
 
 
@@ -545,7 +516,7 @@ def test_scan_settings_fit_a_backup_plan() -> None:
                     {
                         "MalwareScanner": "GUARDDUTY",
                         "ResourceTypes": ["EBS"],
-                        "ScannerRoleArn": {"Fn::GetAtt": [_logical_id(scanner.role), "Arn"]},
+                        "ScannerRoleArn": {"Fn::GetAtt": [logical_id_of(scanner.role), "Arn"]},
                     }
                 ],
             }

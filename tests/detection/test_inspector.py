@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, Environment, Stack, Token
+from aws_cdk import App, Environment, Stack, Token
 from aws_cdk.assertions import Template
-from conftest import cdk_context
-from constructs import Construct
+from conftest import cdk_context, logical_id_of, sdk_call, template_text
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.compliance import violations
@@ -32,34 +30,6 @@ def _resources(stack: Stack) -> dict[str, dict[str, Any]]:
     return dict(Template.from_stack(stack).to_json()["Resources"])
 
 
-def _logical_id(construct: Construct) -> str:
-    while not isinstance(construct, CfnElement):
-        child = construct.node.default_child
-        assert child is not None, construct.node.path
-        construct = child
-    return str(Stack.of(construct).resolve(construct.logical_id))
-
-
-def _text(value: Any) -> str:
-    """A rendered ``Fn::Join`` as text, references as ``${...}``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return "${" + str(value["Ref"]) + "}"
-    delimiter, parts = value["Fn::Join"]
-    return str(delimiter).join(_text(part) for part in parts)
-
-
-def _call(resources: dict[str, dict[str, Any]], construct: Construct) -> dict[str, Any]:
-    """The create call of ``construct``, checked equal to its update call and without delete."""
-    properties = resources[_logical_id(construct)]["Properties"]
-    create = json.loads(_text(properties["Create"]))
-    assert json.loads(_text(properties["Update"])) == create
-    # Deleting the construct must leave scanning on.
-    assert "Delete" not in properties
-    return dict(create)
-
-
 @pytest.fixture(scope="module")
 def inspector() -> InspectorOrganization:
     return InspectorOrganization(_stack(), "Inspector")
@@ -71,7 +41,7 @@ def resources(inspector) -> dict[str, dict[str, Any]]:
 
 
 def test_new_accounts_get_every_scan_type(inspector, resources) -> None:
-    assert _call(resources, inspector.organization_configuration) == {
+    assert sdk_call(resources, inspector.organization_configuration) == {
         "service": "Inspector2",
         "action": "updateOrganizationConfiguration",
         "parameters": {
@@ -86,15 +56,15 @@ def test_new_accounts_get_every_scan_type(inspector, resources) -> None:
 def test_enables_the_administrator_itself_after_the_organization_setting(
     inspector, resources
 ) -> None:
-    assert _call(resources, inspector.admin_account) == {
+    assert sdk_call(resources, inspector.admin_account) == {
         "service": "Inspector2",
         "action": "enable",
         "parameters": {"accountIds": ["${AWS::AccountId}"], "resourceTypes": SCANS},
         "outputPaths": ["accounts.0.accountId"],
         "physicalResourceId": {"id": "${AWS::AccountId}-${AWS::Region}-inspector-admin"},
     }
-    depends_on = resources[_logical_id(inspector.admin_account)]["DependsOn"]
-    assert _logical_id(inspector.organization_configuration) in depends_on
+    depends_on = resources[logical_id_of(inspector.admin_account)]["DependsOn"]
+    assert logical_id_of(inspector.organization_configuration) in depends_on
 
 
 def test_no_member_batches_without_existing_accounts(inspector, resources) -> None:
@@ -103,7 +73,7 @@ def test_no_member_batches_without_existing_accounts(inspector, resources) -> No
 
 
 def test_permissions(inspector, resources) -> None:
-    policy = resources[_logical_id(AwsSdkCallHandler.of(inspector).policy)]
+    policy = resources[logical_id_of(AwsSdkCallHandler.of(inspector).policy)]
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert statements["ConfigureInspectorOrganization"] == {
         "Sid": "ConfigureInspectorOrganization",
@@ -114,7 +84,7 @@ def test_permissions(inspector, resources) -> None:
     }
     roles = statements["CreateInspectorServiceLinkedRoles"]
     assert roles["Action"] == "iam:CreateServiceLinkedRole"
-    assert sorted(_text(arn) for arn in roles["Resource"]) == [
+    assert sorted(template_text(arn) for arn in roles["Resource"]) == [
         "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
         "agentless.inspector2.amazonaws.com/AWSServiceRoleForAmazonInspector2Agentless",
         "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/"
@@ -144,7 +114,7 @@ def test_existing_members_are_enabled_in_sorted_batches_of_100() -> None:
         "Members2",
         "Members3",
     ]
-    calls = [_call(resources, batch) for batch in inspector.member_batches]
+    calls = [sdk_call(resources, batch) for batch in inspector.member_batches]
     assert [call["parameters"]["accountIds"] for call in calls] == [
         sorted(accounts)[:100],
         sorted(accounts)[100:200],
@@ -157,7 +127,7 @@ def test_existing_members_are_enabled_in_sorted_batches_of_100() -> None:
     # One batch at a time, after the administrator.
     previous = inspector.admin_account
     for batch in inspector.member_batches:
-        assert _logical_id(previous) in resources[_logical_id(batch)]["DependsOn"]
+        assert logical_id_of(previous) in resources[logical_id_of(batch)]["DependsOn"]
         previous = batch
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, Environment, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
-from conftest import cdk_context
-from constructs import Construct
+from conftest import cdk_context, logical_id_of, sdk_call
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.compliance import violations
@@ -24,34 +22,6 @@ def _stack() -> Stack:
     )
 
 
-def _logical_id(construct: Construct) -> str:
-    while not isinstance(construct, CfnElement):
-        child = construct.node.default_child
-        assert child is not None, construct.node.path
-        construct = child
-    return str(Stack.of(construct).resolve(construct.logical_id))
-
-
-def _text(value: Any) -> str:
-    """A rendered ``Fn::Join`` as text, references as ``${...}``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return "${" + str(value["Ref"]) + "}"
-    delimiter, parts = value["Fn::Join"]
-    return str(delimiter).join(_text(part) for part in parts)
-
-
-def _call(resources: dict[str, dict[str, Any]], construct: Construct) -> dict[str, Any]:
-    """The create call of ``construct``, checked equal to its update call and without delete."""
-    properties = resources[_logical_id(construct)]["Properties"]
-    create = json.loads(_text(properties["Create"]))
-    assert json.loads(_text(properties["Update"])) == create
-    # Deleting the construct must leave Macie on.
-    assert "Delete" not in properties
-    return dict(create)
-
-
 @pytest.fixture(scope="module")
 def macie() -> MacieOrganization:
     return MacieOrganization(_stack(), "Macie")
@@ -63,7 +33,7 @@ def resources(macie) -> dict[str, dict[str, Any]]:
 
 
 def test_updates_the_session_the_designation_created(macie, resources) -> None:
-    assert _call(resources, macie.session) == {
+    assert sdk_call(resources, macie.session) == {
         "service": "Macie2",
         "action": "updateMacieSession",
         "parameters": {"findingPublishingFrequency": "FIFTEEN_MINUTES", "status": "ENABLED"},
@@ -74,7 +44,7 @@ def test_updates_the_session_the_designation_created(macie, resources) -> None:
 
 
 def test_auto_enables_new_accounts_after_the_session(macie, resources) -> None:
-    assert _call(resources, macie.organization_configuration) == {
+    assert sdk_call(resources, macie.organization_configuration) == {
         "service": "Macie2",
         "action": "updateOrganizationConfiguration",
         "parameters": {"autoEnable": True},
@@ -82,12 +52,12 @@ def test_auto_enables_new_accounts_after_the_session(macie, resources) -> None:
             "id": "${AWS::AccountId}-${AWS::Region}-macie-organization-configuration"
         },
     }
-    depends_on = resources[_logical_id(macie.organization_configuration)]["DependsOn"]
-    assert _logical_id(macie.session) in depends_on
+    depends_on = resources[logical_id_of(macie.organization_configuration)]["DependsOn"]
+    assert logical_id_of(macie.session) in depends_on
 
 
 def test_permissions(macie, resources) -> None:
-    policy = resources[_logical_id(AwsSdkCallHandler.of(macie).policy)]
+    policy = resources[logical_id_of(AwsSdkCallHandler.of(macie).policy)]
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
     assert statements.pop("WriteOwnLogGroup")
     assert statements == {
@@ -105,7 +75,7 @@ def test_finding_publishing_frequency_override() -> None:
     stack = _stack()
     macie = MacieOrganization(stack, "Macie", finding_publishing_frequency="SIX_HOURS")
     resources = dict(Template.from_stack(stack).to_json()["Resources"])
-    parameters = _call(resources, macie.session)["parameters"]
+    parameters = sdk_call(resources, macie.session)["parameters"]
     assert parameters["findingPublishingFrequency"] == "SIX_HOURS"
 
 

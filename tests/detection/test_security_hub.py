@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, CfnParameter, Environment, Stack, Token
+from aws_cdk import App, CfnParameter, Environment, Stack, Token
 from aws_cdk.assertions import Template
-from conftest import cdk_context
-from constructs import Construct
+from conftest import cdk_context, logical_id_of
 
 from landing_zone.compliance import violations
 from landing_zone.detection.security_hub import (
@@ -34,11 +33,6 @@ def _hub(stack: Stack, **overrides: Any) -> SecurityHubOrganization:
     return SecurityHubOrganization(stack, "SecurityHub", **props)
 
 
-def _logical_id(construct: Construct) -> str:
-    assert isinstance(construct, CfnElement)
-    return str(Stack.of(construct).resolve(construct.logical_id))
-
-
 def _standard_arn(path: str, region: str = "eu-west-1") -> dict[str, Any]:
     return {
         "Fn::Join": [
@@ -59,7 +53,7 @@ def resources(hub) -> dict[str, dict[str, Any]]:
 
 
 def test_aggregates_the_linked_regions_into_the_home_region(hub, resources) -> None:
-    assert resources[_logical_id(hub.finding_aggregator)] == {
+    assert resources[logical_id_of(hub.finding_aggregator)] == {
         "Type": "AWS::SecurityHub::FindingAggregator",
         "Properties": {
             "RegionLinkingMode": "SPECIFIED_REGIONS",
@@ -70,19 +64,19 @@ def test_aggregates_the_linked_regions_into_the_home_region(hub, resources) -> N
 
 
 def test_central_configuration_after_the_aggregator(hub, resources) -> None:
-    assert resources[_logical_id(hub.organization_configuration)] == {
+    assert resources[logical_id_of(hub.organization_configuration)] == {
         "Type": "AWS::SecurityHub::OrganizationConfiguration",
         "Properties": {
             "ConfigurationType": "CENTRAL",
             "AutoEnable": False,
             "AutoEnableStandards": "NONE",
         },
-        "DependsOn": [_logical_id(hub.finding_aggregator)],
+        "DependsOn": [logical_id_of(hub.finding_aggregator)],
     }
 
 
 def test_policy_enables_the_four_standards_and_every_control(hub, resources) -> None:
-    assert resources[_logical_id(hub.policy)] == {
+    assert resources[logical_id_of(hub.policy)] == {
         "Type": "AWS::SecurityHub::ConfigurationPolicy",
         "Properties": {
             "Name": "landing-zone-security-baseline",
@@ -105,15 +99,15 @@ def test_policy_enables_the_four_standards_and_every_control(hub, resources) -> 
                 }
             },
         },
-        "DependsOn": [_logical_id(hub.organization_configuration)],
+        "DependsOn": [logical_id_of(hub.organization_configuration)],
     }
 
 
 def test_policy_is_associated_with_the_root(hub, resources) -> None:
-    assert resources[_logical_id(hub.root_association)] == {
+    assert resources[logical_id_of(hub.root_association)] == {
         "Type": "AWS::SecurityHub::PolicyAssociation",
         "Properties": {
-            "ConfigurationPolicyId": {"Fn::GetAtt": [_logical_id(hub.policy), "Id"]},
+            "ConfigurationPolicyId": {"Fn::GetAtt": [logical_id_of(hub.policy), "Id"]},
             "TargetType": "ROOT",
             "TargetId": ROOT_ID,
         },

@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnElement, Environment, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
-from conftest import cdk_context
-from constructs import Construct
+from conftest import cdk_context, logical_id_of
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.organization import EnabledPolicyTypes, PolicyType, StackSetsTrustedAccess
@@ -61,14 +60,6 @@ def resources(stack: Stack) -> dict[str, dict[str, Any]]:
     return dict(Template.from_stack(stack).to_json()["Resources"])
 
 
-def _logical_id(construct: Construct) -> str:
-    while not isinstance(construct, CfnElement):
-        child = construct.node.default_child
-        assert child is not None, construct.node.path
-        construct = child
-    return str(Stack.of(construct).resolve(construct.logical_id))
-
-
 def _sdk_calls(resources: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Logical id -> the Create call of every AwsCustomResource."""
     return {
@@ -96,7 +87,7 @@ def _actions(statement: dict[str, Any]) -> list[str]:
 
 
 def _handler_policy_id(stack: Stack) -> str:
-    return _logical_id(AwsSdkCallHandler.of(stack).policy)
+    return logical_id_of(AwsSdkCallHandler.of(stack).policy)
 
 
 # --- EnabledPolicyTypes ------------------------------------------------------------------
@@ -106,7 +97,7 @@ def _handler_policy_id(stack: Stack) -> str:
 def test_enables_each_policy_type_on_the_root(stack, resources, policy_type) -> None:
     enabled = stack.node.find_child("EnabledPolicyTypes")
     assert isinstance(enabled, EnabledPolicyTypes)
-    resource = resources[_logical_id(enabled.of(policy_type))]
+    resource = resources[logical_id_of(enabled.of(policy_type))]
     expected = {
         "service": "Organizations",
         "action": "enablePolicyType",
@@ -182,7 +173,7 @@ def test_rejects_of_a_policy_type_that_is_not_enabled() -> None:
 def test_trusted_access_activates_organizations_access(stack, resources) -> None:
     trusted = stack.node.find_child("StackSetsTrustedAccess")
     assert isinstance(trusted, StackSetsTrustedAccess)
-    resource = resources[_logical_id(trusted.resource)]
+    resource = resources[logical_id_of(trusted.resource)]
     expected = {
         "service": "CloudFormation",
         "action": "activateOrganizationsAccess",
@@ -227,7 +218,7 @@ def test_every_call_runs_in_the_one_handler_function_with_its_role(stack, resour
     functions = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
     assert len(functions) == 1
     ((function_id, function),) = functions.items()
-    role = _logical_id(AwsSdkCallHandler.of(stack).role)
+    role = logical_id_of(AwsSdkCallHandler.of(stack).role)
     assert function["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
     calls = _sdk_calls(resources)
     assert len(calls) == len(PolicyType) + 1

@@ -3,14 +3,13 @@ deploys first, and that stacks find each other's resources by derived names."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
 from aws_cdk import App
-from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context
+from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context, template_text
 
 from landing_zone.config import LandingZoneConfig, parse_config
 from stacks import build_landing_zone
@@ -24,18 +23,6 @@ def _resources(template: dict[str, Any], resource_type: str) -> list[dict[str, A
     return [r for r in template["Resources"].values() if r["Type"] == resource_type]
 
 
-def _text(value: Any) -> str:
-    """A template value as one string, with references spelled ``${Name}``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(_text(part) for part in parts)
-    if isinstance(value, dict) and "Ref" in value:
-        return "${" + str(value["Ref"]) + "}"
-    return json.dumps(value)
-
-
 def _dependencies(reference_app: ReferenceApp, name: str) -> set[str]:
     return {s.stack_name for s in reference_app.stacks[name].dependencies}
 
@@ -46,7 +33,7 @@ def test_trail_delivers_to_the_log_archive_with_its_key(reference_app: Reference
     )
     properties = trail["Properties"]
     assert properties["S3BucketName"] == LOG_BUCKET
-    assert _text(properties["KMSKeyId"]) == KEY_ALIAS_ARN
+    assert template_text(properties["KMSKeyId"]) == KEY_ALIAS_ARN
     assert properties["IsOrganizationTrail"] is True
     assert properties["IsMultiRegionTrail"] is True
     assert properties["EnableLogFileValidation"] is True
@@ -142,9 +129,9 @@ def test_other_regions_forward_findings_and_skip_global_resources(
     (forward,) = [
         r
         for r in _resources(template, "AWS::Events::Rule")
-        if any("event-bus/default" in _text(t["Arn"]) for t in r["Properties"]["Targets"])
+        if any("event-bus/default" in template_text(t["Arn"]) for t in r["Properties"]["Targets"])
     ]
-    assert "eu-west-1" in _text(forward["Properties"]["Targets"][0]["Arn"])
+    assert "eu-west-1" in template_text(forward["Properties"]["Targets"][0]["Arn"])
     types = {a["Properties"]["Type"] for a in _resources(template, "AWS::AccessAnalyzer::Analyzer")}
     assert types == {"ORGANIZATION"}
 
@@ -154,8 +141,8 @@ def test_guardduty_exports_to_the_log_archive_in_every_region(reference_app: Ref
         template = reference_app.template(f"acme-pay-security-tooling-{region}")
         (destination,) = _resources(template, "AWS::GuardDuty::PublishingDestination")
         properties = destination["Properties"]["DestinationProperties"]
-        assert _text(properties["DestinationArn"]).endswith(f":::{LOG_BUCKET}/guardduty/")
-        assert _text(properties["KmsKeyArn"]) == KEY_ALIAS_ARN
+        assert template_text(properties["DestinationArn"]).endswith(f":::{LOG_BUCKET}/guardduty/")
+        assert template_text(properties["KmsKeyArn"]) == KEY_ALIAS_ARN
 
 
 def test_custom_config_rules_are_deployed_to_the_organization(

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import yaml
-from aws_cdk import App, CfnElement, Stack
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
-from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context
-from constructs import Construct
+from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context, logical_id_of
 
 from landing_zone.config import ROOT, ConfigError, LandingZoneConfig, parse_config
 from landing_zone.config.guardrails import scp_parameters
@@ -50,14 +49,6 @@ def variant(edit: Callable[[dict[str, Any]], None]) -> LandingZoneConfig:
 
 def _of_type(resources: Resources, kind: str) -> Resources:
     return {lid: r for lid, r in resources.items() if r["Type"] == kind}
-
-
-def _logical_id(construct: Construct) -> str:
-    while not isinstance(construct, CfnElement):
-        child = construct.node.default_child
-        assert child is not None, construct.node.path
-        construct = child
-    return str(Stack.of(construct).resolve(construct.logical_id))
 
 
 def _ou_paths(resources: Resources) -> dict[str, str]:
@@ -106,7 +97,7 @@ def _policies(resources: Resources) -> dict[str, dict[str, Any]]:
 
 
 def _enabling(stack: OrganizationStack, policy_type: PolicyType) -> str:
-    return _logical_id(stack.policy_types.of(policy_type))
+    return logical_id_of(stack.policy_types.of(policy_type))
 
 
 def _get_att(logical_id: str) -> dict[str, Any]:
@@ -182,7 +173,7 @@ def test_every_policy_type_is_enabled_on_the_root(reference_stack, reference) ->
 
 
 def test_stacksets_trusted_access_is_activated(reference_stack, reference) -> None:
-    resource = reference[_logical_id(reference_stack.stack_sets_trusted_access.resource)]
+    resource = reference[logical_id_of(reference_stack.stack_sets_trusted_access.resource)]
     assert json.loads(resource["Properties"]["Create"])["action"] == "activateOrganizationsAccess"
 
 
