@@ -11,8 +11,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.detection import EncryptedTopic, Subscription
+from landing_zone.detection import EncryptedTopic
 from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, TrailAlarms
+
+from .alerting import subscriptions
 
 # The config speaks in days (as CloudWatch Logs does); aws-cdk-lib in enum names.
 _RETENTION = {
@@ -99,10 +101,7 @@ class OrganizationTrailStack(Stack):
             self,
             "AlarmTopic",
             display_name=f"{config.organization.name} CloudTrail security alarms",
-            subscriptions=[
-                Subscription(protocol=s.protocol, endpoint=s.endpoint)
-                for s in alerting.alert_subscriptions
-            ],
+            subscriptions=subscriptions(alerting.alert_subscriptions),
         )
         self.alarms = TrailAlarms(
             self, "TrailAlarms", log_group=self.trail.log_group, alarm_topic=self.alarm_topic.topic

@@ -22,10 +22,10 @@ from landing_zone.detection import (
     PciDssConformancePack,
     SecurityHubOrganization,
     Severity,
-    Subscription,
 )
 from landing_zone.logging import names
 
+from .alerting import subscriptions
 from .sdk_calls import add_sdk_call_handler
 
 
@@ -110,14 +110,8 @@ class SecurityToolingStack(Stack):
                 "FindingAlerts",
                 minimum_severity=Severity[alerting.minimum_severity],
                 paging_severity=Severity[alerting.paging_severity],
-                alert_subscriptions=[
-                    Subscription(protocol=s.protocol, endpoint=s.endpoint)
-                    for s in alerting.alert_subscriptions
-                ],
-                paging_subscriptions=[
-                    Subscription(protocol=s.protocol, endpoint=s.endpoint)
-                    for s in alerting.paging_subscriptions
-                ],
+                alert_subscriptions=subscriptions(alerting.alert_subscriptions),
+                paging_subscriptions=subscriptions(alerting.paging_subscriptions),
             )
         else:
             self.forwarder = FindingForwarder(
@@ -125,8 +119,5 @@ class SecurityToolingStack(Stack):
                 "FindingForwarder",
                 home_region=org.home_region,
                 minimum_severity=Severity[alerting.minimum_severity],
-                alarm_subscriptions=[
-                    Subscription(protocol=s.protocol, endpoint=s.endpoint)
-                    for s in alerting.alert_subscriptions
-                ],
+                alarm_subscriptions=subscriptions(alerting.alert_subscriptions),
             )

@@ -16,6 +16,7 @@ from landing_zone.baseline.asset_bucket import asset_bucket_name, validate_asset
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
 from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common.naming import pascal_case
 
 _ROLE_PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 
@@ -71,7 +72,7 @@ class AccountBaseline(StackSetStack):
         buckets = [
             s3.Bucket.from_bucket_name(
                 scope,
-                f"{construct_id}AssetBucket{_pascal(region)}",
+                f"{construct_id}AssetBucket{pascal_case(region)}",
                 asset_bucket_name(asset_bucket_prefix, region),
             )
             for region in regions
@@ -105,8 +106,3 @@ class AccountBaseline(StackSetStack):
             global_resources_region=global_resources_region,
         )
         acknowledge_asset_replication(self, buckets)
-
-
-def _pascal(region: str) -> str:
-    """``eu-west-1`` as ``EuWest1``, for construct ids."""
-    return "".join(part.capitalize() for part in region.split("-"))

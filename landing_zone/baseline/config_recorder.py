@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.common.patterns import REGION
+from landing_zone.common.patterns import BUCKET_NAME, REGION
 from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
 
 CONFIG_SERVICE_PRINCIPAL = "config.amazonaws.com"
@@ -41,7 +41,6 @@ class ConfigFrequency(StrEnum):
     TWENTY_FOUR_HOURS = "TwentyFour_Hours"
 
 
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _KEY_PREFIX = re.compile(r"[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+")
 
@@ -194,7 +193,7 @@ def _frequency(prop: str, value: ConfigFrequency | str) -> ConfigFrequency:
 def _check_bucket_name(value: str) -> None:
     if Token.is_unresolved(value):
         return
-    if not _BUCKET_NAME.fullmatch(value) or ".." in value:
+    if not BUCKET_NAME.fullmatch(value) or ".." in value:
         raise ValueError(
             f"delivery_bucket_name: {value!r} is not an S3 bucket name; allowed: 3 to 63 "
             "lowercase letters, digits, dots and hyphens, starting and ending with a letter or "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
 """An AWS Organizations id."""
@@ -12,3 +13,25 @@ ACCOUNT_ID = re.compile(r"\d{12}")
 
 REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-\d{1,2}")
 """A region name: eu-central-1, us-gov-west-1, eusc-de-east-1 (match with ``fullmatch``)."""
+
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+"""The characters and length of an S3 bucket name (general purpose buckets; ``..`` and other
+reserved forms are checked by whoever needs them)."""
+
+CONFIG_RULE_IDENTIFIER = re.compile(r"[A-Z0-9]+(_[A-Z0-9]+)*")
+"""An AWS Config managed rule identifier, such as ``S3_BUCKET_VERSIONING_ENABLED``."""
+
+RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]*::[A-Za-z0-9]+")
+"""A CloudFormation / AWS Config resource type, such as ``AWS::S3::Bucket``."""
+
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+"""An email address an SNS email subscription accepts (match with ``fullmatch``)."""
+
+
+def is_https_url(value: str) -> bool:
+    """Whether ``value`` is an https:// URL with a dotted host name and no whitespace: an SNS
+    HTTPS subscription endpoint."""
+    if any(character.isspace() for character in value):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme == "https" and "." in (parts.hostname or "")

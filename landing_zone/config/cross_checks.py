@@ -6,9 +6,9 @@ a file in one run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
-from .errors import ConfigIssue
+from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
 from .security_checks import check_detection, check_logging
@@ -19,7 +19,7 @@ Check = Callable[[LandingZoneConfig], Iterator[ConfigIssue]]
 
 def _regions(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     org = config.organization
-    yield from _duplicates(("organization", "governed_regions"), org.governed_regions)
+    yield from duplicate_issues(("organization", "governed_regions"), org.governed_regions)
     if org.home_region not in org.governed_regions:
         yield ConfigIssue(
             ("organization", "home_region"),
@@ -33,17 +33,6 @@ def _regions(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 f"must be one of the governed regions ({', '.join(org.governed_regions)})",
                 region,
             )
-
-
-def _duplicates(
-    path: tuple[str, ...], values: Iterable[str], *, fold: bool = False
-) -> Iterator[ConfigIssue]:
-    seen: set[str] = set()
-    for index, value in enumerate(values):
-        key = value.lower() if fold else value
-        if key in seen:
-            yield ConfigIssue((*path, index), "appears more than once; list each value once", value)
-        seen.add(key)
 
 
 def _organizational_units(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
@@ -202,7 +191,7 @@ def _policy_targets(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
             yield from _ou_reference(config, ("guardrails", section, "targets", index), target)
     for index, ou in enumerate(config.baselines.organizational_units):
         yield from _ou_reference(config, ("baselines", "organizational_units", index), ou)
-    yield from _duplicates(
+    yield from duplicate_issues(
         ("baselines", "organizational_units"), config.baselines.organizational_units
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,3 +69,15 @@ class ConfigError(LandingZoneError):
         head = f"{self.source}: invalid landing zone config ({count} problem{'s' * (count != 1)})"
         body = "\n".join(f"  - {issue.render(self.line_of(issue.path))}" for issue in self.issues)
         return f"{head}\n{body}"
+
+
+def duplicate_issues(
+    path: tuple[str, ...], values: Iterable[str], *, fold: bool = False
+) -> Iterator[ConfigIssue]:
+    """An issue at each repeated entry of the list at ``path``, case-folded with ``fold``."""
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        key = value.lower() if fold else value
+        if key in seen:
+            yield ConfigIssue((*path, index), "appears more than once; list each value once", value)
+        seen.add(key)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from .errors import ConfigIssue
-from .model import SEVERITIES, LandingZoneConfig
+from landing_zone.common.patterns import EMAIL_ADDRESS, is_https_url
 
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-_HTTPS_URL = re.compile(r"https://[^\s/?#]+\.[^\s/?#]+(/\S*)?")
+from .errors import ConfigIssue, duplicate_issues
+from .model import SEVERITIES, LandingZoneConfig
 
 
 def check_logging(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
@@ -40,9 +38,11 @@ def check_logging(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
             )
     trail = config.logging.trail
     if isinstance(trail.s3_data_events, list):
-        yield from _duplicates(("logging", "trail", "s3_data_events"), trail.s3_data_events)
+        yield from duplicate_issues(("logging", "trail", "s3_data_events"), trail.s3_data_events)
     if isinstance(trail.lambda_data_events, list):
-        yield from _duplicates(("logging", "trail", "lambda_data_events"), trail.lambda_data_events)
+        yield from duplicate_issues(
+            ("logging", "trail", "lambda_data_events"), trail.lambda_data_events
+        )
 
 
 def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
@@ -57,11 +57,13 @@ def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     for topic in ("alert_subscriptions", "paging_subscriptions"):
         for index, subscription in enumerate(getattr(alerting, topic)):
             endpoint = ("detection", "alerting", topic, index, "endpoint")
-            if subscription.protocol == "email" and not _EMAIL.fullmatch(subscription.endpoint):
+            if subscription.protocol == "email" and not EMAIL_ADDRESS.fullmatch(
+                subscription.endpoint
+            ):
                 yield ConfigIssue(
                     endpoint, "must be an email address (protocol email)", subscription.endpoint
                 )
-            if subscription.protocol == "https" and not _HTTPS_URL.fullmatch(subscription.endpoint):
+            if subscription.protocol == "https" and not is_https_url(subscription.endpoint):
                 yield ConfigIssue(
                     endpoint, "must be an https:// URL (protocol https)", subscription.endpoint
                 )
@@ -96,11 +98,3 @@ def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 protected.bucket,
             )
         seen.add(protected.bucket)
-
-
-def _duplicates(path: tuple[str, ...], values: list[str]) -> Iterator[ConfigIssue]:
-    seen: set[str] = set()
-    for index, value in enumerate(values):
-        if value in seen:
-            yield ConfigIssue((*path, index), "appears more than once; list each value once", value)
-        seen.add(value)

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
-from urllib.parse import urlsplit
 
 import jsii
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
@@ -33,7 +32,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
-from landing_zone.common.patterns import REGION
+from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
 
 
 class Severity(Enum):
@@ -75,7 +74,6 @@ DEFAULT_PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
 """Services an ``EncryptedTopic`` accepts messages from by default: EventBridge rules (findings)
 and CloudWatch alarms (such as the CloudTrail alarms of the management account)."""
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
 _DISPLAY_NAME_MAX_LENGTH = 100
 
@@ -97,9 +95,9 @@ class Subscription:
                 "subscription endpoint: got an unresolved token; give the address itself, "
                 "which names the subscription's construct id"
             )
-        if self.protocol == "email" and not _EMAIL.fullmatch(self.endpoint):
+        if self.protocol == "email" and not EMAIL_ADDRESS.fullmatch(self.endpoint):
             raise ValueError(f"subscription endpoint: {self.endpoint!r} is not an email address")
-        if self.protocol == "https" and not _is_https_url(self.endpoint):
+        if self.protocol == "https" and not is_https_url(self.endpoint):
             raise ValueError(
                 f"subscription endpoint: {self.endpoint!r} is not an https:// URL with a host"
             )
@@ -602,10 +600,3 @@ def _publishers(values: Sequence[str]) -> tuple[str, ...]:
     if duplicates:
         raise ValueError(f"publishers: {duplicates} appear more than once; list each once")
     return tuple(values)
-
-
-def _is_https_url(value: str) -> bool:
-    if any(character.isspace() for character in value):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme == "https" and bool(parts.hostname)

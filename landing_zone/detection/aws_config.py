@@ -26,16 +26,14 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.baseline.config_recorder import ConfigFrequency
-from landing_zone.common.patterns import ACCOUNT_ID, REGION
+from landing_zone.common.patterns import ACCOUNT_ID, CONFIG_RULE_IDENTIFIER, REGION, RESOURCE_TYPE
 from landing_zone.detection.pci_dss_rules import PCI_DSS_RULES, conformance_pack_template_body
 
 EXCLUDED_ACCOUNTS_MAX = 1000
 """AWS Config's limit on the accounts an organization rule or pack excludes."""
 
-_RULE_IDENTIFIER = re.compile(r"[A-Z0-9]+(_[A-Z0-9]+)*")
 _RULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _PACK_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
-_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]*::[A-Za-z0-9]+")
 _INPUT_PARAMETERS_MAX_LENGTH = 2048
 _RESOURCE_TYPES_MAX = 100
 _DESCRIPTION_MAX_LENGTH = 256
@@ -62,7 +60,7 @@ class ManagedRuleSpec:
     """Shown beside the rule in AWS Config. Default: none."""
 
     def __post_init__(self) -> None:
-        if not _RULE_IDENTIFIER.fullmatch(self.identifier):
+        if not CONFIG_RULE_IDENTIFIER.fullmatch(self.identifier):
             raise ValueError(
                 f"identifier: {self.identifier!r} is not a managed rule identifier; allowed: "
                 "uppercase words joined by '_', such as 'S3_BUCKET_VERSIONING_ENABLED'"
@@ -84,7 +82,7 @@ class ManagedRuleSpec:
                 f"{_RESOURCE_TYPES_MAX} resource types"
             )
         for resource_type in self.resource_types:
-            if not _RESOURCE_TYPE.fullmatch(resource_type):
+            if not RESOURCE_TYPE.fullmatch(resource_type):
                 raise ValueError(
                     f"resource_types: {resource_type!r} is not a resource type such as "
                     "'AWS::S3::Bucket'"

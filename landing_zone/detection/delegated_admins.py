@@ -19,6 +19,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID, REGION
 
 _C = TypeVar("_C", bound=Construct)
@@ -217,7 +218,7 @@ class DelegatedAdministrators(Construct):
                 designated[designation.name][region] = self._serial(
                     handler.sdk_call(
                         registered,
-                        f"{designation.name}{_pascal_case(region)}",
+                        f"{designation.name}{pascal_case(region)}",
                         on_update=cr.AwsSdkCall(
                             service=designation.service,
                             action=designation.action,
@@ -356,8 +357,3 @@ def _validate(
             f"regions must include this stack's Region {stack.region!r}, the home Region "
             f"where Security Hub gets its administrator, got {', '.join(regions)}"
         )
-
-
-def _pascal_case(region: str) -> str:
-    """``eu-west-1`` -> ``EuWest1``: a Region as part of a construct id."""
-    return "".join(part.capitalize() for part in region.split("-"))

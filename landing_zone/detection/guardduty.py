@@ -20,6 +20,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common.patterns import BUCKET_NAME
 
 FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 """Values GuardDuty accepts for how often updated findings are exported."""
@@ -40,12 +41,11 @@ PROTECTION_PLANS: dict[str, tuple[str, ...]] = {
 API names them. ``RUNTIME_MONITORING`` covers EKS too and replaces ``EKS_RUNTIME_MONITORING``,
 which the API rejects alongside it."""
 
-_BUCKET_ARN = re.compile(r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_BUCKET_ARN = re.compile(rf"arn:aws[a-z-]*:s3:::{BUCKET_NAME.pattern}")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 _KMS_KEY_OR_ALIAS_ARN = re.compile(
     r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key/[A-Za-z0-9-]+|alias/[A-Za-z0-9/_-]+)"
 )
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"[^/]+(/[^/]+)*/?")
 
 _DETECTOR_ARNS_ACKNOWLEDGMENT = (
@@ -501,7 +501,7 @@ def _validate_export(bucket_arn: str | None, kms_key_arn: str | None, prefix: st
 def _validate_protected_bucket(
     bucket_name: str, kms_key_arn: str | None, prefixes: Sequence[str]
 ) -> None:
-    if Token.is_unresolved(bucket_name) or not _BUCKET_NAME.fullmatch(bucket_name):
+    if Token.is_unresolved(bucket_name) or not BUCKET_NAME.fullmatch(bucket_name):
         raise ValueError(
             "bucket_name must be a literal S3 bucket name (it names the role's resources and "
             f"their acknowledged findings), got {bucket_name!r}"

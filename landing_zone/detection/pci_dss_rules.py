@@ -20,6 +20,8 @@ from types import MappingProxyType
 from typing import Any
 
 from landing_zone.baseline.config_recorder import ConfigFrequency
+from landing_zone.common.naming import pascal_case
+from landing_zone.common.patterns import CONFIG_RULE_IDENTIFIER, RESOURCE_TYPE
 
 TEMPLATE_BODY_LIMIT_BYTES = 51_200
 """CloudFormation's limit on an inline template body, which ``TemplateBody`` is held to."""
@@ -29,10 +31,8 @@ RULE_NAME_MAX_LENGTH = 64
 name of every rule it creates in a member account."""
 
 _RULE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
-_SOURCE_IDENTIFIER = re.compile(r"[A-Z0-9]+(_[A-Z0-9]+)*")
 _REQUIREMENT = re.compile(r"(\d{1,2}|A\d)(\.\d{1,2}){1,3}")
 _PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]*::[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +70,7 @@ class PciDssRule:
                 f"{where}: name must be lowercase words joined by hyphens, at most "
                 f"{RULE_NAME_MAX_LENGTH} characters"
             )
-        if not _SOURCE_IDENTIFIER.fullmatch(self.source_identifier):
+        if not CONFIG_RULE_IDENTIFIER.fullmatch(self.source_identifier):
             raise ValueError(
                 f"{where}: source_identifier {self.source_identifier!r} is not a managed rule "
                 "identifier; allowed: uppercase words joined by '_'"
@@ -90,7 +90,7 @@ class PciDssRule:
                     "and a non-empty string value"
                 )
         for resource_type in self.resource_types:
-            if not _RESOURCE_TYPE.fullmatch(resource_type):
+            if not RESOURCE_TYPE.fullmatch(resource_type):
                 raise ValueError(
                     f"{where}: {resource_type!r} is not a resource type such as 'AWS::S3::Bucket'"
                 )
@@ -105,7 +105,7 @@ class PciDssRule:
 
 def logical_id(rule_name: str) -> str:
     """``s3-bucket-ssl-requests-only`` as ``S3BucketSslRequestsOnly``."""
-    return "".join(word.capitalize() for word in rule_name.split("-"))
+    return pascal_case(rule_name)
 
 
 _12_HOURS = ConfigFrequency.TWELVE_HOURS

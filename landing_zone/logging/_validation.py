@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from aws_cdk import Stack, Token
 from constructs import Construct
 
-from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID, REGION
+from landing_zone.common.patterns import ACCOUNT_ID, BUCKET_NAME, ORGANIZATION_ID, REGION
 
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 """An S3 general purpose bucket name (no "..", checked apart)."""
 
 

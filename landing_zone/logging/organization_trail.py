@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.logging import _validation, names
 from landing_zone.logging._key_policy import key_administration_statement
 
@@ -101,7 +102,7 @@ class OrganizationTrail(Construct):
             s3_scope=_scope(
                 "s3_data_events",
                 s3_data_events,
-                _validation.BUCKET_NAME,
+                BUCKET_NAME,
                 "S3 bucket names",
                 never=(log_bucket,),
             ),

@@ -355,6 +355,16 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "https:// URL",
     ),
     (
+        # The construct rejects it too; the config must say so first, not a traceback.
+        "email-subscription-with-trailing-dot",
+        _set(
+            "detection.alerting.alert_subscriptions",
+            [{"protocol": "email", "endpoint": "secops@acme-pay.example."}],
+        ),
+        "detection.alerting.alert_subscriptions[0].endpoint",
+        "email address",
+    ),
+    (
         "malware-bucket-unknown-account",
         _set(
             "detection.guardduty.malware_protection_buckets",
