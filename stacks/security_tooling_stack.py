@@ -7,8 +7,8 @@ from typing import Any
 from aws_cdk import Aws, Stack
 from constructs import Construct
 
-from landing_zone.baseline.config_recorder import ConfigFrequency
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.security_checks import managed_rule_spec
 from landing_zone.detection import (
     AccessAnalyzers,
     FindingAlerts,
@@ -16,7 +16,6 @@ from landing_zone.detection import (
     GuardDutyOrganization,
     InspectorOrganization,
     MacieOrganization,
-    ManagedRuleSpec,
     OrganizationConfigAggregator,
     OrganizationConfigRules,
     PciDssConformancePack,
@@ -82,17 +81,7 @@ class SecurityToolingStack(Stack):
             self.config_rules = OrganizationConfigRules(
                 self,
                 "ConfigRules",
-                rules={
-                    name: ManagedRuleSpec(
-                        identifier=rule.identifier,
-                        input_parameters=dict(rule.input_parameters),
-                        resource_types=tuple(rule.resource_types),
-                        maximum_execution_frequency=None
-                        if rule.maximum_execution_frequency is None
-                        else ConfigFrequency(rule.maximum_execution_frequency),
-                    )
-                    for name, rule in rules.items()
-                },
+                rules={name: managed_rule_spec(rule) for name, rule in rules.items()},
             )
         alerting = detection.alerting
         if home:

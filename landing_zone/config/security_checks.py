@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from landing_zone.baseline.config_recorder import ConfigFrequency
 from landing_zone.common.patterns import EMAIL_ADDRESS, is_https_url
+from landing_zone.detection.aws_config import ManagedRuleSpec
+from landing_zone.logging.organization_trail import event_selectors
 
 from .errors import ConfigIssue, duplicate_issues
-from .model import SEVERITIES, LandingZoneConfig
+from .model import SEVERITIES, ConfigRuleConfig, LandingZoneConfig
 
 
 def check_logging(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
@@ -37,12 +40,34 @@ def check_logging(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 bucket.expire_after_days,
             )
     trail = config.logging.trail
-    if isinstance(trail.s3_data_events, list):
-        yield from duplicate_issues(("logging", "trail", "s3_data_events"), trail.s3_data_events)
-    if isinstance(trail.lambda_data_events, list):
-        yield from duplicate_issues(
-            ("logging", "trail", "lambda_data_events"), trail.lambda_data_events
+    if trail.cloudwatch_logs_retention_days < bucket.minimum_retention_days:
+        yield ConfigIssue(
+            ("logging", "trail", "cloudwatch_logs_retention_days"),
+            f"is below logging.log_bucket.minimum_retention_days "
+            f"({bucket.minimum_retention_days}); allowed: a CloudWatch retention of at least "
+            "that many days",
+            trail.cloudwatch_logs_retention_days,
         )
+    repeated = [
+        issue
+        for field in ("s3_data_events", "lambda_data_events")
+        if isinstance(scope := getattr(trail, field), list)
+        for issue in duplicate_issues(("logging", "trail", field), scope)
+    ]
+    yield from repeated
+    log_archive = config.accounts.get(config.core_accounts.log_archive)
+    if repeated or log_archive is None or log_archive.id is None:
+        return  # reported at their own paths already
+    # What else the trail rejects (the log bucket listed, the selector quota), in its words.
+    try:
+        event_selectors(
+            organization_name=config.organization.name,
+            log_archive_account_id=log_archive.id,
+            s3_data_events=trail.s3_data_events,
+            lambda_data_events=trail.lambda_data_events,
+        )
+    except ValueError as error:
+        yield ConfigIssue(("logging", "trail"), str(error), has_value=False)
 
 
 def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
@@ -67,6 +92,12 @@ def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 yield ConfigIssue(
                     endpoint, "must be an https:// URL (protocol https)", subscription.endpoint
                 )
+    for topic in ("alert_subscriptions", "paging_subscriptions"):
+        yield from duplicate_issues(
+            ("detection", "alerting", topic),
+            [subscription.endpoint for subscription in getattr(alerting, topic)],
+        )
+    yield from _config_rules(config)
     governed = config.organization.governed_regions
     seen: set[str] = set()
     for index, protected in enumerate(config.detection.guardduty.malware_protection_buckets):
@@ -98,3 +129,35 @@ def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 protected.bucket,
             )
         seen.add(protected.bucket)
+
+
+def managed_rule_spec(rule: ConfigRuleConfig) -> ManagedRuleSpec:
+    """The organization Config rule a configured rule becomes."""
+    return ManagedRuleSpec(
+        identifier=rule.identifier,
+        input_parameters=dict(rule.input_parameters),
+        resource_types=tuple(rule.resource_types),
+        maximum_execution_frequency=None
+        if rule.maximum_execution_frequency is None
+        else ConfigFrequency(rule.maximum_execution_frequency),
+    )
+
+
+def _config_rules(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    seen: dict[str, str] = {}
+    for name, rule in config.detection.aws_config.rules.items():
+        where = ("detection", "aws_config", "rules", name)
+        # Construct ids come from the name's words, whatever their case.
+        key = "".join(name.lower().split("-"))
+        if key in seen:
+            yield ConfigIssue(
+                where,
+                f"differs from the rule {seen[key]!r} only in hyphens or letter case; "
+                "name them apart",
+                name,
+            )
+        seen.setdefault(key, name)
+        try:
+            managed_rule_spec(rule)
+        except ValueError as error:
+            yield ConfigIssue(where, str(error), has_value=False)

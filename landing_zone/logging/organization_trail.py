@@ -98,21 +98,11 @@ class OrganizationTrail(Construct):
             "log_archive_region", log_archive_region or stack.region
         )
         log_bucket = names.log_bucket_name(organization_name, log_archive_account_id)
-        selectors = _event_selectors(
-            s3_scope=_scope(
-                "s3_data_events",
-                s3_data_events,
-                BUCKET_NAME,
-                "S3 bucket names",
-                never=(log_bucket,),
-            ),
-            lambda_scope=_scope(
-                "lambda_data_events", lambda_data_events, _LAMBDA_FUNCTION_ARN, "function ARNs"
-            ),
-            excluded_buckets=(
-                log_bucket,
-                names.access_log_bucket_name(organization_name, log_archive_account_id),
-            ),
+        selectors = event_selectors(
+            organization_name=organization_name,
+            log_archive_account_id=log_archive_account_id,
+            s3_data_events=s3_data_events,
+            lambda_data_events=lambda_data_events,
         )
         trail_name = names.organization_trail_name(organization_name)
 
@@ -258,6 +248,37 @@ def _check_retention(log_group: logs.LogGroup, minimum_days: int) -> None:
             f"log_retention: got {days} days, below minimum_log_retention_days "
             f"({minimum_days}); allowed: a RetentionDays of at least {minimum_days} days"
         )
+
+
+def event_selectors(
+    *,
+    organization_name: str,
+    log_archive_account_id: str,
+    s3_data_events: DataEventScope,
+    lambda_data_events: DataEventScope,
+) -> list[cloudtrail.CfnTrail.AdvancedEventSelectorProperty]:
+    """The trail's advanced event selectors, or a ValueError naming the scope that cannot be.
+
+    Public so that whoever takes the scopes from a user (the config's cross-checks) rejects
+    exactly what the trail would, before any stack is built.
+    """
+    log_bucket = names.log_bucket_name(organization_name, log_archive_account_id)
+    return _event_selectors(
+        s3_scope=_scope(
+            "s3_data_events",
+            s3_data_events,
+            BUCKET_NAME,
+            "S3 bucket names",
+            never=(log_bucket,),
+        ),
+        lambda_scope=_scope(
+            "lambda_data_events", lambda_data_events, _LAMBDA_FUNCTION_ARN, "function ARNs"
+        ),
+        excluded_buckets=(
+            log_bucket,
+            names.access_log_bucket_name(organization_name, log_archive_account_id),
+        ),
+    )
 
 
 def _scope(

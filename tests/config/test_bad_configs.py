@@ -365,6 +365,62 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "email address",
     ),
     (
+        "config-rules-differing-only-in-case",
+        _set(
+            "detection.aws_config.rules",
+            {
+                "kms-check": {"identifier": "S3_DEFAULT_ENCRYPTION_KMS"},
+                "KMS-check": {"identifier": "S3_DEFAULT_ENCRYPTION_KMS"},
+            },
+        ),
+        "detection.aws_config.rules.KMS-check",
+        "only in hyphens or letter case",
+    ),
+    (
+        "config-rule-parameters-too-long",
+        _set(
+            "detection.aws_config.rules",
+            {
+                "kms-check": {
+                    "identifier": "X_Y",
+                    "input_parameters": {"a": "x" * 1024, "b": "y" * 1024},
+                }
+            },
+        ),
+        "detection.aws_config.rules.kms-check",
+        "AWS Config allows 2048",
+    ),
+    (
+        "trail-logs-its-own-bucket",
+        _set("logging.trail.s3_data_events", ["acme-pay-logs-222222222222"]),
+        "logging.trail",
+        "is the log bucket",
+    ),
+    (
+        "trail-selector-quota",
+        _set("logging.trail.s3_data_events", [f"bucket-{i:03}" for i in range(600)]),
+        "logging.trail",
+        "at most 500 per trail",
+    ),
+    (
+        "trail-cloudwatch-retention-below-floor",
+        _both(
+            _set("logging.log_bucket.minimum_retention_days", 400),
+            _set("logging.log_bucket.retention_days", 400),
+        ),
+        "logging.trail.cloudwatch_logs_retention_days",
+        "at least that many days",
+    ),
+    (
+        "same-subscription-twice",
+        _set(
+            "detection.alerting.alert_subscriptions",
+            [{"protocol": "email", "endpoint": "a@b.example"}] * 2,
+        ),
+        "detection.alerting.alert_subscriptions[1]",
+        "appears more than once",
+    ),
+    (
         "malware-bucket-unknown-account",
         _set(
             "detection.guardduty.malware_protection_buckets",
