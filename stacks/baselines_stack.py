@@ -8,6 +8,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from landing_zone.baseline import AccountBaseline, BaselineAssetBucket, BaselineStackSet
+from landing_zone.baseline.backup import BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.config import LandingZoneConfig
 from landing_zone.logging import names
@@ -18,6 +19,23 @@ from .sdk_calls import add_sdk_call_handler
 
 def config_bucket(config: LandingZoneConfig) -> str:
     return names.config_bucket_name(config.organization.name, config.core_account_id("log_archive"))
+
+
+def backup_settings(config: LandingZoneConfig) -> BackupSettings | None:
+    """The baseline's backup vault and plan, or None when the config turns them off."""
+    backup = config.baselines.backup
+    if not backup.enabled:
+        return None
+    scan = backup.malware_scan
+    return BackupSettings(
+        plan_name=backup.plan_name,
+        schedule=backup.schedule,
+        retention_days=backup.retention_days,
+        selection_tag_key=backup.selection_tag_key,
+        selection_tag_value=backup.selection_tag_value,
+        malware_scan_mode=None if scan is None else scan.mode,
+        malware_scan_resource_types=() if scan is None else tuple(scan.resource_types),
+    )
 
 
 class ManagementBaselineStack(Stack):
@@ -74,6 +92,7 @@ class BaselinesStack(Stack):
             role_name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
             config_delivery_bucket_name=config_bucket(config),
             global_resources_region=config.organization.home_region,
+            backup=backup_settings(config),
         )
         self.stack_set = BaselineStackSet(
             self,

@@ -6,11 +6,12 @@ from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket
-from landing_zone.config.sharding import account_shards
+from landing_zone.config.sharding import account_shards, macie_member_shards
 
 from .accounts_stack import AccountsStack
 from .baselines_stack import BaselineAssetsStack, BaselinesStack, ManagementBaselineStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
+from .macie_members_stack import MacieMembersStack
 from .malware_protection_stack import MalwareProtectionStack
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
@@ -136,6 +137,28 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         for dependency in (organization, log_archive, baselines, *management_baselines):
             tooling.add_stack_dependency(dependency)
         security_tooling.append(tooling)
+    macie_members = []
+    member_shards = macie_member_shards(config)
+    for tooling in security_tooling:
+        for shard, members in member_shards.items():
+            role = f"macie-members-{tooling.region}"
+            if org.account_stacks > 1:
+                role += f"-{shard + 1:02d}"
+            enrolment = MacieMembersStack(
+                app,
+                stack_name(org.name, role),
+                config=config,
+                members=members,
+                **core_stack_props(
+                    role,
+                    f"Macie membership of {len(members)} existing account(s) in {tooling.region}",
+                    tooling.region,
+                    account=config.core_account_id("security_tooling"),
+                ),
+            )
+            # Macie must be on in the administrator account and region first.
+            enrolment.add_stack_dependency(tooling)
+            macie_members.append(enrolment)
     malware_protection = []
     by_owner: dict[tuple[str, str], list[MalwareProtectedBucket]] = {}
     for bucket in config.detection.guardduty.malware_protection_buckets:
@@ -164,6 +187,7 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         baselines,
         *management_baselines,
         *security_tooling,
+        *macie_members,
         *malware_protection,
     ]
     for stack in stacks:

@@ -14,19 +14,22 @@ from landing_zone.baseline import _validation
 from landing_zone.baseline.account_controls import AccountPublicAccessBlock, EbsDefaultEncryption
 from landing_zone.baseline.asset_bucket import asset_bucket_name, validate_asset_bucket_prefix
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
+from landing_zone.baseline.backup import AccountBackup, BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.naming import pascal_case
 
+_DEFAULT_BACKUP = BackupSettings()
 _ROLE_PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 
 
 class AccountBaseline(StackSetStack):
     """Account-level controls for every account and region a ``BaselineStackSet`` targets.
 
-    Holds the S3 account public access block, EBS encryption by default and AWS Config
-    (recorder and delivery channel to the central bucket); later controls are added to it as
-    children. The template is region- and account-agnostic: it is synthesized
+    Holds the S3 account public access block, EBS encryption by default, AWS Config
+    (recorder and delivery channel to the central bucket) and AWS Backup (a locked vault and a
+    tag-selected plan whose recovery points GuardDuty scans for malware); later controls are
+    added to it as children. The template is region- and account-agnostic: it is synthesized
     once and deployed everywhere, so controls read ``Aws.ACCOUNT_ID`` and ``Aws.REGION``.
 
     Its custom resources need a Lambda code asset in every region it is deployed to, read from
@@ -44,6 +47,7 @@ class AccountBaseline(StackSetStack):
         config_delivery_bucket_name: str,
         global_resources_region: str,
         role_name_prefix: str | None = None,
+        backup: BackupSettings | None = _DEFAULT_BACKUP,
     ) -> None:
         """
         :param asset_bucket_prefix: Prefix of the ``BaselineAssetBucket`` names, one bucket
@@ -59,6 +63,9 @@ class AccountBaseline(StackSetStack):
             ``<prefix>baseline-sdk-<region>`` so that its account-level calls (Block Public
             Access, EBS encryption) pass the guardrails protecting those settings. Default: a
             generated name, for accounts without such guardrails.
+        :param backup: The backup vault and tag-selected plan of every account and region,
+            with GuardDuty malware scans of new recovery points (see ``AccountBackup``), or
+            ``None`` for none. Default: ``BackupSettings()``.
         """
         if role_name_prefix is not None and not _ROLE_PREFIX.fullmatch(role_name_prefix):
             raise ValueError(
@@ -104,5 +111,8 @@ class AccountBaseline(StackSetStack):
             "ConfigRecorder",
             delivery_bucket_name=config_delivery_bucket_name,
             global_resources_region=global_resources_region,
+        )
+        self.backup = (
+            None if backup is None else AccountBackup.from_settings(self, "Backup", backup)
         )
         acknowledge_asset_replication(self, buckets)

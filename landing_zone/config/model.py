@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from landing_zone.baseline.backup import PLAN_NAME, SCHEDULE_EXPRESSION, TAG_KEY, TAG_VALUE
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 
 ROOT = "Root"
@@ -540,6 +541,72 @@ class DetectionConfig(Strict):
     access_analyzer: AccessAnalyzerConfig = Field(default_factory=AccessAnalyzerConfig)
 
 
+ScannableResourceType = Literal["EBS", "EC2", "S3"]
+
+
+class MalwareScanConfig(Strict):
+    mode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"] = Field(
+        default="INCREMENTAL_SCAN",
+        description=(
+            "INCREMENTAL_SCAN reads only what changed since the last scanned recovery point of "
+            "the same resource; FULL_SCAN reads every recovery point whole."
+        ),
+    )
+    resource_types: list[ScannableResourceType] = Field(
+        default_factory=lambda: list(get_args(ScannableResourceType)),
+        min_length=1,
+        description="AWS Backup resource types whose recovery points GuardDuty scans.",
+    )
+
+
+class BackupConfig(Strict):
+    """The backup vault and plan of every baseline account and region."""
+
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Deploy a KMS-encrypted, locked backup vault and a tag-selected daily plan to every "
+            "account and region of the baseline."
+        ),
+    )
+    plan_name: Annotated[
+        str,
+        _matches(PLAN_NAME.pattern, "1-50 letters, digits, '_', '.' or '-'"),
+        _pattern(PLAN_NAME.pattern, "Name of the backup plan."),
+    ] = "landing-zone-daily"
+    schedule: Annotated[
+        str,
+        _matches(
+            SCHEDULE_EXPRESSION.pattern,
+            "an AWS Backup cron() expression with six fields, such as 'cron(0 3 * * ? *)', "
+            "or a rate() expression",
+        ),
+        _pattern(SCHEDULE_EXPRESSION.pattern, "When the plan runs (UTC)."),
+    ] = "cron(0 3 * * ? *)"
+    retention_days: int = Field(
+        default=35,
+        ge=1,
+        le=36500,
+        description="How long recovery points are kept; also the vault lock's minimum retention.",
+    )
+    selection_tag_key: Annotated[
+        str,
+        _matches(TAG_KEY.pattern, "a tag key of 1-128 characters, not starting with 'aws:'"),
+        _pattern(TAG_KEY.pattern, "Tag key that opts a resource into the plan."),
+    ] = "backup-plan"
+    selection_tag_value: Annotated[
+        str,
+        _matches(TAG_VALUE.pattern, "a tag value of up to 256 characters"),
+        _pattern(TAG_VALUE.pattern, "Tag value that opts a resource into the plan."),
+    ] = "daily"
+    malware_scan: MalwareScanConfig | None = Field(
+        default_factory=MalwareScanConfig,
+        description=(
+            "GuardDuty malware scans of each new recovery point; null turns scanning off."
+        ),
+    )
+
+
 class BaselinesConfig(Strict):
     organizational_units: list[OuPath] = Field(
         min_length=1,
@@ -552,6 +619,7 @@ class BaselinesConfig(Strict):
         default=None,
         description="Regions of the baseline stack instances. Default: the governed regions.",
     )
+    backup: BackupConfig = Field(default_factory=BackupConfig)
 
 
 class LandingZoneConfig(Strict):

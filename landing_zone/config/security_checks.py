@@ -70,6 +70,14 @@ def check_logging(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         yield ConfigIssue(("logging", "trail"), str(error), has_value=False)
 
 
+def check_baselines(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    scan = config.baselines.backup.malware_scan
+    if scan is not None:
+        yield from duplicate_issues(
+            ("baselines", "backup", "malware_scan", "resource_types"), scan.resource_types
+        )
+
+
 def check_detection(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     alerting = config.detection.alerting
     if SEVERITIES.index(alerting.paging_severity) < SEVERITIES.index(alerting.minimum_severity):

@@ -12,7 +12,7 @@ from .aws_config import (
 from .delegated_admins import DelegatedAdministrators
 from .guardduty import BackupMalwareScanningRole, GuardDutyOrganization, S3MalwareProtection
 from .inspector import InspectorOrganization
-from .macie import MacieOrganization
+from .macie import MacieMembers, MacieOrganization
 from .pci_dss_rules import PCI_DSS_RULES, PciDssRule
 from .security_hub import SecurityHubOrganization, SecurityHubStandard
 
@@ -26,6 +26,7 @@ __all__ = [
     "FindingForwarder",
     "GuardDutyOrganization",
     "InspectorOrganization",
+    "MacieMembers",
     "MacieOrganization",
     "ManagedRuleSpec",
     "OrganizationConfigAggregator",

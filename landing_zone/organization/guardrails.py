@@ -288,10 +288,14 @@ def _deny_root_user(_: GuardrailParameters) -> list[PolicyStatement]:
 # --- protect-security-services -------------------------------------------------------------
 
 # The API calls that stop, delete, blind or detach each detective service from its delegated
-# administrator. Listed explicitly, not with wildcards, so a reviewer (or an assessor) can see
-# exactly which calls are blocked and a new API is never blocked by surprise.
+# administrator, and that unlock the baseline's backup vaults (AccountBackup locks them in
+# governance mode, which these calls could otherwise lift before recovery points expire).
+# Listed explicitly, not with wildcards, so a reviewer (or an assessor) can see exactly which
+# calls are blocked and a new API is never blocked by surprise.
 SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
     "access-analyzer:DeleteAnalyzer",
+    "backup:DeleteBackupVaultLockConfiguration",
+    "backup:PutBackupVaultLockConfiguration",
     "cloudtrail:DeleteTrail",
     "cloudtrail:PutEventSelectors",
     "cloudtrail:StopLogging",

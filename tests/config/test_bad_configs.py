@@ -453,6 +453,36 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "detection.access_analyzer.unused_access_age_days",
         "less than or equal to 365",
     ),
+    (
+        "backup-schedule-five-field-cron",
+        _set("baselines.backup.schedule", "cron(0 3 * * *)"),
+        "baselines.backup.schedule",
+        "cron() expression with six fields",
+    ),
+    (
+        "backup-tag-key-reserved",
+        _set("baselines.backup.selection_tag_key", "aws:backup"),
+        "baselines.backup.selection_tag_key",
+        "not starting with 'aws:'",
+    ),
+    (
+        "backup-malware-scan-unknown-type",
+        _set("baselines.backup.malware_scan.resource_types", ["EBS", "RDS"]),
+        "baselines.backup.malware_scan.resource_types[1]",
+        "'EBS', 'EC2' or 'S3'",
+    ),
+    (
+        "backup-malware-scan-type-twice",
+        _set("baselines.backup.malware_scan.resource_types", ["EBS", "EBS"]),
+        "baselines.backup.malware_scan.resource_types[1]",
+        "appears more than once",
+    ),
+    (
+        "backup-retention-zero",
+        _set("baselines.backup.retention_days", 0),
+        "baselines.backup.retention_days",
+        "greater than or equal to 1",
+    ),
 ]
 
 

@@ -19,6 +19,7 @@ ASSET_STACKS = [f"acme-pay-baseline-assets-{r}" for r in ("eu-west-1", "eu-centr
 GOVERNED = ("eu-west-1", "eu-central-1", "us-east-1")
 MANAGEMENT_BASELINES = [f"acme-pay-management-baseline-{r}" for r in GOVERNED]
 SECURITY_TOOLING = [f"acme-pay-security-tooling-{r}" for r in GOVERNED]
+MACIE_MEMBERS = [f"acme-pay-macie-members-{r}" for r in GOVERNED]
 STACKS = [
     "acme-pay-organization",
     "acme-pay-accounts",
@@ -28,6 +29,7 @@ STACKS = [
     "acme-pay-organization-trail",
     *MANAGEMENT_BASELINES,
     *SECURITY_TOOLING,
+    *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
 ]
 # Where each stack goes: (account, region).
@@ -36,6 +38,7 @@ PLACEMENT = {
     **{f"acme-pay-baseline-assets-{r}": ("111111111111", r) for r in GOVERNED},
     **{f"acme-pay-management-baseline-{r}": ("111111111111", r) for r in GOVERNED},
     **{f"acme-pay-security-tooling-{r}": ("333333333333", r) for r in GOVERNED},
+    **{f"acme-pay-macie-members-{r}": ("333333333333", r) for r in GOVERNED},
     "acme-pay-log-archive": ("222222222222", "eu-west-1"),
     "acme-pay-malware-protection-payments-prod-eu-west-1": ("666666666666", "eu-west-1"),
 }
@@ -85,8 +88,9 @@ PINNED_LOGICAL_IDS = {
         },
     },
     BASELINE_TEMPLATE: {
-        "AWS::KMS::Key": {"AwsSdkCallHandlerLogKeyB495C79B"},
+        "AWS::KMS::Key": {"AwsSdkCallHandlerLogKeyB495C79B", "BackupKey570ED138"},
         "AWS::Logs::LogGroup": {"AwsSdkCallHandlerLogGroup8B2123A2"},
+        "AWS::Backup::BackupVault": {"BackupVaultADF21B19"},
     },
 }
 PINNED_LOGICAL_IDS["acme-pay-organization"].update(
@@ -141,6 +145,7 @@ def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> Non
         "AWS::S3::Bucket",
         "AWS::KMS::Key",
         "AWS::Logs::LogGroup",
+        "AWS::Backup::BackupVault",
     }
     seen = 0
     for stack_name in TEMPLATES:
