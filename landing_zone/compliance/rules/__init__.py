@@ -10,6 +10,11 @@ from landing_zone.compliance.rules.log_group_retention_and_kms import (
     LOG_GROUP_RETENTION_AND_KMS,
     log_group_retention_and_kms,
 )
+from landing_zone.compliance.rules.permission_set_session_duration import (
+    PERMISSION_SET_SESSION_DURATION,
+    permission_set_session_duration,
+)
+from landing_zone.compliance.rules.role_trust_scoped import ROLE_TRUST_SCOPED, role_trust_scoped
 from landing_zone.compliance.rules.s3_bucket_kms_encryption import (
     S3_BUCKET_KMS_ENCRYPTION,
     s3_bucket_kms_encryption,
@@ -27,6 +32,8 @@ FINTECH_RULES: tuple[FintechRule, ...] = (
     IAM_NO_WILDCARD_ACTIONS,
     LOG_BUCKET_WORM,
     LOG_GROUP_RETENTION_AND_KMS,
+    PERMISSION_SET_SESSION_DURATION,
+    ROLE_TRUST_SCOPED,
     S3_BUCKET_KMS_ENCRYPTION,
     STATEFUL_RESOURCE_RETAINED,
     TRAIL_VALIDATED_AND_ENCRYPTED,
@@ -37,6 +44,8 @@ __all__ = [
     "IAM_NO_WILDCARD_ACTIONS",
     "LOG_BUCKET_WORM",
     "LOG_GROUP_RETENTION_AND_KMS",
+    "PERMISSION_SET_SESSION_DURATION",
+    "ROLE_TRUST_SCOPED",
     "S3_BUCKET_KMS_ENCRYPTION",
     "STATEFUL_RESOURCE_RETAINED",
     "TRAIL_VALIDATED_AND_ENCRYPTED",
@@ -45,6 +54,8 @@ __all__ = [
     "iam_no_wildcard_actions",
     "log_bucket_worm",
     "log_group_retention_and_kms",
+    "permission_set_session_duration",
+    "role_trust_scoped",
     "s3_bucket_kms_encryption",
     "stateful_resource_retained",
     "trail_validated_and_encrypted",
