@@ -16,10 +16,16 @@ from landing_zone.baseline.asset_bucket import asset_bucket_name, validate_asset
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
 from landing_zone.baseline.backup import AccountBackup, BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
+from landing_zone.baseline.iam_controls import (
+    IamConfigRules,
+    PasswordPolicySettings,
+    account_password_policy,
+)
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.naming import pascal_case
 
 _DEFAULT_BACKUP = BackupSettings()
+_DEFAULT_PASSWORD_POLICY = PasswordPolicySettings()
 _ROLE_PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 
 
@@ -27,8 +33,10 @@ class AccountBaseline(StackSetStack):
     """Account-level controls for every account and region a ``BaselineStackSet`` targets.
 
     Holds the S3 account public access block, EBS encryption by default, AWS Config
-    (recorder and delivery channel to the central bucket) and AWS Backup (a locked vault and a
-    tag-selected plan whose recovery points GuardDuty scans for malware); later controls are
+    (recorder and delivery channel to the central bucket), the IAM controls (AWS Config rules
+    on access keys, console MFA and the root user, and the IAM password policy, all in
+    ``global_resources_region`` only) and AWS Backup (a locked vault and a tag-selected plan
+    whose recovery points GuardDuty scans for malware); later controls are
     added to it as children. The template is region- and account-agnostic: it is synthesized
     once and deployed everywhere, so controls read ``Aws.ACCOUNT_ID`` and ``Aws.REGION``.
 
@@ -48,6 +56,8 @@ class AccountBaseline(StackSetStack):
         global_resources_region: str,
         role_name_prefix: str | None = None,
         backup: BackupSettings | None = _DEFAULT_BACKUP,
+        max_access_key_age_days: int = 37,
+        password_policy: PasswordPolicySettings | None = _DEFAULT_PASSWORD_POLICY,
     ) -> None:
         """
         :param asset_bucket_prefix: Prefix of the ``BaselineAssetBucket`` names, one bucket
@@ -66,6 +76,12 @@ class AccountBaseline(StackSetStack):
         :param backup: The backup vault and tag-selected plan of every account and region,
             with GuardDuty malware scans of new recovery points (see ``AccountBackup``), or
             ``None`` for none. Default: ``BackupSettings()``.
+        :param max_access_key_age_days: Age in days, from 1 to 90, past which AWS Config
+            reports an active IAM access key (see ``IamConfigRules``). Default: 37.
+        :param password_policy: The IAM password policy of every account, set from
+            ``global_resources_region`` (see ``AccountPasswordPolicy``), or ``None`` to leave
+            the accounts' policy alone. Default: ``PasswordPolicySettings()``, the PCI DSS
+            defaults.
         """
         if role_name_prefix is not None and not _ROLE_PREFIX.fullmatch(role_name_prefix):
             raise ValueError(
@@ -111,6 +127,25 @@ class AccountBaseline(StackSetStack):
             "ConfigRecorder",
             delivery_bucket_name=config_delivery_bucket_name,
             global_resources_region=global_resources_region,
+        )
+        self.iam_config_rules = IamConfigRules(
+            self,
+            "IamConfigRules",
+            global_resources_region=global_resources_region,
+            recorder=self.config_recorder.resource,
+            condition=self.config_recorder.records_global_resources,
+            max_access_key_age_days=max_access_key_age_days,
+        )
+        # IAM is global: one stack instance per account sets the policy, the others skip it.
+        self.password_policy = (
+            None
+            if password_policy is None
+            else account_password_policy(
+                self,
+                "PasswordPolicy",
+                password_policy,
+                condition=self.iam_config_rules.is_global_resources_region,
+            )
         )
         self.backup = (
             None if backup is None else AccountBackup.from_settings(self, "Backup", backup)

@@ -220,14 +220,16 @@ def test_baseline_holds_the_account_controls(baseline_template: Template) -> Non
         )["action"]
         for resource in baseline_template.find_resources("Custom::AWS").values()
     )
-    # Block Public Access, EBS encryption, and AWS Config's service-linked role.
+    # Block Public Access, EBS encryption, AWS Config's service-linked role, password policy.
     assert actions == [
         "EnableEbsEncryptionByDefault",
         "PutPublicAccessBlock",
+        "UpdateAccountPasswordPolicy",
         "createServiceLinkedRole",
     ]
     baseline_template.resource_count_is("AWS::Config::ConfigurationRecorder", 1)
     baseline_template.resource_count_is("AWS::Config::DeliveryChannel", 1)
+    baseline_template.resource_count_is("AWS::Config::ConfigRule", 4)
 
 
 def test_baseline_reads_its_code_from_the_bucket_of_its_region(
@@ -246,11 +248,15 @@ def test_baseline_reads_its_code_from_the_bucket_of_its_region(
 
 def test_baseline_template_is_environment_agnostic(baseline_template: Template) -> None:
     """One template for every account and region: only the bucket names are literal, and the
-    region where AWS Config records global resources, compared with the stack's region."""
-    rendered = json.dumps(baseline_template.to_json()).replace(PREFIX, "")
+    region of the global resources, compared with the stack's region in the conditions."""
+    template = baseline_template.to_json()
+    rendered = json.dumps(template).replace(PREFIX, "")
     assert "111111111111" not in rendered
+    # One condition on the region, shared by the recorder, the IAM rules and the password
+    # policy.
+    in_global_region = {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}
+    assert list(template["Conditions"].values()) == [in_global_region]
     assert rendered.count("eu-west-1") == 1
-    assert '[{"Ref": "AWS::Region"}, "eu-west-1"]' in rendered
     assert "Parameters" not in baseline_template.to_json()
 
 
