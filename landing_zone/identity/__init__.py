@@ -1,15 +1,56 @@
-"""Identity: the IAM password policy of every account and the OIDC-only CI/CD deploy role."""
+"""Identity: IAM Identity Center permission sets of the job functions and their assignments, the
+break-glass alarm, the IAM password policy of every account and the OIDC-only CI/CD deploy
+role."""
 
+from landing_zone.identity.assignments import AccountAssignments, Assignment
+from landing_zone.identity.break_glass_alarm import BreakGlassAlarm
+from landing_zone.identity.job_functions import (
+    BREAK_GLASS_PERMISSION_SET_NAME,
+    JOB_FUNCTIONS,
+    JobFunctionDoc,
+    break_glass,
+    build_job_function,
+    data_scientist,
+    developer,
+    ml_engineer,
+    platform_admin,
+    reserved_role_name_pattern,
+    security_auditor,
+)
 from landing_zone.identity.password_policy import AccountPasswordPolicy
+from landing_zone.identity.permission_set import (
+    SENSITIVE_ACTIONS,
+    CustomerManagedPolicy,
+    PermissionSet,
+)
 from landing_zone.identity.pipeline_role import (
+    CdkDeployBoundary,
     GitHubOidcProvider,
     PipelineDeployRole,
     github_subjects,
 )
 
 __all__ = [
+    "BREAK_GLASS_PERMISSION_SET_NAME",
+    "JOB_FUNCTIONS",
+    "SENSITIVE_ACTIONS",
+    "AccountAssignments",
     "AccountPasswordPolicy",
+    "Assignment",
+    "BreakGlassAlarm",
+    "CdkDeployBoundary",
+    "CustomerManagedPolicy",
     "GitHubOidcProvider",
+    "JobFunctionDoc",
+    "PermissionSet",
     "PipelineDeployRole",
+    "break_glass",
+    "build_job_function",
+    "data_scientist",
+    "developer",
     "github_subjects",
+    "ml_engineer",
+    "platform_admin",
+    "reserved_role_name_pattern",
+    "security_auditor",
 ]

@@ -253,6 +253,65 @@ class PipelineDeployRole(Construct):
         return policy
 
 
+class CdkDeployBoundary(Construct):
+    """A permissions boundary for a CDK deploy role: it may assume the CDK bootstrap roles of
+    its target accounts and nothing else, whatever policies are attached to the role later.
+
+    A boundary is a ceiling, not a grant: ``PipelineDeployRole`` itself names each bootstrap
+    role kind and requires the bootstrap tag; the boundary keeps the role inside the target
+    accounts' ``cdk-<qualifier>-*`` roles, so neither IAM, Organizations nor data in the role's
+    own account is reachable through it.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        target_accounts: Sequence[str],
+        cdk_bootstrap_qualifier: str = CDK_DEFAULT_QUALIFIER,
+    ) -> None:
+        """
+        :param target_accounts: Accounts whose CDK bootstrap roles are within the boundary.
+        :param cdk_bootstrap_qualifier: Qualifier of their bootstrap stacks. Default:
+            ``hnb659fds``.
+        """
+        super().__init__(scope, construct_id)
+        accounts = validate_cdk_target_accounts("target_accounts", target_accounts)
+        if not accounts:
+            raise ValueError("target_accounts: got none; allowed: at least one account id")
+        qualifier = validate_cdk_bootstrap_qualifier(
+            "cdk_bootstrap_qualifier", cdk_bootstrap_qualifier
+        )
+        names = [f"{account}:role/cdk-{qualifier}-*" for account in accounts]
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Resource",
+            description="Permissions boundary of a CI/CD deploy role: CDK bootstrap roles only",
+            statements=[
+                iam.PolicyStatement(
+                    sid="AssumeTargetAccountCdkRoles",
+                    actions=["sts:AssumeRole"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{name}" for name in names],
+                )
+            ],
+        )
+        Validations.of(self.policy).acknowledge(
+            *(
+                Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::{name}]",
+                    reason=(
+                        "A permissions boundary is a ceiling, not a grant: the role's own "
+                        "policy names each bootstrap role kind and requires its "
+                        "aws-cdk:bootstrap-role tag; the boundary keeps the role inside the "
+                        "target accounts' CDK roles whatever is attached to it later."
+                    ),
+                )
+                for name in names
+            )
+        )
+
+
 def github_subjects(
     repository: str, branches: Sequence[str], environments: Sequence[str]
 ) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from landing_zone.identity import GitHubOidcProvider, PipelineDeployRole, github
 from landing_zone.identity.pipeline_role import (
     CDK_BOOTSTRAP_ROLES,
     MAX_CDK_TARGET_ACCOUNTS,
+    CdkDeployBoundary,
     validate_branches,
     validate_repository,
 )
@@ -422,3 +423,31 @@ def test_validators_name_the_field_they_are_given() -> None:
 
 def test_passes_the_compliance_packs(full) -> None:
     assert violations(Stack.of(full)) == {}
+
+
+# --- CdkDeployBoundary ----------------------------------------------------------------------
+
+
+def test_boundary_allows_only_the_target_accounts_cdk_roles() -> None:
+    stack = _stack()
+    CdkDeployBoundary(stack, "Boundary", target_accounts=["666666666666", "777777777777"])
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Action"] == "sts:AssumeRole"
+    assert [template_text(r) for r in statement["Resource"]] == [
+        "arn:${AWS::Partition}:iam::666666666666:role/cdk-hnb659fds-*",
+        "arn:${AWS::Partition}:iam::777777777777:role/cdk-hnb659fds-*",
+    ]
+    assert violations(stack) == {}
+
+
+@pytest.mark.parametrize(
+    ("accounts", "qualifier", "message"),
+    [([], "hnb659fds", "at least one account"), (["666666666666"], "bad qualifier!", "qualifier")],
+)
+def test_boundary_rejects(accounts: list[str], qualifier: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        CdkDeployBoundary(
+            _stack(), "Boundary", target_accounts=accounts, cdk_bootstrap_qualifier=qualifier
+        )
