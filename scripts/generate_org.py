@@ -22,12 +22,14 @@ from typing import Any
 import yaml
 
 from landing_zone.config import ConfigError, parse_config
-from landing_zone.config.model import MAX_ACCOUNT_STACKS
+from landing_zone.config.identity import assignment_shards
+from landing_zone.config.model import MAX_ACCOUNT_STACKS, LandingZoneConfig
 from landing_zone.config.sharding import account_shard
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "landing-zone.yaml"
 
 ACCOUNTS_PER_STACK = 250
+MAX_ASSIGNMENT_STACKS = 50
 """Created accounts per accounts stack at most: headroom under the 300 that validation allows."""
 
 APPLICATIONS_PER_BUSINESS_UNIT = 15
@@ -151,8 +153,8 @@ def generate_config(accounts: int) -> dict[str, Any]:
         if ou.startswith("Workloads/"):
             unit = ou.split("/")[1]
             units[f"Workloads/{unit}"] = {"description": f"The {unit} business unit."}
-            units[f"Workloads/{unit}/Prod"] = {}
-            units[f"Workloads/{unit}/NonProd"] = {}
+            units[f"Workloads/{unit}/Prod"] = {"environment": "production"}
+            units[f"Workloads/{unit}/NonProd"] = {"environment": "non-production"}
 
     # The reference OUs, with business units in place of Workloads/Prod and Workloads/NonProd.
     organizational_units: dict[str, dict[str, Any]] = {}
@@ -181,7 +183,7 @@ def generate_config(accounts: int) -> dict[str, Any]:
         for bucket in guardduty.get("malware_protection_buckets", [])
         if production is not None
     ]
-    return {
+    config = {
         **reference,
         "detection": {
             **detection,
@@ -192,6 +194,55 @@ def generate_config(accounts: int) -> dict[str, Any]:
         "accounts": {**core, **generated},
         "guardrails": {**reference["guardrails"], "service_control_policies": scps},
     }
+    if "identity" in reference:
+        config["identity"] = _identity(reference["identity"], units, generated)
+        config["identity"]["assignment_stacks"] = _assignment_stacks(config)
+    return config
+
+
+def _identity(
+    identity: dict[str, Any], units: dict[str, Any], generated: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The reference identity section, with Workloads/NonProd replaced by the business units'
+    non-production OUs and the pipeline deploying to the first generated application."""
+    non_production = [path for path in units if path.endswith("/NonProd")]
+    assignments = [
+        {
+            **assignment,
+            "targets": [
+                new
+                for target in assignment["targets"]
+                for new in (non_production if target == "Workloads/NonProd" else [target])
+            ],
+        }
+        for assignment in identity.get("assignments", [])
+    ]
+    stages = {
+        stage: next((n for n, a in generated.items() if a["ou"].endswith(f"/{stage}")), None)
+        for stage in ("Prod", "NonProd")
+    }
+    targets = [name for name in (stages["NonProd"], stages["Prod"]) if name is not None]
+    pipelines = {
+        name: {**pipeline, "deploy_to": targets}
+        for name, pipeline in identity.get("pipelines", {}).items()
+        if targets
+    }
+    return {**identity, "assignments": assignments, "pipelines": pipelines}
+
+
+def _assignment_stacks(config: dict[str, Any]) -> int:
+    """The fewest assignment stacks in which none holds more than ACCOUNTS_PER_STACK."""
+    model = LandingZoneConfig.model_validate(config)
+    assert model.identity is not None
+    for count in range(1, MAX_ASSIGNMENT_STACKS + 1):
+        counted = model.model_copy(
+            update={"identity": model.identity.model_copy(update={"assignment_stacks": count})}
+        )
+        if max((len(s) for s in assignment_shards(counted).values()), default=0) <= (
+            ACCOUNTS_PER_STACK
+        ):
+            return count
+    raise ValueError(f"the assignments do not fit {MAX_ASSIGNMENT_STACKS} stacks")
 
 
 def render(config: dict[str, Any]) -> str:

@@ -10,6 +10,11 @@ from constructs import Construct
 from landing_zone.baseline import AccountBaseline, BaselineAssetBucket, BaselineStackSet
 from landing_zone.baseline.backup import BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
+from landing_zone.baseline.iam_controls import (
+    IamConfigRules,
+    PasswordPolicySettings,
+    account_password_policy,
+)
 from landing_zone.config import LandingZoneConfig
 from landing_zone.logging import names
 
@@ -38,6 +43,26 @@ def backup_settings(config: LandingZoneConfig) -> BackupSettings | None:
     )
 
 
+def password_policy_settings(config: LandingZoneConfig) -> PasswordPolicySettings:
+    """The IAM password policy of every account: the config's, else the PCI DSS defaults."""
+    if config.identity is None:
+        return PasswordPolicySettings()
+    policy = config.identity.password_policy
+    return PasswordPolicySettings(
+        minimum_password_length=policy.minimum_length,
+        require_uppercase_characters=policy.require_uppercase,
+        require_lowercase_characters=policy.require_lowercase,
+        require_numbers=policy.require_numbers,
+        require_symbols=policy.require_symbols,
+        max_password_age_days=policy.max_age_days,
+        password_reuse_prevention=policy.reuse_prevention,
+    )
+
+
+def max_access_key_age_days(config: LandingZoneConfig) -> int:
+    return 37 if config.identity is None else config.identity.max_access_key_age_days
+
+
 class ManagementBaselineStack(Stack):
     """What the baseline StackSet gives member accounts, for the management account (one region):
     service-managed StackSets never deploy to it."""
@@ -52,6 +77,22 @@ class ManagementBaselineStack(Stack):
             "ConfigRecorder",
             delivery_bucket_name=config_bucket(config),
             global_resources_region=config.organization.home_region,
+        )
+        # The credential rules and the password policy of member accounts, here too: the
+        # management account's root user matters most.
+        self.iam_config_rules = IamConfigRules(
+            self,
+            "IamConfigRules",
+            global_resources_region=config.organization.home_region,
+            recorder=self.config_recorder.resource,
+            condition=self.config_recorder.records_global_resources,
+            max_access_key_age_days=max_access_key_age_days(config),
+        )
+        self.password_policy = account_password_policy(
+            self,
+            "PasswordPolicy",
+            password_policy_settings(config),
+            condition=self.iam_config_rules.is_global_resources_region,
         )
 
 
@@ -93,6 +134,8 @@ class BaselinesStack(Stack):
             config_delivery_bucket_name=config_bucket(config),
             global_resources_region=config.organization.home_region,
             backup=backup_settings(config),
+            max_access_key_age_days=max_access_key_age_days(config),
+            password_policy=password_policy_settings(config),
         )
         self.stack_set = BaselineStackSet(
             self,

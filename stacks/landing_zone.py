@@ -5,16 +5,19 @@ from __future__ import annotations
 from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket
+from landing_zone.config.identity import assignment_shards
+from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket, PipelineConfig
 from landing_zone.config.sharding import account_shards, macie_member_shards
 
 from .accounts_stack import AccountsStack
 from .baselines_stack import BaselineAssetsStack, BaselinesStack, ManagementBaselineStack
+from .identity_stacks import IdentityAssignmentsStack, IdentityStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
 from .macie_members_stack import MacieMembersStack
 from .malware_protection_stack import MalwareProtectionStack
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
+from .pipelines_stack import PipelinesStack
 from .security_tooling_stack import SecurityToolingStack
 
 
@@ -180,6 +183,65 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         for tooling in security_tooling:
             protection.add_stack_dependency(tooling)
         malware_protection.append(protection)
+    last_accounts = stacks[-1]
+    identity_stacks: list[Stack] = []
+    if config.identity is not None:
+        center = config.identity.identity_center
+        center_region = center.region or org.home_region
+        center_account = config.accounts[center.account or config.core_accounts.management].id
+        identity = IdentityStack(
+            app,
+            stack_name(org.name, "identity"),
+            config=config,
+            **core_stack_props(
+                "identity",
+                "IAM Identity Center permission sets",
+                center_region,
+                center_account,
+            ),
+        )
+        identity_stacks.append(identity)
+        shard_count = config.identity.assignment_stacks
+        for shard, assignments in assignment_shards(config).items():
+            role = "identity-assignments"
+            if shard_count > 1:
+                role += f"-{shard + 1:02d}"
+            assignment_stack = IdentityAssignmentsStack(
+                app,
+                stack_name(org.name, role),
+                config=config,
+                assignments=assignments,
+                **core_stack_props(
+                    role,
+                    f"Identity Center account assignments ({len(assignments)})",
+                    center_region,
+                    center_account,
+                ),
+            )
+            # The permission sets and the accounts first; one shard after the other, since
+            # Identity Center limits the assignment calls in flight.
+            assignment_stack.add_stack_dependency(identity_stacks[-1])
+            assignment_stack.add_stack_dependency(last_accounts)
+            identity_stacks.append(assignment_stack)
+        by_account: dict[str, dict[str, PipelineConfig]] = {}
+        for name, pipeline in config.identity.pipelines.items():
+            owner = pipeline.account or config.core_accounts.shared_services
+            by_account.setdefault(owner, {})[name] = pipeline
+        for owner, pipelines in sorted(by_account.items()):
+            role = f"pipelines-{owner}"
+            pipelines_stack = PipelinesStack(
+                app,
+                stack_name(org.name, role),
+                config=config,
+                pipelines=pipelines,
+                **core_stack_props(
+                    role,
+                    f"OIDC-only CI/CD deploy roles ({len(pipelines)})",
+                    account=config.accounts[owner].id,
+                ),
+            )
+            pipelines_stack.add_stack_dependency(last_accounts)
+            identity_stacks.append(pipelines_stack)
     stacks += [
         *assets,
         log_archive,
@@ -189,6 +251,7 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         *security_tooling,
         *macie_members,
         *malware_protection,
+        *identity_stacks,
     ]
     for stack in stacks:
         for key, value in config.tags.items():

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.detection import EncryptedTopic
+from landing_zone.identity.break_glass_alarm import BreakGlassAlarm
 from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, TrailAlarms
 
 from .alerting import subscriptions
@@ -105,4 +106,30 @@ class OrganizationTrailStack(Stack):
         )
         self.alarms = TrailAlarms(
             self, "TrailAlarms", log_group=self.trail.log_group, alarm_topic=self.alarm_topic.topic
+        )
+        # Break-glass use is a page, not a queue item: both the alert and paging endpoints.
+        self.paging_topic = EncryptedTopic(
+            self,
+            "PagingTopic",
+            display_name=f"{config.organization.name} break-glass use",
+            subscriptions=subscriptions(
+                # An endpoint on both lists is subscribed once.
+                list(dict.fromkeys([*alerting.alert_subscriptions, *alerting.paging_subscriptions]))
+            ),
+        )
+        identity = config.identity
+        permission_sets = [] if identity is None else identity.permission_sets.items()
+        break_glass = [name for name, p in permission_sets if p.job_function == "break_glass"]
+        roles = config.guardrails.parameters.break_glass_role_names
+        self.break_glass_alarm = (
+            BreakGlassAlarm(
+                self,
+                "BreakGlassAlarm",
+                log_group=self.trail.log_group,
+                alarm_topic=self.paging_topic.topic,
+                permission_set_names=break_glass,
+                role_names=roles,
+            )
+            if break_glass or roles
+            else None
         )

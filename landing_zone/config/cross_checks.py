@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
+from .identity import check_identity
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
 from .security_checks import check_baselines, check_detection, check_logging
 from .sharding import account_shards, macie_member_shards
@@ -232,6 +233,7 @@ CHECKS: tuple[Check, ...] = (
     check_baselines,
     check_logging,
     check_detection,
+    check_identity,
 )
 
 

@@ -195,6 +195,13 @@ class OrganizationalUnit(Strict):
         ),
     )
     description: str | None = Field(default=None, max_length=256)
+    environment: Literal["production", "non-production"] | None = Field(
+        default=None,
+        description=(
+            "Whether the OU's accounts are production. Child OUs inherit it. Developer and "
+            "data scientist permission sets may only be assigned to non-production accounts."
+        ),
+    )
 
 
 class Account(Strict):
@@ -622,6 +629,171 @@ class BaselinesConfig(Strict):
     backup: BackupConfig = Field(default_factory=BackupConfig)
 
 
+JobFunction = Literal[
+    "developer",
+    "security_auditor",
+    "platform_admin",
+    "break_glass",
+    "data_scientist",
+    "ml_engineer",
+]
+AI_JOB_FUNCTIONS: tuple[JobFunction, ...] = ("data_scientist", "ml_engineer")
+NON_PRODUCTION_JOB_FUNCTIONS: tuple[JobFunction, ...] = ("developer", "data_scientist")
+"""Job functions that may only be assigned to accounts of non-production OUs."""
+
+_PERMISSION_SET_NAME = r"[A-Za-z0-9+=,.@_-]{1,32}"
+PermissionSetName = Annotated[
+    str,
+    _matches(_PERMISSION_SET_NAME, "1-32 letters, digits or '+=,.@_-'"),
+    _pattern(_PERMISSION_SET_NAME, "Name of an IAM Identity Center permission set."),
+]
+_GROUP_ID = r"([0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_INSTANCE_ARN = r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}"
+_MODEL_ID = r"[a-z0-9-]{1,63}\.[a-zA-Z0-9.:_-]{1,128}"
+_GROUP_NAME = r"[a-z][a-z0-9-]{0,63}"
+
+
+class IdentityCenterConfig(Strict):
+    instance_arn: Annotated[
+        str,
+        _matches(
+            _INSTANCE_ARN, "an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)"
+        ),
+        _pattern(_INSTANCE_ARN, "ARN of the organization's IAM Identity Center instance."),
+    ]
+    account: AccountName | None = Field(
+        default=None,
+        description=(
+            "Account that administers Identity Center: the management account (default) or "
+            "its delegated administrator."
+        ),
+    )
+    region: Region | None = Field(
+        default=None, description="Region of the Identity Center instance. Default: home region."
+    )
+
+
+class PermissionSetConfig(Strict):
+    job_function: JobFunction = Field(description="The reference job function it grants.")
+    session_duration_hours: int = Field(
+        default=1, ge=1, le=12, description="Session length; Identity Center allows 1-12 hours."
+    )
+    description: str | None = Field(default=None, max_length=700)
+    training_data_buckets: list[BucketName] = Field(
+        default_factory=list,
+        description="AI job functions: the training-data buckets they may read.",
+    )
+    artifact_buckets: list[BucketName] = Field(
+        default_factory=list,
+        description="AI job functions: the model-artifact buckets they may use.",
+    )
+    models: list[
+        Annotated[
+            str,
+            _matches(
+                _MODEL_ID, "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0"
+            ),
+        ]
+    ] = Field(default_factory=list, description="AI job functions: Bedrock models they may invoke.")
+    execution_role_names: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
+        Field(
+            default_factory=list,
+            description="ml_engineer: roles SageMaker models may run as (iam:PassRole), by name.",
+        )
+    )
+
+
+class AssignmentConfig(Strict):
+    group: Annotated[str, _matches(_GROUP_NAME, "a group name from identity.groups")]
+    permission_set: PermissionSetName
+    targets: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] = Field(
+        min_length=1,
+        description=(
+            f"Account names and OU paths ('{ROOT}' for every account); an OU stands for every "
+            "account in it and in its child OUs, expanded at synth."
+        ),
+    )
+
+
+class PipelineConfig(Strict):
+    account: AccountName | None = Field(
+        default=None,
+        description="Account of the deploy role. Default: the shared-services account.",
+    )
+    repository: str = Field(description="GitHub repository OWNER/NAME, without wildcards.")
+    branches: list[str] = Field(default_factory=list, description="Branches that may deploy.")
+    environments: list[str] = Field(
+        default_factory=list, description="GitHub deployment environments that may deploy."
+    )
+    deploy_to: list[AccountName] = Field(
+        min_length=1,
+        description=(
+            "Accounts whose CDK bootstrap roles the pipeline may assume; each must trust the "
+            "role's account (cdk bootstrap --trust)."
+        ),
+    )
+    cdk_qualifier: str = Field(
+        default="hnb659fds", description="CDK bootstrap qualifier of the target accounts."
+    )
+    max_session_duration_hours: int = Field(default=1, ge=1, le=12)
+
+
+class PasswordPolicyConfig(Strict):
+    minimum_length: int = Field(default=14, description="12-128 (PCI DSS 8.3.6 floor: 12).")
+    max_age_days: int = Field(default=90, description="1-90 (PCI DSS 8.3.9).")
+    reuse_prevention: int = Field(default=24, description="4-24 (PCI DSS 8.3.7 floor: 4).")
+    require_symbols: bool = True
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+
+
+class IdentityConfig(Strict):
+    """IAM Identity Center permission sets and assignments, CI/CD roles, IAM user hygiene."""
+
+    identity_center: IdentityCenterConfig
+    groups: dict[
+        Annotated[str, _matches(_GROUP_NAME, "lowercase letters, digits and '-'")],
+        Annotated[str, _matches(_GROUP_ID, "an Identity Store group id (a UUID)")],
+    ] = Field(
+        default_factory=dict,
+        description="Group name -> Identity Store group id (GroupId, shown in Identity Center).",
+    )
+    break_glass_group: str | None = Field(
+        default=None,
+        description="The only group that may be assigned a break_glass permission set.",
+    )
+    permission_sets: dict[PermissionSetName, PermissionSetConfig] = Field(default_factory=dict)
+    assignments: list[AssignmentConfig] = Field(default_factory=list)
+    assignment_stacks: int = Field(
+        default=1,
+        ge=1,
+        le=50,
+        description=(
+            "How many stacks hold the account assignments; an assignment's stack is a stable "
+            f"hash, at most {MAX_ACCOUNTS_PER_STACK} per stack. Changing it moves assignments."
+        ),
+    )
+    require_mfa_for_sensitive_actions: bool = Field(
+        default=True,
+        description=(
+            "Permission sets deny irreversible and security-weakening actions in sessions "
+            "without MFA (aws:MultiFactorAuthPresent); see the README before turning it off."
+        ),
+    )
+    pipelines: dict[
+        Annotated[str, _matches(_GROUP_NAME, "lowercase letters, digits and '-'")],
+        PipelineConfig,
+    ] = Field(default_factory=dict, description="Pipeline name -> OIDC-only deploy role.")
+    password_policy: PasswordPolicyConfig = Field(default_factory=PasswordPolicyConfig)
+    max_access_key_age_days: int = Field(
+        default=37,
+        ge=1,
+        le=90,
+        description="AWS Config flags access keys older than this (90 is the PCI DSS ceiling).",
+    )
+
+
 class LandingZoneConfig(Strict):
     version: Literal[1] = Field(description="Config format version.")
     organization: OrganizationSettings
@@ -636,6 +808,9 @@ class LandingZoneConfig(Strict):
     baselines: BaselinesConfig
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    identity: IdentityConfig | None = Field(
+        default=None, description="Identity Center, CI/CD roles, IAM hygiene. Default: none."
+    )
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],
         Annotated[str, StringConstraints(max_length=256)],

@@ -483,6 +483,110 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "baselines.backup.retention_days",
         "greater than or equal to 1",
     ),
+    (
+        "developer-assigned-to-production-ou",
+        _set(
+            "identity.assignments",
+            [{"group": "developers", "permission_set": "Developer", "targets": ["Workloads/Prod"]}],
+        ),
+        "identity.assignments[0].targets[0]",
+        "may only be assigned to accounts of OUs with environment: non-production",
+    ),
+    (
+        "developer-assigned-to-root",
+        _set(
+            "identity.assignments",
+            [{"group": "developers", "permission_set": "Developer", "targets": ["Root"]}],
+        ),
+        "identity.assignments[0].targets[0]",
+        "payments-prod",
+    ),
+    (
+        "data-scientist-assigned-to-ai-prod",
+        _set(
+            "identity.assignments",
+            [
+                {
+                    "group": "data-scientists",
+                    "permission_set": "DataScientist",
+                    "targets": ["ml-prod"],
+                }
+            ],
+        ),
+        "identity.assignments[0].targets[0]",
+        "not in a non-production OU (ml-prod)",
+    ),
+    (
+        "break-glass-to-another-group",
+        _set(
+            "identity.assignments",
+            [{"group": "developers", "permission_set": "BreakGlass", "targets": ["sandbox"]}],
+        ),
+        "identity.assignments[0].group",
+        "only identity.break_glass_group (break-glass) may",
+    ),
+    (
+        "assignment-unknown-group",
+        _set(
+            "identity.assignments",
+            [{"group": "contractors", "permission_set": "Developer", "targets": ["sandbox"]}],
+        ),
+        "identity.assignments[0].group",
+        "not a group of identity.groups",
+    ),
+    (
+        "assignment-unknown-target",
+        _set(
+            "identity.assignments",
+            [{"group": "developers", "permission_set": "Developer", "targets": ["Playground"]}],
+        ),
+        "identity.assignments[0].targets[0]",
+        "neither an account name, an OU path nor 'Root'",
+    ),
+    (
+        "permission-set-session-13-hours",
+        _set("identity.permission_sets.Developer.session_duration_hours", 13),
+        "identity.permission_sets.Developer.session_duration_hours",
+        "less than or equal to 12",
+    ),
+    (
+        "pipeline-wildcard-repository",
+        _set("identity.pipelines.payments-api.repository", "acme-pay/*"),
+        "identity.pipelines.payments-api.repository",
+        "*",
+    ),
+    (
+        "pipeline-without-branch-or-environment",
+        lambda c: c["identity"]["pipelines"]["payments-api"].update(branches=[], environments=[]),
+        "identity.pipelines.payments-api",
+        "at least one branch or environment",
+    ),
+    (
+        "pipeline-deploys-to-unknown-account",
+        _set("identity.pipelines.payments-api.deploy_to", ["payments-eu"]),
+        "identity.pipelines.payments-api.deploy_to[0]",
+        "not an account name",
+    ),
+    (
+        "password-policy-below-pci",
+        _set("identity.password_policy.minimum_length", 8),
+        "identity.password_policy.minimum_length",
+        "8.3.6",
+    ),
+    (
+        "access-key-age-above-90",
+        _set("identity.max_access_key_age_days", 120),
+        "identity.max_access_key_age_days",
+        "less than or equal to 90",
+    ),
+    (
+        "ai-buckets-on-a-developer",
+        _set(
+            "identity.permission_sets.Developer.models", ["anthropic.claude-3-haiku-20240307-v1:0"]
+        ),
+        "identity.permission_sets.Developer.models",
+        "only applies to the AI job functions",
+    ),
 ]
 
 

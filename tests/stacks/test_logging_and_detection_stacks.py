@@ -43,22 +43,58 @@ def test_trail_waits_for_the_log_archive(reference_app: ReferenceApp) -> None:
     assert "acme-pay-log-archive" in _dependencies(reference_app, "acme-pay-organization-trail")
 
 
+def _topic_subscriptions(template: dict[str, Any], topic_id: str) -> set[str]:
+    return {
+        r["Properties"]["Endpoint"]
+        for r in _resources(template, "AWS::SNS::Subscription")
+        if r["Properties"]["TopicArn"] == {"Ref": topic_id}
+    }
+
+
 def test_every_cis_alarm_notifies_the_encrypted_alarm_topic(reference_app: ReferenceApp) -> None:
     template = reference_app.template("acme-pay-organization-trail")
-    (topic_id,) = [
-        lid for lid, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"
+    topics = {lid: r for lid, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"}
+    (topic_id,) = [lid for lid in topics if lid.startswith("AlarmTopic")]
+    cis = [
+        r
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and lid.startswith("TrailAlarms")
     ]
-    alarms = _resources(template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) >= 9
-    for alarm in alarms:
+    assert len(cis) == 14
+    for alarm in cis:
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_id}]
-    (topic,) = _resources(template, "AWS::SNS::Topic")
-    assert "KmsMasterKeyId" in topic["Properties"]
-    subscriptions = {
-        s["Properties"]["Endpoint"] for s in _resources(template, "AWS::SNS::Subscription")
-    }
+    for topic in topics.values():
+        assert "KmsMasterKeyId" in topic["Properties"]
     # Alert endpoints only: organization-wide AccessDenied alarms must not page the on-call.
-    assert subscriptions == {"secops@acme-pay.example"}
+    assert _topic_subscriptions(template, topic_id) == {"secops@acme-pay.example"}
+
+
+def test_break_glass_use_pages_the_on_call(reference_app: ReferenceApp) -> None:
+    template = reference_app.template("acme-pay-organization-trail")
+    (paging_id,) = [
+        lid
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::SNS::Topic" and lid.startswith("PagingTopic")
+    ]
+    (alarm,) = [
+        r
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and lid.startswith("BreakGlassAlarm")
+    ]
+    assert alarm["Properties"]["AlarmActions"] == [{"Ref": paging_id}]
+    (metric_filter,) = [
+        r
+        for lid, r in template["Resources"].items()
+        if r["Type"] == "AWS::Logs::MetricFilter" and lid.startswith("BreakGlassAlarm")
+    ]
+    pattern = metric_filter["Properties"]["FilterPattern"]
+    # The BreakGlass permission set in every account, and the guardrails' break-glass role.
+    assert '"AWSReservedSSO_BreakGlass_*"' in pattern
+    assert '"lz-break-glass"' in pattern
+    config = reference_app.config.detection.alerting
+    endpoints = {s.endpoint for s in (*config.alert_subscriptions, *config.paging_subscriptions)}
+    assert _topic_subscriptions(template, paging_id) == endpoints
+    assert len(endpoints) > 1
 
 
 def test_config_recorders_deliver_to_the_config_bucket(reference_app: ReferenceApp) -> None:

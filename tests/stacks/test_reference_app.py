@@ -31,6 +31,9 @@ STACKS = [
     *SECURITY_TOOLING,
     *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
+    "acme-pay-identity",
+    "acme-pay-identity-assignments",
+    "acme-pay-pipelines-shared-services",
 ]
 # Where each stack goes: (account, region).
 PLACEMENT = {
@@ -41,6 +44,7 @@ PLACEMENT = {
     **{f"acme-pay-macie-members-{r}": ("333333333333", r) for r in GOVERNED},
     "acme-pay-log-archive": ("222222222222", "eu-west-1"),
     "acme-pay-malware-protection-payments-prod-eu-west-1": ("666666666666", "eu-west-1"),
+    "acme-pay-pipelines-shared-services": ("555555555555", "eu-west-1"),
 }
 BASELINE_TEMPLATE = "acmepaybaselinesAccountBaselineC4804E87.stackset"
 TEMPLATES = [*STACKS, BASELINE_TEMPLATE]
@@ -77,7 +81,11 @@ PINNED_LOGICAL_IDS = {
     "acme-pay-organization-trail": {
         "AWS::CloudTrail::Trail": {"OrganizationTrail7F291DBA"},
         "AWS::Logs::LogGroup": {"OrganizationTrailLogGroupB83451B1"},
-        "AWS::KMS::Key": {"OrganizationTrailLogKeyEC1F41C9", "AlarmTopicKeyBA1A4AA7"},
+        "AWS::KMS::Key": {
+            "OrganizationTrailLogKeyEC1F41C9",
+            "AlarmTopicKeyBA1A4AA7",
+            "PagingTopicKey1E964B1B",
+        },
     },
     "acme-pay-security-tooling-eu-west-1": {
         "AWS::KMS::Key": {
@@ -85,6 +93,17 @@ PINNED_LOGICAL_IDS = {
             "FindingAlertsAlertTopicKey7829AECE",
             "FindingAlertsPagingTopicKey84AF9DA8",
             "FindingAlertsDeadLetterQueueKey55A48D7C",
+        },
+    },
+    # Replacing a permission set drops every assignment of it.
+    "acme-pay-identity": {
+        "AWS::SSO::PermissionSet": {
+            "BreakGlass65847508",
+            "DataScientist36CD7BDB",
+            "Developer08C05065",
+            "MLEngineer8E96F721",
+            "PlatformAdmin27A2E845",
+            "SecurityAuditorDB0F2A60",
         },
     },
     BASELINE_TEMPLATE: {

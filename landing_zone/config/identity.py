@@ -1,0 +1,345 @@
+"""What the identity section means for the organization: which accounts an assignment reaches,
+which OUs are production, which stack holds each assignment; and its cross-field checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from landing_zone.identity.job_functions import (
+    BREAK_GLASS_MAX_SESSION,
+    validate_bucket_names,
+    validate_model_ids,
+    validate_role_names,
+)
+from landing_zone.identity.password_policy import (
+    validate_max_password_age_days,
+    validate_minimum_password_length,
+    validate_password_reuse_prevention,
+)
+from landing_zone.identity.permission_set import validate_description
+from landing_zone.identity.pipeline_role import (
+    MAX_CDK_TARGET_ACCOUNTS,
+    validate_branches,
+    validate_cdk_bootstrap_qualifier,
+    validate_environments,
+    validate_repository,
+)
+
+from .errors import ConfigIssue
+from .model import (
+    AI_JOB_FUNCTIONS,
+    MAX_ACCOUNTS_PER_STACK,
+    NON_PRODUCTION_JOB_FUNCTIONS,
+    ROOT,
+    IdentityConfig,
+    LandingZoneConfig,
+)
+from .sharding import account_shard
+
+BREAK_GLASS_MAX_SESSION_HOURS = int(BREAK_GLASS_MAX_SESSION.to_hours())
+
+
+@dataclass(frozen=True, order=True)
+class AccountAssignment:
+    """One group given one permission set in one account."""
+
+    permission_set: str
+    group: str
+    account: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.permission_set}/{self.group}/{self.account}"
+
+
+def ou_environment(config: LandingZoneConfig, ou: str) -> str | None:
+    """The environment of ``ou``: its own, else its nearest ancestor's, else None."""
+    path = ou
+    while path and path != ROOT:
+        unit = config.organizational_units.get(path)
+        if unit is not None and unit.environment is not None:
+            return unit.environment
+        path = path.rpartition("/")[0]
+    return None
+
+
+def account_environment(config: LandingZoneConfig, account: str) -> str | None:
+    return ou_environment(config, config.accounts[account].ou)
+
+
+def expand_target(config: LandingZoneConfig, target: str) -> list[str] | None:
+    """Account names a target stands for, in config order; None if it names nothing."""
+    if target in config.accounts:
+        return [target]
+    if target == ROOT:
+        return list(config.accounts)
+    if target in config.organizational_units:
+        prefix = f"{target}/"
+        return [
+            name
+            for name, account in config.accounts.items()
+            if account.ou == target or account.ou.startswith(prefix)
+        ]
+    return None
+
+
+def account_assignments(config: LandingZoneConfig) -> list[AccountAssignment]:
+    """Every (permission set, group, account) the assignments reach, each once, sorted."""
+    identity = config.identity
+    if identity is None:
+        return []
+    found: set[AccountAssignment] = set()
+    for assignment in identity.assignments:
+        for target in assignment.targets:
+            for account in expand_target(config, target) or []:
+                found.add(AccountAssignment(assignment.permission_set, assignment.group, account))
+    return sorted(found)
+
+
+def assignment_shards(config: LandingZoneConfig) -> dict[int, list[AccountAssignment]]:
+    """Shard -> the assignments of accounts with an id, by a stable hash of the assignment, so
+    adding one never moves another. Accounts without an id yet are left out."""
+    identity = config.identity
+    if identity is None:
+        return {}
+    shards: dict[int, list[AccountAssignment]] = {}
+    for assignment in account_assignments(config):
+        if config.accounts[assignment.account].id is None:
+            continue
+        shard = account_shard(assignment.key, identity.assignment_stacks)
+        shards.setdefault(shard, []).append(assignment)
+    return dict(sorted(shards.items()))
+
+
+def check_identity(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    identity = config.identity
+    if identity is None:
+        return
+    yield from _identity_center(config, identity)
+    yield from _permission_sets(identity)
+    yield from _assignments(config, identity)
+    yield from _pipelines(config, identity)
+    policy = identity.password_policy
+    where = ("identity", "password_policy")
+    for field, value, validate in (
+        ("minimum_length", policy.minimum_length, validate_minimum_password_length),
+        ("max_age_days", policy.max_age_days, validate_max_password_age_days),
+        ("reuse_prevention", policy.reuse_prevention, validate_password_reuse_prevention),
+    ):
+        yield from _construct_check((*where, field), value, validate)
+    if not policy.require_numbers or not (policy.require_uppercase or policy.require_lowercase):
+        yield ConfigIssue(
+            where,
+            "must require digits and letters (require_numbers and require_uppercase or "
+            "require_lowercase): PCI DSS v4.0 requirement 8.3.6",
+            has_value=False,
+        )
+
+
+def _construct_check(
+    path: tuple[str | int, ...], value: Any, validate: Callable[[str, Any], object]
+) -> Iterator[ConfigIssue]:
+    """The construct's own validation of ``value``, reported at ``path``."""
+    try:
+        validate(".".join(str(part) for part in path), value)
+    except ValueError as error:
+        yield ConfigIssue(path, str(error), value)
+
+
+def _account_issue(
+    config: LandingZoneConfig, path: tuple[str | int, ...], name: str, *, needs_id: str
+) -> Iterator[ConfigIssue]:
+    account = config.accounts.get(name)
+    if account is None:
+        yield ConfigIssue(
+            path, f"is not an account name; allowed: one of {', '.join(config.accounts)}", name
+        )
+    elif account.id is None:
+        yield ConfigIssue(path, f"has no id yet; {needs_id}, so fill in accounts.{name}.id", name)
+
+
+def _identity_center(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[ConfigIssue]:
+    center = identity.identity_center
+    where = ("identity", "identity_center")
+    if center.account is not None:
+        yield from _account_issue(
+            config,
+            (*where, "account"),
+            center.account,
+            needs_id="the permission sets are deployed into it",
+        )
+    governed = config.organization.governed_regions
+    if center.region is not None and center.region not in governed:
+        yield ConfigIssue(
+            (*where, "region"),
+            f"must be one of the governed regions ({', '.join(governed)})",
+            center.region,
+        )
+    if identity.break_glass_group is not None and identity.break_glass_group not in identity.groups:
+        yield ConfigIssue(
+            ("identity", "break_glass_group"),
+            f"is not a group of identity.groups; allowed: {_names(identity.groups)}",
+            identity.break_glass_group,
+        )
+
+
+def _permission_sets(identity: IdentityConfig) -> Iterator[ConfigIssue]:
+    for name, permission_set in identity.permission_sets.items():
+        where = ("identity", "permission_sets", name)
+        if (
+            permission_set.job_function == "break_glass"
+            and permission_set.session_duration_hours > BREAK_GLASS_MAX_SESSION_HOURS
+        ):
+            yield ConfigIssue(
+                (*where, "session_duration_hours"),
+                f"is too long for break-glass access; allowed: at most "
+                f"{BREAK_GLASS_MAX_SESSION_HOURS} hour",
+                permission_set.session_duration_hours,
+            )
+        if permission_set.description is not None:
+            yield from _construct_check(
+                (*where, "description"), permission_set.description, validate_description
+            )
+        for field, validate in (
+            ("training_data_buckets", validate_bucket_names),
+            ("artifact_buckets", validate_bucket_names),
+            ("models", validate_model_ids),
+            ("execution_role_names", validate_role_names),
+        ):
+            values = getattr(permission_set, field)
+            if values:
+                yield from _construct_check((*where, field), values, validate)
+        if permission_set.execution_role_names and permission_set.job_function != "ml_engineer":
+            yield ConfigIssue(
+                (*where, "execution_role_names"),
+                f"only applies to job function ml_engineer, not {permission_set.job_function}",
+                permission_set.execution_role_names,
+            )
+        ai = permission_set.job_function in AI_JOB_FUNCTIONS
+        for field in ("training_data_buckets", "artifact_buckets", "models"):
+            values = getattr(permission_set, field)
+            if values and not ai:
+                yield ConfigIssue(
+                    (*where, field),
+                    f"only applies to the AI job functions ({', '.join(AI_JOB_FUNCTIONS)}), "
+                    f"not {permission_set.job_function}",
+                    values,
+                )
+            if ai and not values and field != "artifact_buckets":
+                yield ConfigIssue(
+                    (*where, field),
+                    f"must list at least one entry for job function "
+                    f"{permission_set.job_function}: its access is scoped to what is listed",
+                    values,
+                )
+        if (
+            ai
+            and permission_set.job_function == "ml_engineer"
+            and not permission_set.artifact_buckets
+        ):
+            yield ConfigIssue(
+                (*where, "artifact_buckets"),
+                "must list at least one bucket for job function ml_engineer",
+                permission_set.artifact_buckets,
+            )
+
+
+def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[ConfigIssue]:
+    for index, assignment in enumerate(identity.assignments):
+        where = ("identity", "assignments", index)
+        if assignment.group not in identity.groups:
+            yield ConfigIssue(
+                (*where, "group"),
+                f"is not a group of identity.groups; allowed: {_names(identity.groups)}",
+                assignment.group,
+            )
+        permission_set = identity.permission_sets.get(assignment.permission_set)
+        if permission_set is None:
+            yield ConfigIssue(
+                (*where, "permission_set"),
+                "is not a permission set of identity.permission_sets; allowed: "
+                f"{', '.join(identity.permission_sets) or 'none'}",
+                assignment.permission_set,
+            )
+        job = None if permission_set is None else permission_set.job_function
+        if job == "break_glass" and assignment.group != identity.break_glass_group:
+            yield ConfigIssue(
+                (*where, "group"),
+                "may not hold a break_glass permission set: only identity.break_glass_group "
+                f"({identity.break_glass_group or 'not set'}) may",
+                assignment.group,
+            )
+        for position, target in enumerate(assignment.targets):
+            accounts = expand_target(config, target)
+            if accounts is None:
+                yield ConfigIssue(
+                    (*where, "targets", position),
+                    f"is neither an account name, an OU path nor '{ROOT}'",
+                    target,
+                )
+                continue
+            if job in NON_PRODUCTION_JOB_FUNCTIONS:
+                reached = [
+                    a for a in accounts if account_environment(config, a) != "non-production"
+                ]
+                if reached:
+                    yield ConfigIssue(
+                        (*where, "targets", position),
+                        f"reaches accounts that are not in a non-production OU "
+                        f"({', '.join(reached)}); a {job} permission set may only be assigned "
+                        "to accounts of OUs with environment: non-production",
+                        target,
+                    )
+    largest = max((len(s) for s in assignment_shards(config).values()), default=0)
+    if largest > MAX_ACCOUNTS_PER_STACK:
+        yield ConfigIssue(
+            ("identity", "assignment_stacks"),
+            f"puts {largest} account assignments in one stack; allowed: at most "
+            f"{MAX_ACCOUNTS_PER_STACK} per stack, so raise this number",
+            identity.assignment_stacks,
+        )
+
+
+def _pipelines(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[ConfigIssue]:
+    for name, pipeline in identity.pipelines.items():
+        where = ("identity", "pipelines", name)
+        if pipeline.account is not None:
+            yield from _account_issue(
+                config, (*where, "account"), pipeline.account, needs_id="the role is deployed in it"
+            )
+        yield from _construct_check(
+            (*where, "repository"), pipeline.repository, validate_repository
+        )
+        yield from _construct_check((*where, "branches"), pipeline.branches, validate_branches)
+        yield from _construct_check(
+            (*where, "environments"), pipeline.environments, validate_environments
+        )
+        if not pipeline.branches and not pipeline.environments:
+            yield ConfigIssue(
+                where,
+                "needs at least one branch or environment whose workflows may assume the role",
+                has_value=False,
+            )
+        yield from _construct_check(
+            (*where, "cdk_qualifier"), pipeline.cdk_qualifier, validate_cdk_bootstrap_qualifier
+        )
+        for position, target in enumerate(pipeline.deploy_to):
+            yield from _account_issue(
+                config,
+                (*where, "deploy_to", position),
+                target,
+                needs_id="the role assumes that account's CDK roles by ARN",
+            )
+        if len(pipeline.deploy_to) > MAX_CDK_TARGET_ACCOUNTS:
+            yield ConfigIssue(
+                (*where, "deploy_to"),
+                f"lists {len(pipeline.deploy_to)} accounts; allowed: at most "
+                f"{MAX_CDK_TARGET_ACCOUNTS} per pipeline role (IAM's policy size limit)",
+                has_value=False,
+            )
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(names) or "none"

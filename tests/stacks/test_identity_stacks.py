@@ -1,0 +1,137 @@
+"""How the reference app wires identity: permission sets, their assignments, the pipeline role."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+from aws_cdk import App
+from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context, template_text
+
+from landing_zone.config import parse_config
+from landing_zone.config.identity import account_environment
+from stacks import build_landing_zone
+
+INSTANCE = "arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6"
+
+
+def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def _parameter_names(template: dict[str, Any]) -> dict[str, str]:
+    """CloudFormation parameter logical id -> the SSM parameter name it reads."""
+    return {k: p["Default"] for k, p in template.get("Parameters", {}).items() if "Default" in p}
+
+
+def test_every_configured_permission_set_is_published_for_the_assignments(
+    reference_app: ReferenceApp,
+) -> None:
+    template = reference_app.template("acme-pay-identity")
+    permission_sets = _resources(template, "AWS::SSO::PermissionSet")
+    names = {r["Properties"]["Name"] for r in permission_sets.values()}
+    assert names == set(reference_app.config.identity.permission_sets)  # type: ignore[union-attr]
+    for permission_set in permission_sets.values():
+        assert permission_set["Properties"]["InstanceArn"] == INSTANCE
+        assert permission_set["Properties"]["SessionDuration"] == "PT1H"
+    parameters = {
+        r["Properties"]["Name"]: r["Properties"]["Value"]
+        for r in _resources(template, "AWS::SSM::Parameter").values()
+    }
+    for logical_id, permission_set in permission_sets.items():
+        name = permission_set["Properties"]["Name"]
+        key = f"/acme-pay/landing-zone/identity/permission-sets/{name}/arn"
+        assert parameters[key] == {"Fn::GetAtt": [logical_id, "PermissionSetArn"]}
+
+
+def test_assignments_expand_ous_to_their_accounts(reference_app: ReferenceApp) -> None:
+    config = reference_app.config
+    template = reference_app.template("acme-pay-identity-assignments")
+    parameters = _parameter_names(template)
+    ids = {account.id: name for name, account in config.accounts.items()}
+    groups = {group_id: name for name, group_id in config.identity.groups.items()}  # type: ignore[union-attr]
+    found: set[tuple[str, str, str]] = set()
+    for assignment in _resources(template, "AWS::SSO::Assignment").values():
+        properties = assignment["Properties"]
+        assert properties["InstanceArn"] == INSTANCE
+        assert properties["PrincipalType"] == "GROUP"
+        assert properties["TargetType"] == "AWS_ACCOUNT"
+        parameter = parameters[properties["PermissionSetArn"]["Ref"]]
+        permission_set = parameter.split("/")[-2]
+        found.add((permission_set, groups[properties["PrincipalId"]], ids[properties["TargetId"]]))
+    developer = {account for ps, _, account in found if ps == "Developer"}
+    assert developer == {"payments-nonprod", "sandbox"}
+    assert {account for ps, _, account in found if ps == "SecurityAuditor"} == set(config.accounts)
+    assert {group for ps, group, _ in found if ps == "BreakGlass"} == {"break-glass"}
+    assert {account for ps, _, account in found if ps == "DataScientist"} == {"ml-nonprod"}
+    assert {account for ps, _, account in found if ps == "MLEngineer"} == {"ml-prod"}
+    # What the config check guarantees, seen in the template: no developer in production.
+    for account in developer:
+        assert account_environment(config, account) == "non-production"
+    assert len(found) == 34
+
+
+def test_assignments_wait_for_the_permission_sets_and_the_accounts(
+    reference_app: ReferenceApp,
+) -> None:
+    stack = reference_app.stacks["acme-pay-identity-assignments"]
+    assert {s.stack_name for s in stack.dependencies} == {"acme-pay-identity", "acme-pay-accounts"}
+    assert (stack.account, stack.region) == ("111111111111", "eu-west-1")
+
+
+def test_assignment_stacks_are_sharded_and_deployed_one_after_another() -> None:
+    raw = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    raw = copy.deepcopy(raw)
+    raw["identity"]["assignment_stacks"] = 3
+    config = parse_config(yaml.safe_dump(raw, sort_keys=False), "sharded.yaml")
+    stacks = {s.stack_name: s for s in build_landing_zone(App(context=cdk_context()), config)}
+    shards = sorted(n for n in stacks if n.startswith("acme-pay-identity-assignments-"))
+    assert len(shards) >= 2
+    previous = "acme-pay-identity"
+    total = 0
+    for name in shards:
+        assert previous in {s.stack_name for s in stacks[name].dependencies}
+        previous = name
+        total += len(
+            [c for c in stacks[name].node.find_all() if type(c).__name__ == "CfnAssignment"]
+        )
+    assert total == 34
+
+
+def test_pipeline_role_trusts_only_the_repository_through_oidc(
+    reference_app: ReferenceApp,
+) -> None:
+    template = reference_app.template("acme-pay-pipelines-shared-services")
+    (provider,) = _resources(template, "AWS::IAM::OIDCProvider").values()
+    assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
+    (role,) = _resources(template, "AWS::IAM::Role").values()
+    properties = role["Properties"]
+    assert properties["RoleName"] == "pipeline-payments-api-deploy"
+    (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": [
+                "repo:acme-pay/payments-api:ref:refs/heads/main",
+                "repo:acme-pay/payments-api:environment:production",
+            ],
+        }
+    }
+    assert "PermissionsBoundary" in properties
+    policies = _resources(template, "AWS::IAM::ManagedPolicy")
+    resources = {
+        template_text(resource)
+        for policy in policies.values()
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    }
+    # Only the CDK roles of the accounts it deploys to.
+    for resource in resources:
+        assert resource.startswith(
+            (
+                "arn:${AWS::Partition}:iam::777777777777:role/cdk-",
+                "arn:${AWS::Partition}:iam::666666666666:role/cdk-",
+            )
+        ), resource
