@@ -185,7 +185,9 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         malware_protection.append(protection)
     last_accounts = stacks[-1]
     identity_stacks: list[Stack] = []
-    if config.identity is not None:
+    # An Identity Center without permission sets has nothing to deploy (and CloudFormation
+    # rejects a template without resources).
+    if config.identity is not None and config.identity.permission_sets:
         center = config.identity.identity_center
         center_region = center.region or org.home_region
         center_account = config.accounts[center.account or config.core_accounts.management].id
@@ -223,25 +225,26 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
             assignment_stack.add_stack_dependency(identity_stacks[-1])
             assignment_stack.add_stack_dependency(last_accounts)
             identity_stacks.append(assignment_stack)
-        by_account: dict[str, dict[str, PipelineConfig]] = {}
-        for name, pipeline in config.identity.pipelines.items():
-            owner = pipeline.account or config.core_accounts.shared_services
-            by_account.setdefault(owner, {})[name] = pipeline
-        for owner, pipelines in sorted(by_account.items()):
-            role = f"pipelines-{owner}"
-            pipelines_stack = PipelinesStack(
-                app,
-                stack_name(org.name, role),
-                config=config,
-                pipelines=pipelines,
-                **core_stack_props(
-                    role,
-                    f"OIDC-only CI/CD deploy roles ({len(pipelines)})",
-                    account=config.accounts[owner].id,
-                ),
-            )
-            pipelines_stack.add_stack_dependency(last_accounts)
-            identity_stacks.append(pipelines_stack)
+    pipeline_configs = {} if config.identity is None else config.identity.pipelines
+    by_account: dict[str, dict[str, PipelineConfig]] = {}
+    for name, pipeline in pipeline_configs.items():
+        owner = pipeline.account or config.core_accounts.shared_services
+        by_account.setdefault(owner, {})[name] = pipeline
+    for owner, pipelines in sorted(by_account.items()):
+        role = f"pipelines-{owner}"
+        pipelines_stack = PipelinesStack(
+            app,
+            stack_name(org.name, role),
+            config=config,
+            pipelines=pipelines,
+            **core_stack_props(
+                role,
+                f"OIDC-only CI/CD deploy roles ({len(pipelines)})",
+                account=config.accounts[owner].id,
+            ),
+        )
+        pipelines_stack.add_stack_dependency(last_accounts)
+        identity_stacks.append(pipelines_stack)
     stacks += [
         *assets,
         log_archive,

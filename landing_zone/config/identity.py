@@ -27,7 +27,7 @@ from landing_zone.identity.pipeline_role import (
     validate_repository,
 )
 
-from .errors import ConfigIssue
+from .errors import ConfigIssue, duplicate_issues
 from .model import (
     AI_JOB_FUNCTIONS,
     MAX_ACCOUNTS_PER_STACK,
@@ -143,7 +143,7 @@ def _construct_check(
 ) -> Iterator[ConfigIssue]:
     """The construct's own validation of ``value``, reported at ``path``."""
     try:
-        validate(".".join(str(part) for part in path), value)
+        validate(str(path[-1]), value)
     except ValueError as error:
         yield ConfigIssue(path, str(error), value)
 
@@ -325,6 +325,7 @@ def _pipelines(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[
         yield from _construct_check(
             (*where, "cdk_qualifier"), pipeline.cdk_qualifier, validate_cdk_bootstrap_qualifier
         )
+        yield from duplicate_issues((*where, "deploy_to"), pipeline.deploy_to)
         for position, target in enumerate(pipeline.deploy_to):
             yield from _account_issue(
                 config,

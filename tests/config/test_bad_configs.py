@@ -568,6 +568,18 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "not an account name",
     ),
     (
+        "pipeline-deploys-to-an-account-twice",
+        _set("identity.pipelines.payments-api.deploy_to", ["sandbox", "sandbox"]),
+        "identity.pipelines.payments-api.deploy_to[1]",
+        "appears more than once",
+    ),
+    (
+        "break-glass-session-2-hours",
+        _set("identity.permission_sets.BreakGlass.session_duration_hours", 2),
+        "identity.permission_sets.BreakGlass.session_duration_hours",
+        "at most 1 hour",
+    ),
+    (
         "password-policy-below-pci",
         _set("identity.password_policy.minimum_length", 8),
         "identity.password_policy.minimum_length",

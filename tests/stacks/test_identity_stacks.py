@@ -135,3 +135,15 @@ def test_pipeline_role_trusts_only_the_repository_through_oidc(
                 "arn:${AWS::Partition}:iam::666666666666:role/cdk-",
             )
         ), resource
+
+
+def test_identity_without_permission_sets_deploys_no_empty_stack() -> None:
+    raw = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    raw["identity"] = {
+        "identity_center": raw["identity"]["identity_center"],
+        "pipelines": raw["identity"]["pipelines"],
+    }
+    config = parse_config(yaml.safe_dump(raw, sort_keys=False), "no-permission-sets.yaml")
+    names = {s.stack_name for s in build_landing_zone(App(context=cdk_context()), config)}
+    assert not {n for n in names if n.startswith("acme-pay-identity")}
+    assert "acme-pay-pipelines-shared-services" in names
