@@ -204,7 +204,7 @@ def _identity(
     identity: dict[str, Any], units: dict[str, Any], generated: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     """The reference identity section, with Workloads/NonProd replaced by the business units'
-    non-production OUs and the pipeline deploying to the first generated application."""
+    non-production OUs and the pipelines deploying to the first generated application."""
     non_production = [path for path in units if path.endswith("/NonProd")]
     assignments = [
         {
@@ -221,12 +221,15 @@ def _identity(
         stage: next((n for n, a in generated.items() if a["ou"].endswith(f"/{stage}")), None)
         for stage in ("Prod", "NonProd")
     }
-    targets = [name for name in (stages["NonProd"], stages["Prod"]) if name is not None]
-    pipelines = {
-        name: {**pipeline, "deploy_to": targets}
-        for name, pipeline in identity.get("pipelines", {}).items()
-        if targets
-    }
+    pipelines = {}
+    for name, pipeline in identity.get("pipelines", {}).items():
+        # Each reference target becomes the generated application account of the same stage.
+        targets = [
+            stages["NonProd" if target.endswith("nonprod") else "Prod"]
+            for target in pipeline["deploy_to"]
+        ]
+        if all(targets):
+            pipelines[name] = {**pipeline, "deploy_to": targets}
     return {**identity, "assignments": assignments, "pipelines": pipelines}
 
 

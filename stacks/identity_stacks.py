@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnWaitConditionHandle, Stack
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -79,6 +79,11 @@ class IdentityAssignmentsStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         identity = _identity(config)
+        self.assignments: AccountAssignments | None = None
+        if not assignments:
+            # CloudFormation needs a resource; removing the last assignment must still delete it.
+            CfnWaitConditionHandle(self, "NoAssignments")
+            return
         arns: dict[str, str] = {}
         parameters = Construct(self, "PermissionSetArns")
         for name in sorted({a.permission_set for a in assignments}):

@@ -204,10 +204,12 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         )
         identity_stacks.append(identity)
         shard_count = config.identity.assignment_stacks
-        for shard, assignments in assignment_shards(config).items():
-            role = "identity-assignments"
-            if shard_count > 1:
-                role += f"-{shard + 1:02d}"
+        assignment_shard_map = assignment_shards(config)
+        # Every shard has its stack, empty or not: a stack left out of the app would keep its
+        # assignments deployed, and names never depend on how many shards are in use.
+        for shard in range(shard_count):
+            assignments = assignment_shard_map.get(shard, [])
+            role = f"identity-assignments-{shard + 1:02d}"
             assignment_stack = IdentityAssignmentsStack(
                 app,
                 stack_name(org.name, role),

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Fn, RemovalPolicy, Validations
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -58,7 +58,7 @@ class BackupSettings:
     """The parameters of :class:`AccountBackup`, for constructs that create one."""
 
     plan_name: str = "landing-zone-daily"
-    vault_name: str = "landing-zone"
+    vault_name: str | None = None
     schedule: str = "cron(0 3 * * ? *)"
     retention_days: int = 35
     selection_tag_key: str = "backup-plan"
@@ -85,7 +85,8 @@ class AccountBackup(Construct):
     """A backup vault and plan for the account and region the stack is deployed to.
 
     - **Vault** (``Vault``): encrypted with a customer managed key of its own (``Key``, rotated,
-      retained, usable only through AWS Backup by principals of this account) and locked in
+      retained, usable only through AWS Backup or GuardDuty by principals of this account) and
+      locked in
       governance mode with a minimum retention of ``retention_days``, so a stolen
       administrator session cannot delete recovery points early without also removing the
       lock, which the guardrails reserve to the landing zone's roles. The vault is retained
@@ -127,7 +128,7 @@ class AccountBackup(Construct):
         construct_id: str,
         *,
         plan_name: str = "landing-zone-daily",
-        vault_name: str = "landing-zone",
+        vault_name: str | None = None,
         schedule: str = "cron(0 3 * * ? *)",
         retention_days: int = 35,
         selection_tag_key: str = "backup-plan",
@@ -138,9 +139,10 @@ class AccountBackup(Construct):
         """
         :param plan_name: Name of the backup plan, unique in the account and region. Default:
             ``landing-zone-daily``.
-        :param vault_name: Name of the backup vault, unique in the account and region; changing
-            it creates a new vault and leaves the old one, with its recovery points, in place.
-            Default: ``landing-zone``.
+        :param vault_name: Name of the backup vault, unique in the account and region. Default:
+            ``landing-zone-<id of the stack>``: a retained vault outlives its stack (an account
+            that leaves the baseline OUs and comes back, a failed first create), and a fixed
+            name would then make every later create fail with AlreadyExists.
         :param schedule: When the rule runs, as an AWS Backup ``cron()`` (six fields, UTC) or
             ``rate()`` expression. Default: daily at 03:00 UTC.
         :param retention_days: How long each recovery point is kept, and the vault lock's
@@ -180,7 +182,8 @@ class AccountBackup(Construct):
         self.vault = backup.BackupVault(
             self,
             "Vault",
-            backup_vault_name=vault_name,
+            backup_vault_name=vault_name
+            or f"landing-zone-{Fn.select(2, Fn.split('/', Aws.STACK_ID))}",
             encryption_key=self.key,
             removal_policy=RemovalPolicy.RETAIN,
             lock_configuration=backup.LockConfiguration(
@@ -253,8 +256,8 @@ class AccountBackup(Construct):
 
 
 def _use_through_backup_statement() -> iam.PolicyStatement:
-    """Principals of this account may use the key only through AWS Backup in this region; the
-    grants AWS Backup creates are for AWS resources only."""
+    """Principals of this account may use the key only through AWS Backup (or GuardDuty, which
+    scans the recovery points) in this region."""
     return iam.PolicyStatement(
         sid="UseThroughAwsBackupInThisAccount",
         principals=[iam.AccountRootPrincipal()],
@@ -269,7 +272,12 @@ def _use_through_backup_statement() -> iam.PolicyStatement:
         resources=["*"],
         conditions={
             "StringEquals": {
-                "kms:ViaService": f"backup.{Aws.REGION}.amazonaws.com",
+                # GuardDuty reads recovery points for malware scans (unverified whether its
+                # scanner goes through backup or guardduty: both are allowed).
+                "kms:ViaService": [
+                    f"backup.{Aws.REGION}.amazonaws.com",
+                    f"guardduty.{Aws.REGION}.amazonaws.com",
+                ],
                 "kms:CallerAccount": Aws.ACCOUNT_ID,
             }
         },
@@ -279,7 +287,7 @@ def _use_through_backup_statement() -> iam.PolicyStatement:
 def _check_backup(
     *,
     plan_name: str,
-    vault_name: str,
+    vault_name: str | None,
     schedule: str,
     retention_days: int,
     selection_tag_key: str,
@@ -292,7 +300,7 @@ def _check_backup(
         raise ValueError(
             f"plan_name must be 1-50 letters, digits, '_', '.' or '-'; received {plan_name!r}"
         )
-    if not VAULT_NAME.fullmatch(vault_name):
+    if vault_name is not None and not VAULT_NAME.fullmatch(vault_name):
         raise ValueError(
             f"vault_name must be 2-50 letters, digits, '_' or '-'; received {vault_name!r}"
         )

@@ -75,7 +75,7 @@ class BaselineStackSet(Construct):
         call_as: CallAs = CallAs.SELF,
         stack_set_name: str | None = None,
         description: str = "Fintech landing zone account baseline",
-        capabilities: Sequence[Capability] = (Capability.IAM,),
+        capabilities: Sequence[Capability] = (Capability.IAM, Capability.NAMED_IAM),
         failure_tolerance_percentage: int = 10,
         max_concurrent_percentage: int = 25,
         region_concurrency: RegionConcurrencyType = RegionConcurrencyType.PARALLEL,
@@ -94,8 +94,9 @@ class BaselineStackSet(Construct):
             must be deployed to that account. Default: ``SELF``.
         :param stack_set_name: Default: a name CloudFormation derives from the construct path.
         :param description: Description of the StackSet.
-        :param capabilities: Default: ``IAM``, for the unnamed roles of the baseline; pass
-            ``NAMED_IAM`` once the baseline creates IAM resources with fixed names.
+        :param capabilities: Default: ``IAM`` and ``NAMED_IAM``: an ``AccountBaseline`` names
+            its SDK-call role (``<prefix>baseline-sdk-<region>``) so the guardrails exempt it,
+            and CloudFormation rejects named IAM resources without ``NAMED_IAM``.
         :param failure_tolerance_percentage: Percentage of a region's accounts that may fail
             before the operation stops in that region (0 to 100, rounded down). Default: 10.
         :param max_concurrent_percentage: Percentage of a region's accounts deployed at a time

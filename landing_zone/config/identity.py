@@ -333,6 +333,21 @@ def _pipelines(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[
                 target,
                 needs_id="the role assumes that account's CDK roles by ARN",
             )
+        production = [
+            account
+            for account in pipeline.deploy_to
+            if account in config.accounts
+            and account_environment(config, account) != "non-production"
+        ]
+        if production and pipeline.branches:
+            yield ConfigIssue(
+                (*where, "branches"),
+                f"must be empty: the role deploys to accounts that are not in a non-production "
+                f"OU ({', '.join(production)}), so only GitHub environments (with required "
+                "reviewers) may assume it, not every workflow run on a branch; use a separate "
+                "pipeline for non-production",
+                pipeline.branches,
+            )
         if len(pipeline.deploy_to) > MAX_CDK_TARGET_ACCOUNTS:
             yield ConfigIssue(
                 (*where, "deploy_to"),

@@ -170,6 +170,7 @@ IAM_READ_ACTIONS = (
 )
 
 DATA_ACCESS_ACTIONS = (
+    "athena:GetQueryResults",
     "dynamodb:BatchGetItem",
     "dynamodb:ExportTableToPointInTime",
     "dynamodb:GetItem",
@@ -177,6 +178,7 @@ DATA_ACCESS_ACTIONS = (
     "dynamodb:PartiQLSelect",
     "dynamodb:Query",
     "dynamodb:Scan",
+    "kinesis:GetRecords",
     "kms:Decrypt",
     "kms:ReEncryptFrom",
     "logs:Unmask",
@@ -184,12 +186,31 @@ DATA_ACCESS_ACTIONS = (
     "rds-data:ExecuteStatement",
     "s3:GetObject",
     "s3:GetObjectVersion",
+    "s3express:CreateSession",
     "secretsmanager:BatchGetSecretValue",
     "secretsmanager:GetSecretValue",
+    "sqs:ReceiveMessage",
 )
 """Reads of customer data and secrets, denied to the platform admin. ``kms:Decrypt`` also
 keeps SSM SecureString values and KMS-encrypted objects closed whatever service reads them on
 the admin's behalf; ``kms:GenerateDataKey`` stays allowed, as it yields new keys, not data."""
+
+IDENTITY_AND_STACKSET_ADMINISTRATION_ACTIONS = (
+    "cloudformation:CreateStackInstances",
+    "cloudformation:CreateStackSet",
+    "cloudformation:DeleteStackInstances",
+    "cloudformation:DeleteStackSet",
+    "cloudformation:ImportStacksToStackSet",
+    "cloudformation:UpdateStackInstances",
+    "cloudformation:UpdateStackSet",
+    "identitystore:*",
+    "sso-directory:*",
+    "sso:*",
+)
+"""Denied to the platform admin, who is assigned the management account too: PowerUserAccess
+excludes only IAM, Organizations and Account, so without this deny a platform admin could add
+themselves to the break-glass group, rewrite a permission set, or change the baseline StackSet,
+whose execution role the guardrails exempt."""
 
 BILLING_CHANGE_ACTIONS = (
     "account:AcceptPrimaryEmailUpdate",
@@ -275,13 +296,16 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
         permission_set_name="Developer",
         allowed=(
             "Deploy with the CDK CLI through the account's CDK bootstrap roles (deploy, file "
-            "and image publishing, lookup) and nothing else to assume; read CloudWatch Logs "
+            "and image publishing; not lookup, which can read data) and nothing else to "
+            "assume; read CloudWatch Logs "
             "(including Logs Insights and live tail), metrics, alarms and CloudFormation stack "
             "events; list and describe resources (AWS managed job-function/ViewOnlyAccess)."
         ),
         denied=(
             f"Every IAM action (explicit deny of iam:*); {_MFA_NOTE}; anything not allowed, "
-            "such as reading S3 objects or table items."
+            "such as reading S3 objects or table items. A CDK deployment runs as the account's "
+            "cfn-exec role and can do what it allows (AdministratorAccess unless bootstrapped "
+            "with --cloudformation-execution-policies): scope it in non-production accounts."
         ),
         assigned_to="Non-production accounts only (OUs with environment: non-production).",
     ),
@@ -305,16 +329,20 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
         permission_set_name="PlatformAdmin",
         allowed=(
             "Build and run infrastructure: AWS managed PowerUserAccess (every service but IAM, "
-            "Organizations and Account management), the CDK bootstrap roles, reading IAM roles "
-            "and policies, writing service control and resource control policies (create, "
-            "update, attach, detach) and reading the organization's structure."
+            "Organizations and Account management), the CDK deploy and publishing roles, "
+            "reading IAM roles and policies, writing service control and resource control "
+            "policies (create, update, attach) and reading the organization's structure."
         ),
         denied=(
             "Customer data: S3 object reads, DynamoDB item reads, queries, scans, exports and "
             "stream reads, RDS Data API statements, KMS Decrypt and ReEncryptFrom, secret "
-            "values, unmasking logs; billing, payment, tax and account contact changes, "
-            "closing the account, reservation and Savings Plans purchases (explicit deny); "
-            f"IAM writes (not granted); {_MFA_NOTE}, which include detaching and deleting SCPs."
+            "values, unmasking logs, SQS, Kinesis and Athena result reads; billing, payment, tax "
+            "and account contact changes, closing the account, reservation and Savings Plans "
+            "purchases; Identity Center, Identity Store and StackSet administration (explicit "
+            f"deny); IAM writes (not granted); {_MFA_NOTE}, which include detaching and "
+            "deleting SCPs. Not covered by IAM: running code on a workload (SSM sessions, "
+            "Lambda code updates) or changing a database password reaches its data; review "
+            "such calls in CloudTrail."
         ),
         assigned_to=(
             "Every account; the organization policy statement takes effect in the management "
@@ -328,8 +356,9 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
             "every API call of a session raises a high-severity alert."
         ),
         denied=(
-            f"{_MFA_NOTE}: even break-glass sessions opened from the access portal cannot "
-            "stop the trail, delete keys or detach SCPs unless the protection is turned off."
+            "Nothing by its own policy (the MFA deny of the other job functions is off, so "
+            "break glass can repair a key policy or an SCP); the guardrails (SCPs) still "
+            "apply in member accounts."
         ),
         assigned_to="Every account, to the break-glass group only.",
     ),
@@ -535,6 +564,12 @@ def platform_admin(
                 actions=list(BILLING_CHANGE_ACTIONS),
                 resources=["*"],
             ),
+            iam.PolicyStatement(
+                sid="DenyIdentityAndStackSetAdministration",
+                effect=iam.Effect.DENY,
+                actions=list(IDENTITY_AND_STACKSET_ADMINISTRATION_ACTIONS),
+                resources=["*"],
+            ),
         ],
     )
 
@@ -548,16 +583,18 @@ def break_glass(
     name: str = BREAK_GLASS_PERMISSION_SET_NAME,
     description: str | None = None,
     session_duration: Duration | None = None,
-    require_mfa_for_sensitive_actions: bool = True,
+    require_mfa_for_sensitive_actions: bool = False,
 ) -> PermissionSet:
     """Emergency administrator access: the only job function with ``AdministratorAccess``.
 
     The alarm that pages on every use is built elsewhere (``BreakGlassAlarm``) and matches the
     role name :func:`reserved_role_name_pattern` gives: keep ``name`` in step with it.
 
-    With ``require_mfa_for_sensitive_actions`` on, a portal session cannot perform
-    :data:`SENSITIVE_ACTIONS` either, not even to repair a key policy that locks everyone out;
-    recovering from that takes the account's root user or the protection turned off.
+    ``require_mfa_for_sensitive_actions`` is off by default, unlike the other job functions:
+    break glass exists to repair what the others cannot (a key policy that locks everyone out,
+    a wrong SCP), and Identity Center sessions may never carry MFA in the request context
+    (see :class:`PermissionSet`). What stands in for it: the group is the only one allowed to
+    hold the permission set, sessions last at most an hour, and every call pages the on-call.
 
     :param session_duration: At most 1 hour. Default: 1 hour.
 
@@ -799,7 +836,9 @@ def build_job_function(
         name=name,
         description=description,
         session_duration=session_duration,
-        require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions,
+        # Break glass must be able to repair what MFA-protected actions guard; see break_glass.
+        require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions
+        and job_function != "break_glass",
     )
 
 
@@ -886,19 +925,26 @@ def _permission_set(
     )
 
 
+CDK_DEPLOY_ROLES = tuple(kind for kind in CDK_BOOTSTRAP_ROLES if kind != "lookup")
+"""The bootstrap roles a person deploys with. Not the lookup role: it carries AWS managed
+ReadOnlyAccess, which reads S3 objects and table items the job functions are denied; context
+lookups belong in ``cdk.context.json`` or the pipeline."""
+
+
 def _assume_cdk_bootstrap_roles(qualifier: str) -> iam.PolicyStatement:
-    """Assume the CDK bootstrap roles (never the cfn-exec role, which only CloudFormation may
-    assume), in whichever account trusts the session."""
+    """Assume the CDK deploy and publishing roles (never the lookup role, see
+    :data:`CDK_DEPLOY_ROLES`, nor the cfn-exec role, which only CloudFormation may assume), in
+    whichever account trusts the session."""
     qualifier = validate_cdk_bootstrap_qualifier("cdk_bootstrap_qualifier", qualifier)
     return iam.PolicyStatement(
         sid="AssumeCdkBootstrapRoles",
         actions=["sts:AssumeRole"],
         resources=[
             f"arn:{Aws.PARTITION}:iam::*:role/cdk-{qualifier}-{kind}-role-*"
-            for kind in CDK_BOOTSTRAP_ROLES
+            for kind in CDK_DEPLOY_ROLES
         ],
         conditions={
-            "StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": list(CDK_BOOTSTRAP_ROLES)}
+            "StringEquals": {"iam:ResourceTag/aws-cdk:bootstrap-role": list(CDK_DEPLOY_ROLES)}
         },
     )
 

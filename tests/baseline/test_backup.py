@@ -45,7 +45,10 @@ def test_vault_is_retained_locked_and_encrypted_with_its_own_key(template: Templ
     vault = _only(template, "AWS::Backup::BackupVault")
     assert vault["DeletionPolicy"] == "Retain"
     assert vault["UpdateReplacePolicy"] == "Retain"
-    assert vault["Properties"]["BackupVaultName"] == "landing-zone"
+    # Unique per stack: a retained vault of an earlier stack instance never blocks a new one.
+    name = json.dumps(vault["Properties"]["BackupVaultName"])
+    assert "landing-zone-" in name
+    assert "AWS::StackId" in name
     assert vault["Properties"]["LockConfiguration"] == {"MinRetentionDays": 35}
     keys = template.find_resources("AWS::KMS::Key")
     assert vault["Properties"]["EncryptionKeyArn"] == {"Fn::GetAtt": [next(iter(keys)), "Arn"]}

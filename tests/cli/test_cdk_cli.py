@@ -60,7 +60,7 @@ def test_ls_with_a_config_path_relative_to_the_current_directory(config_copy: Pa
         *(f"beta-pay-macie-members-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
         "beta-pay-malware-protection-payments-prod-eu-west-1",
         "beta-pay-identity",
-        "beta-pay-identity-assignments",
+        "beta-pay-identity-assignments-01",
         "beta-pay-pipelines-shared-services",
     ]
 

@@ -551,26 +551,28 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
     ),
     (
         "pipeline-wildcard-repository",
-        _set("identity.pipelines.payments-api.repository", "acme-pay/*"),
-        "identity.pipelines.payments-api.repository",
+        _set("identity.pipelines.payments-api-prod.repository", "acme-pay/*"),
+        "identity.pipelines.payments-api-prod.repository",
         "*",
     ),
     (
         "pipeline-without-branch-or-environment",
-        lambda c: c["identity"]["pipelines"]["payments-api"].update(branches=[], environments=[]),
-        "identity.pipelines.payments-api",
+        lambda c: c["identity"]["pipelines"]["payments-api-prod"].update(
+            branches=[], environments=[]
+        ),
+        "identity.pipelines.payments-api-prod",
         "at least one branch or environment",
     ),
     (
         "pipeline-deploys-to-unknown-account",
-        _set("identity.pipelines.payments-api.deploy_to", ["payments-eu"]),
-        "identity.pipelines.payments-api.deploy_to[0]",
+        _set("identity.pipelines.payments-api-prod.deploy_to", ["payments-eu"]),
+        "identity.pipelines.payments-api-prod.deploy_to[0]",
         "not an account name",
     ),
     (
         "pipeline-deploys-to-an-account-twice",
-        _set("identity.pipelines.payments-api.deploy_to", ["sandbox", "sandbox"]),
-        "identity.pipelines.payments-api.deploy_to[1]",
+        _set("identity.pipelines.payments-api-prod.deploy_to", ["sandbox", "sandbox"]),
+        "identity.pipelines.payments-api-prod.deploy_to[1]",
         "appears more than once",
     ),
     (
@@ -578,6 +580,12 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         _set("identity.permission_sets.BreakGlass.session_duration_hours", 2),
         "identity.permission_sets.BreakGlass.session_duration_hours",
         "at most 1 hour",
+    ),
+    (
+        "pipeline-branch-reaches-production",
+        _set("identity.pipelines.payments-api-prod.branches", ["main"]),
+        "identity.pipelines.payments-api-prod.branches",
+        "only GitHub environments (with required reviewers) may assume it",
     ),
     (
         "password-policy-below-pci",

@@ -47,7 +47,7 @@ def test_every_configured_permission_set_is_published_for_the_assignments(
 
 def test_assignments_expand_ous_to_their_accounts(reference_app: ReferenceApp) -> None:
     config = reference_app.config
-    template = reference_app.template("acme-pay-identity-assignments")
+    template = reference_app.template("acme-pay-identity-assignments-01")
     parameters = _parameter_names(template)
     ids = {account.id: name for name, account in config.accounts.items()}
     groups = {group_id: name for name, group_id in config.identity.groups.items()}  # type: ignore[union-attr]
@@ -75,7 +75,7 @@ def test_assignments_expand_ous_to_their_accounts(reference_app: ReferenceApp) -
 def test_assignments_wait_for_the_permission_sets_and_the_accounts(
     reference_app: ReferenceApp,
 ) -> None:
-    stack = reference_app.stacks["acme-pay-identity-assignments"]
+    stack = reference_app.stacks["acme-pay-identity-assignments-01"]
     assert {s.stack_name for s in stack.dependencies} == {"acme-pay-identity", "acme-pay-accounts"}
     assert (stack.account, stack.region) == ("111111111111", "eu-west-1")
 
@@ -87,7 +87,8 @@ def test_assignment_stacks_are_sharded_and_deployed_one_after_another() -> None:
     config = parse_config(yaml.safe_dump(raw, sort_keys=False), "sharded.yaml")
     stacks = {s.stack_name: s for s in build_landing_zone(App(context=cdk_context()), config)}
     shards = sorted(n for n in stacks if n.startswith("acme-pay-identity-assignments-"))
-    assert len(shards) >= 2
+    # Every shard has a stack, even an empty one (so removing its last assignment deletes it).
+    assert shards == [f"acme-pay-identity-assignments-{n:02d}" for n in (1, 2, 3)]
     previous = "acme-pay-identity"
     total = 0
     for name in shards:
@@ -99,42 +100,57 @@ def test_assignment_stacks_are_sharded_and_deployed_one_after_another() -> None:
     assert total == 34
 
 
-def test_pipeline_role_trusts_only_the_repository_through_oidc(
+def _policy_resources(template: dict[str, Any], role_id: str) -> set[str]:
+    return {
+        template_text(resource)
+        for policy in _resources(template, "AWS::IAM::ManagedPolicy").values()
+        if {"Ref": role_id} in policy["Properties"].get("Roles", [])
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+    }
+
+
+def test_pipeline_roles_trust_only_the_repository_through_oidc(
     reference_app: ReferenceApp,
 ) -> None:
     template = reference_app.template("acme-pay-pipelines-shared-services")
     (provider,) = _resources(template, "AWS::IAM::OIDCProvider").values()
     assert provider["Properties"]["Url"] == "https://token.actions.githubusercontent.com"
-    (role,) = _resources(template, "AWS::IAM::Role").values()
-    properties = role["Properties"]
-    assert properties["RoleName"] == "pipeline-payments-api-deploy"
-    (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
-    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Condition"] == {
-        "StringEquals": {
-            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": [
-                "repo:acme-pay/payments-api:ref:refs/heads/main",
-                "repo:acme-pay/payments-api:environment:production",
-            ],
+    roles = {
+        r["Properties"]["RoleName"]: (k, r)
+        for k, r in _resources(template, "AWS::IAM::Role").items()
+    }
+    expected = {
+        # Production: only the GitHub environment (its reviewers), never a branch.
+        "pipeline-payments-api-prod-deploy": (
+            ["repo:acme-pay/payments-api:environment:production"],
+            "666666666666",
+        ),
+        "pipeline-payments-api-nonprod-deploy": (
+            ["repo:acme-pay/payments-api:ref:refs/heads/main"],
+            "777777777777",
+        ),
+    }
+    assert set(roles) == set(expected)
+    for name, (subjects, account) in expected.items():
+        role_id, role = roles[name]
+        properties = role["Properties"]
+        (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert statement["Condition"] == {
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": subjects,
+            }
         }
-    }
-    assert "PermissionsBoundary" in properties
-    policies = _resources(template, "AWS::IAM::ManagedPolicy")
-    resources = {
-        template_text(resource)
-        for policy in policies.values()
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
-    }
-    # Only the CDK roles of the accounts it deploys to.
-    for resource in resources:
-        assert resource.startswith(
-            (
-                "arn:${AWS::Partition}:iam::777777777777:role/cdk-",
-                "arn:${AWS::Partition}:iam::666666666666:role/cdk-",
-            )
-        ), resource
+        assert "PermissionsBoundary" in properties
+        # Only the CDK roles of the account it deploys to.
+        resources = _policy_resources(template, role_id)
+        assert resources
+        for resource in resources:
+            assert resource.startswith(
+                f"arn:${{AWS::Partition}}:iam::{account}:role/cdk-hnb659fds-"
+            ), resource
 
 
 def test_identity_without_permission_sets_deploys_no_empty_stack() -> None:

@@ -32,7 +32,7 @@ STACKS = [
     *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
     "acme-pay-identity",
-    "acme-pay-identity-assignments",
+    "acme-pay-identity-assignments-01",
     "acme-pay-pipelines-shared-services",
 ]
 # Where each stack goes: (account, region).
