@@ -95,6 +95,7 @@ class IdentityAssignmentsStack(Stack):
             self,
             "Assignments",
             instance_arn=identity.identity_center.instance_arn,
+            lanes=identity.assignment_lanes,
             assignments=[
                 Assignment(
                     construct_id=f"{a.permission_set}.{a.group}.{a.account}",

@@ -56,13 +56,13 @@ class AccountAssignments(Construct):
         *,
         instance_arn: str,
         assignments: Sequence[Assignment],
-        lanes: int = 4,
+        lanes: int = 1,
     ) -> None:
         """
         :param instance_arn: ARN of the Identity Center instance.
         :param assignments: The assignments, in the order they are queued.
         :param lanes: How many queues create assignments side by side, 1 to :data:`MAX_LANES`.
-            Default: 4.
+            Default: 1, every assignment after the previous one.
         """
         super().__init__(scope, construct_id)
         if isinstance(lanes, bool) or not 1 <= lanes <= MAX_LANES:

@@ -163,3 +163,13 @@ def test_identity_without_permission_sets_deploys_no_empty_stack() -> None:
     names = {s.stack_name for s in build_landing_zone(App(context=cdk_context()), config)}
     assert not {n for n in names if n.startswith("acme-pay-identity")}
     assert "acme-pay-pipelines-shared-services" in names
+
+
+def test_reference_assignments_are_created_one_after_another(reference_app: ReferenceApp) -> None:
+    template = reference_app.template("acme-pay-identity-assignments-01")
+    assignments = _resources(template, "AWS::SSO::Assignment")
+    waits = {k: r.get("DependsOn", []) for k, r in assignments.items()}
+    # A single chain: one starts, every other waits for exactly one other assignment.
+    assert sum(1 for d in waits.values() if not d) == 1
+    assert all(len(d) <= 1 for d in waits.values())
+    assert len({d[0] for d in waits.values() if d}) == len(assignments) - 1
