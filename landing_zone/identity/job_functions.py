@@ -850,40 +850,47 @@ def reserved_role_name_pattern(name: str) -> str:
 
 def validate_model_ids(field: str, values: Sequence[str]) -> tuple[str, ...]:
     """At least one distinct Bedrock foundation model id, without wildcards."""
-    models = _distinct_strings(field, values)
+    models = _distinct_matching(
+        field,
+        values,
+        _MODEL_ID,
+        "a Bedrock foundation model id such as 'anthropic.claude-3-5-sonnet-20240620-v1:0', "
+        "without wildcards",
+    )
     if not models:
         raise ValueError(f"{field}: got none; allowed: at least one Bedrock model id")
-    for index, model in enumerate(models):
-        if not _MODEL_ID.fullmatch(model):
-            raise ValueError(
-                f"{field}[{index}]: got {model!r}; allowed: a Bedrock foundation model id such "
-                "as 'anthropic.claude-3-5-sonnet-20240620-v1:0', without wildcards"
-            )
     return models
 
 
 def validate_bucket_names(field: str, values: Sequence[str]) -> tuple[str, ...]:
     """Distinct S3 bucket names, without wildcards."""
-    buckets = _distinct_strings(field, values)
-    for index, bucket in enumerate(buckets):
-        if not BUCKET_NAME.fullmatch(bucket):
-            raise ValueError(
-                f"{field}[{index}]: got {bucket!r}; allowed: an S3 bucket name (3 to 63 "
-                "lowercase letters, digits, '.' or '-'), without wildcards"
-            )
-    return buckets
+    return _distinct_matching(
+        field,
+        values,
+        BUCKET_NAME,
+        "an S3 bucket name (3 to 63 lowercase letters, digits, '.' or '-'), without wildcards",
+    )
 
 
 def validate_role_names(field: str, values: Sequence[str]) -> tuple[str, ...]:
     """Distinct IAM role names, without wildcards or paths."""
-    roles = _distinct_strings(field, values)
-    for index, role in enumerate(roles):
-        if not _ROLE_NAME.fullmatch(role):
-            raise ValueError(
-                f"{field}[{index}]: got {role!r}; allowed: an IAM role name (1 to 64 letters, "
-                "digits or '+=,.@_-'), without wildcards"
-            )
-    return roles
+    return _distinct_matching(
+        field,
+        values,
+        _ROLE_NAME,
+        "an IAM role name (1 to 64 letters, digits or '+=,.@_-'), without wildcards",
+    )
+
+
+def _distinct_matching(
+    field: str, values: Sequence[str], pattern: re.Pattern[str], allowed: str
+) -> tuple[str, ...]:
+    """``values``, each once and each matching ``pattern`` (``allowed`` says what it takes)."""
+    checked = _distinct_strings(field, values)
+    for index, value in enumerate(checked):
+        if not pattern.fullmatch(value):
+            raise ValueError(f"{field}[{index}]: got {value!r}; allowed: {allowed}")
+    return checked
 
 
 def _distinct_strings(field: str, values: Sequence[str]) -> tuple[str, ...]:

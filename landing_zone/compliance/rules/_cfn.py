@@ -8,6 +8,7 @@ without regard to case reads both, acronyms included. Overrides added with
 """
 
 from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from typing import Any
 
 from aws_cdk import CfnResource, Stack
@@ -100,3 +101,25 @@ def sets_a_period(value: Any, name: str) -> bool:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def literal_string(value: Any) -> str:
+    """``value`` if it is a string written in the template, else TypeError (the rule then
+    reports that it could not check the resource)."""
+    if not isinstance(value, str):
+        raise TypeError(f"cannot check {value!r}: it is not a literal string")
+    return value
+
+
+def statement_allows(statement: Any, action: str) -> bool:
+    """Whether an IAM statement's ``Action`` patterns cover ``action`` (any case, ``*`` and
+    ``?``), or its ``NotAction`` leaves it out (an allowed NotAction grants every action it does
+    not list)."""
+
+    def covers(pattern: Any) -> bool:
+        return fnmatchcase(action.lower(), literal_string(pattern).lower())
+
+    if any(covers(pattern) for pattern in as_list(get_property(statement, "Action"))):
+        return True
+    not_actions = as_list(get_property(statement, "NotAction"))
+    return bool(not_actions) and not any(covers(pattern) for pattern in not_actions)

@@ -24,7 +24,6 @@ bucket with an Object Lock default retention.
 """
 
 import json
-import re
 from collections.abc import Collection, Mapping
 from typing import Any, TypeGuard
 
@@ -37,9 +36,11 @@ from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
     is_intrinsic,
+    literal_string,
     literal_true,
     resolved_properties,
     sets_a_period,
+    statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -151,27 +152,11 @@ def _names_log_service(principal: Any) -> bool:
     if principal is None or isinstance(principal, str):
         return False
     services = as_list(get_property(principal, "Service"))
-    return any(_literal_string(service).lower() in LOG_DELIVERY_PRINCIPALS for service in services)
+    return any(literal_string(service).lower() in LOG_DELIVERY_PRINCIPALS for service in services)
 
 
 def _allows_put_object(statement: Any) -> bool:
-    if any(_matches_put_object(action) for action in as_list(get_property(statement, "Action"))):
-        return True
-    # An allowed NotAction grants every action it does not list.
-    not_actions = as_list(get_property(statement, "NotAction"))
-    return bool(not_actions) and not any(_matches_put_object(action) for action in not_actions)
-
-
-def _matches_put_object(action: Any) -> bool:
-    """Whether the IAM action pattern covers s3:PutObject (case-insensitive, ``*`` and ``?``)."""
-    pattern = re.escape(_literal_string(action)).replace(r"\*", ".*").replace(r"\?", ".")
-    return re.fullmatch(pattern, "s3:PutObject", flags=re.IGNORECASE) is not None
-
-
-def _literal_string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"cannot check {value!r}: it is not a literal string")
-    return value
+    return statement_allows(statement, "s3:PutObject")
 
 
 LOG_BUCKET_WORM = FintechRule(

@@ -36,7 +36,6 @@ cannot be compared: what the rule cannot read it does not pass (TypeError).
 import json
 import re
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatchcase
 from typing import Any
 
 from aws_cdk import CfnResource
@@ -46,7 +45,9 @@ from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
     is_intrinsic,
+    literal_string,
     resolved_properties,
+    statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -115,16 +116,7 @@ def _is_wildcard(entry: Any) -> bool:
 
 
 def _allows_web_identity(statement: Any) -> bool:
-    if any(_covers_web_identity(a) for a in as_list(get_property(statement, "Action"))):
-        return True
-    # An allowed NotAction grants every action it does not list.
-    not_actions = as_list(get_property(statement, "NotAction"))
-    return bool(not_actions) and not any(_covers_web_identity(a) for a in not_actions)
-
-
-def _covers_web_identity(action: Any) -> bool:
-    """Whether the IAM action pattern covers the web identity action (any case, ``*``, ``?``)."""
-    return fnmatchcase(WEB_IDENTITY_ACTION.lower(), _literal_string(action).lower())
+    return statement_allows(statement, WEB_IDENTITY_ACTION)
 
 
 def _web_identity_findings(statement: Any) -> Iterator[str]:
@@ -134,7 +126,7 @@ def _web_identity_findings(statement: Any) -> Iterator[str]:
         if not compared:
             yield f"No{claim}Condition"
         for key, value in compared:
-            if not _scopes(key, _literal_string(value)):
+            if not _scopes(key, literal_string(value)):
                 yield f"{claim}::{value}"
 
 
@@ -160,12 +152,6 @@ def _scopes(key: str, value: str) -> bool:
 def _literal_object(value: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping) or is_intrinsic(value):
         raise TypeError(f"cannot read {name}: {value!r} is not a literal object")
-    return value
-
-
-def _literal_string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"cannot check {value!r}: it is not a literal string")
     return value
 
 
