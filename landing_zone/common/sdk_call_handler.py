@@ -19,6 +19,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from landing_zone.logging._key_policy import administered_key_policy
+
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 """PCI DSS 10.7 keeps audit trail history for at least a year; the handler logs every SDK call."""
 
@@ -88,6 +90,8 @@ class AwsSdkCallHandler(Construct):
             enable_key_rotation=True,
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.RETAIN,
+            # Administration for the account, use for CloudWatch Logs only (below): no kms:*.
+            policy=administered_key_policy(),
         )
         # CloudWatch Logs encrypts with the key on behalf of log groups of this account and
         # region only (the documented key policy for encrypted log groups).

@@ -33,6 +33,10 @@ from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
+from landing_zone.logging._key_policy import (
+    administered_key_policy,
+    use_through_services_statement,
+)
 
 
 class Severity(Enum):
@@ -158,6 +162,15 @@ class EncryptedTopic(Construct):
             enable_key_rotation=True,
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.RETAIN,
+            # No kms:*: principals of the account publish through SNS only; the publishing
+            # services get their own statement below.
+            policy=administered_key_policy(
+                use_through_services_statement(
+                    "PublishThroughSnsInThisAccount",
+                    ["sns"],
+                    ["kms:Decrypt", "kms:GenerateDataKey*"],
+                )
+            ),
         )
         self.topic = sns.Topic(
             self,
@@ -537,6 +550,14 @@ class _DeadLetterQueue(Construct):
             enable_key_rotation=True,
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.RETAIN,
+            # No kms:*: operators read and replay the events through SQS only.
+            policy=administered_key_policy(
+                use_through_services_statement(
+                    "UseThroughSqsInThisAccount",
+                    ["sqs"],
+                    ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                )
+            ),
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(

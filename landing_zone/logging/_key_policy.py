@@ -11,7 +11,7 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -53,6 +53,31 @@ def key_administration_statement() -> iam.PolicyStatement:
         actions=list(KEY_ADMINISTRATION_ACTIONS),
         resources=["*"],
     )
+
+
+def use_through_services_statement(
+    sid: str, services: Sequence[str], actions: Sequence[str]
+) -> iam.PolicyStatement:
+    """Principals of this account whose IAM policies allow it may use the key for ``actions``,
+    but only through ``services`` (short names such as ``sns``) in this region."""
+    return iam.PolicyStatement(
+        sid=sid,
+        principals=[iam.AccountRootPrincipal()],
+        actions=list(actions),
+        resources=["*"],
+        conditions={
+            "StringEquals": {
+                "kms:ViaService": [f"{service}.{Aws.REGION}.amazonaws.com" for service in services],
+                "kms:CallerAccount": Aws.ACCOUNT_ID,
+            }
+        },
+    )
+
+
+def administered_key_policy(*statements: iam.PolicyStatement) -> iam.PolicyDocument:
+    """A key policy of the account root's key administration and ``statements``, instead of
+    CDK's default, which gives the account root ``kms:*``."""
+    return iam.PolicyDocument(statements=[key_administration_statement(), *statements])
 
 
 def checked_statements(

@@ -23,7 +23,8 @@ def stack() -> Stack:
 
 def _log_group(*, encrypted: bool, **props: Any) -> Callable[[Stack], CfnResource]:
     def build(stack: Stack) -> CfnResource:
-        key = kms.Key(stack, "Key") if encrypted else None
+        # Imported: a key made here would carry CDK's default policy (root kms:*).
+        key = kms.Key.from_key_arn(stack, "Key", KEY_ARN) if encrypted else None
         log_group = logs.LogGroup(stack, "Logs", encryption_key=key, **props)
         return cast(CfnResource, log_group.node.default_child)
 

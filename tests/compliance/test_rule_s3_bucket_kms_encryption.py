@@ -121,6 +121,17 @@ def test_pack_reports_the_sse_s3_bucket(stack: Stack) -> None:
 
 
 def test_pack_passes_the_kms_bucket(stack: Stack) -> None:
-    _bucket(s3.BucketEncryption.KMS)(stack)
+    # An imported key: a key created here would bring CDK's default key policy (root kms:*),
+    # which Fintech-KmsKeyPolicyScoped reports.
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+    )
+    s3.Bucket(
+        stack,
+        "Bucket",
+        encryption=s3.BucketEncryption.KMS,
+        encryption_key=key,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
 
     assert violations(stack, [FintechChecks()]) == {}

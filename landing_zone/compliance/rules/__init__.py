@@ -5,6 +5,10 @@ from landing_zone.compliance.rules.iam_no_wildcard_actions import (
     IAM_NO_WILDCARD_ACTIONS,
     iam_no_wildcard_actions,
 )
+from landing_zone.compliance.rules.kms_key_policy_scoped import (
+    KMS_KEY_POLICY_SCOPED,
+    kms_key_policy_scoped,
+)
 from landing_zone.compliance.rules.log_bucket_worm import LOG_BUCKET_WORM, log_bucket_worm
 from landing_zone.compliance.rules.log_group_retention_and_kms import (
     LOG_GROUP_RETENTION_AND_KMS,
@@ -27,9 +31,18 @@ from landing_zone.compliance.rules.trail_validated_and_encrypted import (
     TRAIL_VALIDATED_AND_ENCRYPTED,
     trail_validated_and_encrypted,
 )
+from landing_zone.compliance.rules.vpc_flow_logs_enabled import (
+    VPC_FLOW_LOGS_ENABLED,
+    vpc_flow_logs_enabled,
+)
+from landing_zone.compliance.rules.web_acl_logged_and_protected import (
+    WEB_ACL_LOGGED_AND_PROTECTED,
+    web_acl_logged_and_protected,
+)
 
 FINTECH_RULES: tuple[FintechRule, ...] = (
     IAM_NO_WILDCARD_ACTIONS,
+    KMS_KEY_POLICY_SCOPED,
     LOG_BUCKET_WORM,
     LOG_GROUP_RETENTION_AND_KMS,
     PERMISSION_SET_SESSION_DURATION,
@@ -37,11 +50,14 @@ FINTECH_RULES: tuple[FintechRule, ...] = (
     S3_BUCKET_KMS_ENCRYPTION,
     STATEFUL_RESOURCE_RETAINED,
     TRAIL_VALIDATED_AND_ENCRYPTED,
+    VPC_FLOW_LOGS_ENABLED,
+    WEB_ACL_LOGGED_AND_PROTECTED,
 )
 
 __all__ = [
     "FINTECH_RULES",
     "IAM_NO_WILDCARD_ACTIONS",
+    "KMS_KEY_POLICY_SCOPED",
     "LOG_BUCKET_WORM",
     "LOG_GROUP_RETENTION_AND_KMS",
     "PERMISSION_SET_SESSION_DURATION",
@@ -49,9 +65,12 @@ __all__ = [
     "S3_BUCKET_KMS_ENCRYPTION",
     "STATEFUL_RESOURCE_RETAINED",
     "TRAIL_VALIDATED_AND_ENCRYPTED",
+    "VPC_FLOW_LOGS_ENABLED",
+    "WEB_ACL_LOGGED_AND_PROTECTED",
     "FintechRule",
     "RuleResult",
     "iam_no_wildcard_actions",
+    "kms_key_policy_scoped",
     "log_bucket_worm",
     "log_group_retention_and_kms",
     "permission_set_session_duration",
@@ -59,4 +78,6 @@ __all__ = [
     "s3_bucket_kms_encryption",
     "stateful_resource_retained",
     "trail_validated_and_encrypted",
+    "vpc_flow_logs_enabled",
+    "web_acl_logged_and_protected",
 ]

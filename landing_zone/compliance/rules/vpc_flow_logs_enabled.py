@@ -1,0 +1,84 @@
+"""VPCs must have a flow log of all their traffic, accepted and rejected.
+
+Compliant: an ``AWS::EC2::FlowLog`` of the VPC's stack names the VPC by ``Ref`` in its
+``ResourceId`` and has ``TrafficType: ALL``. cdk-nag's own rule (AwsSolutions-VPC7, and
+VPCFlowLogsEnabled in the PCI DSS and NIST 800-53 packs) accepts a flow log of any traffic type;
+this one does not, so a VPC without any flow log is reported by both.
+
+Not seen, so non-compliant: a flow log of another stack or created outside CloudFormation (an
+organization-wide one from AWS Config remediation, for instance), and flow logs of each subnet or
+network interface instead of the VPC: a subnet added later would not be logged. Acknowledge the
+finding with the reason when the VPC is logged elsewhere.
+
+A flow log whose ``ResourceId`` holds the VPC's reference inside another intrinsic (``Fn::If``),
+or whose ``TrafficType`` is not a literal string, cannot be read, and the rule does not pass it
+(TypeError).
+"""
+
+import json
+from typing import TypeGuard
+
+from aws_cdk import CfnResource, Stack
+from aws_cdk import aws_ec2 as ec2
+from cdk_nag import NagMessageLevel, NagRuleCompliance
+from constructs import IConstruct
+
+from landing_zone.compliance.rules._cfn import get_property, literal_string, resolved_properties
+from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+
+RESOURCE_TYPES = frozenset({"AWS::EC2::VPC"})
+
+ALL_TRAFFIC = "ALL"
+
+_FLOW_LOG = "AWS::EC2::FlowLog"
+
+
+def vpc_flow_logs_enabled(node: CfnResource) -> RuleResult:
+    """Compliant when a flow log of the VPC's stack records all the VPC's traffic."""
+    if node.cfn_resource_type not in RESOURCE_TYPES:
+        return NagRuleCompliance.NOT_APPLICABLE
+    stack = Stack.of(node)
+    vpc = {"Ref": stack.resolve(node.logical_id)}
+    for flow_log in stack.node.find_all():
+        if not _is_flow_log(flow_log):
+            continue
+        properties = resolved_properties(flow_log)
+        target = get_property(properties, "ResourceId")
+        if target == vpc:
+            traffic = get_property(properties, "TrafficType")
+            if traffic is not None and literal_string(traffic) == ALL_TRAFFIC:
+                return NagRuleCompliance.COMPLIANT
+        elif json.dumps(vpc) in json.dumps(target):
+            raise TypeError(
+                f"cannot tell whether the flow log {flow_log.node.path} logs this VPC: its "
+                f"ResourceId is {target!r}"
+            )
+    return NagRuleCompliance.NON_COMPLIANT
+
+
+def _is_flow_log(construct: IConstruct) -> TypeGuard[CfnResource]:
+    # Reading cfn_resource_type crosses into Node, so only plain CfnResources are asked.
+    return isinstance(construct, ec2.CfnFlowLog) or (
+        type(construct) is CfnResource and construct.cfn_resource_type == _FLOW_LOG
+    )
+
+
+VPC_FLOW_LOGS_ENABLED = FintechRule(
+    suffix="VpcFlowLogsEnabled",
+    info=(
+        "The VPC has no flow log in its stack that names it by Ref with TrafficType ALL (in "
+        "CDK: ec2.Vpc(flow_logs={...: ec2.FlowLogOptions()}), whose traffic type defaults to "
+        "ALL)."
+    ),
+    explanation=(
+        "Flow logs are the record of who talked to whom inside the network: without them an "
+        "intrusion, lateral movement or exfiltration leaves no network trace to investigate. "
+        "Only ALL records both: REJECT-only logs miss every connection that got through, "
+        "ACCEPT-only logs miss the scans that came before. Network traffic into and within the "
+        "cardholder data environment is logged and monitored (PCI DSS 10.2.1, 11.5.1; NIST "
+        "AU-2, AU-12, SI-4). cdk-nag's VPC7 and VPCFlowLogsEnabled accept any traffic type."
+    ),
+    level=NagMessageLevel.ERROR,
+    resource_types=RESOURCE_TYPES,
+    check=vpc_flow_logs_enabled,
+)
