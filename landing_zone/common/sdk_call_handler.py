@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -19,7 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.logging._key_policy import administered_key_policy
+from landing_zone.logging._key_policy import administered_key_policy, logs_service_statement
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 """PCI DSS 10.7 keeps audit trail history for at least a year; the handler logs every SDK call."""
@@ -96,27 +96,7 @@ class AwsSdkCallHandler(Construct):
         # CloudWatch Logs encrypts with the key on behalf of log groups of this account and
         # region only (the documented key policy for encrypted log groups).
         self.log_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsOfThisAccountAndRegion",
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-                actions=[
-                    "kms:Decrypt",
-                    "kms:DescribeKey",
-                    "kms:Encrypt",
-                    "kms:GenerateDataKey",
-                    "kms:GenerateDataKeyWithoutPlaintext",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
-                        )
-                    }
-                },
-            )
+            logs_service_statement("AllowCloudWatchLogsOfThisAccountAndRegion")
         )
         self.log_group = logs.LogGroup(
             self,

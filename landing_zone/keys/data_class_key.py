@@ -19,8 +19,11 @@ from constructs import Construct
 
 from landing_zone.logging._key_policy import (
     KEY_ADMINISTRATION_SID,
+    LOGS_SID,
     checked_statements,
     key_administration_statement,
+    logs_service_statement,
+    use_through_services_statement,
 )
 
 NAME = re.compile(r"(?=.{2,31}\Z)[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*")
@@ -53,17 +56,6 @@ ROTATION_DAYS = (90, 365)
 PENDING_WINDOW_DAYS = (7, 30)
 """The waiting period KMS accepts before it deletes a key."""
 
-LOGS_KEY_ACTIONS = (
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-)
-"""What CloudWatch Logs needs on the key of an encrypted log group."""
-
 USE_ACTIONS = (
     "kms:Decrypt",
     "kms:Encrypt",
@@ -75,7 +67,6 @@ encrypt and decrypt actions), so its IAM grants take effect through the services
 
 USE_THROUGH_SERVICES_SID = "UseThroughServicesInThisAccount"
 ATTACH_THROUGH_SERVICES_SID = "AttachToResourcesThroughServicesInThisAccount"
-LOGS_SID = "CloudWatchLogsOfThisAccountAndRegion"
 REPLICATION_SID = "ReplicationByThisAccount"
 _KEY_SIDS = (
     KEY_ADMINISTRATION_SID,
@@ -264,23 +255,6 @@ class DataClassKey(Construct):
         return grantee
 
 
-def logs_service_statement() -> iam.PolicyStatement:
-    """CloudWatch Logs may use the key for log groups of this account and region only."""
-    return iam.PolicyStatement(
-        sid=LOGS_SID,
-        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-        actions=list(LOGS_KEY_ACTIONS),
-        resources=["*"],
-        conditions={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
-                )
-            }
-        },
-    )
-
-
 def _via_service_statements(services: Sequence[str]) -> list[iam.PolicyStatement]:
     if not services:
         return []
@@ -289,13 +263,7 @@ def _via_service_statements(services: Sequence[str]) -> list[iam.PolicyStatement
         "kms:CallerAccount": Aws.ACCOUNT_ID,
     }
     return [
-        iam.PolicyStatement(
-            sid=USE_THROUGH_SERVICES_SID,
-            principals=[iam.AccountRootPrincipal()],
-            actions=list(USE_ACTIONS),
-            resources=["*"],
-            conditions={"StringEquals": through_services},
-        ),
+        use_through_services_statement(USE_THROUGH_SERVICES_SID, services, USE_ACTIONS),
         iam.PolicyStatement(
             sid=ATTACH_THROUGH_SERVICES_SID,
             principals=[iam.AccountRootPrincipal()],

@@ -55,6 +55,38 @@ def key_administration_statement() -> iam.PolicyStatement:
     )
 
 
+LOGS_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+"""What CloudWatch Logs needs on the key of an encrypted log group."""
+
+LOGS_SID = "CloudWatchLogsOfThisAccountAndRegion"
+
+
+def logs_service_statement(sid: str = LOGS_SID) -> iam.PolicyStatement:
+    """CloudWatch Logs may use the key for log groups of this account and region only (the
+    encryption context ``aws:logs:arn``, as the CloudWatch Logs user guide documents)."""
+    return iam.PolicyStatement(
+        sid=sid,
+        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+        actions=list(LOGS_KEY_ACTIONS),
+        resources=["*"],
+        conditions={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": (
+                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                )
+            }
+        },
+    )
+
+
 def use_through_services_statement(
     sid: str, services: Sequence[str], actions: Sequence[str]
 ) -> iam.PolicyStatement:

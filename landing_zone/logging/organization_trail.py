@@ -15,7 +15,7 @@ from constructs import Construct
 
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.logging import _validation, names
-from landing_zone.logging._key_policy import key_administration_statement
+from landing_zone.logging._key_policy import administered_key_policy, logs_service_statement
 
 DataEventScope: TypeAlias = Literal["all", "none"] | Sequence[str]
 """Which data events of a kind the trail records: all, none, or those of the listed resources
@@ -26,16 +26,6 @@ _LAMBDA_FUNCTION_ARN = re.compile(
 )
 _MAX_SELECTOR_VALUES = 500
 """CloudTrail's limit on the values of all advanced event selectors of one trail."""
-
-_LOGS_KEY_ACTIONS = (
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-)
 
 
 class OrganizationTrail(Construct):
@@ -113,9 +103,7 @@ class OrganizationTrail(Construct):
             enable_key_rotation=True,
             pending_window=Duration.days(30),
             removal_policy=RemovalPolicy.RETAIN,
-            policy=iam.PolicyDocument(
-                statements=[key_administration_statement(), _logs_service_statement()]
-            ),
+            policy=administered_key_policy(logs_service_statement()),
         )
         self.log_group = logs.LogGroup(
             self,
@@ -215,23 +203,6 @@ def _log_stream_acknowledgments(
         Acknowledgment(id=f"AwsSolutions-IAM5[Resource::{pattern}]", reason=reason)
         for pattern in _log_stream_patterns(log_group, organization_id).values()
     ]
-
-
-def _logs_service_statement() -> iam.PolicyStatement:
-    """CloudWatch Logs may use the key for log groups of this account and region only."""
-    return iam.PolicyStatement(
-        sid="CloudWatchLogsOfThisAccountAndRegion",
-        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-        actions=list(_LOGS_KEY_ACTIONS),
-        resources=["*"],
-        conditions={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
-                )
-            }
-        },
-    )
 
 
 def _cfn_log_group(log_group: logs.LogGroup) -> logs.CfnLogGroup:
