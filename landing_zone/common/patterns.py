@@ -24,6 +24,15 @@ CONFIG_RULE_IDENTIFIER = re.compile(r"[A-Z0-9]+(_[A-Z0-9]+)*")
 RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]*::[A-Za-z0-9]+")
 """A CloudFormation / AWS Config resource type, such as ``AWS::S3::Bucket``."""
 
+IAM_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
+"""An IAM role name without a path (match with ``fullmatch``)."""
+
+PERMISSION_SET_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
+"""An IAM Identity Center permission set name (match with ``fullmatch``)."""
+
+BEDROCK_MODEL_ID = re.compile(r"[a-z0-9-]{1,63}\.[a-zA-Z0-9.:_-]{1,128}")
+"""A Bedrock foundation model id, such as ``anthropic.claude-3-5-sonnet-20240620-v1:0``."""
+
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 """An email address an SNS email subscription accepts (match with ``fullmatch``)."""
 

@@ -25,7 +25,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from landing_zone.baseline.backup import PLAN_NAME, SCHEDULE_EXPRESSION, TAG_KEY, TAG_VALUE
-from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
+from landing_zone.common.patterns import (
+    ACCOUNT_ID,
+    BEDROCK_MODEL_ID,
+    ORGANIZATION_ID,
+    PERMISSION_SET_NAME,
+)
 
 ROOT = "Root"
 """The name that targets the organization root wherever an OU path is expected."""
@@ -641,7 +646,7 @@ AI_JOB_FUNCTIONS: tuple[JobFunction, ...] = ("data_scientist", "ml_engineer")
 NON_PRODUCTION_JOB_FUNCTIONS: tuple[JobFunction, ...] = ("developer", "data_scientist")
 """Job functions that may only be assigned to accounts of non-production OUs."""
 
-_PERMISSION_SET_NAME = r"[A-Za-z0-9+=,.@_-]{1,32}"
+_PERMISSION_SET_NAME = PERMISSION_SET_NAME.pattern
 PermissionSetName = Annotated[
     str,
     _matches(_PERMISSION_SET_NAME, "1-32 letters, digits or '+=,.@_-'"),
@@ -649,7 +654,7 @@ PermissionSetName = Annotated[
 ]
 _GROUP_ID = r"([0-9a-f]{10}-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _INSTANCE_ARN = r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}"
-_MODEL_ID = r"[a-z0-9-]{1,63}\.[a-zA-Z0-9.:_-]{1,128}"
+_MODEL_ID = BEDROCK_MODEL_ID.pattern
 _GROUP_NAME = r"[a-z][a-z0-9-]{0,63}"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from aws_cdk import Duration
@@ -12,15 +11,14 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from landing_zone.common.patterns import IAM_ROLE_NAME, PERMISSION_SET_NAME
+
 RESERVED_SSO_ROLE_PREFIX = "AWSReservedSSO_"
 """IAM Identity Center names the role of permission set ``P`` in each account
 ``AWSReservedSSO_P_<random suffix>``."""
 
 MAX_FILTER_PATTERN = 1024
 """CloudWatch Logs metric filter patterns hold at most 1,024 characters."""
-
-_PERMISSION_SET_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
-_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
 
 
 def break_glass_filter_pattern(
@@ -31,13 +29,13 @@ def break_glass_filter_pattern(
     if isinstance(permission_set_names, str) or isinstance(role_names, str):
         raise TypeError("permission_set_names and role_names are lists of names")
     for name in permission_set_names:
-        if not _PERMISSION_SET_NAME.fullmatch(name):
+        if not PERMISSION_SET_NAME.fullmatch(name):
             raise ValueError(
                 f"permission_set_names: {name!r} is not a permission set name (1-32 letters, "
                 "digits or '+=,.@_-')"
             )
     for name in role_names:
-        if not _ROLE_NAME.fullmatch(name):
+        if not IAM_ROLE_NAME.fullmatch(name):
             raise ValueError(
                 f"role_names: {name!r} is not an IAM role name (1-64 letters, digits or "
                 "'+=,.@_-'; no wildcards)"

@@ -25,7 +25,7 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from landing_zone.common.patterns import BUCKET_NAME
+from landing_zone.common.patterns import BEDROCK_MODEL_ID, BUCKET_NAME, IAM_ROLE_NAME
 from landing_zone.identity.permission_set import (
     ADMINISTRATOR_ACCESS,
     SENSITIVE_ACTIONS,
@@ -272,8 +272,6 @@ SAGEMAKER_DEPLOY_READ_ACTIONS = (
     "sagemaker:ListModels",
 )
 
-_MODEL_ID = re.compile(r"[a-z0-9-]{1,63}\.[a-zA-Z0-9.:_-]{1,128}")
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 _Function = TypeVar("_Function", bound=Callable[..., PermissionSet])
 
@@ -853,7 +851,7 @@ def validate_model_ids(field: str, values: Sequence[str]) -> tuple[str, ...]:
     models = _distinct_matching(
         field,
         values,
-        _MODEL_ID,
+        BEDROCK_MODEL_ID,
         "a Bedrock foundation model id such as 'anthropic.claude-3-5-sonnet-20240620-v1:0', "
         "without wildcards",
     )
@@ -877,7 +875,7 @@ def validate_role_names(field: str, values: Sequence[str]) -> tuple[str, ...]:
     return _distinct_matching(
         field,
         values,
-        _ROLE_NAME,
+        IAM_ROLE_NAME,
         "an IAM role name (1 to 64 letters, digits or '+=,.@_-'), without wildcards",
     )
 

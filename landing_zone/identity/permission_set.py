@@ -29,7 +29,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from constructs import Construct, IValidation
 
-from landing_zone.common.patterns import is_https_url
+from landing_zone.common.patterns import PERMISSION_SET_NAME, is_https_url
 from landing_zone.compliance.rules.iam_no_wildcard_actions import iam_no_wildcard_actions
 
 MIN_SESSION_DURATION_HOURS = 1
@@ -100,7 +100,6 @@ SENSITIVE_ACTIONS: tuple[str, ...] = (
 """Irreversible or security-weakening actions, each named (no wildcards), that the job
 functions reserve to sessions with MFA (see ``PermissionSet``'s ``mfa_protected_actions``)."""
 
-_NAME = re.compile(r"[\w+=,.@-]{1,32}", re.ASCII)
 _INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]{1,700}")
 _POLICY_NAME = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
@@ -280,7 +279,7 @@ def validate_instance_arn(field: str, value: str) -> str:
 
 def validate_permission_set_name(field: str, value: str) -> str:
     """``value`` if Identity Center accepts it as a permission set name, known at synth."""
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
+    if not isinstance(value, str) or not PERMISSION_SET_NAME.fullmatch(value):
         raise ValueError(
             f"{field}: got {value!r}; allowed: 1 to 32 letters, digits or '+=,.@_-', known at synth"
         )
