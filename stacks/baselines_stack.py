@@ -11,6 +11,7 @@ from landing_zone.baseline import AccountBaseline, BaselineAssetBucket, Baseline
 from landing_zone.baseline.backup import BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.baseline.iam_controls import (
+    DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
     IamConfigRules,
     PasswordPolicySettings,
     account_password_policy,
@@ -60,7 +61,9 @@ def password_policy_settings(config: LandingZoneConfig) -> PasswordPolicySetting
 
 
 def max_access_key_age_days(config: LandingZoneConfig) -> int:
-    return 37 if config.identity is None else config.identity.max_access_key_age_days
+    if config.identity is None:
+        return DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
+    return config.identity.max_access_key_age_days
 
 
 class ManagementBaselineStack(Stack):

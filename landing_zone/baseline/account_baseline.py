@@ -17,6 +17,7 @@ from landing_zone.baseline.asset_replication import acknowledge_asset_replicatio
 from landing_zone.baseline.backup import AccountBackup, BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
 from landing_zone.baseline.iam_controls import (
+    DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
     IamConfigRules,
     PasswordPolicySettings,
     account_password_policy,
@@ -56,7 +57,7 @@ class AccountBaseline(StackSetStack):
         global_resources_region: str,
         role_name_prefix: str | None = None,
         backup: BackupSettings | None = _DEFAULT_BACKUP,
-        max_access_key_age_days: int = 37,
+        max_access_key_age_days: int = DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
         password_policy: PasswordPolicySettings | None = _DEFAULT_PASSWORD_POLICY,
     ) -> None:
         """

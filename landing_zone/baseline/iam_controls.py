@@ -136,6 +136,11 @@ def account_password_policy(
     return policy
 
 
+DEFAULT_MAX_ACCESS_KEY_AGE_DAYS = 37
+"""Days after which ACCESS_KEYS_ROTATED reports an active access key: well inside the PCI DSS
+ceiling of 90, so the owner is told while there is time to rotate."""
+
+
 class IamConfigRules(Construct):
     """AWS Config managed rules on the credentials of the account's IAM users and root user.
 
@@ -162,7 +167,7 @@ class IamConfigRules(Construct):
         global_resources_region: str,
         recorder: CfnResource | None = None,
         condition: CfnCondition | None = None,
-        max_access_key_age_days: int = 37,
+        max_access_key_age_days: int = DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
         maximum_execution_frequency: ConfigFrequency = ConfigFrequency.TWENTY_FOUR_HOURS,
         rule_name_prefix: str = "lz-",
     ) -> None:
@@ -241,7 +246,7 @@ def _max_access_key_age_days(value: int) -> int:
         raise ValueError(
             f"max_access_key_age_days: got {value!r}; allowed: an integer from 1 to {ceiling} "
             f"({ceiling} days is the PCI DSS v4.0 ceiling of requirements 8.3.9 and 8.6.3, not "
-            "the target; the default is 37)"
+            f"the target; the default is {DEFAULT_MAX_ACCESS_KEY_AGE_DAYS})"
         )
     return value
 

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from landing_zone.baseline.backup import PLAN_NAME, SCHEDULE_EXPRESSION, TAG_KEY, TAG_VALUE
+from landing_zone.baseline.iam_controls import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from landing_zone.common.patterns import (
     ACCOUNT_ID,
     BEDROCK_MODEL_ID,
@@ -802,7 +803,7 @@ class IdentityConfig(Strict):
     ] = Field(default_factory=dict, description="Pipeline name -> OIDC-only deploy role.")
     password_policy: PasswordPolicyConfig = Field(default_factory=PasswordPolicyConfig)
     max_access_key_age_days: int = Field(
-        default=37,
+        default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,
         ge=1,
         le=90,
         description="AWS Config flags access keys older than this (90 is the PCI DSS ceiling).",
