@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from aws_cdk import Acknowledgment, Aws, Duration, Fn, RemovalPolicy, Validations
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from landing_zone.detection.guardduty import BackupMalwareScanningRole
-from landing_zone.logging._key_policy import key_administration_statement
+from landing_zone.logging._key_policy import administered_key
 
 SCAN_MODES = ("FULL_SCAN", "INCREMENTAL_SCAN")
 """Scan modes of a backup rule's ``ScanActions`` (AWS Backup API ``ScanAction``)."""
@@ -168,16 +167,11 @@ class AccountBackup(Construct):
             malware_scan_mode=malware_scan_mode,
             malware_scan_resource_types=malware_scan_resource_types,
         )
-        self.key = kms.Key(
+        self.key = administered_key(
             self,
             "Key",
             description="Encrypts the recovery points of the landing zone's backup vault",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
-            removal_policy=RemovalPolicy.RETAIN,
-            policy=iam.PolicyDocument(
-                statements=[key_administration_statement(), _use_through_backup_statement()]
-            ),
+            statements=[_use_through_backup_statement()],
         )
         self.vault = backup.BackupVault(
             self,

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.logging._key_policy import administered_key_policy, logs_service_statement
+from landing_zone.logging._key_policy import (
+    administered_key,
+    logs_service_statement,
+)
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 """PCI DSS 10.7 keeps audit trail history for at least a year; the handler logs every SDK call."""
@@ -83,15 +85,11 @@ class AwsSdkCallHandler(Construct):
         super().__init__(scope, construct_id)
         self._function_acknowledged = False
         self._wildcard_acknowledged = False
-        self.log_key = kms.Key(
+        # Administration for the account, use for CloudWatch Logs only (below): no kms:*.
+        self.log_key = administered_key(
             self,
             "LogKey",
             description="Encrypts the logs of the landing zone's AWS SDK calls in this stack",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
-            removal_policy=RemovalPolicy.RETAIN,
-            # Administration for the account, use for CloudWatch Logs only (below): no kms:*.
-            policy=administered_key_policy(),
         )
         # CloudWatch Logs encrypts with the key on behalf of log groups of this account and
         # region only (the documented key policy for encrypted log groups).

@@ -21,12 +21,11 @@ from enum import Enum
 from typing import Literal
 
 import jsii
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_events import IRuleRef
@@ -34,7 +33,7 @@ from constructs import Construct
 
 from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
 from landing_zone.logging._key_policy import (
-    administered_key_policy,
+    administered_key,
     use_through_services_statement,
 )
 
@@ -155,22 +154,19 @@ class EncryptedTopic(Construct):
             raise ValueError(f"subscriptions: {duplicates} appear more than once; list each once")
         account = Stack.of(self).account
 
-        self.key = kms.Key(
+        # No kms:*: principals of the account publish through SNS only; the publishing
+        # services get their own statement below.
+        self.key = administered_key(
             self,
             "Key",
             description="Encrypts the messages of a landing zone alert topic",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
-            removal_policy=RemovalPolicy.RETAIN,
-            # No kms:*: principals of the account publish through SNS only; the publishing
-            # services get their own statement below.
-            policy=administered_key_policy(
+            statements=[
                 use_through_services_statement(
                     "PublishThroughSnsInThisAccount",
                     ["sns"],
                     ["kms:Decrypt", "kms:GenerateDataKey*"],
                 )
-            ),
+            ],
         )
         self.topic = sns.Topic(
             self,
@@ -543,21 +539,18 @@ class _DeadLetterQueue(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        # No kms:*: operators read and replay the events through SQS only.
+        self.key = administered_key(
             self,
             "Key",
             description="Encrypts undelivered security finding events",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
-            removal_policy=RemovalPolicy.RETAIN,
-            # No kms:*: operators read and replay the events through SQS only.
-            policy=administered_key_policy(
+            statements=[
                 use_through_services_statement(
                     "UseThroughSqsInThisAccount",
                     ["sqs"],
                     ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
                 )
-            ),
+            ],
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(

@@ -11,8 +11,9 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 KEY_ADMINISTRATION_ACTIONS = (
@@ -110,6 +111,29 @@ def administered_key_policy(*statements: iam.PolicyStatement) -> iam.PolicyDocum
     """A key policy of the account root's key administration and ``statements``, instead of
     CDK's default, which gives the account root ``kms:*``."""
     return iam.PolicyDocument(statements=[key_administration_statement(), *statements])
+
+
+def administered_key(
+    scope: Construct,
+    construct_id: str,
+    *,
+    description: str,
+    statements: Sequence[iam.PolicyStatement] = (),
+    alias: str | None = None,
+) -> kms.Key:
+    """A symmetric customer managed key with the landing zone's defaults for keys of stateful
+    resources: rotated yearly, a 30-day deletion window, retained when its stack goes, and the
+    :func:`administered_key_policy` of ``statements``."""
+    return kms.Key(
+        scope,
+        construct_id,
+        description=description,
+        enable_key_rotation=True,
+        pending_window=Duration.days(30),
+        removal_policy=RemovalPolicy.RETAIN,
+        policy=administered_key_policy(*statements),
+        alias=alias,
+    )
 
 
 def checked_statements(

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from landing_zone.logging import _validation, names
 from landing_zone.logging._key_policy import (
     KEY_ADMINISTRATION_SID,
+    administered_key,
     checked_statements,
-    key_administration_statement,
 )
 
 _KEY_SIDS = (
@@ -101,24 +100,17 @@ class LogArchiveKey(Construct):
         )
         trail_arn = names.organization_trail_arn(organization_name, management_account_id, region)
         self.alias_name = names.logs_key_alias(organization_name)
-        policy = iam.PolicyDocument(
+        self.key = administered_key(
+            self,
+            "Resource",
+            description="Encrypts the organization's central log archive",
             statements=[
-                key_administration_statement(),
                 *_reader_statements(),
                 *_cloudtrail_statements(trail_arn, management_account_id),
                 *_organization_service_statements(organization_id),
                 _guardduty_statement(security_tooling_account_id),
                 *extra,
-            ]
-        )
-        self.key = kms.Key(
-            self,
-            "Resource",
-            description="Encrypts the organization's central log archive",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
-            removal_policy=RemovalPolicy.RETAIN,
-            policy=policy,
+            ],
             alias=self.alias_name,
         )
 

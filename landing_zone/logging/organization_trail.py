@@ -6,16 +6,18 @@ import re
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.logging import _validation, names
-from landing_zone.logging._key_policy import administered_key_policy, logs_service_statement
+from landing_zone.logging._key_policy import (
+    administered_key,
+    logs_service_statement,
+)
 
 DataEventScope: TypeAlias = Literal["all", "none"] | Sequence[str]
 """Which data events of a kind the trail records: all, none, or those of the listed resources
@@ -96,14 +98,11 @@ class OrganizationTrail(Construct):
         )
         trail_name = names.organization_trail_name(organization_name)
 
-        self.log_key = kms.Key(
+        self.log_key = administered_key(
             self,
             "LogKey",
             description="Encrypts the CloudWatch Logs copy of the organization trail",
-            enable_key_rotation=True,
-            pending_window=Duration.days(30),
-            removal_policy=RemovalPolicy.RETAIN,
-            policy=administered_key_policy(logs_service_statement()),
+            statements=[logs_service_statement()],
         )
         self.log_group = logs.LogGroup(
             self,
