@@ -24,7 +24,6 @@ cannot read it does not pass (TypeError).
 """
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import CfnResource
@@ -34,7 +33,7 @@ from landing_zone.compliance.rules._cfn import (
     as_list,
     deploys_a_value,
     get_property,
-    is_intrinsic,
+    principal_is_everyone,
     resolved_properties,
     statement_allows,
 )
@@ -80,18 +79,7 @@ def _trusts_everyone(statement: Any) -> bool:
     principal type."""
     if get_property(statement, "NotPrincipal") is not None:
         return True
-    principal = get_property(statement, "Principal")
-    if principal is None or isinstance(principal, str):
-        return principal == "*"
-    if not isinstance(principal, Mapping) or is_intrinsic(principal):
-        raise TypeError(f"cannot read Principal: {principal!r} is not a literal object")
-    return any(_is_wildcard(entry) for entries in principal.values() for entry in as_list(entries))
-
-
-def _is_wildcard(entry: Any) -> bool:
-    if is_intrinsic(entry) and "Fn::If" in entry:
-        raise TypeError(f"cannot check the principal {entry!r}: it may yield '*'")
-    return isinstance(entry, str) and entry == "*"
+    return principal_is_everyone(get_property(statement, "Principal"))
 
 
 def _has_condition(statement: Any) -> bool:

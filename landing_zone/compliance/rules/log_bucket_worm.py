@@ -23,14 +23,12 @@ Unverified here (no AWS account to try it): that each of the five services above
 bucket with an Object Lock default retention.
 """
 
-import json
-from collections.abc import Collection, Mapping
-from typing import Any, TypeGuard
+from collections.abc import Mapping
+from typing import Any
 
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_s3 as s3
 from cdk_nag import NagMessageLevel, NagRuleCompliance
-from constructs import IConstruct
 
 from landing_zone.compliance.rules._cfn import (
     as_list,
@@ -38,8 +36,10 @@ from landing_zone.compliance.rules._cfn import (
     is_intrinsic,
     literal_string,
     literal_true,
+    mentions,
     resolved_properties,
     sets_a_period,
+    stack_resources,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
@@ -105,34 +105,18 @@ def _receives_logs(bucket: CfnResource, properties: Mapping[str, Any]) -> bool:
     bucket_name = get_property(properties, "BucketName")
     if bucket_name is not None:
         names.append(bucket_name)
-    for policy in stack.node.find_all():
-        if not _is_bucket_policy(policy):
-            continue
+    for policy in stack_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY):
         policy_properties = resolved_properties(policy)
         target = get_property(policy_properties, "Bucket")
         if target in names:
             if _grants_log_delivery(get_property(policy_properties, "PolicyDocument")):
                 return True
-        elif _mentions(target, names):
+        elif mentions(target, names):
             raise TypeError(
                 f"cannot tell whether the bucket policy {policy.node.path} applies to this "
                 f"bucket: its Bucket is {target!r}"
             )
     return False
-
-
-def _is_bucket_policy(construct: IConstruct) -> TypeGuard[CfnResource]:
-    # Reading cfn_resource_type crosses into Node (a tenth of a second for a few hundred
-    # resources, per bucket), so only plain CfnResources, whose class says nothing, are asked.
-    return isinstance(construct, s3.CfnBucketPolicy) or (
-        type(construct) is CfnResource and construct.cfn_resource_type == _BUCKET_POLICY
-    )
-
-
-def _mentions(value: Any, names: Collection[Any]) -> bool:
-    """Whether ``value``, such as an ``Fn::If``, holds one of ``names`` somewhere inside."""
-    text = json.dumps(value)
-    return any(json.dumps(name) in text for name in names)
 
 
 def _grants_log_delivery(document: Any) -> bool:

@@ -44,8 +44,9 @@ from cdk_nag import NagMessageLevel, NagRuleCompliance
 from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
-    is_intrinsic,
+    literal_object,
     literal_string,
+    principal_is_everyone,
     resolved_properties,
     statement_allows,
 )
@@ -88,7 +89,7 @@ def _findings(document: Any) -> Iterator[str]:
         principal = get_property(statement, "Principal")
         if principal is None:
             continue
-        if _trusts_everyone(principal):
+        if principal_is_everyone(principal):
             yield "Principal::*"
         if (
             isinstance(principal, Mapping)
@@ -96,23 +97,6 @@ def _findings(document: Any) -> Iterator[str]:
             and _allows_web_identity(statement)
         ):
             yield from _web_identity_findings(statement)
-
-
-def _trusts_everyone(principal: Any) -> bool:
-    """Whether the Principal element is ``*`` or lists ``*`` under a principal type."""
-    if isinstance(principal, str):
-        return principal == "*"
-    return any(
-        _is_wildcard(entry)
-        for entries in _literal_object(principal, "Principal").values()
-        for entry in as_list(entries)
-    )
-
-
-def _is_wildcard(entry: Any) -> bool:
-    if is_intrinsic(entry) and "Fn::If" in entry:
-        raise TypeError(f"cannot check the principal {entry!r}: it may yield '*'")
-    return isinstance(entry, str) and entry == "*"
 
 
 def _allows_web_identity(statement: Any) -> bool:
@@ -135,10 +119,10 @@ def _scoping_conditions(statement: Any) -> Iterator[tuple[str, Any]]:
     condition = get_property(statement, "Condition")
     if condition is None:
         return
-    for operator, block in _literal_object(condition, "Condition").items():
+    for operator, block in literal_object(condition, "Condition").items():
         if operator.removeprefix("ForAnyValue:") not in _SCOPING_OPERATORS:
             continue
-        for key, values in _literal_object(block, operator).items():
+        for key, values in literal_object(block, operator).items():
             for value in as_list(values):
                 yield key.lower(), value
 
@@ -147,12 +131,6 @@ def _scopes(key: str, value: str) -> bool:
     if key == GITHUB_SUB_KEY:
         return _GITHUB_REPOSITORY.match(value) is not None
     return bool(value.strip("*?"))
-
-
-def _literal_object(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping) or is_intrinsic(value):
-        raise TypeError(f"cannot read {name}: {value!r} is not a literal object")
-    return value
 
 
 ROLE_TRUST_SCOPED = FintechRule(

@@ -15,15 +15,17 @@ or whose ``TrafficType`` is not a literal string, cannot be read, and the rule d
 (TypeError).
 """
 
-import json
-from typing import TypeGuard
-
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_ec2 as ec2
 from cdk_nag import NagMessageLevel, NagRuleCompliance
-from constructs import IConstruct
 
-from landing_zone.compliance.rules._cfn import get_property, literal_string, resolved_properties
+from landing_zone.compliance.rules._cfn import (
+    get_property,
+    literal_string,
+    mentions,
+    resolved_properties,
+    stack_resources,
+)
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
 RESOURCE_TYPES = frozenset({"AWS::EC2::VPC"})
@@ -39,28 +41,19 @@ def vpc_flow_logs_enabled(node: CfnResource) -> RuleResult:
         return NagRuleCompliance.NOT_APPLICABLE
     stack = Stack.of(node)
     vpc = {"Ref": stack.resolve(node.logical_id)}
-    for flow_log in stack.node.find_all():
-        if not _is_flow_log(flow_log):
-            continue
+    for flow_log in stack_resources(stack, ec2.CfnFlowLog, _FLOW_LOG):
         properties = resolved_properties(flow_log)
         target = get_property(properties, "ResourceId")
         if target == vpc:
             traffic = get_property(properties, "TrafficType")
             if traffic is not None and literal_string(traffic) == ALL_TRAFFIC:
                 return NagRuleCompliance.COMPLIANT
-        elif json.dumps(vpc) in json.dumps(target):
+        elif mentions(target, [vpc]):
             raise TypeError(
                 f"cannot tell whether the flow log {flow_log.node.path} logs this VPC: its "
                 f"ResourceId is {target!r}"
             )
     return NagRuleCompliance.NON_COMPLIANT
-
-
-def _is_flow_log(construct: IConstruct) -> TypeGuard[CfnResource]:
-    # Reading cfn_resource_type crosses into Node, so only plain CfnResources are asked.
-    return isinstance(construct, ec2.CfnFlowLog) or (
-        type(construct) is CfnResource and construct.cfn_resource_type == _FLOW_LOG
-    )
 
 
 VPC_FLOW_LOGS_ENABLED = FintechRule(

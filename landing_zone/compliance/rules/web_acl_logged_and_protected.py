@@ -21,20 +21,20 @@ intrinsic (``Fn::If``), or a rule, statement, vendor, name or override action th
 written in the template, cannot be read, and the rule does not pass it (TypeError).
 """
 
-import json
 from collections.abc import Iterator
-from typing import Any, TypeGuard
+from typing import Any
 
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_wafv2 as wafv2
 from cdk_nag import NagMessageLevel, NagRuleCompliance
-from constructs import IConstruct
 
 from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
     literal_string,
+    mentions,
     resolved_properties,
+    stack_resources,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -66,25 +66,18 @@ def _logged(web_acl: CfnResource) -> bool:
     stack = Stack.of(web_acl)
     logical_id = stack.resolve(web_acl.logical_id)
     arn = {"Fn::GetAtt": [logical_id, "Arn"]}
-    for configuration in stack.node.find_all():
-        if not _is_logging_configuration(configuration):
-            continue
+    for configuration in stack_resources(
+        stack, wafv2.CfnLoggingConfiguration, _LOGGING_CONFIGURATION
+    ):
         target = get_property(resolved_properties(configuration), "ResourceArn")
         if target == arn:
             return True
-        if target != {"Ref": logical_id} and json.dumps(logical_id) in json.dumps(target):
+        if target != {"Ref": logical_id} and mentions(target, [logical_id]):
             raise TypeError(
                 f"cannot tell whether the logging configuration {configuration.node.path} logs "
                 f"this web ACL: its ResourceArn is {target!r}"
             )
     return False
-
-
-def _is_logging_configuration(construct: IConstruct) -> TypeGuard[CfnResource]:
-    # Reading cfn_resource_type crosses into Node, so only plain CfnResources are asked.
-    return isinstance(construct, wafv2.CfnLoggingConfiguration) or (
-        type(construct) is CfnResource and construct.cfn_resource_type == _LOGGING_CONFIGURATION
-    )
 
 
 def _blocks_with_common_rule_set(rule: Any) -> bool:
