@@ -6,13 +6,12 @@ import re
 from collections.abc import Sequence
 
 from aws_cdk import Aws
-from aws_cdk import aws_s3 as s3
 from cdk_stacksets import StackSetStack
 from constructs import Construct
 
 from landing_zone.baseline import _validation
 from landing_zone.baseline.account_controls import AccountPublicAccessBlock, EbsDefaultEncryption
-from landing_zone.baseline.asset_bucket import asset_bucket_name, validate_asset_bucket_prefix
+from landing_zone.baseline.asset_bucket import import_asset_buckets
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
 from landing_zone.baseline.backup import AccountBackup, BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
@@ -23,7 +22,6 @@ from landing_zone.baseline.iam_controls import (
     account_password_policy,
 )
 from landing_zone.common import AwsSdkCallHandler
-from landing_zone.common.naming import pascal_case
 
 _DEFAULT_BACKUP = BackupSettings()
 _DEFAULT_PASSWORD_POLICY = PasswordPolicySettings()
@@ -89,18 +87,8 @@ class AccountBaseline(StackSetStack):
                 "role_name_prefix must be 1-32 IAM role name characters (letters, digits, "
                 f"'+=,.@_-'); received {role_name_prefix!r}"
             )
-        validate_asset_bucket_prefix("asset_bucket_prefix", asset_bucket_prefix)
         regions = _validation.regions("asset_regions", asset_regions)
-        # cdk-stacksets needs the buckets before the StackSetStack exists, so they are imported
-        # beside it; the import adds nothing to any template.
-        buckets = [
-            s3.Bucket.from_bucket_name(
-                scope,
-                f"{construct_id}AssetBucket{pascal_case(region)}",
-                asset_bucket_name(asset_bucket_prefix, region),
-            )
-            for region in regions
-        ]
+        buckets = import_asset_buckets(scope, construct_id, asset_bucket_prefix, regions)
         super().__init__(
             scope,
             construct_id,

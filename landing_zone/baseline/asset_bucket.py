@@ -16,6 +16,7 @@ names these buckets: a stack cannot create buckets in other regions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
@@ -23,6 +24,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.baseline import _validation
+from landing_zone.common.naming import pascal_case
 
 _BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _MAX_BUCKET_PREFIX_LENGTH = 63 - len("-ap-southeast-10")
@@ -33,6 +35,23 @@ region name today has 14 characters, one more digit is headroom."""
 def asset_bucket_name(prefix: str, region: str) -> str:
     """Name of the asset bucket of ``region``: the name ``cdk-stacksets`` reads from."""
     return f"{prefix}-{region}"
+
+
+def import_asset_buckets(
+    scope: Construct, construct_id: str, prefix: str, regions: Sequence[str]
+) -> list[s3.IBucket]:
+    """The asset buckets ``<prefix>-<region>`` of ``regions``, imported into ``scope`` beside
+    the ``StackSetStack`` ``construct_id`` that reads its code from them: cdk-stacksets needs
+    them before the ``StackSetStack`` exists. The imports add nothing to any template."""
+    validate_asset_bucket_prefix("asset_bucket_prefix", prefix)
+    return [
+        s3.Bucket.from_bucket_name(
+            scope,
+            f"{construct_id}AssetBucket{pascal_case(region)}",
+            asset_bucket_name(prefix, region),
+        )
+        for region in _validation.regions("asset_regions", regions)
+    ]
 
 
 def validate_asset_bucket_prefix(prop: str, prefix: str) -> str:

@@ -20,8 +20,8 @@ from cdk_stacksets import (
 from constructs import Construct
 
 from landing_zone.baseline import _validation
-from landing_zone.baseline.account_baseline import AccountBaseline
 from landing_zone.baseline.asset_replication import asset_bucket_deployments
+from landing_zone.common.patterns import ACCOUNT_ID
 
 
 class CallAs(enum.Enum):
@@ -72,6 +72,7 @@ class BaselineStackSet(Construct):
         baseline: StackSetStack,
         target_organizational_unit_ids: Sequence[str],
         regions: Sequence[str],
+        target_account_ids: Sequence[str] = (),
         call_as: CallAs = CallAs.SELF,
         stack_set_name: str | None = None,
         description: str = "Fintech landing zone account baseline",
@@ -87,8 +88,15 @@ class BaselineStackSet(Construct):
             has them from its constructor): the StackSet is ordered after their copies.
         :param target_organizational_unit_ids: OU ids (``ou-...``), or the root id (``r-...``)
             for the whole organization. Child OUs are included.
-        :param regions: Regions to deploy to. For an ``AccountBaseline``, each must be one of
-            its ``asset_regions``.
+        :param regions: Regions to deploy to. For a template with ``asset_regions`` (an
+            ``AccountBaseline``), each must be one of them.
+        :param target_account_ids: Only these accounts of the target OUs (CloudFormation's
+            ``INTERSECTION`` account filter), for a template made for particular accounts.
+            Automatic deployment is then off: CloudFormation's automatic deployments ignore
+            account filters and would give the template to every account that joins the OUs.
+            So an account that moves to another OU keeps its stack, which the StackSet no
+            longer updates until its target follows the move. Default: every account of the
+            OUs, with automatic deployment.
         :param call_as: Administer the StackSet from the management account (``SELF``) or from
             a delegated StackSets administrator (``DELEGATED_ADMIN``); this construct's stack
             must be deployed to that account. Default: ``SELF``.
@@ -104,7 +112,7 @@ class BaselineStackSet(Construct):
         :param region_concurrency: Default: ``PARALLEL``. ``SEQUENTIAL`` follows the order of
             ``regions``.
         :param retain_stacks_on_account_removal: Keep the stack in an account that leaves the
-            targeted OUs. Default: false, the stack is deleted.
+            targeted OUs (automatic deployment only). Default: false, the stack is deleted.
         """
         super().__init__(scope, construct_id)
         parent = baseline.node.scope
@@ -120,16 +128,27 @@ class BaselineStackSet(Construct):
             "an OU id ('ou-' and two lowercase alphanumeric parts) or a root id ('r-...')",
         )
         target_regions = _validation.regions("regions", regions)
-        if isinstance(baseline, AccountBaseline):
+        account_ids = (
+            _validation.distinct_ids(
+                "target_account_ids",
+                target_account_ids,
+                ACCOUNT_ID,
+                "a 12-digit AWS account id",
+            )
+            if target_account_ids
+            else ()
+        )
+        asset_regions: Sequence[str] | None = getattr(baseline, "asset_regions", None)
+        if asset_regions is not None:
             missing = [
                 region
                 for region in target_regions
-                if not Token.is_unresolved(region) and region not in baseline.asset_regions
+                if not Token.is_unresolved(region) and region not in asset_regions
             ]
             if missing:
                 raise ValueError(
                     f"regions: {missing} have no asset bucket for {baseline.node.path}; "
-                    f"allowed: its asset_regions {list(baseline.asset_regions)}"
+                    f"allowed: its asset_regions {list(asset_regions)}"
                 )
         _validation.percentage(
             "failure_tolerance_percentage", failure_tolerance_percentage, minimum=0
@@ -141,11 +160,13 @@ class BaselineStackSet(Construct):
             "Resource",
             template=StackSetTemplate.from_stack_set_stack(baseline),
             target=StackSetTarget.from_organizational_units(
-                regions=list(target_regions), organizational_units=list(ou_ids)
+                regions=list(target_regions),
+                organizational_units=list(ou_ids),
+                intersection_accounts=list(account_ids) or None,
             ),
             deployment_type=DeploymentType.service_managed(
-                auto_deploy_enabled=True,
-                auto_deploy_retain_stacks=retain_stacks_on_account_removal,
+                auto_deploy_enabled=not account_ids,
+                auto_deploy_retain_stacks=None if account_ids else retain_stacks_on_account_removal,
                 delegated_admin=call_as is CallAs.DELEGATED_ADMIN,
             ),
             capabilities=list(capabilities),

@@ -159,9 +159,30 @@ def test_stack_set_accepts_the_root_and_regions_subset() -> None:
     ]
 
 
+def test_stack_set_can_be_aimed_at_some_accounts_of_its_ous() -> None:
+    properties = _stack_set_properties(target_account_ids=["666666666666"], regions=["eu-west-1"])
+    # Automatic deployment ignores account filters: it would reach every account of the OUs.
+    assert properties["AutoDeployment"] == {"Enabled": False}
+    assert properties["StackInstancesGroup"] == [
+        {
+            "DeploymentTargets": {
+                "AccountFilterType": "INTERSECTION",
+                "Accounts": ["666666666666"],
+                "OrganizationalUnitIds": list(OUS),
+            },
+            "Regions": ["eu-west-1"],
+        }
+    ]
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
+        ({"target_account_ids": ["6666"]}, "'6666' is not a 12-digit AWS account id"),
+        (
+            {"target_account_ids": ["666666666666", "666666666666"]},
+            "appear more than once",
+        ),
         ({"target_organizational_unit_ids": []}, "target_organizational_unit_ids: got an empty"),
         ({"target_organizational_unit_ids": ["ou-ab12"]}, "'ou-ab12' is not an OU id"),
         ({"target_organizational_unit_ids": "ou-ab12-cdef3456"}, "got the string"),
