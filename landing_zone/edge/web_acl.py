@@ -240,6 +240,68 @@ class WebAcl(Construct):
         )
 
 
+def custom_rule(
+    *,
+    name: str,
+    priority: int,
+    action: Literal["block", "count"] = "block",
+    country_codes: Sequence[str] = (),
+    uri_path_starts_with: str | None = None,
+    rate_limit: int | None = None,
+) -> wafv2.CfnWebACL.RuleProperty:
+    """A rule for ``custom_rules`` that blocks (or only counts) requests from ``country_codes``
+    or whose URI path starts with ``uri_path_starts_with`` (exactly one of the two); with
+    ``rate_limit``, only those of an IP that sent more than that many matching requests in
+    5 minutes."""
+    if bool(country_codes) == (uri_path_starts_with is not None):
+        raise ValueError(
+            f"custom rule {name!r}: give exactly one of country_codes and uri_path_starts_with; "
+            f"received {list(country_codes)!r} and {uri_path_starts_with!r}"
+        )
+    match = (
+        wafv2.CfnWebACL.StatementProperty(
+            geo_match_statement=wafv2.CfnWebACL.GeoMatchStatementProperty(
+                country_codes=list(country_codes)
+            )
+        )
+        if country_codes
+        else wafv2.CfnWebACL.StatementProperty(
+            byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="STARTS_WITH",
+                search_string=uri_path_starts_with,
+                text_transformations=[
+                    wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="URL_DECODE")
+                ],
+            )
+        )
+    )
+    statement = (
+        match
+        if rate_limit is None
+        else wafv2.CfnWebACL.StatementProperty(
+            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                aggregate_key_type="IP",
+                limit=rate_limit,
+                evaluation_window_sec=RATE_LIMIT_WINDOW_SECONDS,
+                scope_down_statement=match,
+            )
+        )
+    )
+    rule_action = (
+        wafv2.CfnWebACL.RuleActionProperty(block=wafv2.CfnWebACL.BlockActionProperty())
+        if action == "block"
+        else wafv2.CfnWebACL.RuleActionProperty(count=wafv2.CfnWebACL.CountActionProperty())
+    )
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        action=rule_action,
+        statement=statement,
+        visibility_config=_visibility(name),
+    )
+
+
 def waf_log_bucket_name(organization_name: str, account_id: str, region: str) -> str:
     """Name of the bucket that receives the WAF logs of ``account_id`` in ``region``:
     ``aws-waf-logs-<organization>-<account>-<region>``, at most 63 characters. The organization
@@ -338,7 +400,7 @@ def _check_web_acl(
             f"a Data Firehose delivery stream whose name starts with {LOG_NAME_PREFIX!r}; "
             f"received {log_destination_arn!r}"
         )
-    _check_custom_rules(custom_rules)
+    check_custom_rules(custom_rules)
     if logging_filter is not None and (
         logging_filter.get("DefaultBehavior") not in ("KEEP", "DROP")
         or not logging_filter.get("Filters")
@@ -349,7 +411,9 @@ def _check_web_acl(
         )
 
 
-def _check_custom_rules(custom_rules: Sequence[wafv2.CfnWebACL.RuleProperty]) -> None:
+def check_custom_rules(custom_rules: Sequence[wafv2.CfnWebACL.RuleProperty]) -> None:
+    """Raise ValueError unless the rules' names and priorities leave the construct's alone and
+    each publishes metrics and sampled requests."""
     reserved = (BLOCK_LIST_RULE, *MANAGED_RULE_GROUPS, RATE_LIMIT_RULE)
     names: set[str] = set()
     priorities: set[int] = set()

@@ -126,13 +126,13 @@ def _days(days: int | None) -> Duration | None:
 
 
 _NOT_REPLICATED = (
-    "The log archive is the organization's system of record in its home region; integrity and "
-    "retention come from versioning, a bucket policy that denies every delete and (for the log "
-    "bucket) S3 Object Lock. A cross-region copy needs a destination bucket in a stack of "
-    "another region, which this home-region stack cannot create; add replication where the "
-    "disaster recovery plan asks for a regional copy."
+    "A log bucket of the landing zone is the system of record of its logs in its region; "
+    "integrity and retention come from versioning, a bucket policy that denies every delete "
+    "and (except for access log destinations, which S3 forbids) S3 Object Lock. A cross-region "
+    "copy needs a destination bucket in a stack of another region, which this stack cannot "
+    "create; add replication where the disaster recovery plan asks for a regional copy."
 )
-_REPLICATION_ACKNOWLEDGMENTS = (
+REPLICATION_ACKNOWLEDGMENTS = (
     Acknowledgment(id="NIST.800.53.R5-S3BucketReplicationEnabled", reason=_NOT_REPLICATED),
     Acknowledgment(id="PCI.DSS.321-S3BucketReplicationEnabled", reason=_NOT_REPLICATED),
 )
@@ -168,19 +168,19 @@ class AccessLogBucket(Construct):
         _validation.bucket_name("bucket_name", bucket_name)
         _validation.days("minimum_retention_days", minimum_retention_days)
         lifecycle.check_retention("AccessLogBucket", minimum_retention_days)
-        self.bucket = _log_bucket(self, bucket_name=bucket_name, lifecycle=lifecycle)
+        self.bucket = log_bucket(self, bucket_name=bucket_name, lifecycle=lifecycle)
         Validations.of(self.bucket).acknowledge(*_ACCESS_LOG_ACKNOWLEDGMENTS)
 
 
 _IS_ACCESS_LOG_DESTINATION = (
-    "This bucket is the server access log destination of the log archive; logging it into "
+    "This bucket is a server access log destination of log buckets; logging it into "
     "itself would write a log record for each log record, and into another bucket would only "
     "move the question. Writes to it come from the S3 logging service alone, and CloudTrail "
     "management events record every change to it."
 )
 _SSE_S3_REQUIRED = (
     "S3 server access log delivery supports only SSE-S3 default encryption on the destination "
-    "bucket, not SSE-KMS. The logs hold request metadata of the log archive, no customer data; "
+    "bucket, not SSE-KMS. The logs hold request metadata of log buckets, no customer data; "
     "access is limited by the bucket policy (TLS-only, deletes denied) and Block Public Access."
 )
 _ACCESS_LOG_ACKNOWLEDGMENTS = (
@@ -190,7 +190,7 @@ _ACCESS_LOG_ACKNOWLEDGMENTS = (
     Acknowledgment(id="NIST.800.53.R5-S3DefaultEncryptionKMS", reason=_SSE_S3_REQUIRED),
     Acknowledgment(id="PCI.DSS.321-S3DefaultEncryptionKMS", reason=_SSE_S3_REQUIRED),
     Acknowledgment(id="Fintech-S3BucketKMSEncryption", reason=_SSE_S3_REQUIRED),
-    *_REPLICATION_ACKNOWLEDGMENTS,
+    *REPLICATION_ACKNOWLEDGMENTS,
 )
 
 
@@ -276,7 +276,7 @@ class LogArchiveBucket(Construct):
             if object_lock_mode == s3.ObjectLockMode.COMPLIANCE
             else s3.ObjectLockRetention.governance(Duration.days(retention_days))
         )
-        self.bucket = _log_bucket(
+        self.bucket = log_bucket(
             self,
             bucket_name=bucket_name,
             lifecycle=lifecycle,
@@ -291,7 +291,7 @@ class LogArchiveBucket(Construct):
             *_guardduty_statements(self.bucket, security_tooling_account_id),
         ):
             self.bucket.add_to_resource_policy(statement)
-        Validations.of(self.bucket).acknowledge(*_REPLICATION_ACKNOWLEDGMENTS)
+        Validations.of(self.bucket).acknowledge(*REPLICATION_ACKNOWLEDGMENTS)
 
 
 class ConfigDeliveryBucket(Construct):
@@ -331,7 +331,7 @@ class ConfigDeliveryBucket(Construct):
         _validation.organization_id("organization_id", organization_id)
         _validation.days("minimum_retention_days", minimum_retention_days)
         lifecycle.check_retention("ConfigDeliveryBucket", minimum_retention_days)
-        self.bucket = _log_bucket(
+        self.bucket = log_bucket(
             self,
             bucket_name=bucket_name,
             lifecycle=lifecycle,
@@ -360,13 +360,13 @@ class ConfigDeliveryBucket(Construct):
                 principals=[config],
                 actions=["s3:PutObject"],
                 resources=[self.bucket.arn_for_objects(f"{names.CONFIG_PREFIX}/AWSLogs/*")],
-                conditions=_owner_full_control(this_organization),
+                conditions=owner_full_control(this_organization),
             ),
         ):
             self.bucket.add_to_resource_policy(statement)
         Validations.of(self.bucket).acknowledge(
             Acknowledgment(id="Fintech-LogBucketWorm", reason=_CONFIG_CANNOT_USE_OBJECT_LOCK),
-            *_REPLICATION_ACKNOWLEDGMENTS,
+            *REPLICATION_ACKNOWLEDGMENTS,
         )
 
 
@@ -378,7 +378,7 @@ _CONFIG_CANNOT_USE_OBJECT_LOCK = (
 )
 
 
-def _log_bucket(
+def log_bucket(
     scope: Construct,
     *,
     bucket_name: str,
@@ -428,7 +428,7 @@ def _log_bucket(
     return bucket
 
 
-def _owner_full_control(conditions: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+def owner_full_control(conditions: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """``conditions`` plus the canned ACL that log deliveries send."""
     equals = {**conditions.get("StringEquals", {}), "s3:x-amz-acl": "bucket-owner-full-control"}
     return {**conditions, "StringEquals": equals}
@@ -457,7 +457,7 @@ def _cloudtrail_statements(
                     f"{names.CLOUDTRAIL_PREFIX}/AWSLogs/{management_account_id}/*"
                 ),
             ],
-            conditions=_owner_full_control(this_trail),
+            conditions=owner_full_control(this_trail),
         ),
     ]
 
@@ -481,7 +481,7 @@ def _organization_writer_statements(
             principals=[log_delivery],
             actions=["s3:PutObject"],
             resources=[bucket.arn_for_objects(f"{names.FLOW_LOGS_PREFIX}/AWSLogs/*")],
-            conditions=_owner_full_control(this_organization),
+            conditions=owner_full_control(this_organization),
         ),
         iam.PolicyStatement(
             sid="BedrockDeliversInvocationLogs",

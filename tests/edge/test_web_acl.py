@@ -12,6 +12,7 @@ from conftest import cdk_context, logical_id_of
 
 from landing_zone.compliance import violations
 from landing_zone.edge import MANAGED_RULE_GROUPS, WebAcl, waf_log_bucket_name
+from landing_zone.edge.web_acl import custom_rule
 
 ENV = Environment(account="333333333333", region="eu-west-1")
 S3_DESTINATION = "arn:aws:s3:::aws-waf-logs-acme-333333333333-eu-west-1"
@@ -378,3 +379,43 @@ def test_compliance_packs_flag_a_web_acl_without_logging() -> None:
         ),
     )
     assert "WAFv2LoggingEnabled" in str(violations(stack))
+
+
+# --- rules from config -----------------------------------------------------------------------
+
+
+def test_custom_rule_blocks_countries() -> None:
+    rule = custom_rule(name="Sanctioned", priority=100, country_codes=["KP", "IR"])
+    rules = _rules(_template(custom_rules=[rule]))
+    assert rules["Sanctioned"]["Priority"] == 100
+    assert rules["Sanctioned"]["Action"] == {"Block": {}}
+    assert rules["Sanctioned"]["Statement"] == {"GeoMatchStatement": {"CountryCodes": ["KP", "IR"]}}
+    assert rules["Sanctioned"]["VisibilityConfig"]["CloudWatchMetricsEnabled"] is True
+
+
+def test_custom_rule_rate_limits_a_path_and_can_only_count() -> None:
+    rule = custom_rule(
+        name="Login",
+        priority=110,
+        action="count",
+        uri_path_starts_with="/login",
+        rate_limit=100,
+    )
+    login = _rules(_template(custom_rules=[rule]))["Login"]
+    assert login["Action"] == {"Count": {}}
+    rate = login["Statement"]["RateBasedStatement"]
+    assert rate["Limit"] == 100
+    assert rate["AggregateKeyType"] == "IP"
+    match = rate["ScopeDownStatement"]["ByteMatchStatement"]
+    assert match["PositionalConstraint"] == "STARTS_WITH"
+    assert match["SearchString"] == "/login"
+    assert match["FieldToMatch"] == {"UriPath": {}}
+
+
+@pytest.mark.parametrize(
+    "props",
+    [{}, {"country_codes": ["KP"], "uri_path_starts_with": "/admin"}],
+)
+def test_custom_rule_needs_exactly_one_match(props: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="exactly one of country_codes and uri_path_starts_with"):
+        custom_rule(name="Bad", priority=100, **props)

@@ -1,0 +1,125 @@
+"""WafLogBucket: the WORM destination of an account's WAF logs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+from conftest import cdk_context
+
+from landing_zone.compliance import violations
+from landing_zone.edge import WebAcl
+from landing_zone.edge.waf_log_bucket import WafLogBucket
+
+ENV = Environment(account="666666666666", region="eu-west-1")
+NAME = "aws-waf-logs-acme-666666666666-eu-west-1"
+
+
+def _stack() -> Stack:
+    return Stack(App(context=cdk_context()), "WafLogs", env=ENV)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Stack:
+    stack = _stack()
+    logs = WafLogBucket(stack, "WafLogs", organization_name="acme", retention_days=400)
+    WebAcl(stack, "WebAcl", log_destination_arn=logs.bucket_arn)
+    return stack
+
+
+@pytest.fixture(scope="module")
+def template(stack: Stack) -> Template:
+    return Template.from_stack(stack)
+
+
+def _buckets(template: Template) -> dict[str, dict[str, Any]]:
+    return {
+        r["Properties"]["BucketName"]: r
+        for r in template.find_resources("AWS::S3::Bucket").values()
+    }
+
+
+def test_bucket_is_named_for_waf_and_locked_for_the_retention(template: Template) -> None:
+    bucket = _buckets(template)[NAME]
+    properties = bucket["Properties"]
+    assert properties["ObjectLockEnabled"] is True
+    assert properties["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {
+        "Mode": "COMPLIANCE",
+        "Days": 400,
+    }
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["DeletionPolicy"] == "Retain"
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert properties["LoggingConfiguration"]["DestinationBucketName"] == {
+        "Ref": next(
+            lid
+            for lid, r in template.find_resources("AWS::S3::Bucket").items()
+            if r["Properties"]["BucketName"] == "waf-access-acme-666666666666-eu-west-1"
+        )
+    }
+
+
+def test_only_log_delivery_of_this_account_writes_and_only_over_tls(template: Template) -> None:
+    (policy,) = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in template.find_resources("AWS::S3::BucketPolicy").values()
+        if any(
+            s.get("Sid") == "LogDeliveryDeliversWafLogs"
+            for s in p["Properties"]["PolicyDocument"]["Statement"]
+        )
+    ]
+    by_sid = {s.get("Sid"): s for s in policy}
+    deliver = by_sid["LogDeliveryDeliversWafLogs"]
+    assert deliver["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert deliver["Action"] == "s3:PutObject"
+    assert deliver["Condition"]["StringEquals"] == {
+        "aws:SourceAccount": "666666666666",
+        "s3:x-amz-acl": "bucket-owner-full-control",
+    }
+    assert deliver["Condition"]["ArnLike"]["aws:SourceArn"] == (
+        "arn:aws:logs:eu-west-1:666666666666:*"
+    )
+    denies = [s for s in policy if s["Effect"] == "Deny"]
+    conditions = [s.get("Condition", {}) for s in denies]
+    assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
+    assert {"NumericLessThan": {"s3:TlsVersion": 1.2}} in conditions
+    assert any(set(s["Action"]) >= {"s3:DeleteObject", "s3:DeleteObjectVersion"} for s in denies)
+
+
+def test_key_is_usable_by_log_delivery_of_this_account_only(template: Template) -> None:
+    keys = template.find_resources("AWS::KMS::Key")
+    (key,) = keys.values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (delivery,) = [s for s in statements if s.get("Sid") == "LogDeliveryEncryptsWafLogs"]
+    assert delivery["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert delivery["Condition"]["StringEquals"] == {"aws:SourceAccount": "666666666666"}
+    assert not any("kms:*" in str(s["Action"]) for s in statements)
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_web_acl_logs_to_the_bucket(template: Template, stack: Stack) -> None:
+    (logging,) = template.find_resources("AWS::WAFv2::LoggingConfiguration").values()
+    (destination,) = logging["Properties"]["LogDestinationConfigs"]
+    assert "GetAtt" in str(destination) or "Fn::GetAtt" in destination
+
+
+def test_no_compliance_findings(stack: Stack) -> None:
+    assert violations(stack) == {}
+
+
+def test_governance_mode_is_passed_through() -> None:
+    stack = _stack()
+    WafLogBucket(
+        stack, "WafLogs", organization_name="acme", object_lock_mode=s3.ObjectLockMode.GOVERNANCE
+    )
+    rule = _buckets(Template.from_stack(stack))[NAME]["Properties"]["ObjectLockConfiguration"]
+    assert rule["Rule"]["DefaultRetention"]["Mode"] == "GOVERNANCE"
+
+
+def test_retention_below_a_year_is_rejected() -> None:
+    with pytest.raises(ValueError, match="at least 365"):
+        WafLogBucket(_stack(), "WafLogs", organization_name="acme", retention_days=90)
