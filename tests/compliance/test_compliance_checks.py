@@ -73,7 +73,10 @@ def test_synth_honours_acknowledgments(synthesized: Synthesized) -> None:
     report = synthesized.json("validation-report.json")
     (fintech,) = (p for p in report["pluginReports"] if p["pluginName"] == "Fintech")
 
-    assert [v["ruleName"] for v in fintech["violations"]] == ["Fintech-S3BucketKMSEncryption"]
+    assert [v["ruleName"] for v in fintech["violations"]] == [
+        "Fintech-S3BucketKMSEncryption",
+        "Fintech-S3BucketTlsOnly",
+    ]
 
 
 def test_acknowledgments_are_written_into_the_template(synthesized: Synthesized) -> None:
@@ -94,6 +97,7 @@ def test_violations_lists_each_pack_with_findings() -> None:
     assert list(found) == PACK_NAMES
     assert found["Fintech"] == [
         "Fintech-S3BucketKMSEncryption: Test/Bucket/Resource",
+        "Fintech-S3BucketTlsOnly: Test/Bucket/Resource",
         "Fintech-StatefulResourceRetained: Test/Bucket/Resource",
     ]
 

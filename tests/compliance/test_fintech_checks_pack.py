@@ -58,11 +58,13 @@ def test_rule_ids_are_the_published_ones() -> None:
     assert [f"{PACK_NAME}-{rule.suffix}" for rule in FINTECH_RULES] == [
         "Fintech-IAMNoWildcardActions",
         "Fintech-KmsKeyPolicyScoped",
+        "Fintech-LoadBalancerListenerTls",
         "Fintech-LogBucketWorm",
         "Fintech-LogGroupRetentionAndKms",
         "Fintech-PermissionSetSessionDuration",
         "Fintech-RoleTrustScoped",
         "Fintech-S3BucketKMSEncryption",
+        "Fintech-S3BucketTlsOnly",
         "Fintech-StatefulResourceRetained",
         "Fintech-TrailValidatedAndEncrypted",
         "Fintech-VpcFlowLogsEnabled",
@@ -73,7 +75,7 @@ def test_rule_ids_are_the_published_ones() -> None:
 def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
     topic = sns.CfnTopic(stack, "Topic")
 
-    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 11
+    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 13
 
 
 def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:

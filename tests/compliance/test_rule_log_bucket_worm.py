@@ -51,7 +51,12 @@ def _bucket(*statements: dict[str, Any], **props: Any) -> Callable[[Stack], CfnR
 
     def build(stack: Stack) -> CfnResource:
         bucket = s3.Bucket(
-            stack, "Bucket", encryption=s3.BucketEncryption.KMS_MANAGED, enforce_ssl=True, **props
+            stack,
+            "Bucket",
+            encryption=s3.BucketEncryption.KMS_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            **props,
         )
         for statement in statements:
             bucket.add_to_resource_policy(iam.PolicyStatement.from_json(statement))

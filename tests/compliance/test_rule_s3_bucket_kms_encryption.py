@@ -21,7 +21,12 @@ def stack() -> Stack:
 def _bucket(encryption: s3.BucketEncryption) -> Callable[[Stack], CfnResource]:
     def build(stack: Stack) -> CfnResource:
         bucket = s3.Bucket(
-            stack, "Bucket", encryption=encryption, removal_policy=RemovalPolicy.RETAIN
+            stack,
+            "Bucket",
+            encryption=encryption,
+            removal_policy=RemovalPolicy.RETAIN,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
         )
         return cast(CfnResource, bucket.node.default_child)
 
@@ -132,6 +137,8 @@ def test_pack_passes_the_kms_bucket(stack: Stack) -> None:
         encryption=s3.BucketEncryption.KMS,
         encryption_key=key,
         removal_policy=RemovalPolicy.RETAIN,
+        enforce_ssl=True,
+        minimum_tls_version=1.2,
     )
 
     assert violations(stack, [FintechChecks()]) == {}

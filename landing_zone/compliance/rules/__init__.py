@@ -9,6 +9,10 @@ from landing_zone.compliance.rules.kms_key_policy_scoped import (
     KMS_KEY_POLICY_SCOPED,
     kms_key_policy_scoped,
 )
+from landing_zone.compliance.rules.load_balancer_listener_tls import (
+    LOAD_BALANCER_LISTENER_TLS,
+    load_balancer_listener_tls,
+)
 from landing_zone.compliance.rules.log_bucket_worm import LOG_BUCKET_WORM, log_bucket_worm
 from landing_zone.compliance.rules.log_group_retention_and_kms import (
     LOG_GROUP_RETENTION_AND_KMS,
@@ -22,6 +26,10 @@ from landing_zone.compliance.rules.role_trust_scoped import ROLE_TRUST_SCOPED, r
 from landing_zone.compliance.rules.s3_bucket_kms_encryption import (
     S3_BUCKET_KMS_ENCRYPTION,
     s3_bucket_kms_encryption,
+)
+from landing_zone.compliance.rules.s3_bucket_tls_only import (
+    S3_BUCKET_TLS_ONLY,
+    s3_bucket_tls_only,
 )
 from landing_zone.compliance.rules.stateful_resource_retained import (
     STATEFUL_RESOURCE_RETAINED,
@@ -43,11 +51,13 @@ from landing_zone.compliance.rules.web_acl_logged_and_protected import (
 FINTECH_RULES: tuple[FintechRule, ...] = (
     IAM_NO_WILDCARD_ACTIONS,
     KMS_KEY_POLICY_SCOPED,
+    LOAD_BALANCER_LISTENER_TLS,
     LOG_BUCKET_WORM,
     LOG_GROUP_RETENTION_AND_KMS,
     PERMISSION_SET_SESSION_DURATION,
     ROLE_TRUST_SCOPED,
     S3_BUCKET_KMS_ENCRYPTION,
+    S3_BUCKET_TLS_ONLY,
     STATEFUL_RESOURCE_RETAINED,
     TRAIL_VALIDATED_AND_ENCRYPTED,
     VPC_FLOW_LOGS_ENABLED,
@@ -58,11 +68,13 @@ __all__ = [
     "FINTECH_RULES",
     "IAM_NO_WILDCARD_ACTIONS",
     "KMS_KEY_POLICY_SCOPED",
+    "LOAD_BALANCER_LISTENER_TLS",
     "LOG_BUCKET_WORM",
     "LOG_GROUP_RETENTION_AND_KMS",
     "PERMISSION_SET_SESSION_DURATION",
     "ROLE_TRUST_SCOPED",
     "S3_BUCKET_KMS_ENCRYPTION",
+    "S3_BUCKET_TLS_ONLY",
     "STATEFUL_RESOURCE_RETAINED",
     "TRAIL_VALIDATED_AND_ENCRYPTED",
     "VPC_FLOW_LOGS_ENABLED",
@@ -71,11 +83,13 @@ __all__ = [
     "RuleResult",
     "iam_no_wildcard_actions",
     "kms_key_policy_scoped",
+    "load_balancer_listener_tls",
     "log_bucket_worm",
     "log_group_retention_and_kms",
     "permission_set_session_duration",
     "role_trust_scoped",
     "s3_bucket_kms_encryption",
+    "s3_bucket_tls_only",
     "stateful_resource_retained",
     "trail_validated_and_encrypted",
     "vpc_flow_logs_enabled",
