@@ -13,6 +13,7 @@ gets a unique name, email and fake 12-digit id. The same number always gives the
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import itertools
 import sys
 from collections.abc import Iterator
@@ -194,10 +195,42 @@ def generate_config(accounts: int) -> dict[str, Any]:
         "accounts": {**core, **generated},
         "guardrails": {**reference["guardrails"], "service_control_policies": scps},
     }
+    if production is not None:
+        config["network"] = _network(reference, generated)
+        config["edge"] = _edge(reference, production)
     if "identity" in reference:
         config["identity"] = _identity(reference["identity"], units, generated)
         config["identity"]["assignment_stacks"] = _assignment_stacks(config)
     return config
+
+
+_VPC_RANGES = ipaddress.IPv4Network("10.64.0.0/10")
+"""Where the generated production accounts' VPCs get their /20 ranges (1,024 of them)."""
+
+
+def _network(reference: dict[str, Any], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The reference network account's VPCs, and a /20 VPC in every production account (the
+    reference's workload VPCs belong to accounts the generated org does not have)."""
+    network_account = reference["core_accounts"]["network"]
+    vpcs = {
+        name: vpc
+        for name, vpc in reference.get("network", {}).get("vpcs", {}).items()
+        if vpc["account"] == network_account
+    }
+    production = [name for name, account in generated.items() if account["ou"].endswith("/Prod")]
+    for name, subnet in zip(production, _VPC_RANGES.subnets(new_prefix=20), strict=False):
+        vpcs[name] = {"account": name, "cidr": str(subnet), "data_ports": [5432]}
+    return {**reference.get("network", {}), "vpcs": vpcs}
+
+
+def _edge(reference: dict[str, Any], production: str) -> dict[str, Any]:
+    """The reference web ACLs and certificates, owned by the first production account."""
+    edge = reference.get("edge", {})
+    return {
+        section: {name: {**item, "account": production} for name, item in edge[section].items()}
+        for section in ("web_acls", "certificates")
+        if section in edge
+    }
 
 
 def _identity(

@@ -5,12 +5,15 @@ from __future__ import annotations
 from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.defense import network_placements, workload_shards
 from landing_zone.config.identity import assignment_shards
 from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket, PipelineConfig
 from landing_zone.config.sharding import account_shards, macie_member_shards
+from landing_zone.network import availability_zones_context
 
 from .accounts_stack import AccountsStack
 from .baselines_stack import BaselineAssetsStack, BaselinesStack, ManagementBaselineStack
+from .defense_stacks import NetworkStack, WorkloadDefensesStack
 from .identity_stacks import IdentityAssignmentsStack, IdentityStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
 from .macie_members_stack import MacieMembersStack
@@ -26,6 +29,16 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     org = config.organization
     management = config.accounts[config.core_accounts.management]
     assert management.id is not None, "config validation requires the management account id"
+    networks = network_placements(config)
+    # CDK's VPC asks the stack for its zones even when they are given; this answers from config
+    # so synth needs no credentials (context can only be set before the first stack exists).
+    network_id = config.core_account_id("network")
+    for region, placement in networks.items():
+        zones = sorted({zone for vpc in placement.vpcs.values() for zone in vpc.zones(region)})
+        for context_key, known_zones in availability_zones_context(
+            network_id, region, zones
+        ).items():
+            app.node.set_context(context_key, known_zones)
     # Explicit accounts and regions: synth needs no credentials and never guesses an account.
 
     def core_stack_props(
@@ -184,6 +197,43 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
             protection.add_stack_dependency(tooling)
         malware_protection.append(protection)
     last_accounts = stacks[-1]
+    defense_stacks: list[Stack] = []
+    for region, placement in networks.items():
+        role = f"network-{region}"
+        network = NetworkStack(
+            app,
+            stack_name(org.name, role),
+            config=config,
+            placement=placement,
+            **core_stack_props(
+                role,
+                f"keys, VPCs and edge of the network account in {region}",
+                region,
+                account=network_id,
+            ),
+        )
+        # Flow logs deliver to the log archive bucket.
+        network.add_stack_dependency(log_archive)
+        defense_stacks.append(network)
+    for shard, shard_placements in workload_shards(config).items():
+        role = "workload-defenses"
+        if org.account_stacks > 1:
+            role += f"-{shard + 1:02d}"
+        workload_defenses = WorkloadDefensesStack(
+            app,
+            stack_name(org.name, role),
+            config=config,
+            placements=shard_placements,
+            **core_stack_props(
+                role,
+                f"StackSets of keys, VPCs and edge of workload accounts ({len(shard_placements)})",
+            ),
+        )
+        # OU ids and trusted access (organization), code in the asset buckets, the log archive
+        # bucket for flow logs, and the accounts themselves.
+        for dependency in (organization, *assets, log_archive, last_accounts):
+            workload_defenses.add_stack_dependency(dependency)
+        defense_stacks.append(workload_defenses)
     identity_stacks: list[Stack] = []
     # An Identity Center without permission sets has nothing to deploy (and CloudFormation
     # rejects a template without resources).
@@ -256,6 +306,7 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         *security_tooling,
         *macie_members,
         *malware_protection,
+        *defense_stacks,
         *identity_stacks,
     ]
     for stack in stacks:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from .defense import check_defense
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
 from .identity import check_identity
@@ -234,6 +235,7 @@ CHECKS: tuple[Check, ...] = (
     check_logging,
     check_detection,
     check_identity,
+    check_defense,
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,12 +72,13 @@ class ConfigError(LandingZoneError):
 
 
 def duplicate_issues(
-    path: tuple[str, ...], values: Iterable[str], *, fold: bool = False
+    path: tuple[str | int, ...], values: Iterable[Hashable], *, fold: bool = False
 ) -> Iterator[ConfigIssue]:
-    """An issue at each repeated entry of the list at ``path``, case-folded with ``fold``."""
-    seen: set[str] = set()
+    """An issue at each repeated entry of the list at ``path``, strings case-folded with
+    ``fold``."""
+    seen: set[Hashable] = set()
     for index, value in enumerate(values):
-        key = value.lower() if fold else value
+        key = value.lower() if fold and isinstance(value, str) else value
         if key in seen:
             yield ConfigIssue((*path, index), "appears more than once; list each value once", value)
         seen.add(key)

@@ -32,6 +32,10 @@ from landing_zone.common.patterns import (
     ORGANIZATION_ID,
     PERMISSION_SET_NAME,
 )
+from landing_zone.keys.data_class_key import NAME as DATA_CLASS_NAME
+from landing_zone.keys.data_class_key import PENDING_WINDOW_DAYS, ROTATION_DAYS, SERVICES
+from landing_zone.keys.data_class_keys import DEFAULT_DATA_CLASSES
+from landing_zone.network.vpc_tiers import DEFAULT_DATA_PORTS, DEFAULT_INTERFACE_ENDPOINTS
 
 ROOT = "Root"
 """The name that targets the organization root wherever an OU path is expected."""
@@ -810,6 +814,224 @@ class IdentityConfig(Strict):
     )
 
 
+KeyService = Literal[SERVICES]  # type: ignore[valid-type]
+_DATA_CLASS = DATA_CLASS_NAME.pattern
+DataClassName = Annotated[
+    str,
+    _matches(
+        _DATA_CLASS,
+        "2-31 lowercase letters, digits and single hyphens, each part starting with a letter",
+    ),
+    _pattern(_DATA_CLASS, "A data class such as 'data' or 'ai-artifacts'."),
+]
+
+
+class DataClassConfig(Strict):
+    """One customer managed key per data class, in every account and region with a network."""
+
+    services: list[KeyService] = Field(
+        min_length=1,
+        description=(
+            "Services that may use the key in its account and region: 'logs' for CloudWatch "
+            "Logs, the others through kms:ViaService ('ec2' covers EBS)."
+        ),
+    )
+    rotation_days: int = Field(
+        default=ROTATION_DAYS[1],
+        ge=ROTATION_DAYS[0],
+        le=ROTATION_DAYS[1],
+        description="Days between automatic rotations of the key material (at most a year).",
+    )
+    pending_window_days: int = Field(
+        default=PENDING_WINDOW_DAYS[1],
+        ge=PENDING_WINDOW_DAYS[0],
+        le=PENDING_WINDOW_DAYS[1],
+        description="Waiting period before KMS deletes a key scheduled for deletion.",
+    )
+    multi_region: bool = Field(
+        default=False,
+        description=(
+            "A multi-Region primary key, which replica keys in other regions can share for "
+            "disaster recovery. Cannot be changed once the key exists."
+        ),
+    )
+
+
+def _default_data_classes() -> dict[str, DataClassConfig]:
+    return {
+        name: DataClassConfig(services=list(settings.services))
+        for name, settings in DEFAULT_DATA_CLASSES.items()
+    }
+
+
+class KeysConfig(Strict):
+    classes: dict[DataClassName, DataClassConfig] = Field(
+        default_factory=_default_data_classes,
+        min_length=1,
+        description=(
+            "Data class -> its key (alias alias/<organization>/<data class>). Default: logs, "
+            "data, secrets and ai-artifacts. The first class whose services name 'logs' "
+            "encrypts the VPC flow log groups."
+        ),
+    )
+
+
+InterfaceEndpoint = Annotated[
+    str,
+    _matches(
+        r"[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*",
+        "an endpoint service suffix such as 'kms' or 'ecr.api'",
+    ),
+]
+_IPV4_CIDR = r"[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}"
+Ipv4Cidr = Annotated[
+    str,
+    _matches(_IPV4_CIDR, "an IPv4 range in CIDR notation such as '10.0.0.0/16'"),
+    _pattern(_IPV4_CIDR, "An IPv4 range in CIDR notation."),
+]
+_AZ_LETTERS = "abcdef"
+
+
+class VpcConfig(Strict):
+    """A VPC of three tiers (public load balancers, application, data) in one account."""
+
+    account: AccountName = Field(
+        description=(
+            "Account of the VPC. The network account's VPCs are deployed by the network stack; "
+            "any other account's by a StackSet of the landing zone (no bootstrap needed)."
+        )
+    )
+    region: Region | None = Field(default=None, description="Default: the home region.")
+    cidr: Ipv4Cidr = Field(
+        description="The VPC's range, /16 to /23; no two VPCs of the organization may overlap."
+    )
+    availability_zones: (
+        list[
+            Annotated[
+                str,
+                _matches(
+                    r"[a-z]{2}(-[a-z]+)+-[0-9][a-z]", "an availability zone name such as eu-west-1a"
+                ),
+            ]
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description=("2-6 zone names of the VPC's region. Default: the region's zones a, b and c."),
+    )
+    application_egress: bool = Field(
+        default=False,
+        description=(
+            "Give the application tier a NAT gateway per zone. Default: isolated, AWS services "
+            "are reached through the endpoints only."
+        ),
+    )
+    data_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=lambda: list(DEFAULT_DATA_PORTS),
+        min_length=1,
+        description="TCP ports the data tier accepts from the application tier.",
+    )
+    explicit_denies: list[Ipv4Cidr] = Field(
+        default_factory=list,
+        description="IPv4 ranges the data tier's network ACL denies before any allow.",
+    )
+    interface_endpoints: list[InterfaceEndpoint] = Field(
+        default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS),
+        description="Services reached through interface endpoints (com.amazonaws.<region>.<x>).",
+    )
+    flow_log_retention_days: Literal[CLOUDWATCH_RETENTION_DAYS] = Field(  # type: ignore[valid-type]
+        default=365,
+        description="Retention of the flow log group (the log archive keeps its own copy).",
+    )
+
+    def zones(self, region: str) -> list[str]:
+        """The VPC's availability zones in ``region``."""
+        return self.availability_zones or [f"{region}{letter}" for letter in _AZ_LETTERS[:3]]
+
+
+class NetworkConfig(Strict):
+    vpcs: dict[Slug, VpcConfig] = Field(
+        default_factory=dict, description="VPC name -> VPC. Default: none."
+    )
+
+
+class CustomRuleConfig(Strict):
+    """A web ACL rule from config: match requests by country or URI path, optionally only above
+    a rate, and block or count them."""
+
+    name: Annotated[str, _matches(r"[0-9A-Za-z_-]{1,128}", "1-128 letters, digits, '_' or '-'")]
+    priority: int = Field(ge=100, le=10000, description="Unique; 100 and above.")
+    action: Literal["block", "count"] = "block"
+    country_codes: list[
+        Annotated[str, _matches(r"[A-Z]{2}", "a two-letter ISO 3166 country code")]
+    ] = Field(default_factory=list, description="Match requests from these countries.")
+    uri_path_starts_with: (
+        Annotated[str, _matches(r"/[^\s]{0,199}", "a URI path starting with '/'")] | None
+    ) = Field(default=None, description="Match requests whose path starts with this.")
+    rate_limit: int | None = Field(
+        default=None,
+        ge=10,
+        le=2_000_000_000,
+        description="Only an IP above this many matching requests in 5 minutes.",
+    )
+
+
+class WebAclConfig(Strict):
+    account: AccountName
+    region: Region | None = Field(
+        default=None, description="Default: the home region; CLOUDFRONT needs us-east-1."
+    )
+    scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
+    rate_limit: int = Field(
+        default=2000,
+        ge=10,
+        le=2_000_000_000,
+        description="Requests one IP may send in 5 minutes before it is blocked.",
+    )
+    custom_rules: list[CustomRuleConfig] = Field(default_factory=list)
+
+
+_DOMAIN = r"(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+DomainName = Annotated[
+    str,
+    _matches(_DOMAIN, "a lowercase domain name such as api.example.com (or *.example.com)"),
+    _pattern(_DOMAIN, "A domain name."),
+]
+
+
+class HostedZoneConfig(Strict):
+    id: Annotated[str, _matches(r"Z[A-Z0-9]{1,31}", "a Route 53 hosted zone id (Z...)")]
+    name: DomainName
+
+
+class CertificateConfig(Strict):
+    """An ACM certificate validated through DNS."""
+
+    account: AccountName
+    region: Region | None = Field(default=None, description="Default: the home region.")
+    domain_name: DomainName
+    subject_alternative_names: list[DomainName] = Field(default_factory=list)
+    hosted_zone: HostedZoneConfig | None = Field(
+        default=None,
+        description=(
+            "Public Route 53 zone, in the certificate's account, that holds the names: ACM's "
+            "validation records are created in it. Required outside the network account; "
+            "in the network account, null means you add the records ACM shows yourself "
+            "(the stack waits up to 72 hours)."
+        ),
+    )
+
+
+class EdgeConfig(Strict):
+    web_acls: dict[
+        Annotated[str, _matches(r"[0-9A-Za-z_-]{1,100}", "1-100 letters, digits, '_' or '-'")],
+        WebAclConfig,
+    ] = Field(default_factory=dict, description="Web ACL name -> web ACL. Default: none.")
+    certificates: dict[Slug, CertificateConfig] = Field(
+        default_factory=dict, description="Certificate name -> ACM certificate. Default: none."
+    )
+
+
 class LandingZoneConfig(Strict):
     version: Literal[1] = Field(description="Config format version.")
     organization: OrganizationSettings
@@ -827,6 +1049,9 @@ class LandingZoneConfig(Strict):
     identity: IdentityConfig | None = Field(
         default=None, description="Identity Center, CI/CD roles, IAM hygiene. Default: none."
     )
+    keys: KeysConfig = Field(default_factory=KeysConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    edge: EdgeConfig = Field(default_factory=EdgeConfig)
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],
         Annotated[str, StringConstraints(max_length=256)],

@@ -23,8 +23,8 @@ def _set(path: str, value: Any) -> Mutation:
         *parents, last = path.split(".")
         node = config
         for key in parents:
-            node = node[key]
-        node[last] = value
+            node = node[int(key)] if isinstance(node, list) else node[key]
+        node[int(last) if isinstance(node, list) else last] = value
 
     return mutate
 
@@ -606,6 +606,208 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         ),
         "identity.permission_sets.Developer.models",
         "only applies to the AI job functions",
+    ),
+    # Defense in depth: keys, VPCs, web ACLs, certificates.
+    (
+        "vpc-cidr-overlaps-another-vpc",
+        _set("network.vpcs.ml-prod.cidr", "10.16.128.0/17"),
+        "network.vpcs.ml-prod.cidr",
+        "overlaps VPC 'payments-prod' (10.16.0.0/16)",
+    ),
+    (
+        "vpc-cidr-identical-to-another",
+        _set("network.vpcs.payments-nonprod.cidr", "10.0.0.0/16"),
+        "network.vpcs.payments-nonprod.cidr",
+        "overlaps VPC 'shared'",
+    ),
+    (
+        "vpc-cidr-with-host-bits",
+        _set("network.vpcs.shared.cidr", "10.0.1.0/16"),
+        "network.vpcs.shared.cidr",
+        "zero host bits",
+    ),
+    (
+        "vpc-cidr-too-small",
+        _set("network.vpcs.shared.cidr", "10.0.0.0/26"),
+        "network.vpcs.shared.cidr",
+        "too small for three tiers",
+    ),
+    (
+        "vpc-cidr-too-large",
+        _set("network.vpcs.shared.cidr", "10.0.0.0/8"),
+        "network.vpcs.shared.cidr",
+        "allowed: /16 to /28",
+    ),
+    (
+        "vpc-cidr-not-a-cidr",
+        _set("network.vpcs.shared.cidr", "ten.zero/16"),
+        "network.vpcs.shared.cidr",
+        "IPv4 range in CIDR notation",
+    ),
+    (
+        "vpc-in-one-zone",
+        _set("network.vpcs.shared.availability_zones", ["eu-west-1a"]),
+        "network.vpcs.shared.availability_zones",
+        "2 to 6 availability zones",
+    ),
+    (
+        "vpc-zone-of-another-region",
+        _set("network.vpcs.shared.availability_zones", ["eu-west-1a", "us-east-1b"]),
+        "network.vpcs.shared.availability_zones[1]",
+        "not a zone of the VPC's region eu-west-1",
+    ),
+    (
+        "vpc-in-the-management-account",
+        _set("network.vpcs.shared.account", "management"),
+        "network.vpcs.shared.account",
+        "allowed: a member account",
+    ),
+    (
+        "vpc-of-an-unknown-account",
+        _set("network.vpcs.shared.account", "networking"),
+        "network.vpcs.shared.account",
+        "not an account name",
+    ),
+    (
+        "vpc-outside-the-governed-regions",
+        _set("network.vpcs.ml-prod.region", "ap-south-1"),
+        "network.vpcs.ml-prod.region",
+        "not a governed region",
+    ),
+    (
+        "vpc-data-port-out-of-range",
+        _set("network.vpcs.payments-prod.data_ports", [70000]),
+        "network.vpcs.payments-prod.data_ports[0]",
+        "less than or equal to 65535",
+    ),
+    (
+        "vpc-too-many-nacl-rules",
+        _set("network.vpcs.payments-prod.data_ports", list(range(5432, 5439))),
+        "network.vpcs.payments-prod.data_ports",
+        "allowed: at most 20",
+    ),
+    (
+        "vpc-explicit-deny-not-a-network",
+        _set("network.vpcs.payments-prod.explicit_denies", ["10.0.0.1/16"]),
+        "network.vpcs.payments-prod.explicit_denies[0]",
+        "zero host bits",
+    ),
+    (
+        "vpc-unknown-key",
+        _set("network.vpcs.payments-prod.public_data_tier", True),
+        "network.vpcs.payments-prod.public_data_tier",
+        "unknown key 'public_data_tier'",
+    ),
+    (
+        "vpc-endpoint-given-twice",
+        _set("network.vpcs.shared.interface_endpoints", ["kms", "kms"]),
+        "network.vpcs.shared.interface_endpoints[1]",
+        "appears more than once",
+    ),
+    (
+        "no-data-class-for-flow-logs",
+        _set("keys.classes", {"data": {"services": ["s3"]}}),
+        "keys.classes",
+        "no data class whose services name 'logs'",
+    ),
+    (
+        "key-rotation-over-a-year",
+        _set("keys.classes.data.rotation_days", 730),
+        "keys.classes.data.rotation_days",
+        "less than or equal to 365",
+    ),
+    (
+        "key-for-an-unknown-service",
+        _set("keys.classes.data.services", ["s3", "dynamo"]),
+        "keys.classes.data.services[1]",
+        "'sqs' or 'ssm'",
+    ),
+    (
+        "logs-data-class-in-the-log-archive",
+        _set("network.vpcs.ml-prod.account", "log-archive"),
+        "keys.classes.logs",
+        "alias of the log archive's own key",
+    ),
+    (
+        "cloudfront-web-acl-outside-us-east-1",
+        _set("edge.web_acls.payments-cdn.region", "eu-west-1"),
+        "edge.web_acls.payments-cdn.region",
+        "must be us-east-1 for scope CLOUDFRONT",
+    ),
+    (
+        "web-acl-rate-limit-too-low",
+        _set("edge.web_acls.payments-api.rate_limit", 5),
+        "edge.web_acls.payments-api.rate_limit",
+        "greater than or equal to 10",
+    ),
+    (
+        "web-acl-custom-rule-below-100",
+        _set("edge.web_acls.payments-api.custom_rules.0.priority", 3),
+        "edge.web_acls.payments-api.custom_rules[0].priority",
+        "greater than or equal to 100",
+    ),
+    (
+        "web-acl-custom-rules-share-a-priority",
+        _set("edge.web_acls.payments-api.custom_rules.1.priority", 100),
+        "edge.web_acls.payments-api.custom_rules",
+        "unique priorities",
+    ),
+    (
+        "web-acl-custom-rule-named-like-a-managed-group",
+        _set("edge.web_acls.payments-api.custom_rules.0.name", "AWSManagedRulesCommonRuleSet"),
+        "edge.web_acls.payments-api.custom_rules",
+        "none of the construct's",
+    ),
+    (
+        "web-acl-custom-rule-matches-nothing",
+        _set("edge.web_acls.payments-api.custom_rules.0.country_codes", []),
+        "edge.web_acls.payments-api.custom_rules[0]",
+        "exactly one of country_codes and uri_path_starts_with",
+    ),
+    (
+        "certificate-outside-its-hosted-zone",
+        _set("edge.certificates.payments-api.domain_name", "api.acme-pay.test"),
+        "edge.certificates.payments-api.domain_name",
+        "not in the hosted zone 'acme-pay.example'",
+    ),
+    (
+        "organization-name-unfit-for-key-aliases",
+        _set("organization.name", "acme-2pay"),
+        "organization.name",
+        "alias_prefix (the organization name)",
+    ),
+    (
+        "vpc-with-an-empty-zone-list",
+        _set("network.vpcs.shared.availability_zones", []),
+        "network.vpcs.shared.availability_zones",
+        "2 to 6 availability zones",
+    ),
+    (
+        "web-acl-path-too-long-for-waf",
+        _set("edge.web_acls.payments-api.custom_rules.1.uri_path_starts_with", "/" + "é" * 150),
+        "edge.web_acls.payments-api.custom_rules[1].uri_path_starts_with",
+        "at most 200",
+    ),
+    (
+        "certificate-with-too-many-names",
+        _set(
+            "edge.certificates.payments-api.subject_alternative_names",
+            [f"s{i}.acme-pay.example" for i in range(10)],
+        ),
+        "edge.certificates.payments-api.subject_alternative_names",
+        "at most 10",
+    ),
+    (
+        "workload-certificate-without-a-hosted-zone",
+        _delete("edge.certificates.payments-api.hosted_zone"),
+        "edge.certificates.payments-api.hosted_zone",
+        "is required outside the network account",
+    ),
+    (
+        "certificate-name-not-lowercase",
+        _set("edge.certificates.payments-api.domain_name", "API.acme-pay.example"),
+        "edge.certificates.payments-api.domain_name",
+        "lowercase domain name",
     ),
 ]
 

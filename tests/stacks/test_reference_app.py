@@ -31,6 +31,8 @@ STACKS = [
     *SECURITY_TOOLING,
     *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
+    "acme-pay-network-eu-west-1",
+    "acme-pay-workload-defenses",
     "acme-pay-identity",
     "acme-pay-identity-assignments-01",
     "acme-pay-pipelines-shared-services",
@@ -45,9 +47,32 @@ PLACEMENT = {
     "acme-pay-log-archive": ("222222222222", "eu-west-1"),
     "acme-pay-malware-protection-payments-prod-eu-west-1": ("666666666666", "eu-west-1"),
     "acme-pay-pipelines-shared-services": ("555555555555", "eu-west-1"),
+    "acme-pay-network-eu-west-1": ("444444444444", "eu-west-1"),
 }
 BASELINE_TEMPLATE = "acmepaybaselinesAccountBaselineC4804E87.stackset"
-TEMPLATES = [*STACKS, BASELINE_TEMPLATE]
+# The StackSet templates of the workload accounts' keys, VPCs and edge, by account and region.
+DEFENSE_TEMPLATES = {
+    ("ml-prod", "eu-west-1"): "acmepayworkloaddefensesDefensesMlProdEuWest14EAE0EB1.stackset",
+    ("payments-nonprod", "eu-west-1"): (
+        "acmepayworkloaddefensesDefensesPaymentsNonprodEuWest1B40B923F.stackset"
+    ),
+    ("payments-prod", "eu-west-1"): (
+        "acmepayworkloaddefensesDefensesPaymentsProdEuWest128192C71.stackset"
+    ),
+    ("payments-prod", "us-east-1"): (
+        "acmepayworkloaddefensesDefensesPaymentsProdUsEast14F33D05D.stackset"
+    ),
+}
+TEMPLATES = [*STACKS, BASELINE_TEMPLATE, *DEFENSE_TEMPLATES.values()]
+DATA_CLASS_KEYS = {
+    "LayersDataClassKeysLogs92F2F7C9",
+    "LayersDataClassKeysData64625B24",
+    "LayersDataClassKeysSecretsB01B8CA7",
+    "LayersDataClassKeysAiArtifactsB57AC929",
+}
+WAF_LOGS = {
+    "AWS::S3::Bucket": {"LayersWafLogsAccessLogs222485E6", "LayersWafLogs7F7338F0"},
+}
 
 # Stateful resources by logical id: a changed id replaces the resource in a real organization
 # (a new OU, a new account creation that fails on its email). Update only on purpose.
@@ -104,6 +129,40 @@ PINNED_LOGICAL_IDS = {
             "MLEngineer8E96F721",
             "PlatformAdmin27A2E845",
             "SecurityAuditorDB0F2A60",
+        },
+    },
+    "acme-pay-network-eu-west-1": {
+        "AWS::KMS::Key": DATA_CLASS_KEYS,
+        "AWS::EC2::VPC": {"LayersVpcShared737F7DE4"},
+        "AWS::Logs::LogGroup": {"LayersVpcSharedFlowLogGroupCA8DF03D"},
+    },
+    DEFENSE_TEMPLATES[("ml-prod", "eu-west-1")]: {
+        "AWS::KMS::Key": DATA_CLASS_KEYS,
+        "AWS::EC2::VPC": {"LayersVpcMlProdEA46FC95"},
+        "AWS::Logs::LogGroup": {"LayersVpcMlProdFlowLogGroupDA0528BB"},
+    },
+    DEFENSE_TEMPLATES[("payments-nonprod", "eu-west-1")]: {
+        "AWS::KMS::Key": DATA_CLASS_KEYS,
+        "AWS::EC2::VPC": {"LayersVpcPaymentsNonprod8B821746"},
+        "AWS::Logs::LogGroup": {"LayersVpcPaymentsNonprodFlowLogGroup5B64DCA5"},
+    },
+    DEFENSE_TEMPLATES[("payments-prod", "eu-west-1")]: {
+        "AWS::KMS::Key": {*DATA_CLASS_KEYS, "LayersWafLogsKey7ACE80AD"},
+        "AWS::EC2::VPC": {"LayersVpcPaymentsProd64A601AE"},
+        "AWS::Logs::LogGroup": {"LayersVpcPaymentsProdFlowLogGroup1DD5CEC4"},
+        **WAF_LOGS,
+    },
+    DEFENSE_TEMPLATES[("payments-prod", "us-east-1")]: {
+        "AWS::KMS::Key": {*DATA_CLASS_KEYS, "LayersWafLogsKey7ACE80AD"},
+        **WAF_LOGS,
+    },
+    # Renaming a StackSet's construct replaces the StackSet and every stack in it.
+    "acme-pay-workload-defenses": {
+        "AWS::CloudFormation::StackSet": {
+            "DefensesMlProdEuWest1StackSet1DF3F5F5",
+            "DefensesPaymentsNonprodEuWest1StackSet0AF5A2AF",
+            "DefensesPaymentsProdEuWest1StackSet30D55119",
+            "DefensesPaymentsProdUsEast1StackSet5FC29143",
         },
     },
     BASELINE_TEMPLATE: {
@@ -206,7 +265,10 @@ def test_accounts_are_created_one_after_another(reference_app: ReferenceApp) -> 
 # Warnings we accept, each for a reason outside our code:
 # W3005: aws-cdk-lib's lambda.Function always adds DependsOn its role besides the GetAtt; the
 # duplicate is harmless and comes from the library (AwsCustomResource, BucketDeployment).
-ACCEPTED_CFN_LINT_WARNINGS = {"W3005"}
+# W3010: the VPCs name their availability zones: the config gives them (default a, b, c of the
+# region) so synth needs no AWS lookup, and an environment-agnostic StackSet template would
+# otherwise get only two zones from Fn::GetAZs.
+ACCEPTED_CFN_LINT_WARNINGS = {"W3005", "W3010"}
 
 
 def test_cfn_lint_has_no_errors_and_only_accepted_warnings(reference_app: ReferenceApp) -> None:

@@ -1,0 +1,351 @@
+"""Where the defense-in-depth layers go (keys, VPCs, web ACLs, certificates) and the checks
+that span them: account references, regions, the organization's address plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from aws_cdk import aws_wafv2 as wafv2
+
+from landing_zone.edge.tls import check_certificate_names
+from landing_zone.edge.web_acl import CLOUDFRONT_REGION, check_custom_rules, custom_rule
+from landing_zone.keys.data_class_key import check_name
+from landing_zone.network import cidrs
+from landing_zone.network.vpc_tiers import NACL_RULES_PER_DIRECTION
+
+from .errors import ConfigIssue, duplicate_issues
+from .identity import _account_issue, _construct_check
+from .model import (
+    CertificateConfig,
+    CustomRuleConfig,
+    LandingZoneConfig,
+    VpcConfig,
+    WebAclConfig,
+)
+from .sharding import account_shard
+
+MAX_PLACEMENTS_PER_STACK = 120
+"""Workload accounts and regions per StackSet stack: each takes up to three resources (its
+StackSet, the copy of its code, and the copy's share of the stack's Lambda), which keeps the
+stack under 400."""
+
+MAX_SEARCH_STRING_BYTES = 200
+"""WAF's limit on a byte match statement's search string."""
+
+MAX_VPCS_PER_PLACEMENT = 4
+"""VPCs per account and region: about 70 resources each keeps a stack far under 400, and
+Amazon VPC's default quota is 5 VPCs per region."""
+
+
+@dataclass
+class Placement:
+    """What one account and region receives."""
+
+    account: str
+    region: str
+    vpcs: dict[str, VpcConfig] = field(default_factory=dict)
+    web_acls: dict[str, WebAclConfig] = field(default_factory=dict)
+    certificates: dict[str, CertificateConfig] = field(default_factory=dict)
+
+    @property
+    def needs_logs_key(self) -> bool:
+        return bool(self.vpcs)
+
+
+def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
+    """(account name, region) -> its VPCs, web ACLs and certificates, sorted."""
+    home = config.organization.home_region
+    found: dict[tuple[str, str], Placement] = {}
+
+    def at(account: str, region: str | None) -> Placement:
+        key = (account, region or home)
+        return found.setdefault(key, Placement(*key))
+
+    for name, vpc in config.network.vpcs.items():
+        at(vpc.account, vpc.region).vpcs[name] = vpc
+    for name, web_acl in config.edge.web_acls.items():
+        at(web_acl.account, web_acl.region).web_acls[name] = web_acl
+    for name, certificate in config.edge.certificates.items():
+        at(certificate.account, certificate.region).certificates[name] = certificate
+    return dict(sorted(found.items()))
+
+
+def workload_placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
+    """The placements outside the network account, which StackSets deploy."""
+    network = config.core_accounts.network
+    return {key: p for key, p in placements(config).items() if p.account != network}
+
+
+def network_placements(config: LandingZoneConfig) -> dict[str, Placement]:
+    """Region -> the network account's placement there."""
+    network = config.core_accounts.network
+    return {p.region: p for p in placements(config).values() if p.account == network}
+
+
+def workload_shards(config: LandingZoneConfig) -> dict[int, dict[tuple[str, str], Placement]]:
+    """Shard -> the workload placements its stack deploys, for every shard of
+    ``organization.account_stacks`` (empty ones too). An account's shard is the account stacks'
+    stable hash of its name, so adding an account never moves another's StackSets."""
+    count = config.organization.account_stacks
+    shards: dict[int, dict[tuple[str, str], Placement]] = {shard: {} for shard in range(count)}
+    for key, placement in workload_placements(config).items():
+        shards[account_shard(placement.account, count)][key] = placement
+    return shards
+
+
+def logs_data_class(config: LandingZoneConfig) -> str | None:
+    """The data class whose key encrypts the flow log groups: the first that names ``logs``."""
+    return next((name for name, key in config.keys.classes.items() if "logs" in key.services), None)
+
+
+def waf_rules(web_acl: WebAclConfig) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """The web ACL's custom rules as WAF rule properties."""
+    return [_rule(rule) for rule in web_acl.custom_rules]
+
+
+def _rule(rule: CustomRuleConfig) -> wafv2.CfnWebACL.RuleProperty:
+    return custom_rule(
+        name=rule.name,
+        priority=rule.priority,
+        action=rule.action,
+        country_codes=rule.country_codes,
+        uri_path_starts_with=rule.uri_path_starts_with,
+        rate_limit=rule.rate_limit,
+    )
+
+
+def check_defense(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    yield from _keys(config)
+    yield from _vpcs(config)
+    yield from _web_acls(config)
+    yield from _certificates(config)
+    yield from _placements(config)
+
+
+def _keys(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    for name, key in config.keys.classes.items():
+        yield from duplicate_issues(("keys", "classes", name, "services"), key.services)
+    if placements(config):
+        # The organization's name is the first part of every data class key's alias.
+        yield from _construct_check(
+            ("organization", "name"),
+            config.organization.name,
+            lambda _, name: check_name("alias_prefix (the organization name)", name),
+        )
+    if config.network.vpcs and logs_data_class(config) is None:
+        yield ConfigIssue(
+            ("keys", "classes"),
+            "has no data class whose services name 'logs', and the VPCs' flow log groups need "
+            "one; add 'logs' to a class's services",
+            sorted(config.keys.classes),
+        )
+
+
+def _located(
+    config: LandingZoneConfig, where: tuple[str | int, ...], account: str, region: str | None
+) -> Iterator[ConfigIssue]:
+    """The account exists with an id and is not the management account; the region is
+    governed."""
+    yield from _account_issue(
+        config, (*where, "account"), account, needs_id="its stacks need an explicit account id"
+    )
+    if account == config.core_accounts.management:
+        yield ConfigIssue(
+            (*where, "account"),
+            "is the management account, which holds no workloads (and which StackSets never "
+            "reach); allowed: a member account",
+            account,
+        )
+    governed = config.organization.governed_regions
+    if region is not None and region not in governed:
+        yield ConfigIssue(
+            (*where, "region"),
+            f"is not a governed region; allowed: {', '.join(governed)}",
+            region,
+        )
+
+
+def _vpcs(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    home = config.organization.home_region
+    plan: dict[str, str] = {}
+    for name, vpc in config.network.vpcs.items():
+        where: tuple[str | int, ...] = ("network", "vpcs", name)
+        yield from _located(config, where, vpc.account, vpc.region)
+        region = vpc.region or home
+        zones = vpc.zones(region)
+        if vpc.availability_zones is not None:
+            if not 2 <= len(vpc.availability_zones) <= 6:
+                yield ConfigIssue(
+                    (*where, "availability_zones"),
+                    "must name 2 to 6 availability zones (the issue's minimum is 2)",
+                    zones,
+                )
+            for index, zone in enumerate(zones):
+                if zone[:-1] != region:
+                    yield ConfigIssue(
+                        (*where, "availability_zones", index),
+                        f"is not a zone of the VPC's region {region}; allowed: {region}a, "
+                        f"{region}b, ...",
+                        zone,
+                    )
+            yield from duplicate_issues((*where, "availability_zones"), zones)
+        prefix_issues = list(
+            _construct_check(
+                (*where, "cidr"),
+                vpc.cidr,
+                _subnet_prefixes(len(zones)),
+            )
+        )
+        yield from prefix_issues
+        if not prefix_issues:
+            plan[name] = vpc.cidr
+        for index, deny in enumerate(vpc.explicit_denies):
+            yield from _construct_check((*where, "explicit_denies", index), deny, cidrs.network)
+        yield from duplicate_issues((*where, "explicit_denies"), vpc.explicit_denies)
+        yield from duplicate_issues((*where, "data_ports"), vpc.data_ports)
+        yield from duplicate_issues((*where, "interface_endpoints"), vpc.interface_endpoints)
+        rules = len(vpc.explicit_denies) + len(zones) * len(vpc.data_ports)
+        if rules > NACL_RULES_PER_DIRECTION:
+            yield ConfigIssue(
+                (*where, "data_ports"),
+                f"with explicit_denies needs {rules} inbound rules in the data tier's network "
+                f"ACL ({len(vpc.explicit_denies)} denies + {len(zones)} zones x "
+                f"{len(vpc.data_ports)} ports); allowed: at most {NACL_RULES_PER_DIRECTION}",
+                vpc.data_ports,
+            )
+    for first, second in cidrs.overlapping(plan):
+        yield ConfigIssue(
+            ("network", "vpcs", second, "cidr"),
+            f"overlaps VPC {first!r} ({plan[first]}); VPC ranges must be unique across the "
+            "organization so they can be connected later",
+            plan[second],
+        )
+
+
+def _subnet_prefixes(zone_count: int) -> Callable[[str, str], object]:
+    return lambda _, cidr: cidrs.tier_subnet_prefixes(cidr, zone_count)
+
+
+def _certificate_names(domain_name: str) -> Callable[[str, list[str]], object]:
+    return lambda _, alternative_names: check_certificate_names(domain_name, alternative_names)
+
+
+def _web_acls(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    home = config.organization.home_region
+    for name, web_acl in config.edge.web_acls.items():
+        where: tuple[str | int, ...] = ("edge", "web_acls", name)
+        yield from _located(config, where, web_acl.account, web_acl.region)
+        region = web_acl.region or home
+        if web_acl.scope == "CLOUDFRONT" and region != CLOUDFRONT_REGION:
+            yield ConfigIssue(
+                (*where, "region"),
+                f"must be {CLOUDFRONT_REGION} for scope CLOUDFRONT: CloudFront web ACLs exist "
+                "only there",
+                region,
+            )
+        for index, rule in enumerate(web_acl.custom_rules):
+            path = rule.uri_path_starts_with
+            if path is not None and len(path.encode()) > MAX_SEARCH_STRING_BYTES:
+                yield ConfigIssue(
+                    (*where, "custom_rules", index, "uri_path_starts_with"),
+                    f"is {len(path.encode())} bytes long in UTF-8; allowed: at most "
+                    f"{MAX_SEARCH_STRING_BYTES} (WAF's limit for a search string)",
+                    path,
+                )
+        malformed = [
+            index
+            for index, rule in enumerate(web_acl.custom_rules)
+            if bool(rule.country_codes) == (rule.uri_path_starts_with is not None)
+        ]
+        for index in malformed:
+            yield ConfigIssue(
+                (*where, "custom_rules", index),
+                "must match by exactly one of country_codes and uri_path_starts_with",
+                web_acl.custom_rules[index].model_dump(exclude_defaults=True),
+            )
+        if malformed:
+            continue
+        yield from _construct_check(
+            (*where, "custom_rules"), waf_rules(web_acl), lambda _, rules: check_custom_rules(rules)
+        )
+
+
+def _certificates(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    for name, certificate in config.edge.certificates.items():
+        where: tuple[str | int, ...] = ("edge", "certificates", name)
+        yield from _located(config, where, certificate.account, certificate.region)
+        names = [certificate.domain_name, *certificate.subject_alternative_names]
+        yield from _construct_check(
+            (*where, "subject_alternative_names"),
+            certificate.subject_alternative_names,
+            _certificate_names(certificate.domain_name),
+        )
+        zone = certificate.hosted_zone
+        if zone is None:
+            if certificate.account != config.core_accounts.network:
+                yield ConfigIssue(
+                    (*where, "hosted_zone"),
+                    "is required outside the network account: the certificate comes from a "
+                    "StackSet, which would wait up to 72 hours for validation records nobody "
+                    "sees; give the account's hosted zone of the names",
+                    has_value=False,
+                )
+            continue
+        for index, domain in enumerate(names):
+            bare = domain.removeprefix("*.")
+            if bare != zone.name and not bare.endswith(f".{zone.name}"):
+                path = (
+                    (*where, "domain_name")
+                    if index == 0
+                    else (*where, "subject_alternative_names", index - 1)
+                )
+                yield ConfigIssue(
+                    path,
+                    f"is not in the hosted zone {zone.name!r}, where ACM's validation record "
+                    "would be created; allowed: that zone's name or a name below it",
+                    domain,
+                )
+
+
+def _placements(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    largest = max((len(shard) for shard in workload_shards(config).values()), default=0)
+    if largest > MAX_PLACEMENTS_PER_STACK:
+        yield ConfigIssue(
+            ("organization", "account_stacks"),
+            f"puts {largest} workload accounts and regions with keys, VPCs or edge in one "
+            f"StackSet stack; allowed: at most {MAX_PLACEMENTS_PER_STACK} per stack, so raise "
+            "this number",
+            config.organization.account_stacks,
+        )
+    log_archive = config.core_accounts.log_archive
+    baseline_regions = config.baseline_regions()
+    for (account, region), placement in placements(config).items():
+        if (
+            placement.vpcs
+            and account != config.core_accounts.network
+            and region not in baseline_regions
+        ):
+            name = next(iter(placement.vpcs))
+            yield ConfigIssue(
+                ("network", "vpcs", name, "region"),
+                "is not a baseline region: a VPC outside the network account comes from a "
+                "StackSet whose custom resource code is in the baseline asset buckets; "
+                f"allowed: {', '.join(baseline_regions)}",
+                region,
+            )
+        if len(placement.vpcs) > MAX_VPCS_PER_PLACEMENT:
+            yield ConfigIssue(
+                ("network", "vpcs"),
+                f"puts {len(placement.vpcs)} VPCs in account {account!r}, region {region}; "
+                f"allowed: at most {MAX_VPCS_PER_PLACEMENT} per account and region",
+                sorted(placement.vpcs),
+            )
+        if account == log_archive and "logs" in config.keys.classes:
+            yield ConfigIssue(
+                ("keys", "classes", "logs"),
+                f"would create the alias of the log archive's own key in account {account!r}, "
+                f"which gets layers in {region}; rename the data class or move those VPCs, web "
+                "ACLs and certificates to another account",
+                "logs",
+            )

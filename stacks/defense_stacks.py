@@ -1,0 +1,212 @@
+"""The defense-in-depth layers of an account and region: data class keys, VPC tiers, web ACLs
+and TLS certificates. The network account gets them from its own stacks; every other account
+through a StackSet of the management account, so workload accounts need no bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import CfnWaitConditionHandle, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_s3 as s3
+from cdk_stacksets import StackSetStack
+from constructs import Construct
+
+from landing_zone.baseline import BaselineStackSet
+from landing_zone.baseline.asset_bucket import import_asset_buckets
+from landing_zone.baseline.asset_replication import acknowledge_asset_replication
+from landing_zone.common.naming import pascal_case
+from landing_zone.config import LandingZoneConfig
+from landing_zone.config.defense import Placement, logs_data_class, waf_rules
+from landing_zone.edge import WebAcl
+from landing_zone.edge.tls import TlsCertificate
+from landing_zone.edge.waf_log_bucket import WafLogBucket
+from landing_zone.keys import DataClassKeys, DataClassKeySettings
+from landing_zone.logging import names
+from landing_zone.network import VpcTiers
+
+from .baselines_stack import asset_bucket_prefix
+from .logging_stacks import retention
+from .references import organizational_unit_id
+
+
+class DefenseLayers(Construct):
+    """Keys, VPCs, web ACLs and certificates of one :class:`Placement`, from config."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        placement: Placement,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        org = config.organization
+        self.keys = DataClassKeys(
+            self,
+            "DataClassKeys",
+            alias_prefix=org.name,
+            classes={
+                name: DataClassKeySettings(
+                    services=tuple(key.services),
+                    rotation_days=key.rotation_days,
+                    pending_window_days=key.pending_window_days,
+                    multi_region=key.multi_region,
+                )
+                for name, key in config.keys.classes.items()
+            },
+        )
+        self.vpcs: dict[str, VpcTiers] = {}
+        if placement.vpcs:
+            logs_class = logs_data_class(config)
+            assert logs_class is not None, "config validation requires a logs data class"
+            flow_log_bucket = s3.Bucket.from_bucket_name(
+                self,
+                "LogArchiveBucket",
+                names.log_bucket_name(org.name, config.core_account_id("log_archive")),
+            )
+            for name, vpc in placement.vpcs.items():
+                self.vpcs[name] = VpcTiers(
+                    self,
+                    f"Vpc{pascal_case(name)}",
+                    cidr=vpc.cidr,
+                    organization_id=org.id,
+                    log_key=self.keys.key_for(logs_class).key,
+                    flow_log_bucket=flow_log_bucket,
+                    availability_zones=vpc.zones(placement.region),
+                    subnet_types=(
+                        {"application": ec2.SubnetType.PRIVATE_WITH_EGRESS}
+                        if vpc.application_egress
+                        else None
+                    ),
+                    data_ports=vpc.data_ports,
+                    explicit_denies=vpc.explicit_denies,
+                    interface_endpoints=vpc.interface_endpoints,
+                    flow_log_retention=retention(vpc.flow_log_retention_days),
+                )
+        self.waf_logs: WafLogBucket | None = None
+        self.web_acls: dict[str, WebAcl] = {}
+        if placement.web_acls:
+            log_bucket = config.logging.log_bucket
+            self.waf_logs = WafLogBucket(
+                self,
+                "WafLogs",
+                organization_name=org.name,
+                object_lock_mode=(
+                    s3.ObjectLockMode.COMPLIANCE
+                    if log_bucket.object_lock_mode == "COMPLIANCE"
+                    else s3.ObjectLockMode.GOVERNANCE
+                ),
+                retention_days=log_bucket.retention_days,
+            )
+            for name, web_acl in placement.web_acls.items():
+                self.web_acls[name] = WebAcl(
+                    self,
+                    f"WebAcl{pascal_case(name)}",
+                    log_destination_arn=self.waf_logs.bucket_arn,
+                    web_acl_scope=web_acl.scope,
+                    name=name,
+                    rate_limit=web_acl.rate_limit,
+                    custom_rules=waf_rules(web_acl),
+                )
+                # Our bucket policy first: WAF would otherwise write one of its own, which
+                # CloudFormation then replaces.
+                assert self.waf_logs.bucket.policy is not None
+                self.web_acls[name].logging.node.add_dependency(self.waf_logs.bucket.policy)
+        self.certificates: dict[str, TlsCertificate] = {}
+        for name, certificate in placement.certificates.items():
+            zone = certificate.hosted_zone
+            self.certificates[name] = TlsCertificate(
+                self,
+                f"Certificate{pascal_case(name)}",
+                domain_name=certificate.domain_name,
+                subject_alternative_names=certificate.subject_alternative_names,
+                hosted_zone=None
+                if zone is None
+                else route53.HostedZone.from_hosted_zone_attributes(
+                    self, f"Zone{pascal_case(name)}", hosted_zone_id=zone.id, zone_name=zone.name
+                ),
+            )
+
+
+class NetworkStack(Stack):
+    """The network account's layers in one region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        placement: Placement,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
+
+
+class WorkloadDefenses(StackSetStack):
+    """The StackSet template of one workload account and region: its :class:`DefenseLayers`.
+    Its custom resource (the one that strips the default security group's rules) reads its
+    code from the baseline asset bucket of the region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        placement: Placement,
+    ) -> None:
+        prefix = asset_bucket_prefix(config)
+        buckets = import_asset_buckets(scope, construct_id, prefix, [placement.region])
+        super().__init__(scope, construct_id, asset_buckets=buckets, asset_bucket_prefix=prefix)
+        self.asset_regions = (placement.region,)
+        self.template_options.description = (
+            f"{config.organization.name} landing zone: keys, network and edge of account "
+            f"{placement.account} in {placement.region}"
+        )
+        self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
+        acknowledge_asset_replication(self, buckets)
+
+
+class WorkloadDefensesStack(Stack):
+    """One service-managed StackSet per workload account and region of ``placements``, each
+    aimed at that account alone (its OU, filtered to the account). Without placements the stack
+    keeps a placeholder, so removing the last one still deletes its StackSet."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        placements: Mapping[tuple[str, str], Placement],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.templates: dict[tuple[str, str], WorkloadDefenses] = {}
+        self.stack_sets: dict[tuple[str, str], BaselineStackSet] = {}
+        if not placements:
+            CfnWaitConditionHandle(self, "NoPlacements")
+        for (account_name, region), placement in placements.items():
+            role = f"{pascal_case(account_name)}{pascal_case(region)}"
+            template = WorkloadDefenses(self, f"Defenses{role}", config=config, placement=placement)
+            account = config.accounts[account_name]
+            assert account.id is not None, "config validation requires the account id"
+            self.templates[(account_name, region)] = template
+            self.stack_sets[(account_name, region)] = BaselineStackSet(
+                self,
+                f"Defenses{role}StackSet",
+                baseline=template,
+                target_organizational_unit_ids=[organizational_unit_id(self, config, account.ou)],
+                target_account_ids=[account.id],
+                regions=[region],
+                stack_set_name=f"{config.organization.name}-defenses-{account_name}-{region}",
+                description=(
+                    f"Fintech landing zone keys, network and edge of {account_name} in {region}"
+                ),
+            )
