@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from landing_zone.config import ConfigError, parse_config
+from landing_zone.config.defense import MAX_PLACEMENTS_PER_STACK, workload_shards
 from landing_zone.config.identity import assignment_shards
 from landing_zone.config.model import MAX_ACCOUNT_STACKS, LandingZoneConfig
 from landing_zone.config.sharding import account_shard
@@ -198,6 +199,7 @@ def generate_config(accounts: int) -> dict[str, Any]:
     if production is not None:
         config["network"] = _network(reference, generated)
         config["edge"] = _edge(reference, production)
+        config["organization"]["account_stacks"] = _defense_stacks(config)
     if "identity" in reference:
         config["identity"] = _identity(reference["identity"], units, generated)
         config["identity"]["assignment_stacks"] = _assignment_stacks(config)
@@ -264,6 +266,20 @@ def _identity(
         if all(targets):
             pipelines[name] = {**pipeline, "deploy_to": targets}
     return {**identity, "assignments": assignments, "pipelines": pipelines}
+
+
+def _defense_stacks(config: dict[str, Any]) -> int:
+    """The account stacks count, raised until no workload-defenses stack holds more than
+    MAX_PLACEMENTS_PER_STACK accounts and regions (they share the account stacks' hash)."""
+    model = LandingZoneConfig.model_validate(config)
+    for count in range(model.organization.account_stacks, MAX_ACCOUNT_STACKS + 1):
+        counted = model.model_copy(
+            update={"organization": model.organization.model_copy(update={"account_stacks": count})}
+        )
+        largest = max((len(s) for s in workload_shards(counted).values()), default=0)
+        if largest <= MAX_PLACEMENTS_PER_STACK:
+            return count
+    raise ValueError(f"the workload defenses do not fit {MAX_ACCOUNT_STACKS} stacks")
 
 
 def _assignment_stacks(config: dict[str, Any]) -> int:

@@ -23,13 +23,14 @@ from landing_zone.config.defense import Placement, logs_data_class, waf_rules
 from landing_zone.edge import WebAcl
 from landing_zone.edge.tls import TlsCertificate
 from landing_zone.edge.waf_log_bucket import WafLogBucket
-from landing_zone.keys import DataClassKeys, DataClassKeySettings
+from landing_zone.keys import DataClassKeyReplica, DataClassKeys, DataClassKeySettings
 from landing_zone.logging import names
 from landing_zone.network import VpcTiers
 
 from .baselines_stack import asset_bucket_prefix
 from .logging_stacks import retention
 from .references import organizational_unit_id
+from .sdk_calls import add_sdk_call_handler
 
 
 class DefenseLayers(Construct):
@@ -45,6 +46,24 @@ class DefenseLayers(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         org = config.organization
+        self.replicas: dict[str, DataClassKeyReplica] = {}
+        self.vpcs: dict[str, VpcTiers] = {}
+        self.waf_logs: WafLogBucket | None = None
+        self.web_acls: dict[str, WebAcl] = {}
+        self.certificates: dict[str, TlsCertificate] = {}
+        if placement.replica_of is not None:
+            for name, key in config.keys.classes.items():
+                if key.multi_region:
+                    self.replicas[name] = DataClassKeyReplica(
+                        self,
+                        f"{pascal_case(name)}Replica",
+                        data_class=name,
+                        alias_prefix=org.name,
+                        primary_region=placement.replica_of,
+                        services=key.services,
+                        pending_window_days=key.pending_window_days,
+                    )
+            return
         self.keys = DataClassKeys(
             self,
             "DataClassKeys",
@@ -59,7 +78,6 @@ class DefenseLayers(Construct):
                 for name, key in config.keys.classes.items()
             },
         )
-        self.vpcs: dict[str, VpcTiers] = {}
         if placement.vpcs:
             logs_class = logs_data_class(config)
             assert logs_class is not None, "config validation requires a logs data class"
@@ -87,8 +105,6 @@ class DefenseLayers(Construct):
                     interface_endpoints=vpc.interface_endpoints,
                     flow_log_retention=retention(vpc.flow_log_retention_days),
                 )
-        self.waf_logs: WafLogBucket | None = None
-        self.web_acls: dict[str, WebAcl] = {}
         if placement.web_acls:
             log_bucket = config.logging.log_bucket
             self.waf_logs = WafLogBucket(
@@ -116,7 +132,6 @@ class DefenseLayers(Construct):
                 # CloudFormation then replaces.
                 assert self.waf_logs.bucket.policy is not None
                 self.web_acls[name].logging.node.add_dependency(self.waf_logs.bucket.policy)
-        self.certificates: dict[str, TlsCertificate] = {}
         for name, certificate in placement.certificates.items():
             zone = certificate.hosted_zone
             self.certificates[name] = TlsCertificate(
@@ -145,6 +160,9 @@ class NetworkStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        if placement.replica_of is not None:
+            # The replicas' lookups run as a named landing-zone role, as in every core stack.
+            add_sdk_call_handler(self, config)
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
 
 
@@ -210,3 +228,8 @@ class WorkloadDefensesStack(Stack):
                     f"Fintech landing zone keys, network and edge of {account_name} in {region}"
                 ),
             )
+        for (account_name, region), placement in placements.items():
+            primary = self.stack_sets.get((account_name, placement.replica_of or ""))
+            if primary is not None:
+                # Replicas read their primary keys, which the primary's StackSet creates.
+                self.stack_sets[(account_name, region)].node.add_dependency(primary)

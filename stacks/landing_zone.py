@@ -34,6 +34,8 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     # so synth needs no credentials (context can only be set before the first stack exists).
     network_id = config.core_account_id("network")
     for region, placement in networks.items():
+        if not placement.vpcs:
+            continue
         zones = sorted({zone for vpc in placement.vpcs.values() for zone in vpc.zones(region)})
         for context_key, known_zones in availability_zones_context(
             network_id, region, zones
@@ -198,7 +200,8 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         malware_protection.append(protection)
     last_accounts = stacks[-1]
     defense_stacks: list[Stack] = []
-    for region, placement in networks.items():
+    # The home region's keys before their replicas.
+    for region, placement in sorted(networks.items(), key=lambda item: item[1].replica_of or ""):
         role = f"network-{region}"
         network = NetworkStack(
             app,
@@ -215,6 +218,11 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         # Flow logs deliver to the log archive bucket.
         network.add_stack_dependency(log_archive)
         defense_stacks.append(network)
+    network_stacks = {stack.region: stack for stack in defense_stacks}
+    for region, placement in networks.items():
+        if placement.replica_of is not None:
+            # Replicas read their primary keys, which the home region's stack creates.
+            network_stacks[region].add_stack_dependency(network_stacks[placement.replica_of])
     for shard, shard_placements in workload_shards(config).items():
         role = "workload-defenses"
         if org.account_stacks > 1:

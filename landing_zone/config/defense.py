@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from aws_cdk import aws_wafv2 as wafv2
+from aws_cdk.region_info import RegionInfo
 
 from landing_zone.edge.tls import check_certificate_names
 from landing_zone.edge.web_acl import CLOUDFRONT_REGION, check_custom_rules, custom_rule
@@ -47,10 +48,8 @@ class Placement:
     vpcs: dict[str, VpcConfig] = field(default_factory=dict)
     web_acls: dict[str, WebAclConfig] = field(default_factory=dict)
     certificates: dict[str, CertificateConfig] = field(default_factory=dict)
-
-    @property
-    def needs_logs_key(self) -> bool:
-        return bool(self.vpcs)
+    replica_of: str | None = None
+    """The primary keys' region when this placement holds only replicas of them."""
 
 
 def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
@@ -68,6 +67,16 @@ def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
         at(web_acl.account, web_acl.region).web_acls[name] = web_acl
     for name, certificate in config.edge.certificates.items():
         at(certificate.account, certificate.region).certificates[name] = certificate
+    if any(key.multi_region for key in config.keys.classes.values()):
+        for account, region in list(found):
+            if region != home:
+                continue
+            for replica_region in config.keys.replica_regions:
+                # A region with the account's own keys is reported by the checks.
+                if replica_region != home and (account, replica_region) not in found:
+                    found[(account, replica_region)] = Placement(
+                        account, replica_region, replica_of=home
+                    )
     return dict(sorted(found.items()))
 
 
@@ -117,6 +126,7 @@ def _rule(rule: CustomRuleConfig) -> wafv2.CfnWebACL.RuleProperty:
 
 def check_defense(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     yield from _keys(config)
+    yield from _replicas(config)
     yield from _vpcs(config)
     yield from _web_acls(config)
     yield from _certificates(config)
@@ -140,6 +150,72 @@ def _keys(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
             "one; add 'logs' to a class's services",
             sorted(config.keys.classes),
         )
+
+
+def _replicas(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    regions = config.keys.replica_regions
+    where: tuple[str | int, ...] = ("keys", "replica_regions")
+    if not regions:
+        return
+    yield from duplicate_issues(where, regions)
+    if not any(key.multi_region for key in config.keys.classes.values()):
+        yield ConfigIssue(
+            where,
+            "has nothing to replicate: no data class has multi_region: true",
+            regions,
+        )
+        return
+    home = config.organization.home_region
+    governed = config.organization.governed_regions
+    own = placements_without_replicas(config)
+    primaries = sorted(account for account, region in own if region == home)
+    for index, region in enumerate(regions):
+        if region not in config.organization.governed_regions:
+            yield ConfigIssue(
+                (*where, index),
+                f"is not a governed region; allowed: {', '.join(governed)}",
+                region,
+            )
+            continue
+        if region == home:
+            yield ConfigIssue(
+                (*where, index), "is the home region, where the primary keys are", region
+            )
+            continue
+        if _partition(region) != _partition(home):
+            yield ConfigIssue(
+                (*where, index),
+                f"is in the {_partition(region)} partition and the home region in "
+                f"{_partition(home)}; multi-Region keys replicate within a partition only",
+                region,
+            )
+            continue
+        clashing = [account for account in primaries if (account, region) in own]
+        if clashing:
+            yield ConfigIssue(
+                (*where, index),
+                f"already holds keys of account(s) {', '.join(clashing)} (their VPCs, web ACLs "
+                "or certificates there), whose aliases a replica would need; allowed: a region "
+                "where those accounts have no layers",
+                region,
+            )
+        needs_assets = [a for a in primaries if a != config.core_accounts.network]
+        if needs_assets and region not in config.baseline_regions():
+            yield ConfigIssue(
+                (*where, index),
+                "is not a baseline region: replicas outside the network account come from a "
+                "StackSet whose custom resource code is in the baseline asset buckets; "
+                f"allowed: {', '.join(config.baseline_regions())}",
+                region,
+            )
+
+
+def _partition(region: str) -> str:
+    return str(RegionInfo.get(region).partition)
+
+
+def placements_without_replicas(config: LandingZoneConfig) -> set[tuple[str, str]]:
+    return {key for key, p in placements(config).items() if p.replica_of is None}
 
 
 def _located(

@@ -874,6 +874,14 @@ class KeysConfig(Strict):
             "encrypts the VPC flow log groups."
         ),
     )
+    replica_regions: list[Region] = Field(
+        default_factory=list,
+        description=(
+            "Regions that get a replica (same alias and policy) of each multi_region key of "
+            "every account with keys in the home region, for disaster recovery. The account "
+            "must have no VPC, web ACL or certificate of its own there. Default: none."
+        ),
+    )
 
 
 InterfaceEndpoint = Annotated[

@@ -9,6 +9,7 @@ from landing_zone.keys.data_class_key import (
     DataClassKeySettings,
 )
 from landing_zone.keys.data_class_keys import DEFAULT_DATA_CLASSES, DataClassKeys
+from landing_zone.keys.replica import DataClassKeyReplica
 
 __all__ = [
     "DEFAULT_DATA_CLASSES",
@@ -16,6 +17,7 @@ __all__ = [
     "ROTATION_DAYS",
     "SERVICES",
     "DataClassKey",
+    "DataClassKeyReplica",
     "DataClassKeySettings",
     "DataClassKeys",
     "defaults",

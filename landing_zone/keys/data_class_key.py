@@ -203,19 +203,10 @@ class DataClassKey(Construct):
             additional_key_policy_statements,
             reserved_sids=_KEY_SIDS,
         )
-        via_services = sorted(set(services) - {LOGS_SERVICE})
         self.data_class = data_class
         self.services = tuple(sorted(set(services)))
         self.alias_name = f"alias/{alias_prefix}/{data_class}"
-        policy = iam.PolicyDocument(
-            statements=[
-                key_administration_statement(),
-                *(_replication_statements() if multi_region else ()),
-                *_via_service_statements(via_services),
-                *([logs_service_statement()] if LOGS_SERVICE in services else []),
-                *extra,
-            ]
-        )
+        policy = data_class_key_policy(services, multi_region=multi_region, extra=extra)
         self.key = kms.Key(
             self,
             "Resource",
@@ -253,6 +244,25 @@ class DataClassKey(Construct):
                 "through additional_key_policy_statements"
             )
         return grantee
+
+
+def data_class_key_policy(
+    services: Sequence[str],
+    *,
+    multi_region: bool = False,
+    extra: Sequence[iam.PolicyStatement] = (),
+) -> iam.PolicyDocument:
+    """The key policy of a data class key that names ``services`` (see ``DataClassKey``)."""
+    via_services = sorted(set(services) - {LOGS_SERVICE})
+    return iam.PolicyDocument(
+        statements=[
+            key_administration_statement(),
+            *(_replication_statements() if multi_region else ()),
+            *_via_service_statements(via_services),
+            *([logs_service_statement()] if LOGS_SERVICE in services else []),
+            *extra,
+        ]
+    )
 
 
 def _via_service_statements(services: Sequence[str]) -> list[iam.PolicyStatement]:

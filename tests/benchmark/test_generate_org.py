@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from landing_zone.config import LandingZoneConfig, load_config, parse_config
+from landing_zone.config.defense import MAX_PLACEMENTS_PER_STACK, workload_shards
 from landing_zone.config.sharding import account_shard, account_shards
 from scripts.generate_org import ACCOUNTS_PER_STACK, generate_config, main, render
 
@@ -68,8 +69,15 @@ def test_account_stacks_is_the_fewest_that_suffice(generated):
     if count == 1:
         assert len(created) <= ACCOUNTS_PER_STACK
     else:
+        # One stack fewer overfills an accounts stack or a workload-defenses stack.
         fewer = Counter(account_shard(name, count - 1) for name in created)
-        assert max(fewer.values()) > ACCOUNTS_PER_STACK
+        less = config.model_copy(
+            update={
+                "organization": config.organization.model_copy(update={"account_stacks": count - 1})
+            }
+        )
+        placements = max(len(s) for s in workload_shards(less).values())
+        assert max(fewer.values()) > ACCOUNTS_PER_STACK or placements > MAX_PLACEMENTS_PER_STACK
 
 
 def test_accounts_spread_over_business_units_ai_and_sandbox(generated):

@@ -60,6 +60,7 @@ def test_ls_with_a_config_path_relative_to_the_current_directory(config_copy: Pa
         *(f"beta-pay-macie-members-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
         "beta-pay-malware-protection-payments-prod-eu-west-1",
         "beta-pay-network-eu-west-1",
+        "beta-pay-network-eu-central-1",
         "beta-pay-workload-defenses",
         "beta-pay-identity",
         "beta-pay-identity-assignments-01",

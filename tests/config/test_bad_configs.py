@@ -804,6 +804,33 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "is required outside the network account",
     ),
     (
+        "key-replica-in-the-home-region",
+        _set("keys.replica_regions", ["eu-west-1"]),
+        "keys.replica_regions[0]",
+        "is the home region",
+    ),
+    (
+        "key-replica-where-the-account-has-its-own-keys",
+        _set("keys.replica_regions", ["us-east-1"]),
+        "keys.replica_regions[0]",
+        "already holds keys of account(s) payments-prod",
+    ),
+    (
+        "key-replica-without-a-multi-region-class",
+        _set("keys.classes.data.multi_region", False),
+        "keys.replica_regions",
+        "no data class has multi_region: true",
+    ),
+    (
+        "key-replica-in-another-partition",
+        lambda c: (
+            c["organization"]["governed_regions"].append("eusc-de-east-1"),
+            c["keys"].__setitem__("replica_regions", ["eusc-de-east-1"]),
+        ),
+        "keys.replica_regions[0]",
+        "replicate within a partition only",
+    ),
+    (
         "certificate-name-not-lowercase",
         _set("edge.certificates.payments-api.domain_name", "API.acme-pay.example"),
         "edge.certificates.payments-api.domain_name",

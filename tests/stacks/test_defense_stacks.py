@@ -35,12 +35,22 @@ def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[s
 def test_placements_group_layers_by_account_and_region(example_config: LandingZoneConfig) -> None:
     found = placements(example_config)
     assert sorted(found) == [
+        ("ml-prod", "eu-central-1"),
         ("ml-prod", "eu-west-1"),
+        ("network", "eu-central-1"),
         ("network", "eu-west-1"),
+        ("payments-nonprod", "eu-central-1"),
         ("payments-nonprod", "eu-west-1"),
+        ("payments-prod", "eu-central-1"),
         ("payments-prod", "eu-west-1"),
         ("payments-prod", "us-east-1"),
     ]
+    # Home-region keys get replicas in keys.replica_regions; us-east-1's do not.
+    replicas = sorted(key for key, p in found.items() if p.replica_of == "eu-west-1")
+    assert replicas == [
+        (a, "eu-central-1") for a in ("ml-prod", "network", "payments-nonprod", "payments-prod")
+    ]
+    assert not found[("payments-prod", "eu-central-1")].vpcs
     prod = found[("payments-prod", "eu-west-1")]
     assert list(prod.vpcs) == ["payments-prod"]
     assert list(prod.web_acls) == ["payments-api"]
@@ -87,6 +97,14 @@ def test_each_workload_stack_set_targets_one_account_in_one_region(
         for r in _resources(template, "AWS::CloudFormation::StackSet").values()
     }
     expected = {
+        **{
+            f"acme-pay-defenses-{name}-eu-central-1": (account, "eu-central-1", ou)
+            for name, account, ou in (
+                ("ml-prod", "888888888888", "AI/Prod"),
+                ("payments-nonprod", "777777777777", "Workloads/NonProd"),
+                ("payments-prod", "666666666666", "Workloads/Prod"),
+            )
+        },
         "acme-pay-defenses-ml-prod-eu-west-1": ("888888888888", "eu-west-1", "AI/Prod"),
         "acme-pay-defenses-payments-nonprod-eu-west-1": (
             "777777777777",
@@ -182,7 +200,7 @@ def test_shards_follow_the_account_stacks_and_empty_ones_keep_a_placeholder() ->
     config = variant(edit)
     shards = workload_shards(config)
     assert sorted(shards) == [0, 1, 2]
-    assert sum(len(s) for s in shards.values()) == 4
+    assert sum(len(s) for s in shards.values()) == 7  # four placements and three replicas
     stacks = {s.stack_name: s for s in build_landing_zone(App(context=cdk_context()), config)}
     names = [f"acme-pay-workload-defenses-{n:02d}" for n in (1, 2, 3)]
     assert all(name in stacks for name in names)
@@ -222,3 +240,31 @@ def test_application_egress_adds_a_nat_gateway_per_zone() -> None:
     Template.from_stack(stacks["acme-pay-network-eu-west-1"]).resource_count_is(
         "AWS::EC2::NatGateway", 3
     )
+
+
+def test_replicas_follow_their_primaries(reference_app: ReferenceApp) -> None:
+    # Network account: the replica stack waits for the home region's stack.
+    replica_stack = reference_app.stacks["acme-pay-network-eu-central-1"]
+    assert sorted(s.stack_name for s in replica_stack.dependencies) == [
+        "acme-pay-log-archive",
+        "acme-pay-network-eu-west-1",
+    ]
+    template = reference_app.template("acme-pay-network-eu-central-1")
+    (replica,) = _resources(template, "AWS::KMS::ReplicaKey").values()
+    (lookup,) = _resources(template, "Custom::AWS").values()
+    assert replica["Properties"]["PrimaryKeyArn"] == {
+        "Fn::GetAtt": [next(iter(_resources(template, "Custom::AWS"))), "KeyMetadata.Arn"]
+    }
+    assert '"region":"eu-west-1"' in lookup["Properties"]["Create"]
+    (alias,) = _resources(template, "AWS::KMS::Alias").values()
+    assert alias["Properties"]["AliasName"] == "alias/acme-pay/data"
+    # Workload accounts: each replica StackSet waits for its account's primary StackSet.
+    defenses = reference_app.template("acme-pay-workload-defenses")
+    for account in ("MlProd", "PaymentsNonprod", "PaymentsProd"):
+        (replica_set,) = [
+            r
+            for lid, r in defenses["Resources"].items()
+            if lid.startswith(f"Defenses{account}EuCentral1StackSet")
+        ]
+        depends = replica_set.get("DependsOn", [])
+        assert any(d.startswith(f"Defenses{account}EuWest1StackSet") for d in depends), depends

@@ -32,6 +32,7 @@ STACKS = [
     *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
     "acme-pay-network-eu-west-1",
+    "acme-pay-network-eu-central-1",
     "acme-pay-workload-defenses",
     "acme-pay-identity",
     "acme-pay-identity-assignments-01",
@@ -48,6 +49,7 @@ PLACEMENT = {
     "acme-pay-malware-protection-payments-prod-eu-west-1": ("666666666666", "eu-west-1"),
     "acme-pay-pipelines-shared-services": ("555555555555", "eu-west-1"),
     "acme-pay-network-eu-west-1": ("444444444444", "eu-west-1"),
+    "acme-pay-network-eu-central-1": ("444444444444", "eu-central-1"),
 }
 BASELINE_TEMPLATE = "acmepaybaselinesAccountBaselineC4804E87.stackset"
 # The StackSet templates of the workload accounts' keys, VPCs and edge, by account and region.
@@ -61,6 +63,14 @@ DEFENSE_TEMPLATES = {
     ),
     ("payments-prod", "us-east-1"): (
         "acmepayworkloaddefensesDefensesPaymentsProdUsEast14F33D05D.stackset"
+    ),
+    # Replicas of the multi-Region keys (keys.replica_regions).
+    ("ml-prod", "eu-central-1"): "acmepayworkloaddefensesDefensesMlProdEuCentral16D3C63EB.stackset",
+    ("payments-nonprod", "eu-central-1"): (
+        "acmepayworkloaddefensesDefensesPaymentsNonprodEuCentral15B161E26.stackset"
+    ),
+    ("payments-prod", "eu-central-1"): (
+        "acmepayworkloaddefensesDefensesPaymentsProdEuCentral1BE2292A2.stackset"
     ),
 }
 TEMPLATES = [*STACKS, BASELINE_TEMPLATE, *DEFENSE_TEMPLATES.values()]
@@ -156,6 +166,13 @@ PINNED_LOGICAL_IDS = {
         "AWS::KMS::Key": {*DATA_CLASS_KEYS, "LayersWafLogsKey7ACE80AD"},
         **WAF_LOGS,
     },
+    "acme-pay-network-eu-central-1": {"AWS::KMS::ReplicaKey": {"LayersDataReplica24E76853"}},
+    **{
+        DEFENSE_TEMPLATES[(account, "eu-central-1")]: {
+            "AWS::KMS::ReplicaKey": {"LayersDataReplica24E76853"}
+        }
+        for account in ("ml-prod", "payments-nonprod", "payments-prod")
+    },
     # Renaming a StackSet's construct replaces the StackSet and every stack in it.
     "acme-pay-workload-defenses": {
         "AWS::CloudFormation::StackSet": {
@@ -163,6 +180,9 @@ PINNED_LOGICAL_IDS = {
             "DefensesPaymentsNonprodEuWest1StackSet0AF5A2AF",
             "DefensesPaymentsProdEuWest1StackSet30D55119",
             "DefensesPaymentsProdUsEast1StackSet5FC29143",
+            "DefensesMlProdEuCentral1StackSet56C93D89",
+            "DefensesPaymentsNonprodEuCentral1StackSet2356E115",
+            "DefensesPaymentsProdEuCentral1StackSetB77712C7",
         },
     },
     BASELINE_TEMPLATE: {
@@ -222,6 +242,7 @@ def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> Non
         "AWS::Organizations::OrganizationalUnit",
         "AWS::S3::Bucket",
         "AWS::KMS::Key",
+        "AWS::KMS::ReplicaKey",
         "AWS::Logs::LogGroup",
         "AWS::Backup::BackupVault",
     }
