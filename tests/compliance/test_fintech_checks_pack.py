@@ -56,6 +56,7 @@ def test_rule_ids_are_the_published_ones() -> None:
     # Acknowledgments in users' code name these ids: renaming one silently breaks them.
     assert PACK_NAME == FintechChecks().name == "Fintech"
     assert [f"{PACK_NAME}-{rule.suffix}" for rule in FINTECH_RULES] == [
+        "Fintech-GuardrailFiltersPiiAndPromptAttacks",
         "Fintech-IAMNoWildcardActions",
         "Fintech-KmsKeyPolicyScoped",
         "Fintech-LoadBalancerListenerTls",
@@ -75,7 +76,7 @@ def test_rule_ids_are_the_published_ones() -> None:
 def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
     topic = sns.CfnTopic(stack, "Topic")
 
-    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 13
+    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 14
 
 
 def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:

@@ -1,6 +1,10 @@
 """The rules of the fintech pack, one per module, and the list the pack applies."""
 
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.guardrail_filters_pii_and_prompt_attacks import (
+    GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS,
+    guardrail_filters_pii_and_prompt_attacks,
+)
 from landing_zone.compliance.rules.iam_no_wildcard_actions import (
     IAM_NO_WILDCARD_ACTIONS,
     iam_no_wildcard_actions,
@@ -49,6 +53,7 @@ from landing_zone.compliance.rules.web_acl_logged_and_protected import (
 )
 
 FINTECH_RULES: tuple[FintechRule, ...] = (
+    GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS,
     IAM_NO_WILDCARD_ACTIONS,
     KMS_KEY_POLICY_SCOPED,
     LOAD_BALANCER_LISTENER_TLS,
@@ -66,6 +71,7 @@ FINTECH_RULES: tuple[FintechRule, ...] = (
 
 __all__ = [
     "FINTECH_RULES",
+    "GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS",
     "IAM_NO_WILDCARD_ACTIONS",
     "KMS_KEY_POLICY_SCOPED",
     "LOAD_BALANCER_LISTENER_TLS",
@@ -81,6 +87,7 @@ __all__ = [
     "WEB_ACL_LOGGED_AND_PROTECTED",
     "FintechRule",
     "RuleResult",
+    "guardrail_filters_pii_and_prompt_attacks",
     "iam_no_wildcard_actions",
     "kms_key_policy_scoped",
     "load_balancer_listener_tls",

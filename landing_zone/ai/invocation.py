@@ -1,0 +1,71 @@
+"""IAM for model inference that only works through the approved guardrail version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+
+from landing_zone.common.patterns import BEDROCK_MODEL_ID
+
+INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+"""Model inference. The Converse API is authorized as ``bedrock:InvokeModel`` and
+ConverseStream as ``bedrock:InvokeModelWithResponseStream``: IAM has no Converse actions, so
+these two cover all four APIs."""
+
+GUARDRAIL_CONDITION_KEY = "bedrock:GuardrailIdentifier"
+
+ALLOW_SID = "InvokeApprovedModelsThroughTheGuardrail"
+DENY_SID = "DenyInferenceWithoutTheApprovedGuardrail"
+APPLY_SID = "ApplyTheApprovedGuardrail"
+
+
+def foundation_model_arn(model_id: str, region: str = Aws.REGION) -> str:
+    """The ARN of the foundation model ``model_id`` in ``region`` (default: the stack's)."""
+    if not BEDROCK_MODEL_ID.fullmatch(model_id):
+        raise ValueError(
+            f"model_id: got {model_id!r}; allowed: a Bedrock model id such as "
+            "anthropic.claude-3-haiku-20240307-v1:0"
+        )
+    return f"arn:{Aws.PARTITION}:bedrock:{region}::foundation-model/{model_id}"
+
+
+def guarded_inference_statements(
+    *, guardrail_arn: str, guardrail_version_arn: str, model_ids: Sequence[str]
+) -> list[iam.PolicyStatement]:
+    """Identity policy statements that let a principal run inference on ``model_ids`` only with
+    the guardrail version ``guardrail_version_arn`` (``arn:...:guardrail/<id>:<version>``):
+
+    - ``InvokeApprovedModelsThroughTheGuardrail``: inference on those models when the request
+      names that version (``StringEquals`` on ``bedrock:GuardrailIdentifier``);
+    - ``DenyInferenceWithoutTheApprovedGuardrail``: inference on any model is denied when the
+      request names another guardrail or none: ``StringNotEquals`` is true when the key is
+      missing, so a request without a guardrail is denied too, whatever another policy allows;
+    - ``ApplyTheApprovedGuardrail``: ``bedrock:ApplyGuardrail`` on that guardrail, to check text
+      outside inference.
+    """
+    if isinstance(model_ids, str) or not model_ids:
+        raise ValueError("model_ids: got none; allowed: one or more Bedrock model ids")
+    repeated = sorted({m for m in model_ids if list(model_ids).count(m) > 1})
+    if repeated:
+        raise ValueError(f"model_ids: {repeated} given more than once")
+    approved = {GUARDRAIL_CONDITION_KEY: guardrail_version_arn}
+    return [
+        iam.PolicyStatement(
+            sid=ALLOW_SID,
+            actions=list(INFERENCE_ACTIONS),
+            resources=[foundation_model_arn(model_id) for model_id in model_ids],
+            conditions={"StringEquals": approved},
+        ),
+        iam.PolicyStatement(
+            sid=DENY_SID,
+            effect=iam.Effect.DENY,
+            actions=list(INFERENCE_ACTIONS),
+            resources=["*"],
+            conditions={"StringNotEquals": approved},
+        ),
+        iam.PolicyStatement(
+            sid=APPLY_SID, actions=["bedrock:ApplyGuardrail"], resources=[guardrail_arn]
+        ),
+    ]
