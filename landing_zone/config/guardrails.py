@@ -17,7 +17,7 @@ from landing_zone.organization.guardrails import (
 )
 from landing_zone.organization.packing import GuardrailPackingError, pack_guardrails
 
-from .errors import ConfigIssue
+from .errors import ConfigIssue, duplicate_issues
 from .model import ROOT, LandingZoneConfig
 
 P = TypeVar("P")
@@ -32,6 +32,8 @@ def scp_parameters(config: LandingZoneConfig) -> GuardrailParameters:
         landing_zone_role_prefix=parameters.landing_zone_role_prefix,
         break_glass_role_names=tuple(parameters.break_glass_role_names),
         deployment_role_names=tuple(parameters.deployment_role_names),
+        approved_bedrock_models=tuple(parameters.approved_bedrock_models),
+        guardrail_exempt_bedrock_models=tuple(parameters.guardrail_exempt_bedrock_models),
     )
 
 
@@ -84,6 +86,38 @@ def _packing(
             yield ConfigIssue(where, str(error), has_value=False)
 
 
+def _bedrock_models(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    """Models named elsewhere must be approved when the approval guardrail is attached."""
+    parameters = config.guardrails.parameters
+    approved = set(parameters.approved_bedrock_models)
+    where: tuple[str | int, ...] = ("guardrails", "parameters")
+    yield from duplicate_issues(
+        (*where, "approved_bedrock_models"), parameters.approved_bedrock_models
+    )
+    for index, model in enumerate(parameters.guardrail_exempt_bedrock_models):
+        if model not in approved:
+            yield ConfigIssue(
+                (*where, "guardrail_exempt_bedrock_models", index),
+                "is not in approved_bedrock_models; only approved models can be exempt",
+                model,
+            )
+    enforced = any(
+        "deny-unapproved-bedrock-models" in names
+        for names in config.guardrails.service_control_policies.values()
+    )
+    if not enforced or config.identity is None:
+        return
+    for name, permission_set in config.identity.permission_sets.items():
+        for index, model in enumerate(permission_set.models):
+            if model not in approved:
+                yield ConfigIssue(
+                    ("identity", "permission_sets", name, "models", index),
+                    "is not in guardrails.parameters.approved_bedrock_models, so "
+                    "deny-unapproved-bedrock-models would deny it; approve it or remove it",
+                    model,
+                )
+
+
 def check_guardrails(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     """Guardrail names exist, fit AWS's size and count limits, and cannot be bypassed."""
     try:
@@ -93,6 +127,7 @@ def check_guardrails(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         yield ConfigIssue(("guardrails", "parameters"), str(error), has_value=False)
         return
     guardrails = config.guardrails
+    yield from _bedrock_models(config)
     yield from _packing(
         "service_control_policies", guardrails.service_control_policies, scp, GUARDRAILS
     )

@@ -286,6 +286,37 @@ class GuardrailParametersConfig(Strict):
             "the default qualifier's roles that workload teams share."
         ),
     )
+    approved_bedrock_models: list[
+        Annotated[
+            str,
+            _matches(
+                BEDROCK_MODEL_ID.pattern,
+                "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0",
+            ),
+        ]
+    ] = Field(
+        default_factory=list,
+        description=(
+            "Foundation models the deny-unapproved-bedrock-models guardrail lets accounts "
+            "invoke (directly or through cross-Region inference profiles). Default: none."
+        ),
+    )
+    guardrail_exempt_bedrock_models: list[
+        Annotated[
+            str,
+            _matches(
+                BEDROCK_MODEL_ID.pattern,
+                "a Bedrock model id such as amazon.titan-embed-text-v2:0",
+            ),
+        ]
+    ] = Field(
+        default_factory=list,
+        description=(
+            "Models deny-bedrock-without-guardrail lets through without a guardrail: "
+            "embedding models only (they return vectors; guardrails do not apply). Each must "
+            "also be approved. Default: none."
+        ),
+    )
     trusted_account_ids: list[AccountId] = Field(
         default_factory=list,
         description=(

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
-from landing_zone.common.patterns import REGION
+from landing_zone.common.patterns import BEDROCK_MODEL_ID, REGION
 
 PolicyStatement = dict[str, Any]
 """One IAM policy statement, ready for ``json.dumps``."""
@@ -129,10 +129,12 @@ def deny_statement(
     action: str | Sequence[str] | None = None,
     not_action: Sequence[str] | None = None,
     resource: str | Sequence[str] = "*",
+    not_resource: Sequence[str] | None = None,
     condition: Mapping[str, Mapping[str, str | Sequence[str]]] | None = None,
     principal: str | None = None,
 ) -> PolicyStatement:
-    """Build one ``Deny`` statement; exactly one of ``action`` and ``not_action`` is given.
+    """Build one ``Deny`` statement; exactly one of ``action`` and ``not_action`` is given, and
+    ``not_resource`` replaces ``resource`` when given.
 
     ``principal`` is for resource control policies, which require ``"Principal": "*"``;
     service control policies reject a ``Principal`` element.
@@ -146,7 +148,10 @@ def deny_statement(
         statement["Action"] = action if isinstance(action, str) else list(action)
     if not_action is not None:
         statement["NotAction"] = list(not_action)
-    statement["Resource"] = resource if isinstance(resource, str) else list(resource)
+    if not_resource is not None:
+        statement["NotResource"] = list(not_resource)
+    else:
+        statement["Resource"] = resource if isinstance(resource, str) else list(resource)
     if condition:
         statement["Condition"] = {
             operator: {
@@ -208,7 +213,29 @@ class GuardrailParameters:
     landing zone (``cdk-<qualifier>-cfn-exec-role-*``), never the default qualifier's role,
     which workload teams share."""
 
+    approved_bedrock_models: tuple[str, ...] = ()
+    """Bedrock foundation model ids (``anthropic.claude-3-haiku-20240307-v1:0``) that
+    ``deny-unapproved-bedrock-models`` lets accounts invoke, directly or through a cross-Region
+    inference profile. Default: none, so that guardrail denies every model."""
+
+    guardrail_exempt_bedrock_models: tuple[str, ...] = ()
+    """Bedrock model ids that ``deny-bedrock-without-guardrail`` lets through without a
+    guardrail: embedding models, which return vectors and which guardrails do not apply to.
+    Default: none."""
+
     def __post_init__(self) -> None:
+        _check_names(
+            "guardrail_exempt_bedrock_models",
+            self.guardrail_exempt_bedrock_models,
+            BEDROCK_MODEL_ID,
+            "Bedrock model ids such as 'amazon.titan-embed-text-v2:0'",
+        )
+        _check_names(
+            "approved_bedrock_models",
+            self.approved_bedrock_models,
+            BEDROCK_MODEL_ID,
+            "Bedrock model ids such as 'anthropic.claude-3-haiku-20240307-v1:0'",
+        )
         _check_names(
             "governed_regions",
             self.governed_regions,
@@ -562,6 +589,178 @@ def _deny_all_except_landing_zone(params: GuardrailParameters) -> list[PolicySta
     ]
 
 
+# --- AI workloads: Bedrock ------------------------------------------------------------------
+
+_BEDROCK_INFERENCE = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+"""Model inference; Converse and ConverseStream are authorized as these two actions."""
+
+
+def _model_arns(models: Iterable[str]) -> list[str]:
+    # A cross-Region inference profile (us.<model>, eu.<model>, ...) is authorized on the
+    # profile and on the foundation model in each Region it routes to: both must be named.
+    return [
+        arn
+        for model in sorted(models)
+        for arn in (
+            f"arn:aws:bedrock:*::foundation-model/{model}",
+            f"arn:aws:bedrock:*:*:inference-profile/*.{model}",
+        )
+    ]
+
+
+def _deny_bedrock_without_guardrail(params: GuardrailParameters) -> list[PolicyStatement]:
+    # bedrock:GuardrailIdentifier holds the guardrail ARN (optionally :version) of the request.
+    # The approved guardrail's id differs in every account, so the SCP insists on a guardrail
+    # of the calling account; IAM (grant_guarded_inference) pins the approved version.
+    # StringNotLike is true when the key is missing: a request without a guardrail is denied
+    # by the same statement. Policy variables in SCP conditions are *unverified* (IAM documents
+    # them for condition values; the SCP syntax page does not mention them).
+    exempt = params.guardrail_exempt_bedrock_models
+    return [
+        deny_statement(
+            "DenyBedrockInferenceWithoutOwnGuardrail",
+            action=_BEDROCK_INFERENCE,
+            not_resource=_model_arns(exempt) if exempt else None,
+            condition={
+                "StringNotLike": {
+                    "bedrock:GuardrailIdentifier": (
+                        "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*"
+                    )
+                }
+            },
+        ),
+    ]
+
+
+def _protect_bedrock_invocation_logging(params: GuardrailParameters) -> list[PolicyStatement]:
+    return [
+        deny_statement(
+            "ProtectBedrockInvocationLoggingAndEnforcedGuardrail",
+            action=(
+                "bedrock:DeleteEnforcedGuardrailConfiguration",
+                "bedrock:DeleteModelInvocationLoggingConfiguration",
+                "bedrock:PutEnforcedGuardrailConfiguration",
+                "bedrock:PutModelInvocationLoggingConfiguration",
+            ),
+            condition=_unless_landing_zone(params),
+        )
+    ]
+
+
+def _deny_unapproved_bedrock_models(params: GuardrailParameters) -> list[PolicyStatement]:
+    models = params.approved_bedrock_models
+    if not models:
+        return [deny_statement("DenyEveryBedrockModel", action=_BEDROCK_INFERENCE)]
+    return [
+        deny_statement(
+            "DenyUnapprovedBedrockModels",
+            action=_BEDROCK_INFERENCE,
+            not_resource=_model_arns(models),
+        )
+    ]
+
+
+# --- AI workloads: SageMaker ----------------------------------------------------------------
+
+_SAGEMAKER_VOLUME_KEY_ACTIONS = (
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateDomain",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateLabelingJob",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+)
+_SAGEMAKER_OUTPUT_KEY_ACTIONS = (
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateLabelingJob",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateTransformJob",
+)
+_SAGEMAKER_VPC_ACTIONS = (
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateDomain",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateModel",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+)
+_SAGEMAKER_INTER_CONTAINER_ACTIONS = (
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTrainingJob",
+)
+"""The actions that support each condition key (Service Authorization Reference for SageMaker,
+read through a scrape dated 2026-08; the KMS keys are the ``...Arn`` ones that replaced
+``sagemaker:VolumeKmsKey`` and ``sagemaker:OutputKmsKey`` in 2026)."""
+
+
+def _require_sagemaker_encryption_and_vpc(_: GuardrailParameters) -> list[PolicyStatement]:
+    # Null "true": the request names no key or no subnets. A transform job runs in its model's
+    # VPC, which CreateModel already requires.
+    return [
+        deny_statement(
+            "DenySageMakerVolumesWithoutKmsKey",
+            action=_SAGEMAKER_VOLUME_KEY_ACTIONS,
+            condition={"Null": {"sagemaker:VolumeKmsKeyArn": "true"}},
+        ),
+        deny_statement(
+            "DenySageMakerOutputsWithoutKmsKey",
+            action=_SAGEMAKER_OUTPUT_KEY_ACTIONS,
+            condition={"Null": {"sagemaker:OutputKmsKeyArn": "true"}},
+        ),
+        deny_statement(
+            "DenySageMakerWithoutVpc",
+            action=_SAGEMAKER_VPC_ACTIONS,
+            condition={"Null": {"sagemaker:VpcSubnets": "true"}},
+        ),
+        # BoolIfExists is true when the key is missing: turning encryption off and leaving it
+        # out (SageMaker's default is off) are both denied.
+        deny_statement(
+            "DenySageMakerWithoutInterContainerEncryption",
+            action=_SAGEMAKER_INTER_CONTAINER_ACTIONS,
+            condition={"BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}},
+        ),
+    ]
+
+
+def _deny_sagemaker_root_and_internet(_: GuardrailParameters) -> list[PolicyStatement]:
+    # StringNotEquals is true when the key is missing, and SageMaker defaults both settings to
+    # Enabled and domains to PublicInternetOnly: leaving them out is denied too.
+    return [
+        deny_statement(
+            "DenySageMakerNotebookRootAccess",
+            action=("sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"),
+            condition={"StringNotEquals": {"sagemaker:RootAccess": "Disabled"}},
+        ),
+        deny_statement(
+            "DenySageMakerNotebookInternetAccess",
+            action="sagemaker:CreateNotebookInstance",
+            condition={"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}},
+        ),
+        deny_statement(
+            "DenySageMakerDomainInternetAccess",
+            action=("sagemaker:CreateDomain", "sagemaker:UpdateDomain"),
+            condition={"StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}},
+        ),
+    ]
+
+
 GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
     PolicyType.SERVICE_CONTROL_POLICY,
     (
@@ -648,6 +847,49 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
                 "while it waits to be closed; for quarantine OUs such as Suspended."
             ),
             build=_deny_all_except_landing_zone,
+        ),
+        Guardrail(
+            name="deny-bedrock-without-guardrail",
+            threat=(
+                "A prompt injection, a jailbreak or card data reaches a model, or a response "
+                "leaks PII, because the caller skipped the guardrail or named another "
+                "account's; for AI OUs."
+            ),
+            build=_deny_bedrock_without_guardrail,
+        ),
+        Guardrail(
+            name="protect-bedrock-invocation-logging",
+            threat=(
+                "Someone turns off or redirects Bedrock model invocation logging, or the "
+                "account-level enforced guardrail, so prompts and responses go unrecorded or "
+                "unguarded."
+            ),
+            build=_protect_bedrock_invocation_logging,
+        ),
+        Guardrail(
+            name="deny-unapproved-bedrock-models",
+            threat=(
+                "Teams use foundation models that were never assessed (data use terms, "
+                "residency, quality), directly or through cross-Region inference profiles."
+            ),
+            build=_deny_unapproved_bedrock_models,
+        ),
+        Guardrail(
+            name="require-sagemaker-encryption-and-vpc",
+            threat=(
+                "Training data and model artifacts land on volumes and outputs under AWS "
+                "owned keys, or jobs and models reach the internet outside the VPC and move "
+                "data between containers in clear text."
+            ),
+            build=_require_sagemaker_encryption_and_vpc,
+        ),
+        Guardrail(
+            name="deny-sagemaker-root-and-internet",
+            threat=(
+                "A notebook user with root access or direct internet access (or a Studio "
+                "domain on the public internet) installs tools and exfiltrates training data."
+            ),
+            build=_deny_sagemaker_root_and_internet,
         ),
     ),
 )

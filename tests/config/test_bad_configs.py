@@ -831,6 +831,24 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "replicate within a partition only",
     ),
     (
+        "permission-set-model-not-approved",
+        _set("identity.permission_sets.MLEngineer.models", ["anthropic.claude-v2:1"]),
+        "identity.permission_sets.MLEngineer.models[0]",
+        "is not in guardrails.parameters.approved_bedrock_models",
+    ),
+    (
+        "guardrail-exempt-model-not-approved",
+        _set("guardrails.parameters.guardrail_exempt_bedrock_models", ["cohere.embed-v4:0"]),
+        "guardrails.parameters.guardrail_exempt_bedrock_models[0]",
+        "only approved models can be exempt",
+    ),
+    (
+        "approved-model-not-a-model-id",
+        _set("guardrails.parameters.approved_bedrock_models", ["GPT 4"]),
+        "guardrails.parameters.approved_bedrock_models[0]",
+        "a Bedrock model id",
+    ),
+    (
         "certificate-name-not-lowercase",
         _set("edge.certificates.payments-api.domain_name", "API.acme-pay.example"),
         "edge.certificates.payments-api.domain_name",

@@ -44,7 +44,15 @@ LANDING_ZONE_ARNS = [
     "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
 ]
 IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*]+$")
-SCP_STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "Condition"}
+SCP_STATEMENT_KEYS = {
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+}
 
 
 @pytest.fixture
@@ -82,6 +90,11 @@ def test_catalog_holds_the_documented_guardrail_names():
         "protect-landing-zone-roles",
         "deny-disable-ebs-default-encryption",
         "deny-all-except-landing-zone",
+        "deny-bedrock-without-guardrail",
+        "protect-bedrock-invocation-logging",
+        "deny-unapproved-bedrock-models",
+        "require-sagemaker-encryption-and-vpc",
+        "deny-sagemaker-root-and-internet",
     ]
     assert GUARDRAILS.policy_type is PolicyType.SERVICE_CONTROL_POLICY
 
@@ -390,3 +403,103 @@ def test_deny_statement_needs_exactly_one_of_action_and_not_action():
         deny_statement("Both", action="s3:*", not_action=["iam:*"])
     with pytest.raises(ValueError, match="exactly one of action and not_action"):
         deny_statement("Neither")
+
+
+# --- AI workloads -----------------------------------------------------------------------------
+
+HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
+INFERENCE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+
+
+def test_bedrock_inference_needs_a_guardrail_of_the_calling_account(params):
+    statement = only_statement("deny-bedrock-without-guardrail", params)
+    assert statement["Action"] == INFERENCE
+    # StringNotLike is true for a missing key: no guardrail at all is denied too.
+    assert statement["Condition"] == {
+        "StringNotLike": {
+            "bedrock:GuardrailIdentifier": "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*"
+        }
+    }
+
+
+def test_invocation_logging_and_enforced_guardrail_are_protected(params):
+    statement = only_statement("protect-bedrock-invocation-logging", params)
+    assert set(statement["Action"]) == {
+        "bedrock:PutModelInvocationLoggingConfiguration",
+        "bedrock:DeleteModelInvocationLoggingConfiguration",
+        "bedrock:PutEnforcedGuardrailConfiguration",
+        "bedrock:DeleteEnforcedGuardrailConfiguration",
+    }
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_only_approved_models_and_their_inference_profiles_may_be_invoked():
+    params = GuardrailParameters(governed_regions=("eu-west-1",), approved_bedrock_models=(HAIKU,))
+    statement = only_statement("deny-unapproved-bedrock-models", params)
+    assert statement["Action"] == INFERENCE
+    assert "Resource" not in statement
+    assert statement["NotResource"] == [
+        f"arn:aws:bedrock:*::foundation-model/{HAIKU}",
+        f"arn:aws:bedrock:*:*:inference-profile/*.{HAIKU}",
+    ]
+
+
+def test_without_approved_models_every_model_is_denied(params):
+    statement = only_statement("deny-unapproved-bedrock-models", params)
+    assert statement["Action"] == INFERENCE
+    assert statement["Resource"] == "*"
+    assert "Condition" not in statement
+
+
+def test_sagemaker_jobs_need_kms_keys_a_vpc_and_encrypted_container_traffic(params):
+    statements = by_sid("require-sagemaker-encryption-and-vpc", params)
+    volume = statements["DenySageMakerVolumesWithoutKmsKey"]
+    assert volume["Condition"] == {"Null": {"sagemaker:VolumeKmsKeyArn": "true"}}
+    assert {"sagemaker:CreateTrainingJob", "sagemaker:CreateEndpointConfig"} <= set(
+        volume["Action"]
+    )
+    output = statements["DenySageMakerOutputsWithoutKmsKey"]
+    assert output["Condition"] == {"Null": {"sagemaker:OutputKmsKeyArn": "true"}}
+    assert {"sagemaker:CreateTransformJob", "sagemaker:CreateProcessingJob"} <= set(
+        output["Action"]
+    )
+    vpc = statements["DenySageMakerWithoutVpc"]
+    assert vpc["Condition"] == {"Null": {"sagemaker:VpcSubnets": "true"}}
+    assert {"sagemaker:CreateModel", "sagemaker:CreateTrainingJob"} <= set(vpc["Action"])
+    encryption = statements["DenySageMakerWithoutInterContainerEncryption"]
+    # BoolIfExists is true for a missing key: leaving encryption out is denied as well.
+    assert encryption["Condition"] == {
+        "BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}
+    }
+    assert "sagemaker:CreateTrainingJob" in encryption["Action"]
+
+
+def test_notebooks_and_domains_get_no_root_or_internet(params):
+    statements = by_sid("deny-sagemaker-root-and-internet", params)
+    assert statements["DenySageMakerNotebookRootAccess"]["Condition"] == {
+        "StringNotEquals": {"sagemaker:RootAccess": "Disabled"}
+    }
+    assert statements["DenySageMakerNotebookInternetAccess"]["Condition"] == {
+        "StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}
+    }
+    assert statements["DenySageMakerDomainInternetAccess"]["Condition"] == {
+        "StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}
+    }
+
+
+def test_rejects_an_approved_model_that_is_no_model_id():
+    with pytest.raises(ValueError, match="approved_bedrock_models"):
+        GuardrailParameters(governed_regions=("eu-west-1",), approved_bedrock_models=("gpt 4",))
+
+
+def test_exempt_embedding_models_pass_without_a_guardrail():
+    params = GuardrailParameters(
+        governed_regions=("eu-west-1",),
+        guardrail_exempt_bedrock_models=("amazon.titan-embed-text-v2:0",),
+    )
+    statement = only_statement("deny-bedrock-without-guardrail", params)
+    assert "Resource" not in statement
+    assert statement["NotResource"] == [
+        "arn:aws:bedrock:*::foundation-model/amazon.titan-embed-text-v2:0",
+        "arn:aws:bedrock:*:*:inference-profile/*.amazon.titan-embed-text-v2:0",
+    ]
