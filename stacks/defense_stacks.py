@@ -22,7 +22,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.config.defense import Placement, logs_data_class, waf_rules
 from landing_zone.edge import WebAcl
 from landing_zone.edge.tls import TlsCertificate
-from landing_zone.edge.waf_log_bucket import WafLogBucket
+from landing_zone.edge.waf_log_bucket import WafLogArchive, WafLogBucket
 from landing_zone.keys import DataClassKeyReplica, DataClassKeys, DataClassKeySettings
 from landing_zone.logging import names
 from landing_zone.network import VpcTiers
@@ -117,6 +117,17 @@ class DefenseLayers(Construct):
                     else s3.ObjectLockMode.GOVERNANCE
                 ),
                 retention_days=log_bucket.retention_days,
+                archive=WafLogArchive(
+                    bucket_name=names.log_bucket_name(
+                        org.name, config.core_account_id("log_archive")
+                    ),
+                    account_id=config.core_account_id("log_archive"),
+                    region=org.home_region,
+                    key_alias=names.logs_key_alias(org.name),
+                    replication_role_name=names.waf_log_replication_role_name(
+                        config.guardrails.parameters.landing_zone_role_prefix, placement.region
+                    ),
+                ),
             )
             for name, web_acl in placement.web_acls.items():
                 self.web_acls[name] = WebAcl(

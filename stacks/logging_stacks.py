@@ -72,6 +72,12 @@ class LogArchiveStack(Stack):
                 deep_archive_after_days=bucket.deep_archive_after_days,
                 expiration_days=bucket.expire_after_days,
             ),
+            # Accounts with web ACLs copy their WAF logs here (WafLogBucket replication).
+            waf_log_replication_role_prefix=(
+                config.guardrails.parameters.landing_zone_role_prefix
+                if config.edge.web_acls
+                else None
+            ),
         )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import REGION
 from landing_zone.keys.data_class_key import (
@@ -94,13 +95,10 @@ class DataClassKeyReplica(Construct):
                 )
             ],
         )
-        # cdk-nag names the resource as written: literals, or <AWS::...> for pseudo parameters.
-        partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
-        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        described = f"arn:{stack.partition}:kms:{primary_region}:{stack.account}:key/*"
         Validations.of(AwsSdkCallHandler.of(self).policy).acknowledge(
             Acknowledgment(
-                id=f"AwsSolutions-IAM5[Resource::arn:{partition}:kms:{primary_region}:"
-                f"{account}:key/*]",
+                id=f"AwsSolutions-IAM5[Resource::{granular_resource(self, described)}]",
                 reason=(
                     "The primary key's id is random (mrk-...) and unknown at synth; the "
                     "statement allows only kms:DescribeKey, only in the primary's region and "

@@ -43,6 +43,7 @@ class LogArchive(Construct):
         retention_days: int = 365,
         minimum_retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+        waf_log_replication_role_prefix: str | None = None,
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
     ) -> None:
         """
@@ -56,6 +57,9 @@ class LogArchive(Construct):
             365 (PCI DSS 10.5.1).
         :param lifecycle: Colder storage and expiration of all three buckets. Default: Glacier
             Instant Retrieval after 90 days, Deep Archive after 365, never expire.
+        :param waf_log_replication_role_prefix: The landing zone's role prefix: the WAF log
+            replication roles of the organization's accounts may replicate WAF logs into the
+            log bucket and encrypt them with the log key. Default: none may.
         :param additional_key_policy_statements: Further statements for the log key's policy.
             Default: none. See ``LogArchiveKey``.
         """
@@ -70,6 +74,7 @@ class LogArchive(Construct):
             management_account_id=management_account_id,
             security_tooling_account_id=security_tooling_account_id,
             trail_region=region,
+            waf_log_replication_role_prefix=waf_log_replication_role_prefix,
             additional_key_policy_statements=additional_key_policy_statements,
         )
         self.key = self.key_construct.key
@@ -95,6 +100,7 @@ class LogArchive(Construct):
             retention_days=retention_days,
             minimum_retention_days=minimum_retention_days,
             lifecycle=lifecycle,
+            waf_log_replication_role_prefix=waf_log_replication_role_prefix,
         ).bucket
         self.config_bucket = ConfigDeliveryBucket(
             self,

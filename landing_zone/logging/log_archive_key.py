@@ -71,6 +71,7 @@ class LogArchiveKey(Construct):
         management_account_id: str,
         security_tooling_account_id: str,
         trail_region: str | None = None,
+        waf_log_replication_role_prefix: str | None = None,
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
     ) -> None:
         """
@@ -82,6 +83,10 @@ class LogArchiveKey(Construct):
             findings.
         :param trail_region: Home region of the organization trail. Default: the region of
             this stack, since the trail and the log archive both live in the home region.
+        :param waf_log_replication_role_prefix: The landing zone's role prefix, to let the WAF
+            log replication roles of the organization's accounts
+            (``names.waf_log_replication_role_arns``) encrypt replicas through S3. Default: no
+            WAF log replication.
         :param additional_key_policy_statements: Further key policy statements, e.g. a
             cross-account reader role. Default: none. Each needs a sid of its own; an Allow of
             ``kms:*``, of a ``NotAction``, to a ``NotPrincipal``, or to a wildcard principal
@@ -109,10 +114,29 @@ class LogArchiveKey(Construct):
                 *_cloudtrail_statements(trail_arn, management_account_id),
                 *_organization_service_statements(organization_id),
                 _guardduty_statement(security_tooling_account_id),
+                *(
+                    [_waf_replication_statement(organization_id, waf_log_replication_role_prefix)]
+                    if waf_log_replication_role_prefix
+                    else []
+                ),
                 *extra,
             ],
             alias=self.alias_name,
         )
+
+
+def _waf_replication_statement(organization_id: str, role_prefix: str) -> iam.PolicyStatement:
+    return iam.PolicyStatement(
+        sid="WafLogReplicationEncryptsReplicas",
+        principals=[iam.AnyPrincipal()],
+        actions=["kms:Encrypt", "kms:GenerateDataKey"],
+        resources=["*"],
+        conditions={
+            "StringEquals": {"aws:PrincipalOrgID": organization_id},
+            "ArnLike": {"aws:PrincipalArn": names.waf_log_replication_role_arns(role_prefix)},
+            "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
+        },
+    )
 
 
 def _reader_statements() -> list[iam.PolicyStatement]:

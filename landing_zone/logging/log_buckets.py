@@ -232,6 +232,7 @@ class LogArchiveBucket(Construct):
         retention_days: int = 365,
         minimum_retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+        waf_log_replication_role_prefix: str | None = None,
     ) -> None:
         """
         :param bucket_name: Name of the bucket; see ``names.log_bucket_name``.
@@ -251,6 +252,9 @@ class LogArchiveBucket(Construct):
             expirations. Default: 365 (PCI DSS 10.5.1: twelve months of audit logs).
         :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
             after 90 days, Deep Archive after 365, never expire.
+        :param waf_log_replication_role_prefix: The landing zone's role prefix, to let the WAF
+            log replication roles of the organization's accounts replicate WAF logs
+            (``names.WAF_LOGS_KEYS``). Default: no WAF log replication.
         """
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
@@ -271,11 +275,7 @@ class LogArchiveBucket(Construct):
                 "s3.ObjectLockMode.COMPLIANCE or s3.ObjectLockMode.GOVERNANCE"
             )
         lifecycle.check_retention("LogArchiveBucket", retention_days)
-        retention = (
-            s3.ObjectLockRetention.compliance(Duration.days(retention_days))
-            if object_lock_mode == s3.ObjectLockMode.COMPLIANCE
-            else s3.ObjectLockRetention.governance(Duration.days(retention_days))
-        )
+        retention = object_lock_retention(object_lock_mode, retention_days)
         self.bucket = log_bucket(
             self,
             bucket_name=bucket_name,
@@ -289,6 +289,13 @@ class LogArchiveBucket(Construct):
             *_cloudtrail_statements(self.bucket, trail_arn, organization_id, management_account_id),
             *_organization_writer_statements(self.bucket, organization_id),
             *_guardduty_statements(self.bucket, security_tooling_account_id),
+            *(
+                _waf_replication_statements(
+                    self.bucket, organization_id, waf_log_replication_role_prefix
+                )
+                if waf_log_replication_role_prefix
+                else []
+            ),
         ):
             self.bucket.add_to_resource_policy(statement)
         Validations.of(self.bucket).acknowledge(*REPLICATION_ACKNOWLEDGMENTS)
@@ -428,6 +435,13 @@ def log_bucket(
     return bucket
 
 
+def object_lock_retention(mode: s3.ObjectLockMode, days: int) -> s3.ObjectLockRetention:
+    """The default retention of ``days`` in ``mode`` (COMPLIANCE or GOVERNANCE)."""
+    if mode == s3.ObjectLockMode.COMPLIANCE:
+        return s3.ObjectLockRetention.compliance(Duration.days(days))
+    return s3.ObjectLockRetention.governance(Duration.days(days))
+
+
 def owner_full_control(conditions: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     """``conditions`` plus the canned ACL that log deliveries send."""
     equals = {**conditions.get("StringEquals", {}), "s3:x-amz-acl": "bucket-owner-full-control"}
@@ -489,6 +503,31 @@ def _organization_writer_statements(
             actions=["s3:PutObject"],
             resources=[bucket.arn_for_objects(f"{names.BEDROCK_PREFIX}/AWSLogs/*")],
             conditions=this_organization,
+        ),
+    ]
+
+
+def _waf_replication_statements(
+    bucket: s3.Bucket, organization_id: str, role_prefix: str
+) -> list[iam.PolicyStatement]:
+    replication_roles = {
+        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+        "ArnLike": {"aws:PrincipalArn": names.waf_log_replication_role_arns(role_prefix)},
+    }
+    return [
+        iam.PolicyStatement(
+            sid="WafLogReplicationChecksBucket",
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:GetBucketVersioning", "s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions=replication_roles,
+        ),
+        iam.PolicyStatement(
+            sid="WafLogReplicationWritesWafLogs",
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:ReplicateObject", "s3:ReplicateTags"],
+            resources=[bucket.arn_for_objects(names.WAF_LOGS_KEYS)],
+            conditions=replication_roles,
         ),
     ]
 

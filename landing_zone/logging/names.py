@@ -30,6 +30,26 @@ BEDROCK_PREFIX = "bedrock"
 GUARDDUTY_PREFIX = "guardduty"
 """Key prefix of exported GuardDuty findings in the log bucket."""
 
+WAF_LOGS_KEYS = "AWSLogs/*/WAFLogs/*"
+"""Keys of WAF logs in the log bucket: S3 replication keeps the keys WAF gave them in the
+account's own ``aws-waf-logs-`` bucket (``AWSLogs/<account>/WAFLogs/<region>/<acl>/...``)."""
+
+WAF_LOG_REPLICATION_ROLE = "waf-log-replication"
+"""Middle part of the name of the role that replicates an account's WAF logs to the log
+archive: ``<landing zone role prefix>waf-log-replication-<region>``."""
+
+
+def waf_log_replication_role_name(role_prefix: str, region: str) -> str:
+    """The replication role of the WAF log bucket of ``region``; IAM names are global per
+    account, so the region is part of it."""
+    return f"{role_prefix}{WAF_LOG_REPLICATION_ROLE}-{region}"
+
+
+def waf_log_replication_role_arns(role_prefix: str) -> str:
+    """The ARN pattern of those roles in any account, for ``aws:PrincipalArn``."""
+    return f"arn:{Aws.PARTITION}:iam::*:role/{role_prefix}{WAF_LOG_REPLICATION_ROLE}-*"
+
+
 _ORGANIZATION_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}[a-z0-9]")
 """The config's organization slug: 2-32 characters, so every bucket name below fits in 63."""
 

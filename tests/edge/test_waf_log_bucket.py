@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from conftest import cdk_context
 
 from landing_zone.compliance import violations
 from landing_zone.edge import WebAcl
-from landing_zone.edge.waf_log_bucket import WafLogBucket
+from landing_zone.edge.waf_log_bucket import WafLogArchive, WafLogBucket
 
 ENV = Environment(account="666666666666", region="eu-west-1")
 NAME = "aws-waf-logs-acme-666666666666-eu-west-1"
@@ -123,3 +124,80 @@ def test_governance_mode_is_passed_through() -> None:
 def test_retention_below_a_year_is_rejected() -> None:
     with pytest.raises(ValueError, match="at least 365"):
         WafLogBucket(_stack(), "WafLogs", organization_name="acme", retention_days=90)
+
+
+# --- copies in the log archive ---------------------------------------------------------------
+
+ARCHIVE = WafLogArchive(
+    bucket_name="acme-logs-222222222222",
+    account_id="222222222222",
+    region="eu-west-1",
+    key_alias="alias/acme/logs",
+    replication_role_name="lz-waf-log-replication-eu-west-1",
+)
+
+
+@pytest.fixture(scope="module")
+def archived() -> Stack:
+    stack = _stack()
+    WafLogBucket(stack, "WafLogs", organization_name="acme", archive=ARCHIVE)
+    return stack
+
+
+def test_every_log_is_replicated_to_the_log_archive_with_its_key(archived: Stack) -> None:
+    bucket = _buckets(Template.from_stack(archived))[NAME]["Properties"]
+    replication = bucket["ReplicationConfiguration"]
+    (rule,) = replication["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["Filter"] == {"Prefix": "AWSLogs/"}
+    assert rule["DeleteMarkerReplication"] == {"Status": "Disabled"}
+    assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
+    destination = rule["Destination"]
+    assert destination["Account"] == "222222222222"
+    assert destination["Bucket"] == "arn:aws:s3:::acme-logs-222222222222"
+    assert "alias/acme/logs" in json.dumps(destination["EncryptionConfiguration"])
+
+
+def test_replication_role_is_named_for_the_archive_policies_and_scoped(archived: Stack) -> None:
+    template = Template.from_stack(archived)
+    (role,) = template.find_resources("AWS::IAM::Role").values()
+    assert role["Properties"]["RoleName"] == "lz-waf-log-replication-eu-west-1"
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "s3.amazonaws.com"
+    }
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert "AWSLogs/*/WAFLogs/*" in json.dumps(statements["ReplicateToLogArchive"]["Resource"])
+    assert statements["ReplicateToLogArchive"]["Action"] == [
+        "s3:ReplicateObject",
+        "s3:ReplicateTags",
+    ]
+    encrypt = statements["EncryptReplicasWithTheArchiveKey"]
+    assert encrypt["Condition"]["ForAnyValue:StringEquals"] == {
+        "kms:ResourceAliases": "alias/acme/logs"
+    }
+    assert not any(
+        action.endswith(":*") or action == "*"
+        for statement in statements.values()
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    )
+
+
+def test_only_the_replication_role_may_decrypt_and_only_through_s3(archived: Stack) -> None:
+    (key,) = Template.from_stack(archived).find_resources("AWS::KMS::Key").values()
+    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    decrypt = statements["ReplicationDecryptsLogs"]
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert "ReplicationRole" in json.dumps(decrypt["Principal"])
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    }
+
+
+def test_replicated_bucket_passes_the_packs(archived: Stack) -> None:
+    # Replication enabled: no replication acknowledgment is needed or written.
+    assert violations(archived) == {}
+    bucket = _buckets(Template.from_stack(archived))[NAME]
+    assert "S3BucketReplicationEnabled" not in json.dumps(bucket.get("Metadata", {}))

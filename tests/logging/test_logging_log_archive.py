@@ -149,3 +149,47 @@ def test_rejects_retention_below_the_floor() -> None:
 def test_log_archive_passes_the_compliance_packs(built: tuple[Stack, LogArchive]) -> None:
     stack, _ = built
     assert violations(stack) == {}
+
+
+def _statements(template: dict[str, Any], resource_type: str, key: str) -> dict[str, Any]:
+    return {
+        statement.get("Sid"): statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == resource_type
+        for statement in resource["Properties"][key]["Statement"]
+    }
+
+
+def test_waf_log_replication_roles_of_the_organization_may_write_waf_logs_only() -> None:
+    stack, _ = _archive(waf_log_replication_role_prefix="lz-")
+    template = Template.from_stack(stack).to_json()
+    bucket = _statements(template, "AWS::S3::BucketPolicy", "PolicyDocument")
+    roles = {
+        "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+        "ArnLike": {
+            "aws:PrincipalArn": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":iam::*:role/lz-waf-log-replication-*"],
+                ]
+            }
+        },
+    }
+    write = bucket["WafLogReplicationWritesWafLogs"]
+    assert write["Action"] == ["s3:ReplicateObject", "s3:ReplicateTags"]
+    assert write["Condition"] == roles
+    assert "/AWSLogs/*/WAFLogs/*" in str(write["Resource"])
+    assert bucket["WafLogReplicationChecksBucket"]["Condition"] == roles
+    key = _statements(template, "AWS::KMS::Key", "KeyPolicy")
+    encrypt = key["WafLogReplicationEncryptsReplicas"]
+    assert encrypt["Action"] == ["kms:Encrypt", "kms:GenerateDataKey"]
+    assert encrypt["Condition"] == {**roles, "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}
+    assert violations(stack) == {}
+
+
+def test_without_web_acls_nobody_replicates_into_the_archive(
+    built: tuple[Stack, LogArchive],
+) -> None:
+    stack, _ = built
+    template = Template.from_stack(stack).to_json()
+    assert "WafLogReplication" not in str(template)
