@@ -13,9 +13,12 @@ import pytest
 REPO = Path(__file__).parents[2]
 CDK = REPO / "node_modules" / ".bin" / "cdk"
 
-pytestmark = pytest.mark.skipif(
-    not CDK.exists(), reason="CDK CLI not installed: run scripts/bootstrap.sh"
-)
+
+@pytest.fixture(autouse=True)
+def _cdk_cli_installed() -> None:
+    # A failure, not a skip: scripts/test.sh installs the CLI first, so a missing CLI is a
+    # broken setup that must not pass silently.
+    assert CDK.exists(), f"{CDK} not found: run scripts/bootstrap.sh"
 
 
 def cdk(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
