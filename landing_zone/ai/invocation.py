@@ -16,6 +16,17 @@ these two cover all four APIs."""
 
 GUARDRAIL_CONDITION_KEY = "bedrock:GuardrailIdentifier"
 
+ACCOUNT_GUARDRAIL_ARN = f"arn:{Aws.PARTITION}:bedrock:*:${{aws:PrincipalAccount}}:guardrail/*"
+"""Any guardrail (any version) of the caller's own account, for ``StringLike``: what a policy
+that is the same in every account (a permission set) can require."""
+
+
+def is_embedding_model(model_id: str) -> bool:
+    """Whether ``model_id`` is an embedding model (``amazon.titan-embed-text-v2:0``,
+    ``cohere.embed-english-v3``): it returns vectors, and guardrails do not apply to it."""
+    return "embed" in model_id
+
+
 ALLOW_SID = "InvokeApprovedModelsThroughTheGuardrail"
 DENY_SID = "DenyInferenceWithoutTheApprovedGuardrail"
 APPLY_SID = "ApplyTheApprovedGuardrail"

@@ -25,6 +25,12 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.ai.invocation import (
+    ACCOUNT_GUARDRAIL_ARN,
+    GUARDRAIL_CONDITION_KEY,
+    INFERENCE_ACTIONS,
+    is_embedding_model,
+)
 from landing_zone.common.patterns import BEDROCK_MODEL_ID, BUCKET_NAME, IAM_ROLE_NAME
 from landing_zone.identity.permission_set import (
     ADMINISTRATOR_ACCESS,
@@ -236,14 +242,6 @@ BILLING_CHANGE_ACTIONS = (
 """Billing, payment, tax and account contact changes, account closure and purchases of
 commitments, denied to the platform admin."""
 
-BEDROCK_INVOKE_ACTIONS = (
-    "bedrock:GetFoundationModel",
-    "bedrock:InvokeModel",
-    "bedrock:InvokeModelWithResponseStream",
-)
-"""Inference on a model: the Converse API is authorized as ``bedrock:InvokeModel`` and
-ConverseStream as ``bedrock:InvokeModelWithResponseStream`` (no IAM actions of their own)."""
-
 SAGEMAKER_STUDIO_ACTIONS = (
     "sagemaker:DescribeDomain",
     "sagemaker:DescribeTrainingJob",
@@ -363,7 +361,8 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "data_scientist": JobFunctionDoc(
         permission_set_name="DataScientist",
         allowed=(
-            "Invoke the named Bedrock foundation models; list and read the named training-data "
+            "Invoke the named Bedrock foundation models through a guardrail of the account "
+            "(embedding models without); list and read the named training-data "
             "and artifact buckets (KMS decryption only through S3 for those buckets); open "
             "SageMaker Studio and follow training jobs."
         ),
@@ -376,7 +375,8 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "ml_engineer": JobFunctionDoc(
         permission_set_name="MLEngineer",
         allowed=(
-            "Invoke the named Bedrock foundation models; read the named training-data buckets, "
+            "Invoke the named Bedrock foundation models through a guardrail of the account "
+            "(embedding models without); read the named training-data buckets, "
             "read and write objects of the named artifact buckets; create and update SageMaker "
             "models, endpoint configurations and endpoints, passing only the named execution "
             "roles to SageMaker."
@@ -979,18 +979,43 @@ def _through_s3(buckets: Sequence[str]) -> dict[str, dict[str, object]]:
 
 
 def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
-    return [
+    # Permission sets are the same in every account, and each account's guardrail has its own
+    # id: require a guardrail of the account the session is in. Which version is approved is
+    # the account's enforced guardrail and the workload roles' business (BedrockGuardrail).
+    guarded = [model for model in models if not is_embedding_model(model)]
+    embeddings = [model for model in models if is_embedding_model(model)]
+    statements = [
         iam.PolicyStatement(
-            sid="InvokeNamedModels",
-            actions=list(BEDROCK_INVOKE_ACTIONS),
-            resources=[
-                f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/{model}" for model in models
-            ],
+            sid="DescribeNamedModels",
+            actions=["bedrock:GetFoundationModel"],
+            resources=[_model_arn(model) for model in models],
         ),
         iam.PolicyStatement(
             sid="ListFoundationModels", actions=["bedrock:ListFoundationModels"], resources=["*"]
         ),
     ]
+    if guarded:
+        statements.append(
+            iam.PolicyStatement(
+                sid="InvokeNamedModelsThroughAGuardrail",
+                actions=list(INFERENCE_ACTIONS),
+                resources=[_model_arn(model) for model in guarded],
+                conditions={"StringLike": {GUARDRAIL_CONDITION_KEY: ACCOUNT_GUARDRAIL_ARN}},
+            )
+        )
+    if embeddings:
+        statements.append(
+            iam.PolicyStatement(
+                sid="InvokeNamedEmbeddingModels",
+                actions=list(INFERENCE_ACTIONS),
+                resources=[_model_arn(model) for model in embeddings],
+            )
+        )
+    return statements
+
+
+def _model_arn(model: str) -> str:
+    return f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/{model}"
 
 
 def _read_buckets(buckets: Sequence[str]) -> list[iam.PolicyStatement]:

@@ -56,6 +56,7 @@ def test_rule_ids_are_the_published_ones() -> None:
     # Acknowledgments in users' code name these ids: renaming one silently breaks them.
     assert PACK_NAME == FintechChecks().name == "Fintech"
     assert [f"{PACK_NAME}-{rule.suffix}" for rule in FINTECH_RULES] == [
+        "Fintech-BedrockInferenceGuarded",
         "Fintech-GuardrailFiltersPiiAndPromptAttacks",
         "Fintech-IAMNoWildcardActions",
         "Fintech-KmsKeyPolicyScoped",
@@ -76,7 +77,7 @@ def test_rule_ids_are_the_published_ones() -> None:
 def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
     topic = sns.CfnTopic(stack, "Topic")
 
-    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 14
+    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 15
 
 
 def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:
@@ -110,8 +111,12 @@ def test_granular_acknowledgment_removes_only_its_finding(stack: Stack) -> None:
     role = _wide_role(stack)
     _acknowledge(role, f"{WILDCARD}[Action::s3:*]")
 
+    # The "*" also grants Bedrock inference without a guardrail, a finding of its own.
     assert violations(stack, [FintechChecks()]) == {
-        "Fintech": [f"{WILDCARD}[Action::*]: Test/Role/Resource"]
+        "Fintech": [
+            "Fintech-BedrockInferenceGuarded[Statement::0]: Test/Role/Resource",
+            f"{WILDCARD}[Action::*]: Test/Role/Resource",
+        ]
     }
 
 
@@ -121,6 +126,7 @@ def test_rule_id_does_not_acknowledge_granular_findings(stack: Stack) -> None:
 
     assert violations(stack, [FintechChecks()]) == {
         "Fintech": [
+            "Fintech-BedrockInferenceGuarded[Statement::0]: Test/Role/Resource",
             f"{WILDCARD}[Action::*]: Test/Role/Resource",
             f"{WILDCARD}[Action::s3:*]: Test/Role/Resource",
         ]
@@ -142,12 +148,14 @@ def test_unreadable_resource_fails_closed_and_can_be_acknowledged(stack: Stack) 
 
     report = FintechChecks(verbose=True).validate_scope(stack)
     _acknowledge(policy, WILDCARD)
+    _acknowledge(policy, "Fintech-BedrockInferenceGuarded")
 
+    unreadable = (
+        "Rule threw an error during validation. cannot read 'Statement': "
+        "{'Ref': 'Document'} is not a literal object"
+    )
     assert [(v.rule_name, v.description) for v in report.violations] == [
-        (
-            WILDCARD,
-            "Rule threw an error during validation. cannot read 'Statement': "
-            "{'Ref': 'Document'} is not a literal object",
-        )
+        ("Fintech-BedrockInferenceGuarded", unreadable),
+        (WILDCARD, unreadable),
     ]
     assert violations(stack, [FintechChecks()]) == {}

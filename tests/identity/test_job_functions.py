@@ -531,13 +531,39 @@ def test_ai_roles_invoke_only_the_named_models(permission_sets, name) -> None:
         "bedrock:InvokeModelWithResponseStream",
         "bedrock:ListFoundationModels",
     }
+
+    def models(statement: dict[str, Any]) -> list[str]:
+        return sorted(
+            template_text(arn).rsplit("/", 1)[1] for arn in _as_list(statement["Resource"])
+        )
+
     for action, statement in bedrock:
         if action == "bedrock:ListFoundationModels":
             continue
-        assert sorted(template_text(arn) for arn in _as_list(statement["Resource"])) == sorted(
-            f"arn:${{AWS::Partition}}:bedrock:*::foundation-model/{model}"
-            for model in (CLAUDE, TITAN)
-        )
+        if action == "bedrock:GetFoundationModel":
+            assert models(statement) == sorted((CLAUDE, TITAN))
+        elif statement["Sid"] == "InvokeNamedModelsThroughAGuardrail":
+            # Text models only with a guardrail of the session's own account.
+            assert models(statement) == [CLAUDE]
+            assert statement["Condition"] == {
+                "StringLike": {
+                    "bedrock:GuardrailIdentifier": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                "arn:",
+                                {"Ref": "AWS::Partition"},
+                                ":bedrock:*:${aws:PrincipalAccount}:guardrail/*",
+                            ],
+                        ]
+                    }
+                }
+            }
+        else:
+            # Embedding models return vectors; guardrails do not apply to them.
+            assert statement["Sid"] == "InvokeNamedEmbeddingModels"
+            assert models(statement) == [TITAN]
+            assert "Condition" not in statement
 
 
 def test_data_scientist_only_reads_objects(permission_sets) -> None:

@@ -1,5 +1,9 @@
 """The rules of the fintech pack, one per module, and the list the pack applies."""
 
+from landing_zone.compliance.rules.bedrock_inference_guarded import (
+    BEDROCK_INFERENCE_GUARDED,
+    bedrock_inference_guarded,
+)
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 from landing_zone.compliance.rules.guardrail_filters_pii_and_prompt_attacks import (
     GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS,
@@ -53,6 +57,7 @@ from landing_zone.compliance.rules.web_acl_logged_and_protected import (
 )
 
 FINTECH_RULES: tuple[FintechRule, ...] = (
+    BEDROCK_INFERENCE_GUARDED,
     GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS,
     IAM_NO_WILDCARD_ACTIONS,
     KMS_KEY_POLICY_SCOPED,
@@ -70,6 +75,7 @@ FINTECH_RULES: tuple[FintechRule, ...] = (
 )
 
 __all__ = [
+    "BEDROCK_INFERENCE_GUARDED",
     "FINTECH_RULES",
     "GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS",
     "IAM_NO_WILDCARD_ACTIONS",
@@ -87,6 +93,7 @@ __all__ = [
     "WEB_ACL_LOGGED_AND_PROTECTED",
     "FintechRule",
     "RuleResult",
+    "bedrock_inference_guarded",
     "guardrail_filters_pii_and_prompt_attacks",
     "iam_no_wildcard_actions",
     "kms_key_policy_scoped",

@@ -176,3 +176,43 @@ def _is_wildcard(entry: Any) -> bool:
     if is_intrinsic(entry) and "Fn::If" in entry:
         raise TypeError(f"cannot check the principal {entry!r}: it may yield '*'")
     return isinstance(entry, str) and entry == "*"
+
+
+IDENTITY_POLICY_PROPERTY = {
+    "AWS::IAM::Policy": "PolicyDocument",
+    "AWS::IAM::ManagedPolicy": "PolicyDocument",
+    "AWS::IAM::RolePolicy": "PolicyDocument",
+    "AWS::IAM::UserPolicy": "PolicyDocument",
+    "AWS::IAM::GroupPolicy": "PolicyDocument",
+    "AWS::SSO::PermissionSet": "InlinePolicy",
+}
+"""Types holding one identity policy, and the property that holds it."""
+
+INLINE_POLICIES_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"})
+"""Types holding identity policies in ``Policies[].PolicyDocument``."""
+
+IDENTITY_POLICY_TYPES = frozenset(IDENTITY_POLICY_PROPERTY) | INLINE_POLICIES_TYPES
+"""Resources that grant identities their actions. Resource policies (buckets, keys), trust
+policies and SCPs limit who may act rather than grant, so they are not among them."""
+
+
+def identity_policy_statements(node: CfnResource) -> list[Any]:
+    """Every statement of the identity policies ``node`` holds (see ``IDENTITY_POLICY_TYPES``),
+    the JSON string form of IAM Identity Center's inline policy included."""
+    properties = resolved_properties(node)
+    resource_type = node.cfn_resource_type
+    if resource_type in INLINE_POLICIES_TYPES:
+        documents = [
+            get_property(policy, "PolicyDocument")
+            for policy in as_list(get_property(properties, "Policies"))
+        ]
+    else:
+        documents = [get_property(properties, IDENTITY_POLICY_PROPERTY[resource_type])]
+    statements: list[Any] = []
+    for document in documents:
+        if document is None:
+            continue
+        if isinstance(document, str):
+            document = json.loads(document)
+        statements.extend(as_list(get_property(document, "Statement")))
+    return statements

@@ -1,31 +1,20 @@
 """Identity policies must not allow every action, nor every action of a service (``s3:*``)."""
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from landing_zone.compliance.rules._cfn import as_list, get_property, resolved_properties
+from landing_zone.compliance.rules._cfn import (
+    IDENTITY_POLICY_TYPES,
+    as_list,
+    get_property,
+    identity_policy_statements,
+)
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
-_DOCUMENT_PROPERTY = {
-    "AWS::IAM::Policy": "PolicyDocument",
-    "AWS::IAM::ManagedPolicy": "PolicyDocument",
-    "AWS::IAM::RolePolicy": "PolicyDocument",
-    "AWS::IAM::UserPolicy": "PolicyDocument",
-    "AWS::IAM::GroupPolicy": "PolicyDocument",
-    "AWS::SSO::PermissionSet": "InlinePolicy",
-}
-"""Types holding one identity policy, and the property that holds it."""
-
-_INLINE_POLICIES_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"})
-"""Types holding identity policies in ``Policies[].PolicyDocument``."""
-
-# Resource policies (buckets, keys), trust policies and SCPs limit who may act rather than grant
-# an identity its actions, so they are out of scope.
-RESOURCE_TYPES = frozenset(_DOCUMENT_PROPERTY) | _INLINE_POLICIES_TYPES
+RESOURCE_TYPES = IDENTITY_POLICY_TYPES
 
 
 def iam_no_wildcard_actions(node: CfnResource) -> RuleResult:
@@ -33,35 +22,22 @@ def iam_no_wildcard_actions(node: CfnResource) -> RuleResult:
     resource_type = node.cfn_resource_type
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
-    if resource_type in _INLINE_POLICIES_TYPES:
-        documents = [
-            get_property(policy, "PolicyDocument")
-            for policy in as_list(get_property(properties, "Policies"))
-        ]
-    else:
-        documents = [get_property(properties, _DOCUMENT_PROPERTY[resource_type])]
+    statements = identity_policy_statements(node)
     # dict.fromkeys drops repeated findings and keeps their order, so reports are stable.
-    findings = list(dict.fromkeys(f for document in documents for f in _findings(document)))
+    findings = list(dict.fromkeys(f for statement in statements for f in _findings(statement)))
     return findings or NagRuleCompliance.COMPLIANT
 
 
-def _findings(document: Any) -> Iterator[str]:
-    if document is None:
+def _findings(statement: Any) -> Iterator[str]:
+    # Anything but an explicit Deny grants, so an unreadable Effect cannot slip through.
+    if get_property(statement, "Effect") == "Deny":
         return
-    if isinstance(document, str):
-        # IAM Identity Center also takes the inline policy as a JSON string.
-        document = json.loads(document)
-    for statement in as_list(get_property(document, "Statement")):
-        # Anything but an explicit Deny grants, so an unreadable Effect cannot slip through.
-        if get_property(statement, "Effect") == "Deny":
-            continue
-        for action in as_list(get_property(statement, "Action")):
-            if _grants_whole_service(_literal_action(action)):
-                yield f"Action::{action}"
-        for action in as_list(get_property(statement, "NotAction")):
-            # An allowed NotAction grants every other action of every service.
-            yield f"NotAction::{_literal_action(action)}"
+    for action in as_list(get_property(statement, "Action")):
+        if _grants_whole_service(_literal_action(action)):
+            yield f"Action::{action}"
+    for action in as_list(get_property(statement, "NotAction")):
+        # An allowed NotAction grants every other action of every service.
+        yield f"NotAction::{_literal_action(action)}"
 
 
 def _literal_action(action: Any) -> str:

@@ -1,0 +1,106 @@
+"""Identity policies that allow Bedrock inference require a guardrail in the request.
+
+Every statement of an identity policy (``IDENTITY_POLICY_TYPES``) that allows
+``bedrock:InvokeModel`` or ``bedrock:InvokeModelWithResponseStream`` (by name, wildcard or
+NotAction) must carry a condition on ``bedrock:GuardrailIdentifier`` with ``StringEquals``,
+``StringLike``, ``ArnEquals`` or ``ArnLike`` (not their ``IfExists`` forms, which a request
+without a guardrail passes) and a value other than ``*``. Converse and ConverseStream are
+authorized as those two actions.
+
+Exempt: statements whose every resource is a foundation model with ``embed`` in its id
+(embedding models return vectors, and guardrails do not apply to them). Deny statements are
+never findings. Findings name the statement (``Statement::<Sid>``, or its position), so one
+statement can be acknowledged without the others.
+"""
+
+from typing import Any
+
+from aws_cdk import CfnResource
+from cdk_nag import NagMessageLevel, NagRuleCompliance
+
+from landing_zone.compliance.rules._cfn import (
+    IDENTITY_POLICY_TYPES,
+    as_list,
+    get_property,
+    identity_policy_statements,
+    is_intrinsic,
+    statement_allows,
+)
+from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+
+RESOURCE_TYPES = IDENTITY_POLICY_TYPES
+
+INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+GUARDRAIL_KEY = "bedrock:guardrailidentifier"
+_REQUIRING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
+
+
+def bedrock_inference_guarded(node: CfnResource) -> RuleResult:
+    """One finding per statement that allows inference without requiring a guardrail."""
+    if node.cfn_resource_type not in RESOURCE_TYPES:
+        return NagRuleCompliance.NOT_APPLICABLE
+    findings = [
+        f"Statement::{get_property(statement, 'Sid') or index}"
+        for index, statement in enumerate(identity_policy_statements(node))
+        if get_property(statement, "Effect") != "Deny"
+        and any(statement_allows(statement, action) for action in INFERENCE_ACTIONS)
+        and not _only_embedding_models(statement)
+        and not _requires_guardrail(statement)
+    ]
+    return findings or NagRuleCompliance.COMPLIANT
+
+
+def _only_embedding_models(statement: Any) -> bool:
+    resources = as_list(get_property(statement, "Resource"))
+    return bool(resources) and all(_embedding_model(resource) for resource in resources)
+
+
+def _embedding_model(resource: Any) -> bool:
+    text = _text(resource)
+    _, _, model = text.partition(":foundation-model/")
+    return bool(model) and "embed" in model and "*" not in model
+
+
+def _text(resource: Any) -> str:
+    """A resource ARN as written, ``Fn::Join`` of literals and pseudo parameters included."""
+    if isinstance(resource, str):
+        return resource
+    if is_intrinsic(resource) and "Fn::Join" in resource:
+        separator, parts = resource["Fn::Join"]
+        return str(separator).join(p if isinstance(p, str) else "?" for p in parts)
+    return ""
+
+
+def _requires_guardrail(statement: Any) -> bool:
+    condition = get_property(statement, "Condition") or {}
+    if is_intrinsic(condition):
+        raise TypeError(f"cannot read the condition {condition!r}")
+    for operator, keys in condition.items():
+        if operator.lower() not in _REQUIRING_OPERATORS or is_intrinsic(keys):
+            continue
+        for key, value in keys.items():
+            if key.lower() == GUARDRAIL_KEY:
+                values = as_list(value)
+                return bool(values) and all(v not in ("*", "") for v in values)
+    return False
+
+
+BEDROCK_INFERENCE_GUARDED = FintechRule(
+    suffix="BedrockInferenceGuarded",
+    info=(
+        "The identity policy allows Bedrock inference (InvokeModel, "
+        "InvokeModelWithResponseStream, hence Converse) without requiring a guardrail "
+        "(a StringEquals, StringLike, ArnEquals or ArnLike condition on "
+        "bedrock:GuardrailIdentifier)."
+    ),
+    explanation=(
+        "Inference without a guardrail lets prompt injection, card data and PII reach a "
+        "model and unfiltered responses reach customers (PCI DSS 3.3, 6.2.4; NIST SI-10). "
+        "Pin the approved guardrail version (landing_zone.ai.BedrockGuardrail."
+        "grant_guarded_inference) or at least a guardrail of the account; embedding models are "
+        "exempt."
+    ),
+    level=NagMessageLevel.ERROR,
+    resource_types=RESOURCE_TYPES,
+    check=bedrock_inference_guarded,
+)
