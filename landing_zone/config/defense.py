@@ -13,7 +13,7 @@ from landing_zone.edge.tls import check_certificate_names
 from landing_zone.edge.web_acl import CLOUDFRONT_REGION, check_custom_rules, custom_rule
 from landing_zone.keys.data_class_key import check_name
 from landing_zone.network import cidrs
-from landing_zone.network.vpc_tiers import NACL_RULES_PER_DIRECTION
+from landing_zone.network.vpc_tiers import NACL_RULES_PER_DIRECTION, check_interface_endpoints
 
 from .errors import ConfigIssue, duplicate_issues
 from .identity import _account_issue, _construct_check
@@ -281,6 +281,12 @@ def _vpcs(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         yield from duplicate_issues((*where, "explicit_denies"), vpc.explicit_denies)
         yield from duplicate_issues((*where, "data_ports"), vpc.data_ports)
         yield from duplicate_issues((*where, "interface_endpoints"), vpc.interface_endpoints)
+        if len(set(vpc.interface_endpoints)) == len(vpc.interface_endpoints):
+            yield from _construct_check(
+                (*where, "interface_endpoints"),
+                vpc.interface_endpoints,
+                lambda _, services: check_interface_endpoints(services),
+            )
         rules = len(vpc.explicit_denies) + len(zones) * len(vpc.data_ports)
         if rules > NACL_RULES_PER_DIRECTION:
             yield ConfigIssue(

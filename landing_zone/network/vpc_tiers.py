@@ -162,7 +162,7 @@ class VpcTiers(Construct):
         _check_ports("data_ports", data_ports)
         denies = [cidrs.network("explicit_denies", deny) for deny in explicit_denies]
         _check_distinct("explicit_denies", [str(deny) for deny in denies])
-        _check_services(interface_endpoints)
+        check_interface_endpoints(interface_endpoints)
         _organization_id("organization_id", organization_id)
         if flow_log_retention == logs.RetentionDays.INFINITE:
             raise ValueError(
@@ -517,7 +517,8 @@ def _check_ports(prop: str, ports: Sequence[int]) -> None:
     _check_distinct(prop, [str(port) for port in ports])
 
 
-def _check_services(services: Sequence[str]) -> None:
+def check_interface_endpoints(services: Sequence[str]) -> None:
+    """Raise ValueError unless ``services`` are distinct endpoint service suffixes."""
     if isinstance(services, str):
         raise ValueError(f"interface_endpoints: got {services!r}; allowed: a list of services")
     for service in services:

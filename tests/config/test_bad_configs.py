@@ -849,6 +849,12 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "a Bedrock model id",
     ),
     (
+        "vpc-endpoint-given-as-a-full-service-name",
+        _set("network.vpcs.shared.interface_endpoints", ["com.amazonaws.kms"]),
+        "network.vpcs.shared.interface_endpoints",
+        "not an endpoint service suffix",
+    ),
+    (
         "certificate-name-not-lowercase",
         _set("edge.certificates.payments-api.domain_name", "API.acme-pay.example"),
         "edge.certificates.payments-api.domain_name",
