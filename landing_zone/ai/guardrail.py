@@ -348,8 +348,10 @@ class BedrockGuardrail(Construct):
         self, construct_id: str = "Enforced", *, excluded_models: Sequence[str] = ()
     ) -> bedrock.CfnEnforcedGuardrailConfiguration:
         """Apply the published version to every inference call of this account and region
-        (Bedrock's account-level enforced guardrail), except on ``excluded_models``. One per
-        account and region: deploy it from one stack only."""
+        (Bedrock's account-level enforced guardrail), except on ``excluded_models``, to the
+        whole of every message and system prompt (``COMPREHENSIVE``: a caller's guard-content
+        tags cannot narrow it to a harmless part). One per account and region: deploy it from
+        one stack only."""
         return bedrock.CfnEnforcedGuardrailConfiguration(
             self,
             construct_id,
@@ -357,6 +359,11 @@ class BedrockGuardrail(Construct):
             guardrail_version=self.version.attr_version,
             model_enforcement=bedrock.CfnEnforcedGuardrailConfiguration.ModelEnforcementProperty(
                 included_models=["ALL"], excluded_models=list(excluded_models)
+            ),
+            selective_content_guarding=(
+                bedrock.CfnEnforcedGuardrailConfiguration.SelectiveContentGuardingProperty(
+                    messages="COMPREHENSIVE", system="COMPREHENSIVE"
+                )
             ),
         )
 

@@ -16,9 +16,10 @@ these two cover all four APIs."""
 
 GUARDRAIL_CONDITION_KEY = "bedrock:GuardrailIdentifier"
 
-ACCOUNT_GUARDRAIL_ARN = f"arn:{Aws.PARTITION}:bedrock:*:${{aws:PrincipalAccount}}:guardrail/*"
-"""Any guardrail (any version) of the caller's own account, for ``StringLike``: what a policy
-that is the same in every account (a permission set) can require."""
+ACCOUNT_GUARDRAIL_ARN = f"arn:{Aws.PARTITION}:bedrock:*:${{aws:PrincipalAccount}}:guardrail/*:*"
+"""Any published version (not the DRAFT, which has no number) of a guardrail of the caller's
+own account, for ``StringLike``: what a policy that is the same in every account (a permission
+set) can require. Only landing-zone roles manage guardrails (``protect-bedrock-controls``)."""
 
 
 def is_embedding_model(model_id: str) -> bool:
@@ -30,6 +31,14 @@ def is_embedding_model(model_id: str) -> bool:
 ALLOW_SID = "InvokeApprovedModelsThroughTheGuardrail"
 DENY_SID = "DenyInferenceWithoutTheApprovedGuardrail"
 APPLY_SID = "ApplyTheApprovedGuardrail"
+
+
+def inference_profile_arns(model_id: str) -> str:
+    """The cross-Region inference profiles of ``model_id`` (``eu.<model>``, ``us.<model>``) in
+    any region of this account: inference through one is authorized on the profile and on the
+    foundation model in each region it routes to."""
+    foundation_model_arn(model_id)  # the same check of the id
+    return f"arn:{Aws.PARTITION}:bedrock:*:{Aws.ACCOUNT_ID}:inference-profile/*.{model_id}"
 
 
 def foundation_model_arn(model_id: str, region: str = Aws.REGION) -> str:
@@ -66,7 +75,11 @@ def guarded_inference_statements(
         iam.PolicyStatement(
             sid=ALLOW_SID,
             actions=list(INFERENCE_ACTIONS),
-            resources=[foundation_model_arn(model_id) for model_id in model_ids],
+            resources=[
+                arn
+                for model_id in model_ids
+                for arn in (foundation_model_arn(model_id), inference_profile_arns(model_id))
+            ],
             conditions={"StringEquals": approved},
         ),
         iam.PolicyStatement(

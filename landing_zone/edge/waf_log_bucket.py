@@ -224,9 +224,13 @@ class WafLogBucket(Construct):
                     resources=[
                         f"arn:{stack.partition}:kms:{archive.region}:{archive.account_id}:key/*"
                     ],
+                    # The key's id is not known here: S3 names the archive bucket in the
+                    # encryption context (bucket keys: the bucket's ARN).
                     conditions={
-                        "ForAnyValue:StringEquals": {"kms:ResourceAliases": archive.key_alias},
                         "StringEquals": {"kms:ViaService": f"s3.{archive.region}.amazonaws.com"},
+                        "StringLike": {
+                            "kms:EncryptionContext:aws:s3:arn": [destination, f"{destination}/*"]
+                        },
                     },
                 ),
             ],
@@ -246,8 +250,8 @@ class WafLogBucket(Construct):
             f"{source}/*": "every version of this log bucket is replicated",
             f"{destination}/{names.WAF_LOGS_KEYS}": "only the WAF log keys of the archive",
             f"arn:{stack.partition}:kms:{archive.region}:{archive.account_id}:key/*": (
-                "the archive's key, whose id is not known here, only when it carries the log "
-                "alias (kms:ResourceAliases) and only through S3"
+                "a key of the archive account, whose id is not known here, only through S3 "
+                "and only for objects of the archive bucket (encryption context)"
             ),
         }
         Validations.of(policy).acknowledge(
@@ -268,7 +272,9 @@ class WafLogBucket(Construct):
                     id="ToLogArchive",
                     status="Enabled",
                     priority=1,
-                    filter=s3.CfnBucket.ReplicationRuleFilterProperty(prefix="AWSLogs/"),
+                    filter=s3.CfnBucket.ReplicationRuleFilterProperty(
+                        prefix=f"AWSLogs/{stack.account}/WAFLogs/"
+                    ),
                     delete_marker_replication=s3.CfnBucket.DeleteMarkerReplicationProperty(
                         status="Disabled"
                     ),
@@ -280,6 +286,8 @@ class WafLogBucket(Construct):
                     destination=s3.CfnBucket.ReplicationDestinationProperty(
                         bucket=destination,
                         account=archive.account_id,
+                        # CloudWatch metrics of pending and failed replication.
+                        metrics=s3.CfnBucket.MetricsProperty(status="Enabled"),
                         encryption_configuration=s3.CfnBucket.EncryptionConfigurationProperty(
                             replica_kms_key_id=(
                                 f"arn:{stack.partition}:kms:{archive.region}:"

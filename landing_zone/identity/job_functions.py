@@ -988,7 +988,7 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
         iam.PolicyStatement(
             sid="DescribeNamedModels",
             actions=["bedrock:GetFoundationModel"],
-            resources=[_model_arn(model) for model in models],
+            resources=[_model_arns(model)[0] for model in models],
         ),
         iam.PolicyStatement(
             sid="ListFoundationModels", actions=["bedrock:ListFoundationModels"], resources=["*"]
@@ -999,7 +999,7 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
             iam.PolicyStatement(
                 sid="InvokeNamedModelsThroughAGuardrail",
                 actions=list(INFERENCE_ACTIONS),
-                resources=[_model_arn(model) for model in guarded],
+                resources=[arn for model in guarded for arn in _model_arns(model)],
                 conditions={"StringLike": {GUARDRAIL_CONDITION_KEY: ACCOUNT_GUARDRAIL_ARN}},
             )
         )
@@ -1008,14 +1008,20 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
             iam.PolicyStatement(
                 sid="InvokeNamedEmbeddingModels",
                 actions=list(INFERENCE_ACTIONS),
-                resources=[_model_arn(model) for model in embeddings],
+                resources=[arn for model in embeddings for arn in _model_arns(model)],
             )
         )
     return statements
 
 
-def _model_arn(model: str) -> str:
-    return f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/{model}"
+def _model_arns(model: str) -> list[str]:
+    # The foundation model in any region, and its cross-Region inference profiles.
+    return [
+        f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/{model}",
+        # Any account: inference profiles take no resource policy, so only the session's own
+        # account's profiles can be used (and the ARN stays a plain ARN for linters).
+        f"arn:{Aws.PARTITION}:bedrock:*:*:inference-profile/*.{model}",
+    ]
 
 
 def _read_buckets(buckets: Sequence[str]) -> list[iam.PolicyStatement]:

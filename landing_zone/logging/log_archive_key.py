@@ -115,7 +115,11 @@ class LogArchiveKey(Construct):
                 *_organization_service_statements(organization_id),
                 _guardduty_statement(security_tooling_account_id),
                 *(
-                    [_waf_replication_statement(organization_id, waf_log_replication_role_prefix)]
+                    [
+                        _waf_replication_statement(
+                            organization_id, organization_name, waf_log_replication_role_prefix
+                        )
+                    ]
                     if waf_log_replication_role_prefix
                     else []
                 ),
@@ -125,7 +129,11 @@ class LogArchiveKey(Construct):
         )
 
 
-def _waf_replication_statement(organization_id: str, role_prefix: str) -> iam.PolicyStatement:
+def _waf_replication_statement(
+    organization_id: str, organization_name: str, role_prefix: str
+) -> iam.PolicyStatement:
+    bucket_name = names.log_bucket_name(organization_name, Aws.ACCOUNT_ID)
+    log_bucket = f"arn:{Aws.PARTITION}:s3:::{bucket_name}"
     return iam.PolicyStatement(
         sid="WafLogReplicationEncryptsReplicas",
         principals=[iam.AnyPrincipal()],
@@ -134,7 +142,11 @@ def _waf_replication_statement(organization_id: str, role_prefix: str) -> iam.Po
         conditions={
             "StringEquals": {"aws:PrincipalOrgID": organization_id},
             "ArnLike": {"aws:PrincipalArn": names.waf_log_replication_role_arns(role_prefix)},
-            "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"},
+            # Through S3, for the log bucket only (its ARN is the encryption context).
+            "StringLike": {
+                "kms:ViaService": "s3.*.amazonaws.com",
+                "kms:EncryptionContext:aws:s3:arn": [log_bucket, f"{log_bucket}/*"],
+            },
         },
     )
 

@@ -526,7 +526,8 @@ def _waf_replication_statements(
             sid="WafLogReplicationWritesWafLogs",
             principals=[iam.AnyPrincipal()],
             actions=["s3:ReplicateObject", "s3:ReplicateTags"],
-            resources=[bucket.arn_for_objects(names.WAF_LOGS_KEYS)],
+            # Each account's role writes under its own account's prefix only.
+            resources=[bucket.arn_for_objects("AWSLogs/${aws:PrincipalAccount}/WAFLogs/*")],
             conditions=replication_roles,
         ),
     ]

@@ -608,39 +608,53 @@ def _model_arns(models: Iterable[str]) -> list[str]:
     ]
 
 
+_UNGUARDABLE_INFERENCE = ("bedrock:CreateModelInvocationJob", "bedrock-mantle:CreateInference")
+"""Inference that cannot carry a guardrail: batch jobs (which need no InvokeModel permission)
+and the OpenAI-compatible API (``bedrock-mantle``, no guardrail condition key)."""
+
+
 def _deny_bedrock_without_guardrail(params: GuardrailParameters) -> list[PolicyStatement]:
-    # bedrock:GuardrailIdentifier holds the guardrail ARN (optionally :version) of the request.
-    # The approved guardrail's id differs in every account, so the SCP insists on a guardrail
-    # of the calling account; IAM (grant_guarded_inference) pins the approved version.
+    # bedrock:GuardrailIdentifier holds the guardrail ARN, or ARN:version, of the request. The
+    # approved guardrail's id differs in every account, so the SCP insists on a published
+    # version (the ":*" after the id; the DRAFT has no number and can change any time) of a
+    # guardrail of the calling account; protect-bedrock-controls keeps guardrails to the
+    # landing zone, and IAM (grant_guarded_inference) pins the approved version.
     # StringNotLike is true when the key is missing: a request without a guardrail is denied
     # by the same statement. Policy variables in SCP conditions are *unverified* (IAM documents
     # them for condition values; the SCP syntax page does not mention them).
     exempt = params.guardrail_exempt_bedrock_models
     return [
         deny_statement(
-            "DenyBedrockInferenceWithoutOwnGuardrail",
+            "DenyBedrockInferenceWithoutOwnGuardrailVersion",
             action=_BEDROCK_INFERENCE,
             not_resource=_model_arns(exempt) if exempt else None,
             condition={
                 "StringNotLike": {
                     "bedrock:GuardrailIdentifier": (
-                        "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*"
+                        "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*:*"
                     )
                 }
             },
         ),
+        deny_statement("DenyInferenceThatCannotCarryAGuardrail", action=_UNGUARDABLE_INFERENCE),
     ]
 
 
-def _protect_bedrock_invocation_logging(params: GuardrailParameters) -> list[PolicyStatement]:
+def _protect_bedrock_controls(params: GuardrailParameters) -> list[PolicyStatement]:
+    # Guardrails themselves too: otherwise an account admin could weaken the approved guardrail
+    # or publish one that filters nothing, and the inference guardrail above would pass it.
     return [
         deny_statement(
-            "ProtectBedrockInvocationLoggingAndEnforcedGuardrail",
+            "ProtectBedrockLoggingAndGuardrails",
             action=(
+                "bedrock:CreateGuardrail",
+                "bedrock:CreateGuardrailVersion",
                 "bedrock:DeleteEnforcedGuardrailConfiguration",
+                "bedrock:DeleteGuardrail",
                 "bedrock:DeleteModelInvocationLoggingConfiguration",
                 "bedrock:PutEnforcedGuardrailConfiguration",
                 "bedrock:PutModelInvocationLoggingConfiguration",
+                "bedrock:UpdateGuardrail",
             ),
             condition=_unless_landing_zone(params),
         )
@@ -688,15 +702,22 @@ _SAGEMAKER_OUTPUT_KEY_ACTIONS = (
 _SAGEMAKER_VPC_ACTIONS = (
     "sagemaker:CreateAutoMLJob",
     "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateCluster",
+    "sagemaker:CreateDataQualityJobDefinition",
     "sagemaker:CreateDomain",
-    "sagemaker:CreateEndpointConfig",
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:CreateModel",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
     "sagemaker:CreateMonitoringSchedule",
     "sagemaker:CreateNotebookInstance",
     "sagemaker:CreateProcessingJob",
     "sagemaker:CreateTrainingJob",
+    "sagemaker:UpdateMonitoringSchedule",
 )
+"""Endpoints are not here: an endpoint runs in its model's VPC (CreateModel), and
+CreateEndpointConfig takes no VPC of its own in the usual setup."""
 _SAGEMAKER_INTER_CONTAINER_ACTIONS = (
     "sagemaker:CreateAutoMLJob",
     "sagemaker:CreateAutoMLJobV2",
@@ -706,18 +727,38 @@ _SAGEMAKER_INTER_CONTAINER_ACTIONS = (
     "sagemaker:CreateTrainingJob",
 )
 """The actions that support each condition key (Service Authorization Reference for SageMaker,
-read through a scrape dated 2026-08; the KMS keys are the ``...Arn`` ones that replaced
-``sagemaker:VolumeKmsKey`` and ``sagemaker:OutputKmsKey`` in 2026)."""
+read through scrapes dated 2026-08 and 2026-10; the KMS keys are the ``...Arn`` ones that
+replaced ``sagemaker:VolumeKmsKey`` and ``sagemaker:OutputKmsKey`` in 2026)."""
+
+SAGEMAKER_LOCAL_STORAGE_INSTANCES = (
+    "ml.*d.*",
+    "ml.*dn.*",
+    "ml.g5.*",
+    "ml.g6.*",
+    "ml.g6e.*",
+    "ml.p5*",
+    "ml.trn1*",
+)
+"""Instance types with local NVMe instance storage, for which SageMaker refuses a volume KMS
+key (the storage is encrypted by the hardware): ``d`` and ``dn`` families (p4d, g4dn, m5d,
+...), g5, g6, p5 and trn1. *Unverified* list; extend it where a job of such a type is denied."""
 
 
 def _require_sagemaker_encryption_and_vpc(_: GuardrailParameters) -> list[PolicyStatement]:
     # Null "true": the request names no key or no subnets. A transform job runs in its model's
     # VPC, which CreateModel already requires.
     return [
+        # ForAllValues:StringNotLike is true when no instance type of the request has local
+        # storage (or none is named): those are the requests that must name a volume key.
         deny_statement(
             "DenySageMakerVolumesWithoutKmsKey",
             action=_SAGEMAKER_VOLUME_KEY_ACTIONS,
-            condition={"Null": {"sagemaker:VolumeKmsKeyArn": "true"}},
+            condition={
+                "Null": {"sagemaker:VolumeKmsKeyArn": "true"},
+                "ForAllValues:StringNotLike": {
+                    "sagemaker:InstanceTypes": SAGEMAKER_LOCAL_STORAGE_INSTANCES
+                },
+            },
         ),
         deny_statement(
             "DenySageMakerOutputsWithoutKmsKey",
@@ -740,23 +781,40 @@ def _require_sagemaker_encryption_and_vpc(_: GuardrailParameters) -> list[Policy
 
 
 def _deny_sagemaker_root_and_internet(_: GuardrailParameters) -> list[PolicyStatement]:
-    # StringNotEquals is true when the key is missing, and SageMaker defaults both settings to
-    # Enabled and domains to PublicInternetOnly: leaving them out is denied too.
+    # On create, StringNotEquals is true when the key is missing, and SageMaker defaults both
+    # settings to Enabled and domains to PublicInternetOnly: leaving them out is denied too.
+    # An update that leaves the setting alone keeps what create enforced (...IfExists).
     return [
         deny_statement(
             "DenySageMakerNotebookRootAccess",
-            action=("sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"),
+            action="sagemaker:CreateNotebookInstance",
             condition={"StringNotEquals": {"sagemaker:RootAccess": "Disabled"}},
+        ),
+        deny_statement(
+            "DenySageMakerNotebookRootAccessOnUpdate",
+            action="sagemaker:UpdateNotebookInstance",
+            condition={"StringNotEqualsIfExists": {"sagemaker:RootAccess": "Disabled"}},
         ),
         deny_statement(
             "DenySageMakerNotebookInternetAccess",
             action="sagemaker:CreateNotebookInstance",
             condition={"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}},
         ),
+        # Lifecycle configurations run as root whatever RootAccess says.
+        deny_statement(
+            "DenySageMakerNotebookLifecycleConfigs",
+            action=("sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"),
+            condition={"Null": {"sagemaker:NotebookInstanceLifecycleConfigArns": "false"}},
+        ),
         deny_statement(
             "DenySageMakerDomainInternetAccess",
-            action=("sagemaker:CreateDomain", "sagemaker:UpdateDomain"),
+            action="sagemaker:CreateDomain",
             condition={"StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}},
+        ),
+        deny_statement(
+            "DenySageMakerDomainInternetAccessOnUpdate",
+            action="sagemaker:UpdateDomain",
+            condition={"StringNotEqualsIfExists": {"sagemaker:AppNetworkAccessType": "VpcOnly"}},
         ),
     ]
 
@@ -858,13 +916,13 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
             build=_deny_bedrock_without_guardrail,
         ),
         Guardrail(
-            name="protect-bedrock-invocation-logging",
+            name="protect-bedrock-controls",
             threat=(
-                "Someone turns off or redirects Bedrock model invocation logging, or the "
-                "account-level enforced guardrail, so prompts and responses go unrecorded or "
-                "unguarded."
+                "Someone turns off or redirects Bedrock model invocation logging, changes the "
+                "account-level enforced guardrail, or creates, weakens or deletes a guardrail, "
+                "so prompts and responses go unrecorded or unguarded."
             ),
-            build=_protect_bedrock_invocation_logging,
+            build=_protect_bedrock_controls,
         ),
         Guardrail(
             name="deny-unapproved-bedrock-models",

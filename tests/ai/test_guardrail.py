@@ -168,6 +168,11 @@ def test_enforced_configuration_applies_the_version_to_the_account() -> None:
         "IncludedModels": ["ALL"],
         "ExcludedModels": ["amazon.titan-embed-text-v2:0"],
     }
+    # The whole of every message and system prompt: guard-content tags cannot narrow it.
+    assert properties["SelectiveContentGuarding"] == {
+        "Messages": "COMPREHENSIVE",
+        "System": "COMPREHENSIVE",
+    }
     assert "Fn::GetAtt" in properties["GuardrailVersion"]
 
 

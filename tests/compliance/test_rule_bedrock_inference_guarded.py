@@ -52,6 +52,17 @@ def _guard(operator: str = "StringEquals", value: Any = VERSION) -> dict[str, An
         ),
         pytest.param(_policy(_allow(**_guard("ArnLike", VERSION))), id="arn-like"),
         pytest.param(_policy(_allow(resource=TITAN)), id="embedding-model"),
+        pytest.param(
+            _policy(
+                _allow(
+                    resource=(
+                        "arn:aws:bedrock:*:888888888888:inference-profile/*."
+                        "amazon.titan-embed-text-v2:0"
+                    )
+                )
+            ),
+            id="embedding-inference-profile",
+        ),
         pytest.param(_policy({**_allow(), "Effect": "Deny"}), id="deny-is-not-a-grant"),
         pytest.param(_policy(_allow(actions="bedrock:ListFoundationModels")), id="no-inference"),
     ],
@@ -71,6 +82,15 @@ def test_guarded_or_unrelated_statements_are_compliant(
         pytest.param(_policy(_allow(**_guard("StringEqualsIfExists"))), id="if-exists"),
         pytest.param(_policy(_allow(**_guard("StringLike", "*"))), id="any-guardrail-value"),
         pytest.param(_policy(_allow(resource=[TITAN, HAIKU])), id="embedding-and-text-model"),
+        pytest.param(
+            _policy(_allow(**_guard("StringLike", "arn:aws:bedrock:*:*:guardrail/*"))),
+            id="guardrail-of-any-account",
+        ),
+        pytest.param(
+            _policy(_allow("bedrock:CreateModelInvocationJob")),
+            id="batch-inference-cannot-carry-a-guardrail",
+        ),
+        pytest.param(_policy(_allow("bedrock-mantle:CreateInference")), id="openai-compatible"),
         pytest.param(
             _policy({"Sid": "Invoke", "Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}),
             id="not-action",

@@ -58,6 +58,9 @@ def _guardrail(
         pytest.param(
             _guardrail(filters=[{**PROMPT_ATTACK, "InputStrength": "LOW"}]), id="low-strength"
         ),
+        pytest.param(
+            _guardrail(pii=[{**CARD, "OutputAction": "NONE"}]), id="pii-blocked-on-input-only"
+        ),
     ],
 )
 def test_guardrails_with_both_filters_are_compliant(
@@ -86,6 +89,10 @@ def test_guardrails_with_both_filters_are_compliant(
             id="pii-disabled-both-ways",
         ),
         pytest.param(_guardrail(pii=[{**CARD, "Action": "NONE"}]), id="pii-detect-only"),
+        pytest.param(
+            _guardrail(pii=[{**CARD, "InputAction": "NONE", "OutputAction": "NONE"}]),
+            id="pii-block-but-both-directions-detect-only",
+        ),
     ],
 )
 def test_guardrails_missing_a_filter_are_non_compliant(

@@ -149,11 +149,13 @@ def test_every_log_is_replicated_to_the_log_archive_with_its_key(archived: Stack
     replication = bucket["ReplicationConfiguration"]
     (rule,) = replication["Rules"]
     assert rule["Status"] == "Enabled"
-    assert rule["Filter"] == {"Prefix": "AWSLogs/"}
+    # This account's WAF logs only: the archive accepts nothing else from this role.
+    assert rule["Filter"] == {"Prefix": "AWSLogs/666666666666/WAFLogs/"}
     assert rule["DeleteMarkerReplication"] == {"Status": "Disabled"}
     assert rule["SourceSelectionCriteria"] == {"SseKmsEncryptedObjects": {"Status": "Enabled"}}
     destination = rule["Destination"]
     assert destination["Account"] == "222222222222"
+    assert destination["Metrics"] == {"Status": "Enabled"}
     assert destination["Bucket"] == "arn:aws:s3:::acme-logs-222222222222"
     assert "alias/acme/logs" in json.dumps(destination["EncryptionConfiguration"])
 
@@ -173,9 +175,11 @@ def test_replication_role_is_named_for_the_archive_policies_and_scoped(archived:
         "s3:ReplicateTags",
     ]
     encrypt = statements["EncryptReplicasWithTheArchiveKey"]
-    assert encrypt["Condition"]["ForAnyValue:StringEquals"] == {
-        "kms:ResourceAliases": "alias/acme/logs"
-    }
+    # The archive key's id is unknown here: S3's encryption context names the archive bucket.
+    assert encrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    assert "acme-logs-222222222222" in json.dumps(
+        encrypt["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]
+    )
     assert not any(
         action.endswith(":*") or action == "*"
         for statement in statements.values()

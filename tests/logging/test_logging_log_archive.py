@@ -178,12 +178,16 @@ def test_waf_log_replication_roles_of_the_organization_may_write_waf_logs_only()
     write = bucket["WafLogReplicationWritesWafLogs"]
     assert write["Action"] == ["s3:ReplicateObject", "s3:ReplicateTags"]
     assert write["Condition"] == roles
-    assert "/AWSLogs/*/WAFLogs/*" in str(write["Resource"])
+    # Each account's role writes under its own account's prefix only.
+    assert "/AWSLogs/${aws:PrincipalAccount}/WAFLogs/*" in str(write["Resource"])
     assert bucket["WafLogReplicationChecksBucket"]["Condition"] == roles
     key = _statements(template, "AWS::KMS::Key", "KeyPolicy")
     encrypt = key["WafLogReplicationEncryptsReplicas"]
     assert encrypt["Action"] == ["kms:Encrypt", "kms:GenerateDataKey"]
-    assert encrypt["Condition"] == {**roles, "StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}
+    assert {k: v for k, v in encrypt["Condition"].items() if k != "StringLike"} == roles
+    like = encrypt["Condition"]["StringLike"]
+    assert like["kms:ViaService"] == "s3.*.amazonaws.com"
+    assert "acme-logs-" in str(like["kms:EncryptionContext:aws:s3:arn"])
     assert violations(stack) == {}
 
 

@@ -9,6 +9,7 @@ from landing_zone.organization.data_perimeter import (
 from landing_zone.organization.guardrails import (
     GLOBAL_SERVICE_ACTIONS,
     GUARDRAILS,
+    SAGEMAKER_LOCAL_STORAGE_INSTANCES,
     Guardrail,
     GuardrailCatalog,
     GuardrailParameters,
@@ -91,7 +92,7 @@ def test_catalog_holds_the_documented_guardrail_names():
         "deny-disable-ebs-default-encryption",
         "deny-all-except-landing-zone",
         "deny-bedrock-without-guardrail",
-        "protect-bedrock-invocation-logging",
+        "protect-bedrock-controls",
         "deny-unapproved-bedrock-models",
         "require-sagemaker-encryption-and-vpc",
         "deny-sagemaker-root-and-internet",
@@ -119,9 +120,10 @@ def test_each_guardrail_is_a_valid_scp_of_deny_statements(name, params):
         actions = as_list(statement.get("Action") or statement["NotAction"])
         assert all(action == "*" or IAM_ACTION.fullmatch(action) for action in actions)
         assert len(actions) == len(set(actions))
-        assert statement["Resource"]
+        assert statement.get("Resource") or statement.get("NotResource")
         for operator, keys in statement.get("Condition", {}).items():
-            assert re.fullmatch(r"[A-Za-z]+", operator)
+            # An operator, optionally qualified for multivalued keys (ForAllValues:...).
+            assert re.fullmatch(r"((ForAllValues|ForAnyValue):)?[A-Za-z]+", operator)
             assert keys
 
 
@@ -411,24 +413,39 @@ HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 INFERENCE = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 
 
-def test_bedrock_inference_needs_a_guardrail_of_the_calling_account(params):
-    statement = only_statement("deny-bedrock-without-guardrail", params)
+def test_bedrock_inference_needs_a_published_guardrail_version_of_the_calling_account(params):
+    statements = by_sid("deny-bedrock-without-guardrail", params)
+    statement = statements["DenyBedrockInferenceWithoutOwnGuardrailVersion"]
     assert statement["Action"] == INFERENCE
-    # StringNotLike is true for a missing key: no guardrail at all is denied too.
+    # StringNotLike is true for a missing key: no guardrail at all is denied too; ":*" after
+    # the id requires a version number (the DRAFT has none).
     assert statement["Condition"] == {
         "StringNotLike": {
-            "bedrock:GuardrailIdentifier": "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*"
+            "bedrock:GuardrailIdentifier": (
+                "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*:*"
+            )
         }
     }
+    # Batch inference and the OpenAI-compatible API cannot carry a guardrail.
+    unguardable = statements["DenyInferenceThatCannotCarryAGuardrail"]
+    assert unguardable["Action"] == [
+        "bedrock:CreateModelInvocationJob",
+        "bedrock-mantle:CreateInference",
+    ]
+    assert "Condition" not in unguardable
 
 
-def test_invocation_logging_and_enforced_guardrail_are_protected(params):
-    statement = only_statement("protect-bedrock-invocation-logging", params)
+def test_invocation_logging_enforced_guardrail_and_guardrails_are_protected(params):
+    statement = only_statement("protect-bedrock-controls", params)
     assert set(statement["Action"]) == {
         "bedrock:PutModelInvocationLoggingConfiguration",
         "bedrock:DeleteModelInvocationLoggingConfiguration",
         "bedrock:PutEnforcedGuardrailConfiguration",
         "bedrock:DeleteEnforcedGuardrailConfiguration",
+        "bedrock:CreateGuardrail",
+        "bedrock:UpdateGuardrail",
+        "bedrock:DeleteGuardrail",
+        "bedrock:CreateGuardrailVersion",
     }
     assert exempt_principals(statement) == LANDING_ZONE_ARNS
 
@@ -454,7 +471,13 @@ def test_without_approved_models_every_model_is_denied(params):
 def test_sagemaker_jobs_need_kms_keys_a_vpc_and_encrypted_container_traffic(params):
     statements = by_sid("require-sagemaker-encryption-and-vpc", params)
     volume = statements["DenySageMakerVolumesWithoutKmsKey"]
-    assert volume["Condition"] == {"Null": {"sagemaker:VolumeKmsKeyArn": "true"}}
+    # Local NVMe instance types take no volume key (SageMaker refuses one): they pass.
+    assert volume["Condition"] == {
+        "Null": {"sagemaker:VolumeKmsKeyArn": "true"},
+        "ForAllValues:StringNotLike": {
+            "sagemaker:InstanceTypes": list(SAGEMAKER_LOCAL_STORAGE_INSTANCES)
+        },
+    }
     assert {"sagemaker:CreateTrainingJob", "sagemaker:CreateEndpointConfig"} <= set(
         volume["Action"]
     )
@@ -465,7 +488,11 @@ def test_sagemaker_jobs_need_kms_keys_a_vpc_and_encrypted_container_traffic(para
     )
     vpc = statements["DenySageMakerWithoutVpc"]
     assert vpc["Condition"] == {"Null": {"sagemaker:VpcSubnets": "true"}}
-    assert {"sagemaker:CreateModel", "sagemaker:CreateTrainingJob"} <= set(vpc["Action"])
+    assert {"sagemaker:CreateModel", "sagemaker:CreateTrainingJob", "sagemaker:CreateCluster"} <= (
+        set(vpc["Action"])
+    )
+    # An endpoint runs in its model's VPC; its configuration names none in the usual setup.
+    assert "sagemaker:CreateEndpointConfig" not in vpc["Action"]
     encryption = statements["DenySageMakerWithoutInterContainerEncryption"]
     # BoolIfExists is true for a missing key: leaving encryption out is denied as well.
     assert encryption["Condition"] == {
@@ -479,11 +506,21 @@ def test_notebooks_and_domains_get_no_root_or_internet(params):
     assert statements["DenySageMakerNotebookRootAccess"]["Condition"] == {
         "StringNotEquals": {"sagemaker:RootAccess": "Disabled"}
     }
+    # An update that leaves the setting out keeps what the create enforced.
+    assert statements["DenySageMakerNotebookRootAccessOnUpdate"]["Condition"] == {
+        "StringNotEqualsIfExists": {"sagemaker:RootAccess": "Disabled"}
+    }
     assert statements["DenySageMakerNotebookInternetAccess"]["Condition"] == {
         "StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}
     }
+    assert statements["DenySageMakerNotebookLifecycleConfigs"]["Condition"] == {
+        "Null": {"sagemaker:NotebookInstanceLifecycleConfigArns": "false"}
+    }
     assert statements["DenySageMakerDomainInternetAccess"]["Condition"] == {
         "StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}
+    }
+    assert statements["DenySageMakerDomainInternetAccessOnUpdate"]["Condition"] == {
+        "StringNotEqualsIfExists": {"sagemaker:AppNetworkAccessType": "VpcOnly"}
     }
 
 
@@ -497,7 +534,9 @@ def test_exempt_embedding_models_pass_without_a_guardrail():
         governed_regions=("eu-west-1",),
         guardrail_exempt_bedrock_models=("amazon.titan-embed-text-v2:0",),
     )
-    statement = only_statement("deny-bedrock-without-guardrail", params)
+    statement = by_sid("deny-bedrock-without-guardrail", params)[
+        "DenyBedrockInferenceWithoutOwnGuardrailVersion"
+    ]
     assert "Resource" not in statement
     assert statement["NotResource"] == [
         "arn:aws:bedrock:*::foundation-model/amazon.titan-embed-text-v2:0",

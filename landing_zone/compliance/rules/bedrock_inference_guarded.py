@@ -4,11 +4,14 @@ Every statement of an identity policy (``IDENTITY_POLICY_TYPES``) that allows
 ``bedrock:InvokeModel`` or ``bedrock:InvokeModelWithResponseStream`` (by name, wildcard or
 NotAction) must carry a condition on ``bedrock:GuardrailIdentifier`` with ``StringEquals``,
 ``StringLike``, ``ArnEquals`` or ``ArnLike`` (not their ``IfExists`` forms, which a request
-without a guardrail passes) and a value other than ``*``. Converse and ConverseStream are
-authorized as those two actions.
+without a guardrail passes) and values that name guardrails of one account (a literal, a
+reference or ``${aws:PrincipalAccount}``, never a wildcard account). Converse and ConverseStream are
+authorized as those two actions; batch inference and ``bedrock-mantle:CreateInference`` cannot
+carry a guardrail, so a statement allowing them is always a finding.
 
-Exempt: statements whose every resource is a foundation model with ``embed`` in its id
-(embedding models return vectors, and guardrails do not apply to them). Deny statements are
+Exempt: statements whose every resource is a foundation model with ``embed`` in its id, or
+its cross-Region inference profiles (embedding models return vectors, and guardrails do not
+apply to them). Deny statements are
 never findings. Findings name the statement (``Statement::<Sid>``, or its position), so one
 statement can be acknowledged without the others.
 """
@@ -30,7 +33,15 @@ from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
 RESOURCE_TYPES = IDENTITY_POLICY_TYPES
 
-INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
+INFERENCE_ACTIONS = (
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+    "bedrock:CreateModelInvocationJob",
+    "bedrock-mantle:CreateInference",
+)
+"""Inference on a model: Converse is authorized as the first two; batch jobs and the
+OpenAI-compatible API (``bedrock-mantle``) cannot carry a guardrail at all, so allowing them is
+always a finding (acknowledge it where the risk is accepted)."""
 GUARDRAIL_KEY = "bedrock:guardrailidentifier"
 _REQUIRING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
 
@@ -56,9 +67,13 @@ def _only_embedding_models(statement: Any) -> bool:
 
 
 def _embedding_model(resource: Any) -> bool:
+    """A foundation model, or its cross-Region inference profiles, with ``embed`` in its id."""
     text = _text(resource)
-    _, _, model = text.partition(":foundation-model/")
-    return bool(model) and "embed" in model and "*" not in model
+    for marker in (":foundation-model/", ":inference-profile/*."):
+        _, _, model = text.partition(marker)
+        if model:
+            return "embed" in model and "*" not in model
+    return False
 
 
 def _text(resource: Any) -> str:
@@ -80,9 +95,24 @@ def _requires_guardrail(statement: Any) -> bool:
             continue
         for key, value in keys.items():
             if key.lower() == GUARDRAIL_KEY:
-                values = as_list(value)
-                return bool(values) and all(v not in ("*", "") for v in values)
+                values = [_text(v) for v in as_list(value)]
+                return bool(values) and all(_names_guardrails_of_one_account(v) for v in values)
     return False
+
+
+def _names_guardrails_of_one_account(value: str) -> bool:
+    """``arn:<partition>:bedrock:<region>:<account>:guardrail/...`` whose account is a literal,
+    a reference or ``${aws:PrincipalAccount}``, not a wildcard."""
+    # The policy variable holds a colon of its own.
+    parts = value.replace("${aws:PrincipalAccount}", "${PrincipalAccount}").split(":")
+    return (
+        len(parts) >= 6
+        and parts[2] == "bedrock"
+        and parts[5].startswith("guardrail/")
+        and bool(parts[4])
+        and "*" not in parts[4]
+        and "?" not in parts[4]
+    )
 
 
 BEDROCK_INFERENCE_GUARDED = FintechRule(

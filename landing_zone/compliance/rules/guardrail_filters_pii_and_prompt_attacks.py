@@ -5,8 +5,9 @@ An ``AWS::Bedrock::Guardrail`` is compliant when:
 - its ``ContentPolicyConfig`` has a ``PROMPT_ATTACK`` filter whose ``InputStrength`` is LOW,
   MEDIUM or HIGH and whose input is not disabled (``InputEnabled: false``) or left to detection
   only (``InputAction: NONE``); and
-- its ``SensitiveInformationPolicyConfig`` has at least one PII entity or regex that is
-  enforced (``BLOCK`` or ``ANONYMIZE``, input and output not both disabled).
+- its ``SensitiveInformationPolicyConfig`` has at least one PII entity or regex that blocks or
+  masks (``BLOCK`` or ``ANONYMIZE``) in a direction that is enabled, its per-direction action
+  (``InputAction``, ``OutputAction``) not ``NONE``.
 
 What the rule cannot read (a filter list from a parameter, an ``Fn::If``) raises TypeError,
 which the pack reports as a violation.
@@ -78,12 +79,17 @@ def _filters_pii(sensitive: Any) -> bool:
 
 
 def _enforced(entry: Any) -> bool:
-    if literal_string(get_property(entry, "Action")) not in _ENFORCING_ACTIONS:
-        return False
-    return not (
-        get_property(entry, "InputEnabled") is False
-        and get_property(entry, "OutputEnabled") is False
-    )
+    """Whether the filter blocks or masks in at least one direction: a direction is enforced
+    when it is not disabled and its own action (``InputAction``/``OutputAction``, else
+    ``Action``) is BLOCK or ANONYMIZE, not NONE (detection only)."""
+    default = literal_string(get_property(entry, "Action"))
+    for direction in ("Input", "Output"):
+        if get_property(entry, f"{direction}Enabled") is False:
+            continue
+        action = get_property(entry, f"{direction}Action")
+        if (default if action is None else literal_string(action)) in _ENFORCING_ACTIONS:
+            return True
+    return False
 
 
 GUARDRAIL_FILTERS_PII_AND_PROMPT_ATTACKS = FintechRule(
