@@ -67,6 +67,7 @@ def test_rule_ids_are_the_published_ones() -> None:
         "Fintech-RoleTrustScoped",
         "Fintech-S3BucketKMSEncryption",
         "Fintech-S3BucketTlsOnly",
+        "Fintech-SageMakerEncryptedAndVpcBound",
         "Fintech-StatefulResourceRetained",
         "Fintech-TrailValidatedAndEncrypted",
         "Fintech-VpcFlowLogsEnabled",
@@ -77,7 +78,7 @@ def test_rule_ids_are_the_published_ones() -> None:
 def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
     topic = sns.CfnTopic(stack, "Topic")
 
-    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 15
+    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 16
 
 
 def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:

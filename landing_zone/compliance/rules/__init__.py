@@ -39,6 +39,10 @@ from landing_zone.compliance.rules.s3_bucket_tls_only import (
     S3_BUCKET_TLS_ONLY,
     s3_bucket_tls_only,
 )
+from landing_zone.compliance.rules.sagemaker_encrypted_and_vpc_bound import (
+    SAGEMAKER_ENCRYPTED_AND_VPC_BOUND,
+    sagemaker_encrypted_and_vpc_bound,
+)
 from landing_zone.compliance.rules.stateful_resource_retained import (
     STATEFUL_RESOURCE_RETAINED,
     stateful_resource_retained,
@@ -68,6 +72,7 @@ FINTECH_RULES: tuple[FintechRule, ...] = (
     ROLE_TRUST_SCOPED,
     S3_BUCKET_KMS_ENCRYPTION,
     S3_BUCKET_TLS_ONLY,
+    SAGEMAKER_ENCRYPTED_AND_VPC_BOUND,
     STATEFUL_RESOURCE_RETAINED,
     TRAIL_VALIDATED_AND_ENCRYPTED,
     VPC_FLOW_LOGS_ENABLED,
@@ -87,6 +92,7 @@ __all__ = [
     "ROLE_TRUST_SCOPED",
     "S3_BUCKET_KMS_ENCRYPTION",
     "S3_BUCKET_TLS_ONLY",
+    "SAGEMAKER_ENCRYPTED_AND_VPC_BOUND",
     "STATEFUL_RESOURCE_RETAINED",
     "TRAIL_VALIDATED_AND_ENCRYPTED",
     "VPC_FLOW_LOGS_ENABLED",
@@ -104,6 +110,7 @@ __all__ = [
     "role_trust_scoped",
     "s3_bucket_kms_encryption",
     "s3_bucket_tls_only",
+    "sagemaker_encrypted_and_vpc_bound",
     "stateful_resource_retained",
     "trail_validated_and_encrypted",
     "vpc_flow_logs_enabled",
