@@ -304,7 +304,14 @@ def custom_rule(
 
 def waf_log_bucket_name(organization_name: str, account_id: str, region: str) -> str:
     """Name of the bucket that receives the WAF logs of ``account_id`` in ``region``:
-    ``aws-waf-logs-<organization>-<account>-<region>``, at most 63 characters. The organization
+    ``aws-waf-logs-<organization>-<account>-<region>`` (see ``account_log_bucket_name``)."""
+    return account_log_bucket_name(LOG_NAME_PREFIX, organization_name, account_id, region)
+
+
+def account_log_bucket_name(
+    prefix: str, organization_name: str, account_id: str, region: str
+) -> str:
+    """``<prefix><organization>-<account>-<region>``, at most 63 characters: the organization
     name is shortened to fit; account and region keep the name unique. Account and region may be
     tokens (a StackSet template); the length then holds for regions of up to 15 characters."""
     if not _ORGANIZATION_NAME.fullmatch(organization_name):
@@ -318,9 +325,9 @@ def waf_log_bucket_name(organization_name: str, account_id: str, region: str) ->
     if not region_is_token and not REGION.fullmatch(region):
         raise ValueError(f"region must be a region name such as 'eu-west-1'; received {region!r}")
     region_length = _MAX_REGION_LENGTH if region_is_token else len(region)
-    room = _MAX_BUCKET_NAME_LENGTH - len(LOG_NAME_PREFIX) - 12 - region_length - 2
+    room = _MAX_BUCKET_NAME_LENGTH - len(prefix) - 12 - region_length - 2
     organization = organization_name[:room].rstrip("-")
-    return f"{LOG_NAME_PREFIX}{organization}-{account_id}-{region}"
+    return f"{prefix}{organization}-{account_id}-{region}"
 
 
 def _visibility(metric_name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
