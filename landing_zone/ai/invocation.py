@@ -7,25 +7,28 @@ from collections.abc import Sequence
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
+from landing_zone.common.bedrock import (
+    GUARDRAIL_CONDITION_KEY,
+    INFERENCE_ACTIONS,
+    account_guardrail_versions,
+    is_embedding_model,
+    model_arns,
+)
 from landing_zone.common.patterns import BEDROCK_MODEL_ID
 
-INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-"""Model inference. The Converse API is authorized as ``bedrock:InvokeModel`` and
-ConverseStream as ``bedrock:InvokeModelWithResponseStream``: IAM has no Converse actions, so
-these two cover all four APIs."""
+__all__ = [
+    "ACCOUNT_GUARDRAIL_ARN",
+    "GUARDRAIL_CONDITION_KEY",
+    "INFERENCE_ACTIONS",
+    "foundation_model_arn",
+    "guarded_inference_statements",
+    "inference_profile_arns",
+    "is_embedding_model",
+]
 
-GUARDRAIL_CONDITION_KEY = "bedrock:GuardrailIdentifier"
-
-ACCOUNT_GUARDRAIL_ARN = f"arn:{Aws.PARTITION}:bedrock:*:${{aws:PrincipalAccount}}:guardrail/*:*"
-"""Any published version (not the DRAFT, which has no number) of a guardrail of the caller's
-own account, for ``StringLike``: what a policy that is the same in every account (a permission
-set) can require. Only landing-zone roles manage guardrails (``protect-bedrock-controls``)."""
-
-
-def is_embedding_model(model_id: str) -> bool:
-    """Whether ``model_id`` is an embedding model (``amazon.titan-embed-text-v2:0``,
-    ``cohere.embed-english-v3``): it returns vectors, and guardrails do not apply to it."""
-    return "embed" in model_id
+ACCOUNT_GUARDRAIL_ARN = account_guardrail_versions(Aws.PARTITION)
+"""Any published guardrail version of the caller's own account (``account_guardrail_versions``).
+Only landing-zone roles manage guardrails (``protect-bedrock-controls``)."""
 
 
 ALLOW_SID = "InvokeApprovedModelsThroughTheGuardrail"
@@ -38,7 +41,7 @@ def inference_profile_arns(model_id: str) -> str:
     any region of this account: inference through one is authorized on the profile and on the
     foundation model in each region it routes to."""
     foundation_model_arn(model_id)  # the same check of the id
-    return f"arn:{Aws.PARTITION}:bedrock:*:{Aws.ACCOUNT_ID}:inference-profile/*.{model_id}"
+    return model_arns(model_id, partition=Aws.PARTITION, account=Aws.ACCOUNT_ID)[1]
 
 
 def foundation_model_arn(model_id: str, region: str = Aws.REGION) -> str:
@@ -48,7 +51,7 @@ def foundation_model_arn(model_id: str, region: str = Aws.REGION) -> str:
             f"model_id: got {model_id!r}; allowed: a Bedrock model id such as "
             "anthropic.claude-3-haiku-20240307-v1:0"
         )
-    return f"arn:{Aws.PARTITION}:bedrock:{region}::foundation-model/{model_id}"
+    return model_arns(model_id, partition=Aws.PARTITION, region=region)[0]
 
 
 def guarded_inference_statements(

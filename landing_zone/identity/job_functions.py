@@ -25,11 +25,12 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from landing_zone.ai.invocation import (
-    ACCOUNT_GUARDRAIL_ARN,
+from landing_zone.ai.invocation import ACCOUNT_GUARDRAIL_ARN
+from landing_zone.common.bedrock import (
     GUARDRAIL_CONDITION_KEY,
     INFERENCE_ACTIONS,
     is_embedding_model,
+    model_arns,
 )
 from landing_zone.common.patterns import BEDROCK_MODEL_ID, BUCKET_NAME, IAM_ROLE_NAME
 from landing_zone.identity.permission_set import (
@@ -1015,13 +1016,9 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
 
 
 def _model_arns(model: str) -> list[str]:
-    # The foundation model in any region, and its cross-Region inference profiles.
-    return [
-        f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/{model}",
-        # Any account: inference profiles take no resource policy, so only the session's own
-        # account's profiles can be used (and the ARN stays a plain ARN for linters).
-        f"arn:{Aws.PARTITION}:bedrock:*:*:inference-profile/*.{model}",
-    ]
+    # Inference profiles of any account: they take no resource policy, so only the session's
+    # own account's profiles can be used (and the ARN stays a plain ARN for linters).
+    return model_arns(model, partition=Aws.PARTITION)
 
 
 def _read_buckets(buckets: Sequence[str]) -> list[iam.PolicyStatement]:

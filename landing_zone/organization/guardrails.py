@@ -27,6 +27,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from landing_zone.common.bedrock import (
+    GUARDRAIL_CONDITION_KEY,
+    INFERENCE_ACTIONS,
+    UNGUARDABLE_INFERENCE_ACTIONS,
+    account_guardrail_versions,
+    model_arns,
+)
 from landing_zone.common.patterns import BEDROCK_MODEL_ID, REGION
 
 PolicyStatement = dict[str, Any]
@@ -591,26 +598,9 @@ def _deny_all_except_landing_zone(params: GuardrailParameters) -> list[PolicySta
 
 # --- AI workloads: Bedrock ------------------------------------------------------------------
 
-_BEDROCK_INFERENCE = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-"""Model inference; Converse and ConverseStream are authorized as these two actions."""
-
 
 def _model_arns(models: Iterable[str]) -> list[str]:
-    # A cross-Region inference profile (us.<model>, eu.<model>, ...) is authorized on the
-    # profile and on the foundation model in each Region it routes to: both must be named.
-    return [
-        arn
-        for model in sorted(models)
-        for arn in (
-            f"arn:aws:bedrock:*::foundation-model/{model}",
-            f"arn:aws:bedrock:*:*:inference-profile/*.{model}",
-        )
-    ]
-
-
-_UNGUARDABLE_INFERENCE = ("bedrock:CreateModelInvocationJob", "bedrock-mantle:CreateInference")
-"""Inference that cannot carry a guardrail: batch jobs (which need no InvokeModel permission)
-and the OpenAI-compatible API (``bedrock-mantle``, no guardrail condition key)."""
+    return [arn for model in sorted(models) for arn in model_arns(model, partition="aws")]
 
 
 def _deny_bedrock_without_guardrail(params: GuardrailParameters) -> list[PolicyStatement]:
@@ -626,17 +616,15 @@ def _deny_bedrock_without_guardrail(params: GuardrailParameters) -> list[PolicyS
     return [
         deny_statement(
             "DenyBedrockInferenceWithoutOwnGuardrailVersion",
-            action=_BEDROCK_INFERENCE,
+            action=INFERENCE_ACTIONS,
             not_resource=_model_arns(exempt) if exempt else None,
             condition={
-                "StringNotLike": {
-                    "bedrock:GuardrailIdentifier": (
-                        "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*:*"
-                    )
-                }
+                "StringNotLike": {GUARDRAIL_CONDITION_KEY: account_guardrail_versions("aws")}
             },
         ),
-        deny_statement("DenyInferenceThatCannotCarryAGuardrail", action=_UNGUARDABLE_INFERENCE),
+        deny_statement(
+            "DenyInferenceThatCannotCarryAGuardrail", action=UNGUARDABLE_INFERENCE_ACTIONS
+        ),
     ]
 
 
@@ -664,11 +652,11 @@ def _protect_bedrock_controls(params: GuardrailParameters) -> list[PolicyStateme
 def _deny_unapproved_bedrock_models(params: GuardrailParameters) -> list[PolicyStatement]:
     models = params.approved_bedrock_models
     if not models:
-        return [deny_statement("DenyEveryBedrockModel", action=_BEDROCK_INFERENCE)]
+        return [deny_statement("DenyEveryBedrockModel", action=INFERENCE_ACTIONS)]
     return [
         deny_statement(
             "DenyUnapprovedBedrockModels",
-            action=_BEDROCK_INFERENCE,
+            action=INFERENCE_ACTIONS,
             not_resource=_model_arns(models),
         )
     ]

@@ -21,6 +21,12 @@ from typing import Any
 from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
+from landing_zone.common.bedrock import (
+    GUARDRAIL_CONDITION_KEY,
+    INFERENCE_ACTIONS,
+    UNGUARDABLE_INFERENCE_ACTIONS,
+    is_embedding_model,
+)
 from landing_zone.compliance.rules._cfn import (
     IDENTITY_POLICY_TYPES,
     as_list,
@@ -33,16 +39,10 @@ from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
 RESOURCE_TYPES = IDENTITY_POLICY_TYPES
 
-INFERENCE_ACTIONS = (
-    "bedrock:InvokeModel",
-    "bedrock:InvokeModelWithResponseStream",
-    "bedrock:CreateModelInvocationJob",
-    "bedrock-mantle:CreateInference",
-)
-"""Inference on a model: Converse is authorized as the first two; batch jobs and the
-OpenAI-compatible API (``bedrock-mantle``) cannot carry a guardrail at all, so allowing them is
-always a finding (acknowledge it where the risk is accepted)."""
-GUARDRAIL_KEY = "bedrock:guardrailidentifier"
+ALL_INFERENCE_ACTIONS = (*INFERENCE_ACTIONS, *UNGUARDABLE_INFERENCE_ACTIONS)
+"""Inference on a model. The unguardable actions cannot carry a guardrail at all, so allowing
+them is always a finding (acknowledge it where the risk is accepted)."""
+GUARDRAIL_KEY = GUARDRAIL_CONDITION_KEY.lower()
 _REQUIRING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
 
 
@@ -54,7 +54,7 @@ def bedrock_inference_guarded(node: CfnResource) -> RuleResult:
         f"Statement::{get_property(statement, 'Sid') or index}"
         for index, statement in enumerate(identity_policy_statements(node))
         if get_property(statement, "Effect") != "Deny"
-        and any(statement_allows(statement, action) for action in INFERENCE_ACTIONS)
+        and any(statement_allows(statement, action) for action in ALL_INFERENCE_ACTIONS)
         and not _only_embedding_models(statement)
         and not _requires_guardrail(statement)
     ]
@@ -72,7 +72,7 @@ def _embedding_model(resource: Any) -> bool:
     for marker in (":foundation-model/", ":inference-profile/*."):
         _, _, model = text.partition(marker)
         if model:
-            return "embed" in model and "*" not in model
+            return is_embedding_model(model) and "*" not in model
     return False
 
 
