@@ -15,6 +15,7 @@ from constructs import Construct
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.edge.web_acl import account_log_bucket_name
 from landing_zone.logging import names
+from landing_zone.logging._validation import finite_retention
 from landing_zone.logging.account_log_bucket import AccountLogBucket, LogArchiveCopy, LogWriter
 from landing_zone.logging.log_buckets import DEFAULT_LOG_LIFECYCLE, LogLifecycle
 
@@ -68,11 +69,11 @@ class ModelInvocationLogging(Construct):
         :param archive: Copy the bucket's logs to the log archive. Default: they stay here.
         """
         super().__init__(scope, construct_id)
-        if retention == logs.RetentionDays.INFINITE:
-            raise ValueError(
-                "retention: got RetentionDays.INFINITE; allowed: a finite retention (prompts "
-                "and responses may hold personal data, kept no longer than needed)"
-            )
+        finite_retention(
+            "retention",
+            retention,
+            "prompts and responses may hold personal data, kept no longer than needed",
+        )
         stack = Stack.of(self)
         this_bedrock = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
         self.log_group = logs.LogGroup(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Stack, Token
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, BUCKET_NAME, ORGANIZATION_ID, REGION
@@ -47,6 +48,12 @@ def days(prop: str, value: int, *, minimum: int = 1, maximum: int = 36_500) -> i
             f"{prop}: got {value!r}; allowed: a whole number of days from {minimum} to {maximum}"
         )
     return value
+
+
+def finite_retention(prop: str, retention: logs.RetentionDays, why: str) -> None:
+    """Raise ValueError when ``retention`` is ``INFINITE``; ``why`` says what the logs hold."""
+    if retention == logs.RetentionDays.INFINITE:
+        raise ValueError(f"{prop}: got RetentionDays.INFINITE; allowed: a finite retention ({why})")
 
 
 def stack_account(scope: Construct) -> str:

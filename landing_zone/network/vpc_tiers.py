@@ -21,6 +21,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.logging import names
+from landing_zone.logging._validation import finite_retention
 from landing_zone.logging._validation import organization_id as _organization_id
 from landing_zone.network import cidrs
 
@@ -164,11 +165,11 @@ class VpcTiers(Construct):
         _check_distinct("explicit_denies", [str(deny) for deny in denies])
         check_interface_endpoints(interface_endpoints)
         _organization_id("organization_id", organization_id)
-        if flow_log_retention == logs.RetentionDays.INFINITE:
-            raise ValueError(
-                "flow_log_retention: got RetentionDays.INFINITE; allowed: a finite retention "
-                "(flow logs hold IP addresses, kept no longer than their purpose needs)"
-            )
+        finite_retention(
+            "flow_log_retention",
+            flow_log_retention,
+            "flow logs hold IP addresses, kept no longer than their purpose needs",
+        )
         inbound_rules = len(denies) + zone_count * len(data_ports)
         if inbound_rules > NACL_RULES_PER_DIRECTION:
             raise ValueError(
