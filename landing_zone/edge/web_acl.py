@@ -156,26 +156,8 @@ class WebAcl(Construct):
             logging_filter=logging_filter,
         )
         self.web_acl_scope: Scope = web_acl_scope
-        self.block_list = wafv2.CfnIPSet(
-            self,
-            "BlockListIpv4",
-            name=f"{name}-block-ipv4",
-            description="IPv4 addresses that incident response blocks",
-            scope=web_acl_scope,
-            ip_address_version="IPV4",
-            # Playbooks add addresses with UpdateIPSet. CloudFormation sends this list again only
-            # when a property of the set changes (unverified), so keep them fixed.
-            addresses=[],
-        )
-        self.block_list_ipv6 = wafv2.CfnIPSet(
-            self,
-            "BlockListIpv6",
-            name=f"{name}-block-ipv6",
-            description="IPv6 addresses that incident response blocks",
-            scope=web_acl_scope,
-            ip_address_version="IPV6",
-            addresses=[],
-        )
+        self.block_list = self._block_list(name, web_acl_scope, 4)
+        self.block_list_ipv6 = self._block_list(name, web_acl_scope, 6)
         self.resource = wafv2.CfnWebACL(
             self,
             "Resource",
@@ -217,6 +199,20 @@ class WebAcl(Construct):
             )
         return wafv2.CfnWebACLAssociation(
             self, construct_id, resource_arn=resource_arn, web_acl_arn=self.resource.attr_arn
+        )
+
+    def _block_list(self, name: str, web_acl_scope: Scope, version: int) -> wafv2.CfnIPSet:
+        """The empty IP set ``<name>-block-ipv<version>`` (``BlockListIpv<version>``)."""
+        return wafv2.CfnIPSet(
+            self,
+            f"BlockListIpv{version}",
+            name=f"{name}-block-ipv{version}",
+            description=f"IPv{version} addresses that incident response blocks",
+            scope=web_acl_scope,
+            ip_address_version=f"IPV{version}",
+            # Playbooks add addresses with UpdateIPSet. CloudFormation sends this list again only
+            # when a property of the set changes (unverified), so keep them fixed.
+            addresses=[],
         )
 
     def _block_list_rule(self) -> wafv2.CfnWebACL.RuleProperty:
