@@ -1,5 +1,8 @@
-"""Controls for AI workloads: Bedrock guardrails and inference that only works through them."""
+"""Controls for AI workloads: Bedrock guardrails and inference that only works through them,
+model invocation logging, alarms on Bedrock use, and agent identity and authorization."""
 
+from landing_zone.ai.agent_identity import AgentIdentity
+from landing_zone.ai.alarms import BedrockUsageAlarms
 from landing_zone.ai.guardrail import (
     CARD_DATA_PII,
     CONTENT_FILTERS,
@@ -15,6 +18,7 @@ from landing_zone.ai.invocation import (
     foundation_model_arn,
     guarded_inference_statements,
 )
+from landing_zone.ai.invocation_logging import ModelInvocationLogging
 
 __all__ = [
     "CARD_DATA_PII",
@@ -23,8 +27,11 @@ __all__ = [
     "FINANCE_PII",
     "INFERENCE_ACTIONS",
     "PII_TYPES",
+    "AgentIdentity",
     "BedrockGuardrail",
+    "BedrockUsageAlarms",
     "DeniedTopic",
+    "ModelInvocationLogging",
     "RegexFilter",
     "foundation_model_arn",
     "guarded_inference_statements",
