@@ -1,5 +1,6 @@
 """Controls for AI workloads: Bedrock guardrails and inference that only works through them,
-model invocation logging, alarms on Bedrock use, and agent identity and authorization."""
+model invocation logging, alarms on Bedrock use, scanned training data, and agent identity and
+authorization."""
 
 from landing_zone.ai.agent_identity import AgentIdentity
 from landing_zone.ai.alarms import BedrockUsageAlarms
@@ -19,6 +20,7 @@ from landing_zone.ai.invocation import (
     guarded_inference_statements,
 )
 from landing_zone.ai.invocation_logging import ModelInvocationLogging
+from landing_zone.ai.training_data import TrainingData, macie_key_policy_statement
 
 __all__ = [
     "CARD_DATA_PII",
@@ -33,6 +35,8 @@ __all__ = [
     "DeniedTopic",
     "ModelInvocationLogging",
     "RegexFilter",
+    "TrainingData",
     "foundation_model_arn",
     "guarded_inference_statements",
+    "macie_key_policy_statement",
 ]

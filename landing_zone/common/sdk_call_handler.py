@@ -148,8 +148,10 @@ class AwsSdkCallHandler(Construct):
         on_update: cr.AwsSdkCall,
         statements: Sequence[iam.PolicyStatement],
         acknowledge_wildcard_resource: bool = False,
+        on_delete: cr.AwsSdkCall | None = None,
     ) -> cr.AwsCustomResource:
-        """An ``AwsCustomResource`` calling ``on_update`` on create and update, nothing on delete.
+        """An ``AwsCustomResource`` calling ``on_update`` on create and update, and ``on_delete``
+        (default: nothing) on delete.
 
         ``statements`` join the handler's policy before the call runs. Each needs a ``sid``
         unique in the stack, which names it for reviewers; controls use the API action, so a
@@ -174,6 +176,7 @@ class AwsSdkCallHandler(Construct):
             scope,
             construct_id,
             on_update=on_update,
+            on_delete=on_delete,
             role=self.role,
             log_group=self.log_group,
             # The SDK in the Lambda runtime has every call the landing zone makes; downloading one
