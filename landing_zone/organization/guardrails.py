@@ -631,6 +631,8 @@ def _deny_bedrock_without_guardrail(params: GuardrailParameters) -> list[PolicyS
 def _protect_bedrock_controls(params: GuardrailParameters) -> list[PolicyStatement]:
     # Guardrails themselves too: otherwise an account admin could weaken the approved guardrail
     # or publish one that filters nothing, and the inference guardrail above would pass it.
+    # And the training-data scans: cancelling the Macie job, or no longer publishing its
+    # findings to Security Hub, would silence the alert on personal data in training sets.
     return [
         deny_statement(
             "ProtectBedrockLoggingAndGuardrails",
@@ -643,6 +645,8 @@ def _protect_bedrock_controls(params: GuardrailParameters) -> list[PolicyStateme
                 "bedrock:PutEnforcedGuardrailConfiguration",
                 "bedrock:PutModelInvocationLoggingConfiguration",
                 "bedrock:UpdateGuardrail",
+                "macie2:PutFindingsPublicationConfiguration",
+                "macie2:UpdateClassificationJob",
             ),
             condition=_unless_landing_zone(params),
         )
@@ -907,8 +911,10 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
             name="protect-bedrock-controls",
             threat=(
                 "Someone turns off or redirects Bedrock model invocation logging, changes the "
-                "account-level enforced guardrail, or creates, weakens or deletes a guardrail, "
-                "so prompts and responses go unrecorded or unguarded."
+                "account-level enforced guardrail, creates, weakens or deletes a guardrail, or "
+                "cancels the Macie scans of training data or their publication to Security Hub, "
+                "so prompts and responses go unrecorded or unguarded and personal data in "
+                "training sets goes unreported."
             ),
             build=_protect_bedrock_controls,
         ),

@@ -435,9 +435,11 @@ def test_bedrock_inference_needs_a_published_guardrail_version_of_the_calling_ac
     assert "Condition" not in unguardable
 
 
-def test_invocation_logging_enforced_guardrail_and_guardrails_are_protected(params):
+def test_invocation_logging_enforced_guardrail_guardrails_and_scans_are_protected(params):
     statement = only_statement("protect-bedrock-controls", params)
     assert set(statement["Action"]) == {
+        "macie2:PutFindingsPublicationConfiguration",
+        "macie2:UpdateClassificationJob",
         "bedrock:PutModelInvocationLoggingConfiguration",
         "bedrock:DeleteModelInvocationLoggingConfiguration",
         "bedrock:PutEnforcedGuardrailConfiguration",
