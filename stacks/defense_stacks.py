@@ -17,6 +17,7 @@ from constructs import Construct
 from landing_zone.baseline import BaselineStackSet
 from landing_zone.baseline.asset_bucket import import_asset_buckets
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
+from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.naming import pascal_case
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.defense import Placement, logs_data_class, waf_rules
@@ -27,14 +28,17 @@ from landing_zone.keys import DataClassKeyReplica, DataClassKeys, DataClassKeySe
 from landing_zone.logging import names
 from landing_zone.network import VpcTiers
 
+from .ai_layers import AiLayers
 from .baselines_stack import asset_bucket_prefix
 from .logging_stacks import retention
+from .naming import sdk_call_role_name
 from .references import organizational_unit_id
 from .sdk_calls import add_sdk_call_handler
 
 
 class DefenseLayers(Construct):
-    """Keys, VPCs, web ACLs and certificates of one :class:`Placement`, from config."""
+    """Keys, VPCs, web ACLs, certificates and AI controls of one :class:`Placement`, from
+    config."""
 
     def __init__(
         self,
@@ -51,6 +55,7 @@ class DefenseLayers(Construct):
         self.waf_logs: WafLogBucket | None = None
         self.web_acls: dict[str, WebAcl] = {}
         self.certificates: dict[str, TlsCertificate] = {}
+        self.ai: AiLayers | None = None
         if placement.replica_of is not None:
             for name, key in config.keys.classes.items():
                 if key.multi_region:
@@ -124,8 +129,10 @@ class DefenseLayers(Construct):
                     account_id=config.core_account_id("log_archive"),
                     region=org.home_region,
                     key_alias=names.logs_key_alias(org.name),
-                    replication_role_name=names.waf_log_replication_role_name(
-                        config.guardrails.parameters.landing_zone_role_prefix, placement.region
+                    replication_role_name=names.log_replication_role_name(
+                        config.guardrails.parameters.landing_zone_role_prefix,
+                        "waf",
+                        placement.region,
                     ),
                 ),
             )
@@ -143,6 +150,16 @@ class DefenseLayers(Construct):
                 # CloudFormation then replaces.
                 assert self.waf_logs.bucket.policy is not None
                 self.web_acls[name].logging.node.add_dependency(self.waf_logs.bucket.policy)
+        if placement.ai is not None:
+            self.ai = AiLayers(
+                self,
+                "Ai",
+                config=config,
+                name=placement.ai[0],
+                workload=placement.ai[1],
+                keys=self.keys,
+                region=placement.region,
+            )
         for name, certificate in placement.certificates.items():
             zone = certificate.hosted_zone
             self.certificates[name] = TlsCertificate(
@@ -198,6 +215,17 @@ class WorkloadDefenses(StackSetStack):
             f"{config.organization.name} landing zone: keys, network and edge of account "
             f"{placement.account} in {placement.region}"
         )
+        if placement.ai is not None:
+            # The AI layers' SDK calls (invocation logging, Macie) are denied by the guardrails
+            # to every role but the landing zone's own. Role names are global in an account.
+            AwsSdkCallHandler(
+                self,
+                AwsSdkCallHandler.ID,
+                role_name=sdk_call_role_name(
+                    config.guardrails.parameters.landing_zone_role_prefix,
+                    f"ai-{placement.region}",
+                ),
+            )
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
         acknowledge_asset_replication(self, buckets)
 

@@ -72,12 +72,17 @@ class LogArchiveStack(Stack):
                 deep_archive_after_days=bucket.deep_archive_after_days,
                 expiration_days=bucket.expire_after_days,
             ),
-            # Accounts with web ACLs copy their WAF logs here (WafLogBucket replication).
-            waf_log_replication_role_prefix=(
-                config.guardrails.parameters.landing_zone_role_prefix
-                if config.edge.web_acls
-                else None
-            ),
+            # Accounts with web ACLs copy their WAF logs here (WafLogBucket replication), AI
+            # accounts their model invocation logs (ModelInvocationLogging).
+            log_replication_role_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+            replicated_logs=[
+                logs
+                for logs, present in (
+                    ("waf", config.edge.web_acls),
+                    ("bedrock", config.ai.workloads),
+                )
+                if present
+            ],
         )
 
 

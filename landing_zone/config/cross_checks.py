@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from .ai import check_ai
 from .defense import check_defense
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
@@ -236,6 +237,7 @@ CHECKS: tuple[Check, ...] = (
     check_detection,
     check_identity,
     check_defense,
+    check_ai,
 )
 
 

@@ -18,6 +18,7 @@ from landing_zone.network.vpc_tiers import NACL_RULES_PER_DIRECTION, check_inter
 from .errors import ConfigIssue, duplicate_issues
 from .identity import _account_issue, _construct_check
 from .model import (
+    AiWorkloadConfig,
     CertificateConfig,
     CustomRuleConfig,
     LandingZoneConfig,
@@ -50,10 +51,12 @@ class Placement:
     certificates: dict[str, CertificateConfig] = field(default_factory=dict)
     replica_of: str | None = None
     """The primary keys' region when this placement holds only replicas of them."""
+    ai: tuple[str, AiWorkloadConfig] | None = None
+    """The AI workload (name, config) of this account and region."""
 
 
 def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
-    """(account name, region) -> its VPCs, web ACLs and certificates, sorted."""
+    """(account name, region) -> its VPCs, web ACLs, certificates and AI workload, sorted."""
     home = config.organization.home_region
     found: dict[tuple[str, str], Placement] = {}
 
@@ -67,6 +70,10 @@ def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
         at(web_acl.account, web_acl.region).web_acls[name] = web_acl
     for name, certificate in config.edge.certificates.items():
         at(certificate.account, certificate.region).certificates[name] = certificate
+    for name, workload in config.ai.workloads.items():
+        placement = at(workload.account, workload.region)
+        if placement.ai is None:  # a second one is reported by the checks
+            placement.ai = (name, workload)
     if any(key.multi_region for key in config.keys.classes.values()):
         for account, region in list(found):
             if region != home:

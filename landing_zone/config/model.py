@@ -1071,6 +1071,157 @@ class EdgeConfig(Strict):
     )
 
 
+_GUARDRAIL_TEXT = r"[0-9a-zA-Z-_ !?.]{1,100}"
+
+
+class DeniedTopicConfig(Strict):
+    """A subject the guardrail's models must neither discuss nor be asked about."""
+
+    name: Annotated[str, _matches(_GUARDRAIL_TEXT, "1-100 letters, digits, spaces or -_!?.")]
+    definition: str = Field(min_length=1, max_length=200, description="What the topic covers.")
+    examples: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=5, description="Up to 5 example prompts."
+    )
+
+
+class GuardrailRegexConfig(Strict):
+    """A sensitive-information pattern of your own (IBAN formats, internal account ids)."""
+
+    name: Annotated[str, _matches(_GUARDRAIL_TEXT, "1-100 letters, digits, spaces or -_!?.")]
+    pattern: str = Field(min_length=1, max_length=500, description="A regular expression.")
+    action: Literal["BLOCK", "ANONYMIZE"] = "BLOCK"
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class GuardrailConfig(Strict):
+    """The Bedrock guardrail every AI workload account gets: the finance defaults unless
+    overridden here."""
+
+    name: Annotated[str, _matches(r"[0-9a-zA-Z_-]{1,50}", "1-50 letters, digits, '_' or '-'")] = (
+        "landing-zone"
+    )
+    blocked_input_message: str | None = Field(
+        default=None, max_length=500, description="What callers get instead of a blocked prompt."
+    )
+    blocked_output_message: str | None = Field(
+        default=None, max_length=500, description="What callers get instead of a blocked answer."
+    )
+    content_strength: Literal["LOW", "MEDIUM", "HIGH"] = Field(
+        default="HIGH", description="Hate, insults, sexual, violence and misconduct filters."
+    )
+    prompt_attack_strength: Literal["LOW", "MEDIUM", "HIGH"] = "HIGH"
+    denied_topics: list[DeniedTopicConfig] | None = Field(
+        default=None,
+        max_length=30,
+        description=(
+            "Default (null): personalized investment advice and evading KYC/AML checks. "
+            "A list replaces them."
+        ),
+    )
+    pii_entities: dict[str, Literal["BLOCK", "ANONYMIZE"]] | None = Field(
+        default=None,
+        description=(
+            "Bedrock PII type -> BLOCK or ANONYMIZE. Default (null): card data, bank account, "
+            "routing and IBAN numbers, SSNs and credentials blocked; email, phone and SWIFT "
+            "masked. Card number, CVV and expiry must stay BLOCK."
+        ),
+    )
+    regexes: list[GuardrailRegexConfig] = Field(default_factory=list, max_length=10)
+    profanity: bool = Field(default=True, description="AWS's managed profanity word list.")
+    blocked_words: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+        default_factory=list, description="Words or phrases to block."
+    )
+    grounding_threshold: float = Field(default=0.75, ge=0, le=0.99)
+    relevance_threshold: float = Field(default=0.75, ge=0, le=0.99)
+    automated_reasoning_policies: list[str] = Field(
+        default_factory=list,
+        description="ARNs of Automated Reasoning policy versions that validate responses.",
+    )
+    enforce_in_account: bool = Field(
+        default=True,
+        description=(
+            "Also apply the guardrail to every Bedrock inference call of the account "
+            "(AWS::Bedrock::EnforcedGuardrailConfiguration), whatever the caller names."
+        ),
+    )
+
+
+class AiAlarmsConfig(Strict):
+    intervention_rate_percent: int = Field(
+        default=10, ge=1, le=100, description="Alarm when the guardrail intervenes this often."
+    )
+    minimum_invocations: int = Field(
+        default=20, ge=1, description="Requests per 5 minutes before the rate counts."
+    )
+    invocations_per_principal: int = Field(
+        default=500, ge=1, description="Alarm when one principal invokes more in 5 minutes."
+    )
+
+
+class AgentIdentityConfig(Strict):
+    """Who AI agents are (a Cognito app client each, client credentials) and which tools they
+    may call on whose data (Verified Permissions, Cedar)."""
+
+    domain_prefix: Annotated[
+        str,
+        _matches(
+            r"(?!.*(aws|amazon|cognito))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?",
+            "1-63 lowercase letters, digits or hyphens, without aws, amazon or cognito",
+        ),
+    ] = Field(description="Cognito domain prefix of the token endpoint; unique in the region.")
+    tools: list[Slug] = Field(min_length=1, description="The tools agents may be allowed.")
+    agents: dict[Slug, list[Slug]] = Field(
+        min_length=1, description="Agent name -> the tools it may call."
+    )
+
+
+class AiWorkloadConfig(Strict):
+    """An AI account and region: its guardrail, invocation logging, alarms, training data and
+    agents."""
+
+    account: AccountName = Field(description="An account of an AI OU.")
+    region: Region | None = Field(default=None, description="Default: the home region.")
+    training_data_buckets: list[BucketName] = Field(
+        default_factory=list,
+        description=(
+            "Training-data buckets created here (KMS with the AI key, versioned, access logged, "
+            "Macie-scanned, malware-scanned). Permission sets may name only these."
+        ),
+    )
+    artifact_buckets: list[BucketName] = Field(
+        default_factory=list, description="Model-artifact buckets created here."
+    )
+    macie_scan_day: Literal[
+        "DAILY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"
+    ] = Field(
+        default="DAILY",
+        description="When Macie's scheduled job classifies the training data: daily or weekly.",
+    )
+    invocation_log_retention_days: Literal[CLOUDWATCH_RETENTION_DAYS] = Field(  # type: ignore[valid-type]
+        default=365,
+        description="Retention of the model invocation log group (the log archive keeps a copy).",
+    )
+    alarms: AiAlarmsConfig = Field(default_factory=AiAlarmsConfig)
+    agents: AgentIdentityConfig | None = Field(
+        default=None, description="Agent identity and authorization. Default: none."
+    )
+
+
+class AiConfig(Strict):
+    key_class: DataClassName = Field(
+        default="ai-artifacts",
+        description=(
+            "The keys.classes data class that encrypts guardrails, training data and artifacts; "
+            "its services must include bedrock, s3 and sagemaker."
+        ),
+    )
+    guardrail: GuardrailConfig = Field(default_factory=GuardrailConfig)
+    workloads: dict[Slug, AiWorkloadConfig] = Field(
+        default_factory=dict,
+        description="Workload name -> AI account and region. Default: none.",
+    )
+
+
 class LandingZoneConfig(Strict):
     version: Literal[1] = Field(description="Config format version.")
     organization: OrganizationSettings
@@ -1091,6 +1242,7 @@ class LandingZoneConfig(Strict):
     keys: KeysConfig = Field(default_factory=KeysConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     edge: EdgeConfig = Field(default_factory=EdgeConfig)
+    ai: AiConfig = Field(default_factory=AiConfig)
     tags: dict[
         Annotated[str, StringConstraints(min_length=1, max_length=128)],
         Annotated[str, StringConstraints(max_length=256)],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -43,7 +43,8 @@ class LogArchive(Construct):
         retention_days: int = 365,
         minimum_retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
-        waf_log_replication_role_prefix: str | None = None,
+        log_replication_role_prefix: str | None = None,
+        replicated_logs: Collection[str] = (),
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
     ) -> None:
         """
@@ -57,9 +58,11 @@ class LogArchive(Construct):
             365 (PCI DSS 10.5.1).
         :param lifecycle: Colder storage and expiration of all three buckets. Default: Glacier
             Instant Retrieval after 90 days, Deep Archive after 365, never expire.
-        :param waf_log_replication_role_prefix: The landing zone's role prefix: the WAF log
-            replication roles of the organization's accounts may replicate WAF logs into the
-            log bucket and encrypt them with the log key. Default: none may.
+        :param log_replication_role_prefix: The landing zone's role prefix, which names the
+            replication roles of ``replicated_logs``.
+        :param replicated_logs: Logs (keys of ``names.REPLICATED_LOGS``: ``waf``, ``bedrock``)
+            that the replication roles of the organization's accounts may replicate into the log
+            bucket, each its own account's, and encrypt with the log key. Default: none.
         :param additional_key_policy_statements: Further statements for the log key's policy.
             Default: none. See ``LogArchiveKey``.
         """
@@ -74,7 +77,8 @@ class LogArchive(Construct):
             management_account_id=management_account_id,
             security_tooling_account_id=security_tooling_account_id,
             trail_region=region,
-            waf_log_replication_role_prefix=waf_log_replication_role_prefix,
+            log_replication_role_prefix=log_replication_role_prefix,
+            replicated_logs=replicated_logs,
             additional_key_policy_statements=additional_key_policy_statements,
         )
         self.key = self.key_construct.key
@@ -100,7 +104,8 @@ class LogArchive(Construct):
             retention_days=retention_days,
             minimum_retention_days=minimum_retention_days,
             lifecycle=lifecycle,
-            waf_log_replication_role_prefix=waf_log_replication_role_prefix,
+            log_replication_role_prefix=log_replication_role_prefix,
+            replicated_logs=replicated_logs,
         ).bucket
         self.config_bucket = ConfigDeliveryBucket(
             self,

@@ -9,7 +9,7 @@ who reads logs. Nobody gets ``kms:*``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
@@ -71,7 +71,8 @@ class LogArchiveKey(Construct):
         management_account_id: str,
         security_tooling_account_id: str,
         trail_region: str | None = None,
-        waf_log_replication_role_prefix: str | None = None,
+        log_replication_role_prefix: str | None = None,
+        replicated_logs: Collection[str] = (),
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
     ) -> None:
         """
@@ -83,10 +84,11 @@ class LogArchiveKey(Construct):
             findings.
         :param trail_region: Home region of the organization trail. Default: the region of
             this stack, since the trail and the log archive both live in the home region.
-        :param waf_log_replication_role_prefix: The landing zone's role prefix, to let the WAF
-            log replication roles of the organization's accounts
-            (``names.waf_log_replication_role_arns``) encrypt replicas through S3. Default: no
-            WAF log replication.
+        :param log_replication_role_prefix: The landing zone's role prefix, which names the
+            replication roles of ``replicated_logs``.
+        :param replicated_logs: Logs (keys of ``names.REPLICATED_LOGS``) whose replication
+            roles in the organization's accounts (``names.log_replication_role_arns``) may
+            encrypt replicas through S3. Default: none.
         :param additional_key_policy_statements: Further key policy statements, e.g. a
             cross-account reader role. Default: none. Each needs a sid of its own; an Allow of
             ``kms:*``, of a ``NotAction``, to a ``NotPrincipal``, or to a wildcard principal
@@ -94,6 +96,9 @@ class LogArchiveKey(Construct):
         """
         super().__init__(scope, construct_id)
         _validation.organization_id("organization_id", organization_id)
+        names.check_replicated_logs(replicated_logs)
+        if replicated_logs and not log_replication_role_prefix:
+            raise ValueError("log_replication_role_prefix: required when replicated_logs are given")
         _validation.account_id("management_account_id", management_account_id)
         _validation.account_id("security_tooling_account_id", security_tooling_account_id)
         region = _validation.region("trail_region", trail_region or Stack.of(self).region)
@@ -115,13 +120,13 @@ class LogArchiveKey(Construct):
                 *_organization_service_statements(organization_id),
                 _guardduty_statement(security_tooling_account_id),
                 *(
-                    [
-                        _waf_replication_statement(
-                            organization_id, organization_name, waf_log_replication_role_prefix
-                        )
-                    ]
-                    if waf_log_replication_role_prefix
-                    else []
+                    _replication_statement(
+                        organization_id,
+                        organization_name,
+                        str(log_replication_role_prefix),
+                        logs,
+                    )
+                    for logs in sorted(replicated_logs)
                 ),
                 *extra,
             ],
@@ -129,19 +134,19 @@ class LogArchiveKey(Construct):
         )
 
 
-def _waf_replication_statement(
-    organization_id: str, organization_name: str, role_prefix: str
+def _replication_statement(
+    organization_id: str, organization_name: str, role_prefix: str, logs: str
 ) -> iam.PolicyStatement:
     bucket_name = names.log_bucket_name(organization_name, Aws.ACCOUNT_ID)
     log_bucket = f"arn:{Aws.PARTITION}:s3:::{bucket_name}"
     return iam.PolicyStatement(
-        sid="WafLogReplicationEncryptsReplicas",
+        sid=f"{names.REPLICATED_LOGS[logs].sid}EncryptsReplicas",
         principals=[iam.AnyPrincipal()],
         actions=["kms:Encrypt", "kms:GenerateDataKey"],
         resources=["*"],
         conditions={
             "StringEquals": {"aws:PrincipalOrgID": organization_id},
-            "ArnLike": {"aws:PrincipalArn": names.waf_log_replication_role_arns(role_prefix)},
+            "ArnLike": {"aws:PrincipalArn": names.log_replication_role_arns(role_prefix, logs)},
             # Through S3, for the log bucket only (its ARN is the encryption context).
             "StringLike": {
                 "kms:ViaService": "s3.*.amazonaws.com",

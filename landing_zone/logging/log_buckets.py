@@ -8,6 +8,7 @@ itself, outside the bucket policy, and never removes a version that Object Lock 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
@@ -232,7 +233,8 @@ class LogArchiveBucket(Construct):
         retention_days: int = 365,
         minimum_retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
-        waf_log_replication_role_prefix: str | None = None,
+        log_replication_role_prefix: str | None = None,
+        replicated_logs: Collection[str] = (),
     ) -> None:
         """
         :param bucket_name: Name of the bucket; see ``names.log_bucket_name``.
@@ -252,13 +254,18 @@ class LogArchiveBucket(Construct):
             expirations. Default: 365 (PCI DSS 10.5.1: twelve months of audit logs).
         :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
             after 90 days, Deep Archive after 365, never expire.
-        :param waf_log_replication_role_prefix: The landing zone's role prefix, to let the WAF
-            log replication roles of the organization's accounts replicate WAF logs
-            (``names.WAF_LOGS_KEYS``). Default: no WAF log replication.
+        :param log_replication_role_prefix: The landing zone's role prefix, which names the
+            replication roles of ``replicated_logs``.
+        :param replicated_logs: Logs (keys of ``names.REPLICATED_LOGS``) whose replication
+            roles in the organization's accounts may each write their own account's logs.
+            Default: none.
         """
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
         _validation.organization_id("organization_id", organization_id)
+        names.check_replicated_logs(replicated_logs)
+        if replicated_logs and not log_replication_role_prefix:
+            raise ValueError("log_replication_role_prefix: required when replicated_logs are given")
         _validation.account_id("management_account_id", management_account_id)
         _validation.account_id("security_tooling_account_id", security_tooling_account_id)
         region = _validation.region("trail_region", trail_region or Stack.of(self).region)
@@ -290,11 +297,11 @@ class LogArchiveBucket(Construct):
             *_organization_writer_statements(self.bucket, organization_id),
             *_guardduty_statements(self.bucket, security_tooling_account_id),
             *(
-                _waf_replication_statements(
-                    self.bucket, organization_id, waf_log_replication_role_prefix
+                statement
+                for logs in sorted(replicated_logs)
+                for statement in _replication_statements(
+                    self.bucket, organization_id, str(log_replication_role_prefix), logs
                 )
-                if waf_log_replication_role_prefix
-                else []
             ),
         ):
             self.bucket.add_to_resource_policy(statement)
@@ -507,27 +514,28 @@ def _organization_writer_statements(
     ]
 
 
-def _waf_replication_statements(
-    bucket: s3.Bucket, organization_id: str, role_prefix: str
+def _replication_statements(
+    bucket: s3.Bucket, organization_id: str, role_prefix: str, logs: str
 ) -> list[iam.PolicyStatement]:
+    replicated = names.REPLICATED_LOGS[logs]
     replication_roles = {
         "StringEquals": {"aws:PrincipalOrgID": organization_id},
-        "ArnLike": {"aws:PrincipalArn": names.waf_log_replication_role_arns(role_prefix)},
+        "ArnLike": {"aws:PrincipalArn": names.log_replication_role_arns(role_prefix, logs)},
     }
     return [
         iam.PolicyStatement(
-            sid="WafLogReplicationChecksBucket",
+            sid=f"{replicated.sid}ChecksBucket",
             principals=[iam.AnyPrincipal()],
             actions=["s3:GetBucketVersioning", "s3:ListBucket"],
             resources=[bucket.bucket_arn],
             conditions=replication_roles,
         ),
         iam.PolicyStatement(
-            sid="WafLogReplicationWritesWafLogs",
+            sid=f"{replicated.sid}Writes{replicated.sid.removesuffix('Replication')}s",
             principals=[iam.AnyPrincipal()],
             actions=["s3:ReplicateObject", "s3:ReplicateTags"],
             # Each account's role writes under its own account's prefix only.
-            resources=[bucket.arn_for_objects("AWSLogs/${aws:PrincipalAccount}/WAFLogs/*")],
+            resources=[bucket.arn_for_objects(replicated.own_keys)],
             conditions=replication_roles,
         ),
     ]

@@ -10,6 +10,8 @@ policy grants each service its own prefix only.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass
 
 from aws_cdk import Aws, Token
 
@@ -34,20 +36,57 @@ WAF_LOGS_KEYS = "AWSLogs/*/WAFLogs/*"
 """Keys of WAF logs in the log bucket: S3 replication keeps the keys WAF gave them in the
 account's own ``aws-waf-logs-`` bucket (``AWSLogs/<account>/WAFLogs/<region>/<acl>/...``)."""
 
-WAF_LOG_REPLICATION_ROLE = "waf-log-replication"
-"""Middle part of the name of the role that replicates an account's WAF logs to the log
-archive: ``<landing zone role prefix>waf-log-replication-<region>``."""
+
+@dataclass(frozen=True)
+class ReplicatedLogs:
+    """Logs that a service writes only to a bucket of its own account (an ``AccountLogBucket``)
+    and that S3 replication copies into the log bucket, as a role of each account."""
+
+    role: str
+    """Middle part of the replication role's name:
+    ``<landing zone role prefix><role>-<region>``."""
+    own_keys: str
+    """Keys the role of an account may write in the log bucket, with
+    ``${aws:PrincipalAccount}`` for the account: never another account's logs."""
+    sid: str
+    """First part of the sids of the log archive's policy statements for these logs."""
 
 
-def waf_log_replication_role_name(role_prefix: str, region: str) -> str:
-    """The replication role of the WAF log bucket of ``region``; IAM names are global per
-    account, so the region is part of it."""
-    return f"{role_prefix}{WAF_LOG_REPLICATION_ROLE}-{region}"
+REPLICATED_LOGS = {
+    "waf": ReplicatedLogs(
+        role="waf-log-replication",
+        own_keys="AWSLogs/${aws:PrincipalAccount}/WAFLogs/*",
+        sid="WafLogReplication",
+    ),
+    "bedrock": ReplicatedLogs(
+        role="bedrock-log-replication",
+        own_keys=f"{BEDROCK_PREFIX}/AWSLogs/${{aws:PrincipalAccount}}/*",
+        sid="BedrockLogReplication",
+    ),
+}
+"""The logs that reach the log archive by replication: WAF logs (``WafLogBucket``) and Bedrock
+model invocation logs (``ModelInvocationLogging``)."""
 
 
-def waf_log_replication_role_arns(role_prefix: str) -> str:
-    """The ARN pattern of those roles in any account, for ``aws:PrincipalArn``."""
-    return f"arn:{Aws.PARTITION}:iam::*:role/{role_prefix}{WAF_LOG_REPLICATION_ROLE}-*"
+def log_replication_role_name(role_prefix: str, logs: str, region: str) -> str:
+    """The role that replicates ``logs`` (a key of ``REPLICATED_LOGS``) of ``region``; IAM names
+    are global per account, so the region is part of it."""
+    return f"{role_prefix}{REPLICATED_LOGS[logs].role}-{region}"
+
+
+def log_replication_role_arns(role_prefix: str, logs: str) -> str:
+    """The ARN pattern of the roles that replicate ``logs`` in any account, for
+    ``aws:PrincipalArn``."""
+    return f"arn:{Aws.PARTITION}:iam::*:role/{role_prefix}{REPLICATED_LOGS[logs].role}-*"
+
+
+def check_replicated_logs(replicated_logs: Collection[str]) -> None:
+    """Raise if ``replicated_logs`` names logs that are not in ``REPLICATED_LOGS``."""
+    unknown = sorted(set(replicated_logs) - set(REPLICATED_LOGS))
+    if unknown:
+        raise ValueError(
+            f"replicated_logs: got {unknown}; allowed: {', '.join(sorted(REPLICATED_LOGS))}"
+        )
 
 
 _ORGANIZATION_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}[a-z0-9]")

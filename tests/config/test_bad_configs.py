@@ -860,6 +860,108 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "edge.certificates.payments-api.domain_name",
         "lowercase domain name",
     ),
+    (
+        "ai-workload-in-an-unknown-account",
+        _set("ai.workloads.ml-prod.account", "ml-staging"),
+        "ai.workloads.ml-prod.account",
+        "is not an account name",
+    ),
+    (
+        "ai-workload-in-a-core-account",
+        _set("ai.workloads.ml-prod.account", "security-tooling"),
+        "ai.workloads.ml-prod.account",
+        "is a core account",
+    ),
+    (
+        "ai-workload-outside-the-bedrock-guardrails",
+        _set("ai.workloads.ml-prod.account", "payments-prod"),
+        "ai.workloads.ml-prod.account",
+        "is not governed by deny-bedrock-without-guardrail, protect-bedrock-controls",
+    ),
+    (
+        "ai-workloads-share-an-account-and-region",
+        _set("ai.workloads.ml-nonprod.account", "ml-prod"),
+        "ai.workloads.ml-nonprod.account",
+        "already has AI workload 'ml-prod' in eu-west-1",
+    ),
+    (
+        "ai-workload-in-an-ungoverned-region",
+        _set("ai.workloads.ml-prod.region", "ap-southeast-2"),
+        "ai.workloads.ml-prod.region",
+        "is not a governed region",
+    ),
+    (
+        "ai-key-class-missing",
+        _set("ai.key_class", "models"),
+        "ai.key_class",
+        "is not a data class of keys.classes",
+    ),
+    (
+        "ai-key-class-without-sagemaker",
+        _set("keys.classes.ai-artifacts.services", ["bedrock", "s3"]),
+        "keys.classes.ai-artifacts.services",
+        "lacks sagemaker",
+    ),
+    (
+        "ai-bucket-both-training-data-and-artifacts",
+        _set("ai.workloads.ml-prod.artifact_buckets", ["acme-pay-ml-training-data-888888888888"]),
+        "ai.workloads.ml-prod.artifact_buckets[0]",
+        "is also at ai.workloads.ml-prod.training_data_buckets.0",
+    ),
+    (
+        "permission-set-bucket-no-ai-workload-creates",
+        _set("identity.permission_sets.DataScientist.training_data_buckets", ["acme-pay-other"]),
+        "identity.permission_sets.DataScientist.training_data_buckets[0]",
+        "permission sets may reach only the training-data and artifact buckets",
+    ),
+    (
+        "guardrail-lets-card-numbers-through-masked",
+        _set("ai.guardrail.pii_entities", {"CREDIT_DEBIT_CARD_NUMBER": "ANONYMIZE"}),
+        "ai.guardrail",
+        "CREDIT_DEBIT_CARD",
+    ),
+    (
+        "guardrail-unknown-pii-type",
+        _set("ai.guardrail.pii_entities", {"CREDIT_CARD": "BLOCK"}),
+        "ai.guardrail",
+        "CREDIT_CARD",
+    ),
+    (
+        "guardrail-grounding-threshold-of-one",
+        _set("ai.guardrail.grounding_threshold", 1.0),
+        "ai.guardrail.grounding_threshold",
+        "less than or equal to 0.99",
+    ),
+    (
+        "guardrail-blocked-message-too-long",
+        _set("ai.guardrail.blocked_input_message", "x" * 501),
+        "ai.guardrail.blocked_input_message",
+        "at most 500 characters",
+    ),
+    (
+        "ai-invocation-log-retention-not-a-cloudwatch-value",
+        _set("ai.workloads.ml-prod.invocation_log_retention_days", 100),
+        "ai.workloads.ml-prod.invocation_log_retention_days",
+        "365",
+    ),
+    (
+        "agent-calls-an-undeclared-tool",
+        _set("ai.workloads.ml-prod.agents.agents.support-assistant", ["close-account"]),
+        "ai.workloads.ml-prod.agents.agents.support-assistant[0]",
+        "is not a declared tool",
+    ),
+    (
+        "agent-domain-prefix-names-cognito",
+        _set("ai.workloads.ml-prod.agents.domain_prefix", "acme-cognito-agents"),
+        "ai.workloads.ml-prod.agents.domain_prefix",
+        "without aws, amazon or cognito",
+    ),
+    (
+        "agent-name-the-construct-refuses",
+        _set("ai.workloads.ml-prod.agents.agents", {"agent-2": ["list-transactions"]}),
+        "ai.workloads.ml-prod.agents",
+        "agent-2",
+    ),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -160,29 +161,50 @@ def _statements(template: dict[str, Any], resource_type: str, key: str) -> dict[
     }
 
 
-def test_waf_log_replication_roles_of_the_organization_may_write_waf_logs_only() -> None:
-    stack, _ = _archive(waf_log_replication_role_prefix="lz-")
+@pytest.mark.parametrize(
+    ("logs", "sid", "write_sid", "role", "own_keys"),
+    [
+        (
+            "waf",
+            "WafLogReplication",
+            "WafLogReplicationWritesWafLogs",
+            "lz-waf-log-replication-*",
+            "/AWSLogs/${aws:PrincipalAccount}/WAFLogs/*",
+        ),
+        (
+            "bedrock",
+            "BedrockLogReplication",
+            "BedrockLogReplicationWritesBedrockLogs",
+            "lz-bedrock-log-replication-*",
+            "/bedrock/AWSLogs/${aws:PrincipalAccount}/*",
+        ),
+    ],
+)
+def test_log_replication_roles_of_the_organization_may_write_their_own_logs_only(
+    logs: str, sid: str, write_sid: str, role: str, own_keys: str
+) -> None:
+    stack, _ = _archive(log_replication_role_prefix="lz-", replicated_logs=[logs])
     template = Template.from_stack(stack).to_json()
     bucket = _statements(template, "AWS::S3::BucketPolicy", "PolicyDocument")
     roles = {
         "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
         "ArnLike": {
             "aws:PrincipalArn": {
-                "Fn::Join": [
-                    "",
-                    ["arn:", {"Ref": "AWS::Partition"}, ":iam::*:role/lz-waf-log-replication-*"],
-                ]
+                "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::*:role/{role}"]]
             }
         },
     }
-    write = bucket["WafLogReplicationWritesWafLogs"]
+    write = bucket[write_sid]
     assert write["Action"] == ["s3:ReplicateObject", "s3:ReplicateTags"]
     assert write["Condition"] == roles
     # Each account's role writes under its own account's prefix only.
-    assert "/AWSLogs/${aws:PrincipalAccount}/WAFLogs/*" in str(write["Resource"])
-    assert bucket["WafLogReplicationChecksBucket"]["Condition"] == roles
+    assert own_keys in str(write["Resource"])
+    assert bucket[f"{sid}ChecksBucket"]["Condition"] == roles
+    # The other service's replication roles get nothing.
+    other = "Bedrock" if logs == "waf" else "Waf"
+    assert not [s for s in bucket if str(s).startswith(f"{other}LogReplication")]
     key = _statements(template, "AWS::KMS::Key", "KeyPolicy")
-    encrypt = key["WafLogReplicationEncryptsReplicas"]
+    encrypt = key[f"{sid}EncryptsReplicas"]
     assert encrypt["Action"] == ["kms:Encrypt", "kms:GenerateDataKey"]
     assert {k: v for k, v in encrypt["Condition"].items() if k != "StringLike"} == roles
     like = encrypt["Condition"]["StringLike"]
@@ -191,9 +213,28 @@ def test_waf_log_replication_roles_of_the_organization_may_write_waf_logs_only()
     assert violations(stack) == {}
 
 
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"replicated_logs": ["cloudtrail"], "log_replication_role_prefix": "lz-"},
+            "replicated_logs: got ['cloudtrail']; allowed: bedrock, waf",
+        ),
+        (
+            {"replicated_logs": ["waf"]},
+            "log_replication_role_prefix: required when replicated_logs are given",
+        ),
+    ],
+)
+def test_replicated_logs_must_be_known_and_named(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _archive(**props)
+
+
 def test_without_web_acls_nobody_replicates_into_the_archive(
     built: tuple[Stack, LogArchive],
 ) -> None:
     stack, _ = built
     template = Template.from_stack(stack).to_json()
     assert "WafLogReplication" not in str(template)
+    assert "BedrockLogReplication" not in str(template)

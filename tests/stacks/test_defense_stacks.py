@@ -35,6 +35,8 @@ def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[s
 def test_placements_group_layers_by_account_and_region(example_config: LandingZoneConfig) -> None:
     found = placements(example_config)
     assert sorted(found) == [
+        ("ml-nonprod", "eu-central-1"),
+        ("ml-nonprod", "eu-west-1"),
         ("ml-prod", "eu-central-1"),
         ("ml-prod", "eu-west-1"),
         ("network", "eu-central-1"),
@@ -48,8 +50,12 @@ def test_placements_group_layers_by_account_and_region(example_config: LandingZo
     # Home-region keys get replicas in keys.replica_regions; us-east-1's do not.
     replicas = sorted(key for key, p in found.items() if p.replica_of == "eu-west-1")
     assert replicas == [
-        (a, "eu-central-1") for a in ("ml-prod", "network", "payments-nonprod", "payments-prod")
+        (a, "eu-central-1")
+        for a in ("ml-nonprod", "ml-prod", "network", "payments-nonprod", "payments-prod")
     ]
+    # AI workloads go to their own account and region; replicas never hold one.
+    ai = {key: p.ai[0] for key, p in found.items() if p.ai is not None}
+    assert ai == {("ml-nonprod", "eu-west-1"): "ml-nonprod", ("ml-prod", "eu-west-1"): "ml-prod"}
     assert not found[("payments-prod", "eu-central-1")].vpcs
     prod = found[("payments-prod", "eu-west-1")]
     assert list(prod.vpcs) == ["payments-prod"]
@@ -100,11 +106,13 @@ def test_each_workload_stack_set_targets_one_account_in_one_region(
         **{
             f"acme-pay-defenses-{name}-eu-central-1": (account, "eu-central-1", ou)
             for name, account, ou in (
+                ("ml-nonprod", "999999999999", "AI/NonProd"),
                 ("ml-prod", "888888888888", "AI/Prod"),
                 ("payments-nonprod", "777777777777", "Workloads/NonProd"),
                 ("payments-prod", "666666666666", "Workloads/Prod"),
             )
         },
+        "acme-pay-defenses-ml-nonprod-eu-west-1": ("999999999999", "eu-west-1", "AI/NonProd"),
         "acme-pay-defenses-ml-prod-eu-west-1": ("888888888888", "eu-west-1", "AI/Prod"),
         "acme-pay-defenses-payments-nonprod-eu-west-1": (
             "777777777777",
@@ -200,7 +208,7 @@ def test_shards_follow_the_account_stacks_and_empty_ones_keep_a_placeholder() ->
     config = variant(edit)
     shards = workload_shards(config)
     assert sorted(shards) == [0, 1, 2]
-    assert sum(len(s) for s in shards.values()) == 7  # four placements and three replicas
+    assert sum(len(s) for s in shards.values()) == 9  # five placements and four replicas
     stacks = {s.stack_name: s for s in build_landing_zone(App(context=cdk_context()), config)}
     names = [f"acme-pay-workload-defenses-{n:02d}" for n in (1, 2, 3)]
     assert all(name in stacks for name in names)
@@ -219,6 +227,7 @@ def test_without_layers_there_is_no_network_stack_and_an_empty_defenses_stack() 
     def edit(data: dict[str, Any]) -> None:
         del data["network"]
         del data["edge"]
+        del data["ai"]
 
     stacks = {
         s.stack_name: s for s in build_landing_zone(App(context=cdk_context()), variant(edit))

@@ -55,6 +55,9 @@ BASELINE_TEMPLATE = "acmepaybaselinesAccountBaselineC4804E87.stackset"
 # The StackSet templates of the workload accounts' keys, VPCs and edge, by account and region.
 DEFENSE_TEMPLATES = {
     ("ml-prod", "eu-west-1"): "acmepayworkloaddefensesDefensesMlProdEuWest14EAE0EB1.stackset",
+    ("ml-nonprod", "eu-west-1"): (
+        "acmepayworkloaddefensesDefensesMlNonprodEuWest1BC436485.stackset"
+    ),
     ("payments-nonprod", "eu-west-1"): (
         "acmepayworkloaddefensesDefensesPaymentsNonprodEuWest1B40B923F.stackset"
     ),
@@ -66,6 +69,9 @@ DEFENSE_TEMPLATES = {
     ),
     # Replicas of the multi-Region keys (keys.replica_regions).
     ("ml-prod", "eu-central-1"): "acmepayworkloaddefensesDefensesMlProdEuCentral16D3C63EB.stackset",
+    ("ml-nonprod", "eu-central-1"): (
+        "acmepayworkloaddefensesDefensesMlNonprodEuCentral1E0A47AEF.stackset"
+    ),
     ("payments-nonprod", "eu-central-1"): (
         "acmepayworkloaddefensesDefensesPaymentsNonprodEuCentral15B161E26.stackset"
     ),
@@ -80,6 +86,46 @@ DATA_CLASS_KEYS = {
     "LayersDataClassKeysSecretsB01B8CA7",
     "LayersDataClassKeysAiArtifactsB57AC929",
 }
+AI_LAYERS = {
+    "AWS::KMS::Key": {
+        *DATA_CLASS_KEYS,
+        "AwsSdkCallHandlerLogKeyB495C79B",
+        "LayersAiAlarmTopicKey13DDC526",
+        "LayersAiInvocationLoggingLogsKey0DD752C4",
+    },
+    "AWS::Logs::LogGroup": {
+        "AwsSdkCallHandlerLogGroup8B2123A2",
+        "LayersAiInvocationLoggingLogGroupB116A8BC",
+        "LayersAiTrainingDataOnDemandScanLogsC604CB06",
+    },
+    "AWS::Bedrock::Guardrail": {"LayersAiGuardrailB7F4F1C6"},
+    # A replaced job resource cancels its Macie job and creates another.
+    "Custom::AWS": {
+        "LayersAiInvocationLoggingConfiguration73F17416",
+        "LayersAiTrainingDataClassificationJob0847ECB3",
+        "LayersAiTrainingDataFindingsPublication9A170B4F",
+    },
+}
+
+
+def _ai_buckets(account_id: str) -> set[str]:
+    return {
+        "LayersAiInvocationLoggingLogsAccessLogsB639C864",
+        "LayersAiInvocationLoggingLogsCD655990",
+        "LayersAiTrainingDataAccessLogs4140E980",
+        *{
+            "888888888888": {
+                "LayersAiTrainingDataArtifactsAcmePayMlArtifacts8888888888880DC31FE5",
+                "LayersAiTrainingDataTrainingDataAcmePayMlTrainingData8888888888886FF7DC63",
+            },
+            "999999999999": {
+                "LayersAiTrainingDataArtifactsAcmePayMlArtifacts99999999999938CB0838",
+                "LayersAiTrainingDataTrainingDataAcmePayMlTrainingData999999999999899AAB74",
+            },
+        }[account_id],
+    }
+
+
 WAF_LOGS = {
     "AWS::S3::Bucket": {"LayersWafLogsAccessLogs222485E6", "LayersWafLogs7F7338F0"},
 }
@@ -147,9 +193,19 @@ PINNED_LOGICAL_IDS = {
         "AWS::Logs::LogGroup": {"LayersVpcSharedFlowLogGroupCA8DF03D"},
     },
     DEFENSE_TEMPLATES[("ml-prod", "eu-west-1")]: {
-        "AWS::KMS::Key": DATA_CLASS_KEYS,
+        **AI_LAYERS,
         "AWS::EC2::VPC": {"LayersVpcMlProdEA46FC95"},
-        "AWS::Logs::LogGroup": {"LayersVpcMlProdFlowLogGroupDA0528BB"},
+        "AWS::Logs::LogGroup": {
+            *AI_LAYERS["AWS::Logs::LogGroup"],
+            "LayersVpcMlProdFlowLogGroupDA0528BB",
+        },
+        "AWS::S3::Bucket": _ai_buckets("888888888888"),
+        "AWS::Cognito::UserPool": {"LayersAiAgentsUserPool87C47A8F"},
+        "AWS::VerifiedPermissions::PolicyStore": {"LayersAiAgentsPolicyStore6C8FC3AD"},
+    },
+    DEFENSE_TEMPLATES[("ml-nonprod", "eu-west-1")]: {
+        **AI_LAYERS,
+        "AWS::S3::Bucket": _ai_buckets("999999999999"),
     },
     DEFENSE_TEMPLATES[("payments-nonprod", "eu-west-1")]: {
         "AWS::KMS::Key": DATA_CLASS_KEYS,
@@ -171,12 +227,14 @@ PINNED_LOGICAL_IDS = {
         DEFENSE_TEMPLATES[(account, "eu-central-1")]: {
             "AWS::KMS::ReplicaKey": {"LayersDataReplica24E76853"}
         }
-        for account in ("ml-prod", "payments-nonprod", "payments-prod")
+        for account in ("ml-prod", "ml-nonprod", "payments-nonprod", "payments-prod")
     },
     # Renaming a StackSet's construct replaces the StackSet and every stack in it.
     "acme-pay-workload-defenses": {
         "AWS::CloudFormation::StackSet": {
             "DefensesMlProdEuWest1StackSet1DF3F5F5",
+            "DefensesMlNonprodEuWest1StackSet63925CEF",
+            "DefensesMlNonprodEuCentral1StackSet7AF2B7AD",
             "DefensesPaymentsNonprodEuWest1StackSet0AF5A2AF",
             "DefensesPaymentsProdEuWest1StackSet30D55119",
             "DefensesPaymentsProdUsEast1StackSet5FC29143",

@@ -1,0 +1,252 @@
+"""Checks of the ``ai`` section: where AI workloads go, the key that encrypts them, the buckets
+that the permission sets and training roles may reach, the guardrail and the agents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aws_cdk import App, Stack
+from aws_cdk import aws_kms as kms
+
+from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexFilter
+
+from .errors import ConfigIssue, duplicate_issues
+from .guardrails import _ancestors
+from .model import AgentIdentityConfig, GuardrailConfig, LandingZoneConfig
+
+AI_KEY_SERVICES = ("bedrock", "s3", "sagemaker")
+"""What the AI key encrypts: the guardrail, the training-data and artifact buckets, and
+SageMaker volumes and outputs."""
+
+GOVERNING_GUARDRAILS = ("deny-bedrock-without-guardrail", "protect-bedrock-controls")
+"""The SCPs without which an AI account's guardrail and invocation logging are advice: the
+first makes inference need the guardrail, the second keeps account admins from changing either."""
+
+
+def guardrail_props(guardrail: GuardrailConfig) -> dict[str, Any]:
+    """``BedrockGuardrail`` keyword arguments from config; unset fields keep the construct's
+    finance defaults."""
+    props: dict[str, Any] = {
+        "name": guardrail.name,
+        "content_strength": guardrail.content_strength,
+        "prompt_attack_strength": guardrail.prompt_attack_strength,
+        "regexes": [
+            RegexFilter(
+                name=regex.name,
+                pattern=regex.pattern,
+                action=regex.action,
+                description=regex.description,
+            )
+            for regex in guardrail.regexes
+        ],
+        "profanity": guardrail.profanity,
+        "blocked_words": list(guardrail.blocked_words),
+        "grounding_threshold": guardrail.grounding_threshold,
+        "relevance_threshold": guardrail.relevance_threshold,
+        "automated_reasoning_policies": list(guardrail.automated_reasoning_policies),
+    }
+    if guardrail.blocked_input_message is not None:
+        props["blocked_input_message"] = guardrail.blocked_input_message
+    if guardrail.blocked_output_message is not None:
+        props["blocked_output_message"] = guardrail.blocked_output_message
+    if guardrail.denied_topics is not None:
+        props["denied_topics"] = [
+            DeniedTopic(name=t.name, definition=t.definition, examples=tuple(t.examples))
+            for t in guardrail.denied_topics
+        ]
+    if guardrail.pii_entities is not None:
+        props["pii_entities"] = dict(guardrail.pii_entities)
+    return props
+
+
+def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    ai = config.ai
+    if not ai.workloads:
+        return
+    yield from _key_class(config)
+    yield from _guardrail(config)
+    seen: dict[tuple[str, str], str] = {}
+    buckets: dict[str, tuple[str | int, ...]] = {}
+    home = config.organization.home_region
+    baseline_regions = config.baseline_regions()
+    for name, workload in ai.workloads.items():
+        where: tuple[str | int, ...] = ("ai", "workloads", name)
+        yield from _workload_account(config, where, workload.account)
+        region = workload.region or home
+        governed = config.organization.governed_regions
+        if region not in governed:
+            yield ConfigIssue(
+                (*where, "region"),
+                f"is not a governed region; allowed: {', '.join(governed)}",
+                region,
+            )
+        elif region not in baseline_regions:
+            yield ConfigIssue(
+                (*where, "region"),
+                "is not a baseline region: the AI layers come from a StackSet whose custom "
+                "resource code is in the baseline asset buckets; allowed: "
+                f"{', '.join(baseline_regions)}",
+                region,
+            )
+        other = seen.setdefault((workload.account, region), name)
+        if other != name:
+            yield ConfigIssue(
+                (*where, "account"),
+                f"already has AI workload {other!r} in {region}: an account and region has one "
+                "guardrail and one invocation logging configuration, so one workload",
+                workload.account,
+            )
+        for field in ("training_data_buckets", "artifact_buckets"):
+            for index, bucket in enumerate(getattr(workload, field)):
+                path = (*where, field, index)
+                if bucket in buckets:
+                    yield ConfigIssue(
+                        path,
+                        f"is also at {'.'.join(map(str, buckets[bucket]))}; a bucket is "
+                        "created once, as training data or as artifacts",
+                        bucket,
+                    )
+                else:
+                    buckets[bucket] = path
+        if workload.agents is not None:
+            yield from _agents((*where, "agents"), workload.agents)
+    yield from _permission_set_buckets(config, buckets)
+
+
+def _workload_account(
+    config: LandingZoneConfig, where: tuple[str | int, ...], account: str
+) -> Iterator[ConfigIssue]:
+    known = config.accounts.get(account)
+    if known is None:
+        yield ConfigIssue(
+            (*where, "account"),
+            f"is not an account name; allowed: one of {', '.join(config.accounts)}",
+            account,
+        )
+        return
+    if known.id is None:
+        yield ConfigIssue(
+            (*where, "account"),
+            f"has no id yet; its StackSet targets the account by id, so fill in "
+            f"accounts.{account}.id",
+            account,
+        )
+    core = config.core_accounts
+    if account in (core.management, core.log_archive, core.security_tooling, core.network):
+        yield ConfigIssue(
+            (*where, "account"),
+            "is a core account; allowed: a workload account of an AI OU",
+            account,
+        )
+        return
+    attached = {
+        name
+        for target in _ancestors(config, account)
+        for name in config.guardrails.service_control_policies.get(target, [])
+    }
+    missing = [name for name in GOVERNING_GUARDRAILS if name not in attached]
+    if missing:
+        yield ConfigIssue(
+            (*where, "account"),
+            f"is not governed by {', '.join(missing)} (attach to its OU, an ancestor or the "
+            "account in guardrails.service_control_policies): without them the guardrail and "
+            "invocation logging can be bypassed or switched off by the account's admins",
+            account,
+        )
+
+
+def _key_class(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    name = config.ai.key_class
+    key = config.keys.classes.get(name)
+    if key is None:
+        yield ConfigIssue(
+            ("ai", "key_class"),
+            "is not a data class of keys.classes; allowed: one of "
+            f"{', '.join(config.keys.classes) or '(none defined)'}",
+            name,
+        )
+        return
+    missing = [service for service in AI_KEY_SERVICES if service not in key.services]
+    if missing:
+        yield ConfigIssue(
+            ("keys", "classes", name, "services"),
+            f"lacks {', '.join(missing)}, which the AI key must serve (guardrail, training data, "
+            "SageMaker volumes)",
+            list(key.services),
+        )
+    if not any("logs" in c.services for c in config.keys.classes.values()):
+        yield ConfigIssue(
+            ("keys", "classes"),
+            "has no data class whose services name 'logs', and the model invocation log groups "
+            "need one; add 'logs' to a class's services",
+            sorted(config.keys.classes),
+        )
+
+
+def _guardrail(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    """The construct's own checks (card data must be blocked, PII types, regexes, ARNs)."""
+    stack = Stack(App(), "GuardrailCheck")
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"
+    )
+    try:
+        BedrockGuardrail(stack, "Guardrail", kms_key=key, **guardrail_props(config.ai.guardrail))
+    except ValueError as error:
+        yield ConfigIssue(("ai", "guardrail"), str(error), has_value=False)
+
+
+def _agents(where: tuple[str | int, ...], agents: AgentIdentityConfig) -> Iterator[ConfigIssue]:
+    issues = list(duplicate_issues((*where, "tools"), agents.tools))
+    for agent, tools in agents.agents.items():
+        issues += duplicate_issues((*where, "agents", agent), tools)
+        if not tools:
+            issues.append(
+                ConfigIssue(
+                    (*where, "agents", agent),
+                    "names no tool; an agent without tools needs no identity",
+                    tools,
+                )
+            )
+        for index, tool in enumerate(tools):
+            if tool not in agents.tools:
+                issues.append(
+                    ConfigIssue(
+                        (*where, "agents", agent, index),
+                        f"is not a declared tool; allowed: {', '.join(agents.tools)}",
+                        tool,
+                    )
+                )
+    yield from issues
+    if issues:
+        return
+    # The construct's own checks of names (Cognito's and Cedar's rules).
+    try:
+        AgentIdentity(
+            Stack(App(), "AgentsCheck"),
+            "Agents",
+            tools=agents.tools,
+            agents=agents.agents,
+            domain_prefix=agents.domain_prefix,
+        )
+    except ValueError as error:
+        yield ConfigIssue(where, str(error), has_value=False)
+
+
+def _permission_set_buckets(
+    config: LandingZoneConfig, buckets: dict[str, tuple[str | int, ...]]
+) -> Iterator[ConfigIssue]:
+    """Permission sets reach only the buckets the AI workloads create."""
+    if config.identity is None:
+        return
+    for name, permission_set in config.identity.permission_sets.items():
+        for field in ("training_data_buckets", "artifact_buckets"):
+            for index, bucket in enumerate(getattr(permission_set, field)):
+                if bucket not in buckets or buckets[bucket][-2] != field:
+                    yield ConfigIssue(
+                        ("identity", "permission_sets", name, field, index),
+                        f"is not in the {field} of any ai.workloads entry; permission sets may "
+                        "reach only the training-data and artifact buckets the AI workloads "
+                        "create",
+                        bucket,
+                    )

@@ -1,0 +1,143 @@
+"""The controls an AI workload account gets in one region, from ``ai.workloads``: the approved
+guardrail (enforced on every call if configured), model invocation logging to the account and
+the log archive, alarms on its use, the training-data and artifact buckets, and agent
+identity."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from landing_zone.ai import BedrockGuardrail
+from landing_zone.ai.agent_identity import AgentIdentity
+from landing_zone.ai.alarms import BedrockUsageAlarms
+from landing_zone.ai.invocation_logging import ModelInvocationLogging
+from landing_zone.ai.training_data import TrainingData, macie_key_policy_statement
+from landing_zone.config import LandingZoneConfig
+from landing_zone.config.ai import guardrail_props
+from landing_zone.config.defense import logs_data_class
+from landing_zone.config.guardrails import scp_parameters
+from landing_zone.config.model import AiWorkloadConfig
+from landing_zone.detection import EncryptedTopic
+from landing_zone.edge.web_acl import account_log_bucket_name
+from landing_zone.keys import DataClassKeys
+from landing_zone.logging import names
+from landing_zone.logging.account_log_bucket import LogArchiveCopy
+
+from .alerting import subscriptions
+from .logging_stacks import retention
+
+TRAINING_ACCESS_LOG_PREFIX = "ml-access-logs-"
+"""First part of the name of the bucket that receives the training buckets' access logs."""
+
+
+def training_role_name(region: str) -> str:
+    """The SageMaker training role of an AI workload; an ``ml_engineer`` permission set may pass
+    it (``execution_role_names``). No landing-zone prefix: training jobs stay under every
+    guardrail."""
+    return f"sagemaker-training-{region}"
+
+
+class AiLayers(Construct):
+    """The AI controls of workload ``name`` (``workload``) in this stack's account and region,
+    encrypted with the ``ai.key_class`` key of ``keys``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        name: str,
+        workload: AiWorkloadConfig,
+        keys: DataClassKeys,
+        region: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        org = config.organization
+        ai_key = keys.key_for(config.ai.key_class).key
+        logs_class = logs_data_class(config)
+        assert logs_class is not None, "config validation requires a logs data class"
+        self.guardrail = BedrockGuardrail(
+            self, "Guardrail", kms_key=ai_key, **guardrail_props(config.ai.guardrail)
+        )
+        self.enforced = (
+            self.guardrail.enforce_in_account(
+                excluded_models=config.guardrails.parameters.guardrail_exempt_bedrock_models
+            )
+            if config.ai.guardrail.enforce_in_account
+            else None
+        )
+        log_bucket = config.logging.log_bucket
+        log_archive = config.core_account_id("log_archive")
+        self.invocation_logging = ModelInvocationLogging(
+            self,
+            "InvocationLogging",
+            organization_name=org.name,
+            log_key=keys.key_for(logs_class).key,
+            retention=retention(workload.invocation_log_retention_days),
+            object_lock_mode=s3.ObjectLockMode[log_bucket.object_lock_mode],
+            retention_days=log_bucket.retention_days,
+            archive=LogArchiveCopy(
+                bucket_name=names.log_bucket_name(org.name, log_archive),
+                account_id=log_archive,
+                region=org.home_region,
+                key_alias=names.logs_key_alias(org.name),
+                replication_role_name=names.log_replication_role_name(
+                    config.guardrails.parameters.landing_zone_role_prefix, "bedrock", region
+                ),
+            ),
+        )
+        # CloudWatch alarms publish to a topic of their own account.
+        self.alarm_topic = EncryptedTopic(
+            self,
+            "AlarmTopic",
+            display_name=f"{org.name} AI alarms: {name}",
+            subscriptions=subscriptions(config.detection.alerting.alert_subscriptions),
+        )
+        alarms = workload.alarms
+        self.alarms = BedrockUsageAlarms(
+            self,
+            "UsageAlarms",
+            topic=self.alarm_topic.topic,
+            guardrail_arn=self.guardrail.guardrail_arn,
+            guardrail_version=self.guardrail.version_number,
+            invocation_log_group=self.invocation_logging.log_group,
+            intervention_rate_percent=alarms.intervention_rate_percent,
+            minimum_invocations=alarms.minimum_invocations,
+            invocations_per_principal=alarms.invocations_per_principal,
+        )
+        self.training_data = None
+        account_id = config.accounts[workload.account].id
+        assert account_id is not None, "config validation requires the account id"
+        if workload.training_data_buckets:
+            # Macie's scans read the training data, which the AI key encrypts.
+            ai_key.add_to_resource_policy(macie_key_policy_statement())
+            self.training_data = TrainingData(
+                self,
+                "TrainingData",
+                training_data_bucket_names=workload.training_data_buckets,
+                artifact_bucket_names=workload.artifact_buckets,
+                encryption_key=ai_key,
+                access_log_bucket_name=account_log_bucket_name(
+                    TRAINING_ACCESS_LOG_PREFIX, org.name, account_id, region
+                ),
+                log_key=keys.key_for(logs_class).key,
+                landing_zone_role_arns=scp_parameters(config).landing_zone_role_arns,
+                training_role_name=training_role_name(region),
+                scan_weekday=None
+                if workload.macie_scan_day == "DAILY"
+                else workload.macie_scan_day,
+            )
+        agents = workload.agents
+        self.agents = (
+            None
+            if agents is None
+            else AgentIdentity(
+                self,
+                "Agents",
+                tools=agents.tools,
+                agents=agents.agents,
+                domain_prefix=agents.domain_prefix,
+            )
+        )

@@ -1,0 +1,200 @@
+"""The AI workload accounts of the reference app, read back from their StackSet templates: the
+guardrail, invocation logging, alarms, training data, agents, and what their roles may reach."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import ReferenceApp
+
+from landing_zone.ai.training_data import MACIE_KEY_SID
+
+ML_PROD = "acmepayworkloaddefensesDefensesMlProdEuWest14EAE0EB1.stackset"
+ML_NONPROD = "acmepayworkloaddefensesDefensesMlNonprodEuWest1BC436485.stackset"
+BUCKETS = {
+    ML_PROD: {
+        "acme-pay-ml-training-data-888888888888",
+        "acme-pay-ml-artifacts-888888888888",
+    },
+    ML_NONPROD: {
+        "acme-pay-ml-training-data-999999999999",
+        "acme-pay-ml-artifacts-999999999999",
+    },
+}
+IDENTITY_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role")
+
+
+def _of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def _one(template: dict[str, Any], resource_type: str) -> dict[str, Any]:
+    (resource,) = _of_type(template, resource_type).values()
+    return dict(resource["Properties"])
+
+
+def _allowed(template: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every Allow statement of every identity policy: (logical id, statement)."""
+    found = []
+    for lid, resource in template["Resources"].items():
+        if resource["Type"] not in IDENTITY_POLICY_TYPES:
+            continue
+        properties = resource["Properties"]
+        documents = (
+            [p["PolicyDocument"] for p in properties.get("Policies", [])]
+            if resource["Type"] == "AWS::IAM::Role"
+            else [properties["PolicyDocument"]]
+        )
+        for document in documents:
+            found += [(lid, s) for s in document["Statement"] if s["Effect"] == "Allow"]
+    return found
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    actions = statement.get("Action", [])
+    return [actions] if isinstance(actions, str) else list(actions)
+
+
+@pytest.mark.parametrize("template_name", [ML_PROD, ML_NONPROD])
+def test_roles_reach_only_the_configured_buckets_and_their_own_logs(
+    reference_app: ReferenceApp, template_name: str
+) -> None:
+    template = reference_app.template(template_name)
+    buckets = _of_type(template, "AWS::S3::Bucket")
+    named = {
+        lid: r["Properties"]["BucketName"]
+        for lid, r in buckets.items()
+        if isinstance(r["Properties"].get("BucketName"), str)
+    }
+    allowed_names = BUCKETS[template_name]
+    s3_statements = [
+        (lid, s) for lid, s in _allowed(template) if any(a.startswith("s3") for a in _actions(s))
+    ]
+    assert s3_statements
+    for lid, statement in s3_statements:
+        assert not [a for a in _actions(statement) if a in ("s3:*", "*")], lid
+        assert "NotResource" not in statement, lid
+        resources = statement["Resource"]
+        for resource in resources if isinstance(resources, list) else [resources]:
+            text = json.dumps(resource)
+            assert text != '"*"', (lid, statement.get("Sid"))
+            reaches = {name for name in allowed_names if name in text} | {
+                named[ref] for ref in named if ref in text and named[ref] in allowed_names
+            }
+            # The only other buckets: the account's own invocation logs and, for their
+            # replication, the bedrock/ keys of the log archive.
+            own_logs = "bedrock-logs-acme-pay-" in text
+            archive = "acme-pay-logs-222222222222/bedrock/AWSLogs/" in text
+            assert reaches or own_logs or archive, (lid, statement.get("Sid"), text)
+
+
+@pytest.mark.parametrize("template_name", [ML_PROD, ML_NONPROD])
+def test_training_reads_only_objects_scanned_clean(
+    reference_app: ReferenceApp, template_name: str
+) -> None:
+    template = reference_app.template(template_name)
+    (read,) = [s for _, s in _allowed(template) if s.get("Sid") == "ReadScannedTrainingData"]
+    assert _actions(read) == ["s3:GetObject"]
+    assert read["Condition"] == {
+        "StringEquals": {"s3:ExistingObjectTag/GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"}
+    }
+    (role,) = [
+        r["Properties"]
+        for r in _of_type(template, "AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == "sagemaker-training-eu-west-1"
+    ]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+
+
+def test_guardrail_has_finance_defaults_plus_config(reference_app: ReferenceApp) -> None:
+    template = reference_app.template(ML_PROD)
+    guardrail = _one(template, "AWS::Bedrock::Guardrail")
+    assert guardrail["Name"] == "landing-zone"
+    assert guardrail["KmsKeyArn"] == {
+        "Fn::GetAtt": ["LayersDataClassKeysAiArtifactsB57AC929", "Arn"]
+    }
+    pii = guardrail["SensitiveInformationPolicyConfig"]
+    card = {e["Type"]: e["Action"] for e in pii["PiiEntitiesConfig"]}
+    assert card["CREDIT_DEBIT_CARD_NUMBER"] == "BLOCK"
+    assert [r["Name"] for r in pii["RegexesConfig"]] == ["Internal customer id"]
+    assert pii["RegexesConfig"][0]["Action"] == "ANONYMIZE"
+    words = [w["Text"] for w in guardrail["WordPolicyConfig"]["WordsConfig"]]
+    assert words == ["chargeback hack", "card cracking"]
+    topics = [t["Name"] for t in guardrail["TopicPolicyConfig"]["TopicsConfig"]]
+    assert topics == ["Personalized investment advice", "Evading KYC and AML checks"]
+    enforced = _one(template, "AWS::Bedrock::EnforcedGuardrailConfiguration")
+    # Embedding models cannot take a guardrail: they are the configured exemption.
+    assert enforced["ModelEnforcement"] == {
+        "IncludedModels": ["ALL"],
+        "ExcludedModels": ["amazon.titan-embed-text-v2:0"],
+    }
+
+
+@pytest.mark.parametrize(("template_name", "days"), [(ML_PROD, 400), (ML_NONPROD, 90)])
+def test_invocation_logging_keeps_config_retention_and_replicates_to_the_archive(
+    reference_app: ReferenceApp, template_name: str, days: int
+) -> None:
+    template = reference_app.template(template_name)
+    groups = _of_type(template, "AWS::Logs::LogGroup")
+    assert (
+        groups["LayersAiInvocationLoggingLogGroupB116A8BC"]["Properties"]["RetentionInDays"] == days
+    )
+    roles = {r["Properties"].get("RoleName") for r in _of_type(template, "AWS::IAM::Role").values()}
+    # The archive's bucket and key policies trust this role name pattern.
+    assert "lz-bedrock-log-replication-eu-west-1" in roles
+    # The guardrails deny the logging configuration to every role but the landing zone's.
+    assert "lz-sdk-ai-eu-west-1" in roles
+
+
+@pytest.mark.parametrize(
+    ("template_name", "schedule"),
+    [(ML_PROD, {"dailySchedule": {}}), (ML_NONPROD, {"weeklySchedule": {"dayOfWeek": "MONDAY"}})],
+)
+def test_macie_scans_the_training_data_on_the_configured_schedule(
+    reference_app: ReferenceApp, template_name: str, schedule: dict[str, Any]
+) -> None:
+    template = reference_app.template(template_name)
+    job = _of_type(template, "Custom::AWS")["LayersAiTrainingDataClassificationJob0847ECB3"]
+    create = job["Properties"]["Create"]
+    text = create if isinstance(create, str) else json.dumps(create)
+    assert json.dumps(schedule).replace(" ", "") in text.replace(" ", "").replace("\\", "")
+    assert "SCHEDULED" in text
+    key = _of_type(template, "AWS::KMS::Key")["LayersDataClassKeysAiArtifactsB57AC929"]
+    sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert MACIE_KEY_SID in sids
+
+
+@pytest.mark.parametrize(
+    ("template_name", "rate", "per_principal"), [(ML_PROD, 10, 500), (ML_NONPROD, 10, 500)]
+)
+def test_alarms_follow_config_and_notify_the_alert_endpoints(
+    reference_app: ReferenceApp, template_name: str, rate: int, per_principal: int
+) -> None:
+    template = reference_app.template(template_name)
+    thresholds = sorted(
+        r["Properties"]["Threshold"]
+        for lid, r in _of_type(template, "AWS::CloudWatch::Alarm").items()
+        if lid.startswith("LayersAiUsageAlarms")
+    )
+    assert thresholds == sorted([rate, per_principal])
+    subscriptions = [
+        r["Properties"]["Endpoint"] for r in _of_type(template, "AWS::SNS::Subscription").values()
+    ]
+    assert subscriptions == ["secops@acme-pay.example"]
+
+
+def test_only_the_configured_workload_gets_agent_identity(reference_app: ReferenceApp) -> None:
+    prod = reference_app.template(ML_PROD)
+    clients = sorted(
+        r["Properties"]["ClientName"]
+        for r in _of_type(prod, "AWS::Cognito::UserPoolClient").values()
+    )
+    assert len(clients) == 2
+    assert _one(prod, "AWS::VerifiedPermissions::PolicyStore")["ValidationSettings"] == {
+        "Mode": "STRICT"
+    }
+    nonprod = reference_app.template(ML_NONPROD)
+    assert not _of_type(nonprod, "AWS::Cognito::UserPool")
