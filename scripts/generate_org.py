@@ -173,7 +173,8 @@ def generate_config(accounts: int) -> dict[str, Any]:
         target: [name for name in names if name not in _WORKLOAD_GUARDRAILS]
         for target, names in reference["guardrails"]["service_control_policies"].items()
     }
-    scps.update({ou: list(_WORKLOAD_GUARDRAILS) for ou in _WORKLOAD_OUS})
+    # Added to what the reference attaches there (the AI OU's Bedrock and SageMaker guardrails).
+    scps.update({ou: [*scps.get(ou, []), *_WORKLOAD_GUARDRAILS] for ou in _WORKLOAD_OUS})
 
     # The reference protects an upload bucket of its payments account; here the first
     # production account of the generated business units owns it.
@@ -196,14 +197,42 @@ def generate_config(accounts: int) -> dict[str, Any]:
         "accounts": {**core, **generated},
         "guardrails": {**reference["guardrails"], "service_control_policies": scps},
     }
+    config["ai"] = _ai(reference, generated)
     if production is not None:
         config["network"] = _network(reference, generated)
         config["edge"] = _edge(reference, production)
         config["organization"]["account_stacks"] = _defense_stacks(config)
     if "identity" in reference:
-        config["identity"] = _identity(reference["identity"], units, generated)
+        config["identity"] = _identity(reference["identity"], units, generated, config["ai"])
         config["identity"]["assignment_stacks"] = _assignment_stacks(config)
     return config
+
+
+def _ai(reference: dict[str, Any], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """An AI workload in every generated AI account, shaped like the reference's of the same
+    stage (buckets named after the account); agents only in the first production one."""
+    ai: dict[str, Any] = reference.get("ai", {})
+    examples = {
+        "Prod" if reference["accounts"][w["account"]]["ou"].endswith("/Prod") else "NonProd": w
+        for w in ai.get("workloads", {}).values()
+    }
+    org = reference["organization"]["name"]
+    workloads: dict[str, Any] = {}
+    for name, account in generated.items():
+        stage = account["ou"].rsplit("/", 1)[-1]
+        if not account["ou"].startswith("AI/") or stage not in examples:
+            continue
+        workload = {
+            **examples[stage],
+            "account": name,
+            "training_data_buckets": [f"{org}-ml-training-data-{account['id']}"],
+            "artifact_buckets": [f"{org}-ml-artifacts-{account['id']}"],
+        }
+        agents = workload.pop("agents", None)
+        if agents is not None and not any("agents" in w for w in workloads.values()):
+            workload["agents"] = {**agents, "domain_prefix": f"{org}-{name}-agents"}
+        workloads[name] = workload
+    return {**ai, "workloads": workloads}
 
 
 _VPC_RANGES = ipaddress.IPv4Network("10.64.0.0/10")
@@ -236,10 +265,14 @@ def _edge(reference: dict[str, Any], production: str) -> dict[str, Any]:
 
 
 def _identity(
-    identity: dict[str, Any], units: dict[str, Any], generated: dict[str, dict[str, Any]]
+    identity: dict[str, Any],
+    units: dict[str, Any],
+    generated: dict[str, dict[str, Any]],
+    ai: dict[str, Any],
 ) -> dict[str, Any]:
     """The reference identity section, with Workloads/NonProd replaced by the business units'
-    non-production OUs and the pipelines deploying to the first generated application."""
+    non-production OUs, the pipelines deploying to the first generated application, and the AI
+    permission sets reaching the buckets of the first generated AI workload of their stage."""
     non_production = [path for path in units if path.endswith("/NonProd")]
     assignments = [
         {
@@ -265,7 +298,38 @@ def _identity(
         ]
         if all(targets):
             pipelines[name] = {**pipeline, "deploy_to": targets}
-    return {**identity, "assignments": assignments, "pipelines": pipelines}
+    permission_sets = {}
+    for name, permission_set in identity.get("permission_sets", {}).items():
+        stage = {"data_scientist": "NonProd", "ml_engineer": "Prod"}.get(
+            permission_set["job_function"]
+        )
+        workload = next(
+            (
+                w
+                for w in ai.get("workloads", {}).values()
+                if generated[w["account"]]["ou"].endswith(f"/{stage}")
+            ),
+            None,
+        )
+        if stage is not None and workload is not None:
+            permission_set = {
+                **permission_set,
+                "training_data_buckets": workload["training_data_buckets"],
+                "artifact_buckets": workload["artifact_buckets"],
+            }
+        elif stage is not None:
+            permission_set = {
+                k: v
+                for k, v in permission_set.items()
+                if k not in ("training_data_buckets", "artifact_buckets")
+            }
+        permission_sets[name] = permission_set
+    return {
+        **identity,
+        "permission_sets": permission_sets,
+        "assignments": assignments,
+        "pipelines": pipelines,
+    }
 
 
 def _defense_stacks(config: dict[str, Any]) -> int:

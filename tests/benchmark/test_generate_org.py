@@ -99,6 +99,23 @@ def test_attaches_guardrails_to_root_and_to_ous(generated):
     assert len(targets) > 1
 
 
+def test_every_ai_account_is_an_ai_workload_under_the_ai_guardrails(generated):
+    _, _, config = generated
+    ai_accounts = {name for name, a in config.accounts.items() if a.ou.startswith("AI/")}
+    assert ai_accounts
+    assert {w.account for w in config.ai.workloads.values()} == ai_accounts
+    assert sum(w.agents is not None for w in config.ai.workloads.values()) == 1
+    assert {"deny-bedrock-without-guardrail", "require-imdsv2"} <= set(
+        config.guardrails.service_control_policies["AI"]
+    )
+    # The AI permission sets reach buckets that a generated workload creates.
+    buckets = {b for w in config.ai.workloads.values() for b in w.training_data_buckets}
+    assert config.identity is not None
+    reaching = [p for p in config.identity.permission_sets.values() if p.training_data_buckets]
+    assert reaching
+    assert all(set(p.training_data_buckets) <= buckets for p in reaching)
+
+
 def test_is_deterministic():
     assert render(generate_config(1000)) == render(generate_config(1000))
 
