@@ -327,6 +327,7 @@ class BedrockGuardrail(Construct):
             guardrail_identifier=self.resource.attr_guardrail_arn,
             description=f"Published by the landing zone; configuration {digest}",
         )
+        self.kms_key = kms_key
         self.guardrail_arn = self.resource.attr_guardrail_arn
         self.guardrail_id = self.resource.attr_guardrail_id
         self.version_number = self.version.attr_version
@@ -341,6 +342,7 @@ class BedrockGuardrail(Construct):
             guardrail_arn=self.guardrail_arn,
             guardrail_version_arn=self.version_arn,
             model_ids=model_ids,
+            guardrail_key_arn=self.kms_key.key_arn,
         ):
             grantee.grant_principal.add_to_principal_policy(statement)
 

@@ -34,6 +34,7 @@ Only landing-zone roles manage guardrails (``protect-bedrock-controls``)."""
 ALLOW_SID = "InvokeApprovedModelsThroughTheGuardrail"
 DENY_SID = "DenyInferenceWithoutTheApprovedGuardrail"
 APPLY_SID = "ApplyTheApprovedGuardrail"
+DECRYPT_SID = "DecryptTheGuardrailThroughBedrock"
 
 
 def inference_profile_arns(model_id: str) -> str:
@@ -55,7 +56,11 @@ def foundation_model_arn(model_id: str, region: str = Aws.REGION) -> str:
 
 
 def guarded_inference_statements(
-    *, guardrail_arn: str, guardrail_version_arn: str, model_ids: Sequence[str]
+    *,
+    guardrail_arn: str,
+    guardrail_version_arn: str,
+    model_ids: Sequence[str],
+    guardrail_key_arn: str | None = None,
 ) -> list[iam.PolicyStatement]:
     """Identity policy statements that let a principal run inference on ``model_ids`` only with
     the guardrail version ``guardrail_version_arn`` (``arn:...:guardrail/<id>:<version>``):
@@ -65,8 +70,11 @@ def guarded_inference_statements(
     - ``DenyInferenceWithoutTheApprovedGuardrail``: inference on any model is denied when the
       request names another guardrail or none: ``StringNotEquals`` is true when the key is
       missing, so a request without a guardrail is denied too, whatever another policy allows;
-    - ``ApplyTheApprovedGuardrail``: ``bedrock:ApplyGuardrail`` on that guardrail, to check text
-      outside inference.
+    - ``ApplyTheApprovedGuardrail``: ``bedrock:ApplyGuardrail`` on that guardrail, which Bedrock
+      requires of callers that use it in inference, and to check text outside inference;
+    - ``DecryptTheGuardrailThroughBedrock`` (with ``guardrail_key_arn``): ``kms:Decrypt`` on
+      the guardrail's customer managed key, through Bedrock only: a caller that uses an
+      encrypted guardrail needs it (Bedrock user guide, guardrails and KMS).
     """
     if isinstance(model_ids, str) or not model_ids:
         raise ValueError("model_ids: got none; allowed: one or more Bedrock model ids")
@@ -94,5 +102,17 @@ def guarded_inference_statements(
         ),
         iam.PolicyStatement(
             sid=APPLY_SID, actions=["bedrock:ApplyGuardrail"], resources=[guardrail_arn]
+        ),
+        *(
+            [
+                iam.PolicyStatement(
+                    sid=DECRYPT_SID,
+                    actions=["kms:Decrypt"],
+                    resources=[guardrail_key_arn],
+                    conditions={"StringLike": {"kms:ViaService": f"bedrock.*.{Aws.URL_SUFFIX}"}},
+                )
+            ]
+            if guardrail_key_arn is not None
+            else []
         ),
     ]

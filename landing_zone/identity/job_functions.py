@@ -1002,8 +1002,28 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
                 actions=list(INFERENCE_ACTIONS),
                 resources=[arn for model in guarded for arn in _model_arns(model)],
                 conditions={"StringLike": {GUARDRAIL_CONDITION_KEY: ACCOUNT_GUARDRAIL_ARN}},
-            )
+            ),
         )
+        # Bedrock requires both of whoever uses a guardrail in inference, and the guardrails of
+        # the landing zone are encrypted with a customer managed key (the AI key).
+        own_account = {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}
+        statements += [
+            iam.PolicyStatement(
+                sid="ApplyGuardrailsOfTheAccount",
+                actions=["bedrock:ApplyGuardrail"],
+                resources=[f"arn:{Aws.PARTITION}:bedrock:*:*:guardrail/*"],
+                conditions=own_account,
+            ),
+            iam.PolicyStatement(
+                sid="DecryptGuardrailsThroughBedrock",
+                actions=["kms:Decrypt"],
+                resources=[f"arn:{Aws.PARTITION}:kms:*:*:key/*"],
+                conditions={
+                    **own_account,
+                    "StringLike": {"kms:ViaService": f"bedrock.*.{Aws.URL_SUFFIX}"},
+                },
+            ),
+        ]
     if embeddings:
         statements.append(
             iam.PolicyStatement(

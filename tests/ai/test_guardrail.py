@@ -239,6 +239,16 @@ def test_granted_role_may_invoke_only_through_the_version() -> None:
     assert apply["Action"] == "bedrock:ApplyGuardrail"
     assert apply["Resource"] == stack.resolve(guardrail.guardrail_arn)
 
+    # The guardrail is encrypted with a customer managed key: its users decrypt through Bedrock.
+    decrypt = statements["DecryptTheGuardrailThroughBedrock"]
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert decrypt["Resource"] == stack.resolve(guardrail.kms_key.key_arn)
+    assert decrypt["Condition"] == {
+        "StringLike": {
+            "kms:ViaService": {"Fn::Join": ["", ["bedrock.*.", {"Ref": "AWS::URLSuffix"}]]}
+        }
+    }
+
 
 @pytest.mark.parametrize(
     ("model_ids", "message"),

@@ -510,14 +510,29 @@ def test_ai_roles_use_named_buckets_only(permission_sets, name) -> None:
         resources = [template_text(resource) for resource in _as_list(statement["Resource"])]
         assert "*" not in resources
         assert set(resources) <= set(_bucket_arns(TRAINING, ARTIFACTS)), (action, resources)
-    for statement in _statements(properties):
-        if statement["Effect"] == "Allow" and any(
-            a.startswith("kms:") for a in _as_list(statement["Action"])
-        ):
-            condition = statement["Condition"]["StringLike"]
-            assert template_text(condition["kms:ViaService"]) == "s3.*.${AWS::URLSuffix}"
-            contexts = [template_text(arn) for arn in condition["kms:EncryptionContext:aws:s3:arn"]]
-            assert set(contexts) <= set(_bucket_arns(TRAINING, ARTIFACTS))
+    kms = [
+        s
+        for s in _statements(properties)
+        if s["Effect"] == "Allow" and any(a.startswith("kms:") for a in _as_list(s["Action"]))
+    ]
+    through_s3 = {"DecryptThroughS3ForNamedBuckets"} | (
+        {"EncryptThroughS3ForArtifacts"} if name == "MLEngineer" else set()
+    )
+    assert {s["Sid"] for s in kms} == through_s3 | {"DecryptGuardrailsThroughBedrock"}
+    for statement in kms:
+        condition = statement["Condition"]["StringLike"]
+        if statement["Sid"] == "DecryptGuardrailsThroughBedrock":
+            # Guardrails are encrypted with the AI key; only Bedrock may use it for the session,
+            # and only keys of the session's own account.
+            assert _as_list(statement["Action"]) == ["kms:Decrypt"]
+            assert template_text(condition["kms:ViaService"]) == "bedrock.*.${AWS::URLSuffix}"
+            assert statement["Condition"]["StringEquals"] == {
+                "aws:ResourceAccount": "${aws:PrincipalAccount}"
+            }
+            continue
+        assert template_text(condition["kms:ViaService"]) == "s3.*.${AWS::URLSuffix}"
+        contexts = [template_text(arn) for arn in condition["kms:EncryptionContext:aws:s3:arn"]]
+        assert set(contexts) <= set(_bucket_arns(TRAINING, ARTIFACTS))
 
 
 @pytest.mark.parametrize("name", ["DataScientist", "MLEngineer"])
@@ -528,6 +543,7 @@ def test_ai_roles_invoke_only_the_named_models(permission_sets, name) -> None:
         if action.startswith("bedrock:")
     ]
     assert {action for action, _ in bedrock} == {
+        "bedrock:ApplyGuardrail",
         "bedrock:GetFoundationModel",
         "bedrock:InvokeModel",
         "bedrock:InvokeModelWithResponseStream",
@@ -550,6 +566,15 @@ def test_ai_roles_invoke_only_the_named_models(permission_sets, name) -> None:
 
     for action, statement in bedrock:
         if action == "bedrock:ListFoundationModels":
+            continue
+        if action == "bedrock:ApplyGuardrail":
+            # Any guardrail of the session's account: Bedrock requires it of guardrail users.
+            assert template_text(statement["Resource"]) == (
+                "arn:${AWS::Partition}:bedrock:*:*:guardrail/*"
+            )
+            assert statement["Condition"] == {
+                "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
+            }
             continue
         if action == "bedrock:GetFoundationModel":
             assert models(statement) == sorted((CLAUDE, TITAN))
