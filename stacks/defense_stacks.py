@@ -218,14 +218,12 @@ class WorkloadDefenses(StackSetStack):
         if placement.ai is not None:
             # The AI layers' SDK calls (invocation logging, Macie) are denied by the guardrails
             # to every role but the landing zone's own. Role names are global in an account.
-            AwsSdkCallHandler(
-                self,
-                AwsSdkCallHandler.ID,
-                role_name=sdk_call_role_name(
-                    config.guardrails.parameters.landing_zone_role_prefix,
-                    f"ai-{placement.region}",
-                ),
+            name = sdk_call_role_name(
+                config.guardrails.parameters.landing_zone_role_prefix, f"ai-{placement.region}"
             )
+            # The function carries the prefix too, so only landing-zone principals may invoke or
+            # change it (protect-landing-zone-roles).
+            AwsSdkCallHandler(self, AwsSdkCallHandler.ID, role_name=name, function_name=name)
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
         acknowledge_asset_replication(self, buckets)
 

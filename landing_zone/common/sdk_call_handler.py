@@ -75,14 +75,27 @@ class AwsSdkCallHandler(Construct):
     ID = "AwsSdkCallHandler"
     """Construct id of the handler, a direct child of its stack."""
 
-    def __init__(self, scope: Stack, construct_id: str, *, role_name: str | None = None) -> None:
+    def __init__(
+        self,
+        scope: Stack,
+        construct_id: str,
+        *,
+        role_name: str | None = None,
+        function_name: str | None = None,
+    ) -> None:
         """
         :param role_name: Name of the Lambda execution role. Default: a name CloudFormation
             generates. Guardrails (SCPs) exempt landing-zone roles by name prefix, so in an
             account under SCPs, create the handler first with a name that carries the prefix;
             in a template deployed to several regions of one account, put the region in it.
+        :param function_name: Name of the Lambda function. Default: a name CloudFormation
+            generates. With the landing-zone prefix, ``protect-landing-zone-roles`` keeps
+            everyone else from invoking or changing the function, which runs with the role's
+            exemptions. Changing it on a deployed stack changes the service token of every SDK
+            call, which CloudFormation refuses to update: set it on new stacks only.
         """
         super().__init__(scope, construct_id)
+        self.function_name = function_name
         self._function_acknowledged = False
         self._wildcard_acknowledged = False
         # Administration for the account, use for CloudWatch Logs only (below): no kms:*.
@@ -177,6 +190,7 @@ class AwsSdkCallHandler(Construct):
             construct_id,
             on_update=on_update,
             on_delete=on_delete,
+            function_name=self.function_name,
             role=self.role,
             log_group=self.log_group,
             # The SDK in the Lambda runtime has every call the landing zone makes; downloading one

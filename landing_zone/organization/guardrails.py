@@ -550,6 +550,22 @@ _ROLE_CHANGE_ACTIONS = (
 )
 
 
+_FUNCTION_CHANGE_ACTIONS = (
+    "lambda:AddPermission",
+    "lambda:CreateAlias",
+    "lambda:CreateFunctionUrlConfig",
+    "lambda:DeleteFunction",
+    "lambda:InvokeFunction",
+    "lambda:PublishVersion",
+    "lambda:UpdateAlias",
+    "lambda:UpdateFunctionCode",
+    "lambda:UpdateFunctionConfiguration",
+)
+"""What would let someone else run a landing-zone function, which runs as an exempt role:
+invoking it with an event of their own, changing its code, or letting something else invoke
+it (a resource policy, a URL, an alias)."""
+
+
 def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyStatement]:
     # The protected roles are exactly the exempt ones: creating a role under the prefix is
     # denied too, otherwise anyone could mint an exempt principal.
@@ -559,7 +575,16 @@ def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyState
             action=_ROLE_CHANGE_ACTIONS,
             resource=params.landing_zone_role_arns,
             condition=_unless_landing_zone(params),
-        )
+        ),
+        # The SDK-call handlers named with the prefix run as exempt roles: their functions are
+        # as good as the roles (an AwsCustomResource function makes whatever call its event
+        # names).
+        deny_statement(
+            "ProtectLandingZoneFunctions",
+            action=_FUNCTION_CHANGE_ACTIONS,
+            resource=f"arn:aws:lambda:*:*:function:{params.landing_zone_role_prefix}*",
+            condition=_unless_landing_zone(params),
+        ),
     ]
 
 
@@ -631,8 +656,10 @@ def _deny_bedrock_without_guardrail(params: GuardrailParameters) -> list[PolicyS
 def _protect_bedrock_controls(params: GuardrailParameters) -> list[PolicyStatement]:
     # Guardrails themselves too: otherwise an account admin could weaken the approved guardrail
     # or publish one that filters nothing, and the inference guardrail above would pass it.
-    # And the training-data scans: cancelling the Macie job, or no longer publishing its
-    # findings to Security Hub, would silence the alert on personal data in training sets.
+    # And the training-data scans: cancelling the Macie job, no longer publishing its findings
+    # to Security Hub, or a suppression rule (a findings filter that archives) would silence the
+    # alert on personal data in training sets; so would removing the malware scans of the
+    # training data and artifacts.
     return [
         deny_statement(
             "ProtectBedrockLoggingAndGuardrails",
@@ -645,8 +672,12 @@ def _protect_bedrock_controls(params: GuardrailParameters) -> list[PolicyStateme
                 "bedrock:PutEnforcedGuardrailConfiguration",
                 "bedrock:PutModelInvocationLoggingConfiguration",
                 "bedrock:UpdateGuardrail",
+                "guardduty:DeleteMalwareProtectionPlan",
+                "guardduty:UpdateMalwareProtectionPlan",
+                "macie2:CreateFindingsFilter",
                 "macie2:PutFindingsPublicationConfiguration",
                 "macie2:UpdateClassificationJob",
+                "macie2:UpdateFindingsFilter",
             ),
             condition=_unless_landing_zone(params),
         )
@@ -878,7 +909,8 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
             name="protect-landing-zone-roles",
             threat=(
                 "An account administrator edits, deletes, passes or impersonates the landing "
-                "zone's own roles, which are exempt from the other guardrails."
+                "zone's own roles, which are exempt from the other guardrails, or invokes or "
+                "changes a landing-zone function that runs as one."
             ),
             build=_protect_landing_zone_roles,
         ),
@@ -912,9 +944,9 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
             threat=(
                 "Someone turns off or redirects Bedrock model invocation logging, changes the "
                 "account-level enforced guardrail, creates, weakens or deletes a guardrail, or "
-                "cancels the Macie scans of training data or their publication to Security Hub, "
-                "so prompts and responses go unrecorded or unguarded and personal data in "
-                "training sets goes unreported."
+                "cancels or suppresses the Macie scans of training data, or removes their "
+                "malware scans, so prompts and responses go unrecorded or unguarded and "
+                "personal data or malware in training sets goes unreported."
             ),
             build=_protect_bedrock_controls,
         ),

@@ -277,7 +277,7 @@ def test_require_imdsv2_denies_v1_launches_setting_changes_and_v1_credentials(pa
 
 
 def test_landing_zone_roles_are_protected_from_everyone_but_themselves(params):
-    statement = only_statement("protect-landing-zone-roles", params)
+    statement = by_sid("protect-landing-zone-roles", params)["ProtectLandingZoneRoles"]
     actions = as_list(statement["Action"])
     for action in (
         "iam:AttachRolePolicy",
@@ -295,13 +295,36 @@ def test_landing_zone_roles_are_protected_from_everyone_but_themselves(params):
     assert exempt_principals(statement) == LANDING_ZONE_ARNS
 
 
+def test_landing_zone_functions_can_be_invoked_or_changed_by_landing_zone_roles_only(params):
+    statement = by_sid("protect-landing-zone-roles", params)["ProtectLandingZoneFunctions"]
+    # Invoking with an event of one's own, new code or configuration, or letting anything else
+    # invoke it (resource policy, URL, alias) would run one's calls as an exempt role.
+    assert set(as_list(statement["Action"])) == {
+        "lambda:AddPermission",
+        "lambda:CreateAlias",
+        "lambda:CreateFunctionUrlConfig",
+        "lambda:DeleteFunction",
+        "lambda:InvokeFunction",
+        "lambda:PublishVersion",
+        "lambda:UpdateAlias",
+        "lambda:UpdateFunctionCode",
+        "lambda:UpdateFunctionConfiguration",
+    }
+    assert statement["Resource"] == "arn:aws:lambda:*:*:function:lz-*"
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
 def test_landing_zone_roles_follow_the_configured_prefix_and_break_glass_roles():
     params = GuardrailParameters(
         governed_regions=("eu-west-1",),
         landing_zone_role_prefix="acme-platform-",
         break_glass_role_names=("acme-platform-emergency", "BreakGlass"),
     )
-    statement = only_statement("protect-landing-zone-roles", params)
+    statements = by_sid("protect-landing-zone-roles", params)
+    statement = statements["ProtectLandingZoneRoles"]
+    assert statements["ProtectLandingZoneFunctions"]["Resource"] == (
+        "arn:aws:lambda:*:*:function:acme-platform-*"
+    )
     # A break-glass role under the prefix is already covered by the prefix pattern.
     assert statement["Resource"] == [
         "arn:aws:iam::*:role/acme-platform-*",
@@ -438,8 +461,12 @@ def test_bedrock_inference_needs_a_published_guardrail_version_of_the_calling_ac
 def test_invocation_logging_enforced_guardrail_guardrails_and_scans_are_protected(params):
     statement = only_statement("protect-bedrock-controls", params)
     assert set(statement["Action"]) == {
+        "guardduty:DeleteMalwareProtectionPlan",
+        "guardduty:UpdateMalwareProtectionPlan",
+        "macie2:CreateFindingsFilter",
         "macie2:PutFindingsPublicationConfiguration",
         "macie2:UpdateClassificationJob",
+        "macie2:UpdateFindingsFilter",
         "bedrock:PutModelInvocationLoggingConfiguration",
         "bedrock:DeleteModelInvocationLoggingConfiguration",
         "bedrock:PutEnforcedGuardrailConfiguration",
