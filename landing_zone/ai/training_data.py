@@ -95,9 +95,9 @@ class TrainingData(Construct):
     every upload (unverified for SageMaker's output upload) and cannot be turned off again.
 
     **Training role.** ``training_role``, assumed only by SageMaker of this account and region:
-    reads the training-data buckets (only objects GuardDuty tagged ``NO_THREATS_FOUND``), reads
-    and writes the artifact buckets (no delete), uses ``encryption_key`` only through S3 for
-    those buckets, pulls images from this account's ECR repositories, writes
+    reads the training-data and artifact buckets (only objects GuardDuty tagged
+    ``NO_THREATS_FOUND``), writes the artifact buckets (no delete), uses ``encryption_key`` only
+    through S3 for those buckets, pulls images from this account's ECR repositories, writes
     ``/aws/sagemaker/*`` logs and manages the network interfaces of VPC-bound jobs. No
     ``s3:*``, no bucket besides these.
 
@@ -400,11 +400,25 @@ class TrainingData(Construct):
             ),
             *(
                 [
+                    # A restored or uploaded checkpoint is read only once GuardDuty found it
+                    # clean, like training data; what training writes is scanned in turn.
                     iam.PolicyStatement(
-                        sid="ReadAndWriteArtifacts",
-                        actions=["s3:GetObject", "s3:PutObject"],
+                        sid="ReadScannedArtifacts",
+                        actions=["s3:GetObject"],
                         resources=[self.buckets[name].arn_for_objects("*") for name in artifacts],
-                    )
+                        conditions={
+                            "StringEquals": {
+                                "s3:ExistingObjectTag/GuardDutyMalwareScanStatus": (
+                                    CLEAN_SCAN_STATUS
+                                )
+                            }
+                        },
+                    ),
+                    iam.PolicyStatement(
+                        sid="WriteArtifacts",
+                        actions=["s3:PutObject"],
+                        resources=[self.buckets[name].arn_for_objects("*") for name in artifacts],
+                    ),
                 ]
                 if artifacts
                 else []

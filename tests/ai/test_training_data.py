@@ -299,10 +299,14 @@ def test_training_role_reaches_exactly_the_named_buckets(
         *(("s3:GetObject", f"{name}/*") for name in ARTIFACTS),
         *(("s3:PutObject", f"{name}/*") for name in ARTIFACTS),
     }
-    (read,) = [s for s in statements if s["Sid"] == "ReadScannedTrainingData"]
-    assert read["Condition"] == {
-        "StringEquals": {"s3:ExistingObjectTag/GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"}
-    }
+    # Every read, of training data and of artifacts alike, needs GuardDuty's clean verdict.
+    reads = [s for s in statements if "s3:GetObject" in _as_list(s["Action"])]
+    assert {s["Sid"] for s in reads} == {"ReadScannedTrainingData", "ReadScannedArtifacts"}
+    for read in reads:
+        assert _as_list(read["Action"]) == ["s3:GetObject"]
+        assert read["Condition"] == {
+            "StringEquals": {"s3:ExistingObjectTag/GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"}
+        }
 
 
 def test_training_role_has_no_wildcard_actions_deletes_or_other_services(
