@@ -69,9 +69,11 @@ class AgentIdentity(Construct):
     the agents themselves are app clients, one per agent (``Client<AgentName>``), each with a
     generated secret, the client-credentials grant and no other flow, and exactly the scopes
     ``<resource_server_identifier>/<tool>`` of its own tools on the resource server
-    (``ResourceServer``). Access tokens live ``access_token_validity_minutes``, and can be
-    revoked. The token endpoint is :attr:`token_url` on the Cognito prefix domain
-    (``Domain``).
+    (``ResourceServer``). Access tokens live ``access_token_validity_minutes``: Cognito revokes
+    tokens only through a refresh token, which the client-credentials grant does not issue, so a
+    leaked agent token is valid until it expires; stop an agent by rotating its secret or
+    replacing its client, and keep the validity short. The token endpoint is :attr:`token_url`
+    on the Cognito prefix domain (``Domain``).
 
     **Authorization (Verified Permissions).** A policy store (``PolicyStore``) validating
     policies STRICTLY against a Cedar schema: entity types ``Agent``, ``Tool`` and ``Customer``

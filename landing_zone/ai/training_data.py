@@ -194,19 +194,7 @@ class TrainingData(Construct):
         :param artifact_noncurrent_version_days: The same for artifacts. Default: 365.
         """
         super().__init__(scope, construct_id)
-        training = _bucket_names("training_data_bucket_names", training_data_bucket_names)
-        artifacts = _bucket_names("artifact_bucket_names", artifact_bucket_names)
-        if not training:
-            raise ValueError(
-                "training_data_bucket_names: got none; allowed: at least one bucket name"
-            )
-        both = sorted(set(training) & set(artifacts))
-        if both:
-            raise ValueError(
-                f"artifact_bucket_names: {both} are also in training_data_bucket_names; "
-                "allowed: each bucket in one list only"
-            )
-        _check_unique_ids(training, artifacts)
+        training, artifacts = check_bucket_names(training_data_bucket_names, artifact_bucket_names)
         _validation.bucket_name("access_log_bucket_name", access_log_bucket_name)
         if access_log_bucket_name in (*training, *artifacts):
             raise ValueError(
@@ -863,6 +851,26 @@ def macie_key_policy_statement() -> iam.PolicyStatement:
             }
         },
     )
+
+
+def check_bucket_names(
+    training_data_bucket_names: Sequence[str], artifact_bucket_names: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Raise ``ValueError`` unless the bucket names are what ``TrainingData`` can build: valid,
+    literal, each once, at least one training-data bucket, and distinct once ``.`` and ``-``
+    are dropped (construct ids are derived from them). Return both lists as tuples."""
+    training = _bucket_names("training_data_bucket_names", training_data_bucket_names)
+    artifacts = _bucket_names("artifact_bucket_names", artifact_bucket_names)
+    if not training:
+        raise ValueError("training_data_bucket_names: got none; allowed: at least one bucket name")
+    both = sorted(set(training) & set(artifacts))
+    if both:
+        raise ValueError(
+            f"artifact_bucket_names: {both} are also in training_data_bucket_names; "
+            "allowed: each bucket in one list only"
+        )
+    _check_unique_ids(training, artifacts)
+    return training, artifacts
 
 
 def _bucket_names(prop: str, names: Sequence[str]) -> tuple[str, ...]:

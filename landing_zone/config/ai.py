@@ -10,10 +10,11 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_kms as kms
 
 from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexFilter
+from landing_zone.ai.training_data import check_bucket_names
 
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import _ancestors
-from .model import AgentIdentityConfig, GuardrailConfig, LandingZoneConfig
+from .model import AgentIdentityConfig, AiWorkloadConfig, GuardrailConfig, LandingZoneConfig
 
 AI_KEY_SERVICES = ("bedrock", "s3", "sagemaker")
 """What the AI key encrypts: the guardrail, the training-data and artifact buckets, and
@@ -67,6 +68,7 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     yield from _key_class(config)
     yield from _guardrail(config)
     seen: dict[tuple[str, str], str] = {}
+    prefixes: dict[tuple[str, str], str] = {}
     buckets: dict[str, tuple[str | int, ...]] = {}
     home = config.organization.home_region
     baseline_regions = config.baseline_regions()
@@ -109,8 +111,17 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                     )
                 else:
                     buckets[bucket] = path
+        yield from _training_buckets(where, workload)
         if workload.agents is not None:
             yield from _agents((*where, "agents"), workload.agents)
+            other = prefixes.setdefault((workload.agents.domain_prefix, region), name)
+            if other != name:
+                yield ConfigIssue(
+                    (*where, "agents", "domain_prefix"),
+                    f"is also the domain prefix of ai.workloads.{other} in {region}; Cognito "
+                    "domain prefixes are unique per region",
+                    workload.agents.domain_prefix,
+                )
     yield from _permission_set_buckets(config, buckets)
 
 
@@ -194,6 +205,27 @@ def _guardrail(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         BedrockGuardrail(stack, "Guardrail", kms_key=key, **guardrail_props(config.ai.guardrail))
     except ValueError as error:
         yield ConfigIssue(("ai", "guardrail"), str(error), has_value=False)
+
+
+def _training_buckets(
+    where: tuple[str | int, ...], workload: AiWorkloadConfig
+) -> Iterator[ConfigIssue]:
+    if not workload.training_data_buckets:
+        if workload.artifact_buckets:
+            yield ConfigIssue(
+                (*where, "artifact_buckets"),
+                "needs training_data_buckets: artifact buckets are created with the training "
+                "data they are trained from (scans, training role); allowed: add the "
+                "training-data buckets or remove these",
+                list(workload.artifact_buckets),
+            )
+        return
+    try:
+        check_bucket_names(workload.training_data_buckets, workload.artifact_buckets)
+    except ValueError as error:
+        # The same-list and both-lists repeats are reported above, with their paths.
+        if "appear more than once" not in str(error) and "in one list only" not in str(error):
+            yield ConfigIssue(where, str(error), has_value=False)
 
 
 def _agents(where: tuple[str | int, ...], agents: AgentIdentityConfig) -> Iterator[ConfigIssue]:

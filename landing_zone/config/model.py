@@ -373,10 +373,20 @@ CLOUDWATCH_RETENTION_DAYS = (
 PCI_MINIMUM_RETENTION_DAYS = 365
 """PCI DSS 10.5.1: audit log history is retained for at least twelve months."""
 
-_BUCKET_NAME = r"(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+_BUCKET_NAME = (
+    r"(?!xn--|sthree-|amzn-s3-demo-)(?!.*(-s3alias|--ol-s3|--x-s3|\.mrap)$)"
+    r"(?!.*(\.\.|\.-|-\.))(?![0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+)
+"""S3's bucket naming rules: 3-63 characters, no IP address form, no reserved prefix or suffix,
+no dots next to dots or hyphens."""
 BucketName = Annotated[
     str,
-    _matches(_BUCKET_NAME, "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'"),
+    _matches(
+        _BUCKET_NAME,
+        "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending "
+        "with a letter or digit, without '..', '.-' or '-.', not an IP address, without the "
+        "prefixes xn--, sthree-, amzn-s3-demo- or the suffixes -s3alias, --ol-s3, --x-s3, .mrap",
+    ),
     _pattern(_BUCKET_NAME, "An S3 bucket name."),
 ]
 _LAMBDA_ARN = (

@@ -957,6 +957,38 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "without aws, amazon or cognito",
     ),
     (
+        "training-bucket-named-like-an-ip-address",
+        _set("ai.workloads.ml-prod.training_data_buckets", ["192.168.1.1"]),
+        "ai.workloads.ml-prod.training_data_buckets[0]",
+        "not an IP address",
+    ),
+    (
+        "training-bucket-with-a-dot-next-to-a-hyphen",
+        _set("ai.workloads.ml-prod.training_data_buckets", ["acme.-training"]),
+        "ai.workloads.ml-prod.training_data_buckets[0]",
+        "without '..', '.-' or '-.'",
+    ),
+    (
+        "training-and-artifact-buckets-differ-only-in-dots",
+        _set("ai.workloads.ml-prod.artifact_buckets", ["acme-pay.ml-training-data-888888888888"]),
+        "ai.workloads.ml-prod",
+        "differ only in '.' and '-'",
+    ),
+    (
+        "artifact-buckets-without-training-data",
+        _set("ai.workloads.ml-nonprod.training_data_buckets", []),
+        "ai.workloads.ml-nonprod.artifact_buckets",
+        "needs training_data_buckets",
+    ),
+    (
+        "agents-share-a-cognito-domain-prefix-in-a-region",
+        lambda c: c["ai"]["workloads"]["ml-nonprod"].__setitem__(
+            "agents", copy.deepcopy(c["ai"]["workloads"]["ml-prod"]["agents"])
+        ),
+        "ai.workloads.ml-nonprod.agents.domain_prefix",
+        "Cognito domain prefixes are unique per region",
+    ),
+    (
         "agent-name-the-construct-refuses",
         _set("ai.workloads.ml-prod.agents.agents", {"agent-2": ["list-transactions"]}),
         "ai.workloads.ml-prod.agents",
