@@ -95,6 +95,9 @@ class AiLayers(Construct):
             display_name=f"{org.name} AI alarms: {name}",
             subscriptions=subscriptions(config.detection.alerting.alert_subscriptions),
         )
+        self.replication_alarm = self.invocation_logging.bucket.alarm_on_replication_failures(
+            "ReplicationFailures", topic=self.alarm_topic.topic
+        )
         alarms = workload.alarms
         self.alarms = BedrockUsageAlarms(
             self,

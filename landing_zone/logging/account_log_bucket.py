@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from landing_zone.common.nag import granular_resource
@@ -62,6 +65,9 @@ class LogWriter:
     sends_owner_acl: bool = False
     """Whether deliveries carry the ``bucket-owner-full-control`` ACL (log delivery does)."""
 
+
+REPLICATION_RULE_ID = "ToLogArchive"
+"""Id of the replication rule, a dimension of its CloudWatch metrics."""
 
 _NOT_REPLICATED = (
     "The service delivers only to a bucket of its own account, and this one was built without "
@@ -183,11 +189,54 @@ class AccountLogBucket(Construct):
         )
         self.bucket_name = bucket_name
         self.bucket_arn = self.bucket.bucket_arn
+        self.archive = archive
+        self.writer_what = writer.what
         self.replication_role: iam.Role | None = None
         if archive is None:
             Validations.of(self.bucket).acknowledge(*_REPLICATION_ACKNOWLEDGMENTS)
         else:
             self.replication_role = self._replicate_to(archive, writer)
+
+    def alarm_on_replication_failures(
+        self, construct_id: str, *, topic: sns.ITopic
+    ) -> cloudwatch.Alarm:
+        """An alarm, to ``topic``, when any log object fails to replicate to the log archive
+        in five minutes (S3's ``OperationsFailedReplication`` replication metric): the
+        archive's copy is the one account admins cannot touch, so a gap in it is an incident.
+        Needs ``archive``."""
+        if self.archive is None:
+            raise ValueError(
+                f"{self.node.path}: built without an archive, so nothing replicates; allowed: "
+                "an AccountLogBucket with archive"
+            )
+        metric = cloudwatch.Metric(
+            namespace="AWS/S3",
+            metric_name="OperationsFailedReplication",
+            dimensions_map={
+                "SourceBucket": self.bucket.bucket_name,
+                "DestinationBucket": self.archive.bucket_name,
+                "RuleId": REPLICATION_RULE_ID,
+            },
+            statistic="Sum",
+            period=Duration.minutes(5),
+        )
+        alarm = metric.create_alarm(
+            self,
+            construct_id,
+            alarm_description=(
+                f"{self.writer_what} failed to replicate to the log archive: the write-once "
+                "copy account admins cannot reach has a gap. Check the replication role, the "
+                "archive's bucket and key policies, and S3 Batch Replication for the objects."
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        action = cloudwatch_actions.SnsAction(topic)
+        alarm.add_alarm_action(action)
+        alarm.add_ok_action(action)
+        return alarm
 
     def _replicate_to(self, archive: LogArchiveCopy, writer: LogWriter) -> iam.Role:
         """The replication role and rule that copy every new log object to ``archive``."""
@@ -291,7 +340,7 @@ class AccountLogBucket(Construct):
             role=role.role_arn,
             rules=[
                 s3.CfnBucket.ReplicationRuleProperty(
-                    id="ToLogArchive",
+                    id=REPLICATION_RULE_ID,
                     status="Enabled",
                     priority=1,
                     filter=s3.CfnBucket.ReplicationRuleFilterProperty(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 from conftest import cdk_context
 
@@ -131,3 +132,38 @@ def test_no_compliance_findings(stack: Stack) -> None:
 def test_rejects_infinite_retention() -> None:
     with pytest.raises(ValueError, match="finite retention"):
         _logging(_stack(), retention=logs.RetentionDays.INFINITE)
+
+
+def test_failed_replication_to_the_archive_alarms() -> None:
+    stack = _stack()
+    logging = _logging(stack, archive=ARCHIVE)
+    topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:eu-west-1:888888888888:alerts")
+    logging.bucket.alarm_on_replication_failures("ReplicationFailures", topic=topic)
+    template = Template.from_stack(stack).to_json()
+    (alarm,) = _of_type(template, "AWS::CloudWatch::Alarm").values()
+    properties = alarm["Properties"]
+    assert properties["Namespace"] == "AWS/S3"
+    assert properties["MetricName"] == "OperationsFailedReplication"
+    dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
+    assert dimensions["DestinationBucket"] == ARCHIVE.bucket_name
+    # The rule's id is a dimension of its metrics: it must be the bucket's rule.
+    (bucket,) = [
+        b
+        for b in _of_type(template, "AWS::S3::Bucket").values()
+        if "ReplicationConfiguration" in b["Properties"]
+    ]
+    (rule,) = bucket["Properties"]["ReplicationConfiguration"]["Rules"]
+    assert dimensions["RuleId"] == rule["Id"]
+    assert rule["Destination"]["Metrics"] == {"Status": "Enabled"}
+    assert (properties["Statistic"], properties["Period"]) == ("Sum", 300)
+    assert properties["Threshold"] == 0
+    assert properties["ComparisonOperator"] == "GreaterThanThreshold"
+    assert properties["AlarmActions"] == ["arn:aws:sns:eu-west-1:888888888888:alerts"]
+
+
+def test_replication_alarm_needs_an_archive() -> None:
+    stack = _stack()
+    logging = _logging(stack)
+    topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:eu-west-1:888888888888:alerts")
+    with pytest.raises(ValueError, match="built without an archive"):
+        logging.bucket.alarm_on_replication_failures("ReplicationFailures", topic=topic)

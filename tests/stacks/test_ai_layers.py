@@ -147,6 +147,15 @@ def test_invocation_logging_keeps_config_retention_and_replicates_to_the_archive
     assert "lz-bedrock-log-replication-eu-west-1" in roles
     # The guardrails deny the logging configuration to every role but the landing zone's.
     assert "lz-sdk-ai-eu-west-1" in roles
+    # A gap in the archive's copy is an incident: failed replication alarms.
+    (failed,) = [
+        r["Properties"]
+        for r in _of_type(template, "AWS::CloudWatch::Alarm").values()
+        if r["Properties"].get("MetricName") == "OperationsFailedReplication"
+    ]
+    assert {"Name": "DestinationBucket", "Value": "acme-pay-logs-222222222222"} in failed[
+        "Dimensions"
+    ]
 
 
 @pytest.mark.parametrize(
