@@ -205,6 +205,11 @@ PINNED_LOGICAL_IDS = {
     },
     DEFENSE_TEMPLATES[("ml-nonprod", "eu-west-1")]: {
         **AI_LAYERS,
+        "AWS::EC2::VPC": {"LayersVpcMlNonprodE64C07DC"},
+        "AWS::Logs::LogGroup": {
+            *AI_LAYERS["AWS::Logs::LogGroup"],
+            "LayersVpcMlNonprodFlowLogGroup3B06416B",
+        },
         "AWS::S3::Bucket": _ai_buckets("999999999999"),
     },
     DEFENSE_TEMPLATES[("payments-nonprod", "eu-west-1")]: {
