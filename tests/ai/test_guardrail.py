@@ -21,7 +21,7 @@ from landing_zone.ai import (
     RegexFilter,
     guarded_inference_statements,
 )
-from landing_zone.compliance import violations
+from landing_zone.compliance import FintechChecks, violations
 from landing_zone.keys import DataClassKey
 
 ENV = Environment(account="888888888888", region="eu-west-1")
@@ -238,6 +238,10 @@ def test_granted_role_may_invoke_only_through_the_version() -> None:
     apply = statements["ApplyTheApprovedGuardrail"]
     assert apply["Action"] == "bedrock:ApplyGuardrail"
     assert apply["Resource"] == stack.resolve(guardrail.guardrail_arn)
+
+    # The project's own check reads the version back from the template (a GetAtt of the
+    # guardrail) as a guardrail of this account.
+    assert violations(stack, packs=[FintechChecks()]) == {}
 
     # The guardrail is encrypted with a customer managed key: its users decrypt through Bedrock.
     decrypt = statements["DecryptTheGuardrailThroughBedrock"]

@@ -51,6 +51,25 @@ def _guard(operator: str = "StringEquals", value: Any = VERSION) -> dict[str, An
             id="own-account-guardrail",
         ),
         pytest.param(_policy(_allow(**_guard("ArnLike", VERSION))), id="arn-like"),
+        pytest.param(
+            _policy(
+                _allow(
+                    **_guard(
+                        value={
+                            "Fn::Join": [
+                                "",
+                                [
+                                    {"Fn::GetAtt": ["Guardrail", "GuardrailArn"]},
+                                    ":",
+                                    {"Fn::GetAtt": ["GuardrailVersion", "Version"]},
+                                ],
+                            ]
+                        }
+                    )
+                )
+            ),
+            id="version-of-a-guardrail-of-the-template",
+        ),
         pytest.param(_policy(_allow(resource=TITAN)), id="embedding-model"),
         pytest.param(
             _policy(
@@ -82,6 +101,25 @@ def test_guarded_or_unrelated_statements_are_compliant(
         pytest.param(_policy(_allow(**_guard("StringEqualsIfExists"))), id="if-exists"),
         pytest.param(_policy(_allow(**_guard("StringLike", "*"))), id="any-guardrail-value"),
         pytest.param(_policy(_allow(resource=[TITAN, HAIKU])), id="embedding-and-text-model"),
+        pytest.param(
+            _policy(_allow(**_guard(value={"Fn::GetAtt": ["SomeRole", "Arn"]}))),
+            id="reference-to-something-else",
+        ),
+        pytest.param(
+            _policy(
+                _allow(
+                    **_guard(
+                        value={
+                            "Fn::Join": [
+                                "",
+                                [{"Fn::GetAtt": ["Guardrail", "GuardrailArn"]}, "*"],
+                            ]
+                        }
+                    )
+                )
+            ),
+            id="guardrail-reference-with-a-wildcard",
+        ),
         pytest.param(
             _policy(_allow(**_guard("StringLike", "arn:aws:bedrock:*:*:guardrail/*"))),
             id="guardrail-of-any-account",

@@ -5,7 +5,8 @@ Every statement of an identity policy (``IDENTITY_POLICY_TYPES``) that allows
 NotAction) must carry a condition on ``bedrock:GuardrailIdentifier`` with ``StringEquals``,
 ``StringLike``, ``ArnEquals`` or ``ArnLike`` (not their ``IfExists`` forms, which a request
 without a guardrail passes) and values that name guardrails of one account (a literal, a
-reference or ``${aws:PrincipalAccount}``, never a wildcard account). Converse and ConverseStream are
+reference or ``${aws:PrincipalAccount}``, never a wildcard account), or the ``GuardrailArn`` of
+a guardrail of the template (alone or with ``:<version>``). Converse and ConverseStream are
 authorized as those two actions; batch inference and ``bedrock-mantle:CreateInference`` cannot
 carry a guardrail, so a statement allowing them is always a finding.
 
@@ -95,8 +96,32 @@ def _requires_guardrail(statement: Any) -> bool:
             continue
         for key, value in keys.items():
             if key.lower() == GUARDRAIL_KEY:
-                values = [_text(v) for v in as_list(value)]
-                return bool(values) and all(_names_guardrails_of_one_account(v) for v in values)
+                values = as_list(value)
+                return bool(values) and all(
+                    _guardrail_reference(v) or _names_guardrails_of_one_account(_text(v))
+                    for v in values
+                )
+    return False
+
+
+def _guardrail_reference(value: Any) -> bool:
+    """The ``GuardrailArn`` of a guardrail of the template, alone or followed by its version
+    (``Fn::Join`` of ``Fn::GetAtt`` ``GuardrailArn``, ``:`` and the version): a guardrail of
+    the stack's own account."""
+    if not is_intrinsic(value):
+        return False
+    if "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        attribute = target[1] if isinstance(target, list) else str(target).split(".", 1)[-1]
+        return bool(attribute == "GuardrailArn")
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return (
+            bool(parts)
+            and separator == ""
+            and _guardrail_reference(parts[0])
+            and (len(parts) == 1 or (len(parts) == 3 and parts[1] == ":"))
+        )
     return False
 
 
