@@ -5,14 +5,19 @@ identity."""
 
 from __future__ import annotations
 
+from aws_cdk import Acknowledgment, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.ai import BedrockGuardrail
 from landing_zone.ai.agent_identity import AgentIdentity
 from landing_zone.ai.alarms import BedrockUsageAlarms
+from landing_zone.ai.invocation import guarded_inference_statements, inference_profile_arns
 from landing_zone.ai.invocation_logging import ModelInvocationLogging
 from landing_zone.ai.training_data import TrainingData, macie_key_policy_statement
+from landing_zone.common.nag import granular_resource
+from landing_zone.common.naming import pascal_case
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.ai import guardrail_props
 from landing_zone.config.defense import logs_data_class
@@ -36,6 +41,12 @@ def training_role_name(region: str) -> str:
     it (``execution_role_names``). No landing-zone prefix: training jobs stay under every
     guardrail."""
     return f"sagemaker-training-{region}"
+
+
+def inference_role_name(name: str, region: str) -> str:
+    """An application role of ``ai.workloads.<name>.inference_roles``: IAM names are global in
+    an account, so the region is part of it."""
+    return f"bedrock-{name}-{region}"
 
 
 class AiLayers(Construct):
@@ -132,6 +143,48 @@ class AiLayers(Construct):
                 if workload.macie_scan_day == "DAILY"
                 else workload.macie_scan_day,
             )
+        self.inference_roles: dict[str, iam.Role] = {}
+        for role_name, role in workload.inference_roles.items():
+            self.inference_roles[role_name] = iam.Role(
+                self,
+                f"InferenceRole{pascal_case(role_name)}",
+                role_name=inference_role_name(role_name, region),
+                assumed_by=iam.ServicePrincipal(
+                    f"{role.assumed_by}.amazonaws.com",
+                    # ECS and SageMaker name the account they assume the role for; Lambda's
+                    # execution roles are documented without these keys.
+                    conditions=None
+                    if role.assumed_by == "lambda"
+                    else {"StringEquals": {"aws:SourceAccount": account_id}},
+                ),
+                description=f"Invokes Bedrock models only through the approved guardrail ({name})",
+            )
+            # A managed policy: PCI DSS and NIST packs refuse inline ones.
+            policy = iam.ManagedPolicy(
+                self,
+                f"InferencePolicy{pascal_case(role_name)}",
+                roles=[self.inference_roles[role_name]],
+                statements=guarded_inference_statements(
+                    guardrail_arn=self.guardrail.guardrail_arn,
+                    guardrail_version_arn=self.guardrail.version_arn,
+                    model_ids=role.models,
+                    guardrail_key_arn=ai_key.key_arn,
+                ),
+            )
+            for model in role.models:
+                Validations.of(policy).acknowledge(
+                    Acknowledgment(
+                        id=(
+                            "AwsSolutions-IAM5[Resource::"
+                            f"{granular_resource(self, inference_profile_arns(model))}]"
+                        ),
+                        reason=(
+                            f"The cross-Region inference profiles of {model} (eu., us., ...) in "
+                            "this account: Bedrock names a profile by its geography, and the "
+                            "guardrail condition still applies to every call through one."
+                        ),
+                    )
+                )
         agents = workload.agents
         self.agents = (
             None

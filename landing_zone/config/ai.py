@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 
 from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexFilter
 from landing_zone.ai.training_data import check_bucket_names
+from landing_zone.common.bedrock import is_embedding_model
 
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import _ancestors
@@ -112,6 +113,7 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 else:
                     buckets[bucket] = path
         yield from _training_buckets(where, workload)
+        yield from _inference_roles(config, where, workload)
         if workload.agents is not None:
             yield from _agents((*where, "agents"), workload.agents)
             other = prefixes.setdefault((workload.agents.domain_prefix, region), name)
@@ -205,6 +207,30 @@ def _guardrail(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         BedrockGuardrail(stack, "Guardrail", kms_key=key, **guardrail_props(config.ai.guardrail))
     except ValueError as error:
         yield ConfigIssue(("ai", "guardrail"), str(error), has_value=False)
+
+
+def _inference_roles(
+    config: LandingZoneConfig, where: tuple[str | int, ...], workload: AiWorkloadConfig
+) -> Iterator[ConfigIssue]:
+    approved = config.guardrails.parameters.approved_bedrock_models
+    for role, settings in workload.inference_roles.items():
+        path = (*where, "inference_roles", role, "models")
+        yield from duplicate_issues(path, settings.models)
+        for index, model in enumerate(settings.models):
+            if is_embedding_model(model):
+                yield ConfigIssue(
+                    (*path, index),
+                    "is an embedding model, which cannot take a guardrail, and the role is "
+                    "denied every call without the approved one; allowed: text models",
+                    model,
+                )
+            elif model not in approved:
+                yield ConfigIssue(
+                    (*path, index),
+                    "is not in guardrails.parameters.approved_bedrock_models; allowed: one of "
+                    f"{', '.join(approved) or '(none approved)'}",
+                    model,
+                )
 
 
 def _training_buckets(

@@ -1185,6 +1185,23 @@ class AgentIdentityConfig(Strict):
     )
 
 
+class InferenceRoleConfig(Strict):
+    """A role an application of the AI account runs as to invoke models: only through the
+    approved guardrail version, explicitly denied otherwise."""
+
+    assumed_by: Literal["lambda", "ecs-tasks", "sagemaker"] = Field(
+        description="The AWS service that runs the application and assumes the role."
+    )
+    models: list[
+        Annotated[
+            str,
+            _matches(
+                _MODEL_ID, "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0"
+            ),
+        ]
+    ] = Field(min_length=1, description="Approved text models it may invoke.")
+
+
 class AiWorkloadConfig(Strict):
     """An AI account and region: its guardrail, invocation logging, alarms, training data and
     agents."""
@@ -1214,6 +1231,16 @@ class AiWorkloadConfig(Strict):
     alarms: AiAlarmsConfig = Field(default_factory=AiAlarmsConfig)
     agents: AgentIdentityConfig | None = Field(
         default=None, description="Agent identity and authorization. Default: none."
+    )
+    inference_roles: dict[
+        Annotated[str, _matches(r"[a-z][a-z0-9-]{1,30}", "2-31 lowercase letters, digits or '-'")],
+        InferenceRoleConfig,
+    ] = Field(
+        default_factory=dict,
+        description=(
+            "Name -> application role (bedrock-<name>-<region>) that invokes models only "
+            "with the approved guardrail version. Default: none."
+        ),
     )
 
 

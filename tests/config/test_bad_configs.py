@@ -989,6 +989,24 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "Cognito domain prefixes are unique per region",
     ),
     (
+        "inference-role-for-an-embedding-model",
+        _set(
+            "ai.workloads.ml-prod.inference_roles.support-assistant.models",
+            ["amazon.titan-embed-text-v2:0"],
+        ),
+        "ai.workloads.ml-prod.inference_roles.support-assistant.models[0]",
+        "is an embedding model",
+    ),
+    (
+        "inference-role-for-an-unapproved-model",
+        _set(
+            "ai.workloads.ml-prod.inference_roles.support-assistant.models",
+            ["anthropic.claude-v2:1"],
+        ),
+        "ai.workloads.ml-prod.inference_roles.support-assistant.models[0]",
+        "is not in guardrails.parameters.approved_bedrock_models",
+    ),
+    (
         "agent-name-the-construct-refuses",
         _set("ai.workloads.ml-prod.agents.agents", {"agent-2": ["list-transactions"]}),
         "ai.workloads.ml-prod.agents",

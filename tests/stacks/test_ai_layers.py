@@ -207,3 +207,47 @@ def test_only_the_configured_workload_gets_agent_identity(reference_app: Referen
     }
     nonprod = reference_app.template(ML_NONPROD)
     assert not _of_type(nonprod, "AWS::Cognito::UserPool")
+
+
+def test_inference_role_invokes_only_with_the_approved_version_and_is_denied_otherwise(
+    reference_app: ReferenceApp,
+) -> None:
+    template = reference_app.template(ML_PROD)
+    (role_id,) = [
+        lid
+        for lid, r in _of_type(template, "AWS::IAM::Role").items()
+        if r["Properties"].get("RoleName") == "bedrock-support-assistant-eu-west-1"
+    ]
+    (policy,) = [
+        r["Properties"]
+        for r in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+        if {"Ref": role_id} in r["Properties"].get("Roles", [])
+    ]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    version = {
+        "Fn::Join": [
+            "",
+            [
+                {"Fn::GetAtt": ["LayersAiGuardrailB7F4F1C6", "GuardrailArn"]},
+                ":",
+                {"Fn::GetAtt": ["LayersAiGuardrailVersion9EDDCED5", "Version"]},
+            ],
+        ]
+    }
+    allow = statements["InvokeApprovedModelsThroughTheGuardrail"]
+    assert allow["Condition"] == {"StringEquals": {"bedrock:GuardrailIdentifier": version}}
+    assert "anthropic.claude-3-5-sonnet-20240620-v1:0" in json.dumps(allow["Resource"])
+    # Any other guardrail, or none (StringNotEquals holds when the key is missing), is denied
+    # on every model, whatever another policy allows.
+    deny = statements["DenyInferenceWithoutTheApprovedGuardrail"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Resource"] == "*"
+    assert deny["Condition"] == {"StringNotEquals": {"bedrock:GuardrailIdentifier": version}}
+    decrypt = statements["DecryptTheGuardrailThroughBedrock"]
+    assert decrypt["Resource"] == {"Fn::GetAtt": ["LayersDataClassKeysAiArtifactsB57AC929", "Arn"]}
+    assert set(statements) == {
+        "InvokeApprovedModelsThroughTheGuardrail",
+        "DenyInferenceWithoutTheApprovedGuardrail",
+        "ApplyTheApprovedGuardrail",
+        "DecryptTheGuardrailThroughBedrock",
+    }
