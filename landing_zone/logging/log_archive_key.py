@@ -96,9 +96,7 @@ class LogArchiveKey(Construct):
         """
         super().__init__(scope, construct_id)
         _validation.organization_id("organization_id", organization_id)
-        names.check_replicated_logs(replicated_logs)
-        if replicated_logs and not log_replication_role_prefix:
-            raise ValueError("log_replication_role_prefix: required when replicated_logs are given")
+        role_prefix = names.check_replicated_logs(replicated_logs, log_replication_role_prefix)
         _validation.account_id("management_account_id", management_account_id)
         _validation.account_id("security_tooling_account_id", security_tooling_account_id)
         region = _validation.region("trail_region", trail_region or Stack.of(self).region)
@@ -123,7 +121,7 @@ class LogArchiveKey(Construct):
                     _replication_statement(
                         organization_id,
                         organization_name,
-                        str(log_replication_role_prefix),
+                        role_prefix,
                         logs,
                     )
                     for logs in sorted(replicated_logs)

@@ -263,9 +263,7 @@ class LogArchiveBucket(Construct):
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
         _validation.organization_id("organization_id", organization_id)
-        names.check_replicated_logs(replicated_logs)
-        if replicated_logs and not log_replication_role_prefix:
-            raise ValueError("log_replication_role_prefix: required when replicated_logs are given")
+        role_prefix = names.check_replicated_logs(replicated_logs, log_replication_role_prefix)
         _validation.account_id("management_account_id", management_account_id)
         _validation.account_id("security_tooling_account_id", security_tooling_account_id)
         region = _validation.region("trail_region", trail_region or Stack.of(self).region)
@@ -300,7 +298,7 @@ class LogArchiveBucket(Construct):
                 statement
                 for logs in sorted(replicated_logs)
                 for statement in _replication_statements(
-                    self.bucket, organization_id, str(log_replication_role_prefix), logs
+                    self.bucket, organization_id, role_prefix, logs
                 )
             ),
         ):

@@ -80,13 +80,17 @@ def log_replication_role_arns(role_prefix: str, logs: str) -> str:
     return f"arn:{Aws.PARTITION}:iam::*:role/{role_prefix}{REPLICATED_LOGS[logs].role}-*"
 
 
-def check_replicated_logs(replicated_logs: Collection[str]) -> None:
-    """Raise if ``replicated_logs`` names logs that are not in ``REPLICATED_LOGS``."""
+def check_replicated_logs(replicated_logs: Collection[str], role_prefix: str | None) -> str:
+    """The role prefix that names the replication roles of ``replicated_logs``; raise if those
+    name logs that are not in ``REPLICATED_LOGS``, or if they are given without a prefix."""
     unknown = sorted(set(replicated_logs) - set(REPLICATED_LOGS))
     if unknown:
         raise ValueError(
             f"replicated_logs: got {unknown}; allowed: {', '.join(sorted(REPLICATED_LOGS))}"
         )
+    if replicated_logs and not role_prefix:
+        raise ValueError("log_replication_role_prefix: required when replicated_logs are given")
+    return role_prefix or ""
 
 
 _ORGANIZATION_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}[a-z0-9]")
