@@ -13,6 +13,7 @@ from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexF
 from landing_zone.ai.training_data import check_bucket_names
 from landing_zone.common.bedrock import is_embedding_model
 
+from .defense import _located
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import _ancestors
 from .model import AgentIdentityConfig, AiWorkloadConfig, GuardrailConfig, LandingZoneConfig
@@ -75,16 +76,9 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     baseline_regions = config.baseline_regions()
     for name, workload in ai.workloads.items():
         where: tuple[str | int, ...] = ("ai", "workloads", name)
-        yield from _workload_account(config, where, workload.account)
         region = workload.region or home
-        governed = config.organization.governed_regions
-        if region not in governed:
-            yield ConfigIssue(
-                (*where, "region"),
-                f"is not a governed region; allowed: {', '.join(governed)}",
-                region,
-            )
-        elif region not in baseline_regions:
+        yield from _workload_account(config, where, workload.account, region)
+        if region in config.organization.governed_regions and region not in baseline_regions:
             yield ConfigIssue(
                 (*where, "region"),
                 "is not a baseline region: the AI layers come from a StackSet whose custom "
@@ -128,25 +122,14 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
 
 
 def _workload_account(
-    config: LandingZoneConfig, where: tuple[str | int, ...], account: str
+    config: LandingZoneConfig, where: tuple[str | int, ...], account: str, region: str
 ) -> Iterator[ConfigIssue]:
-    known = config.accounts.get(account)
-    if known is None:
-        yield ConfigIssue(
-            (*where, "account"),
-            f"is not an account name; allowed: one of {', '.join(config.accounts)}",
-            account,
-        )
+    # Known, with an id, not the management account, in a governed region.
+    yield from _located(config, where, account, region)
+    if account not in config.accounts or account == config.core_accounts.management:
         return
-    if known.id is None:
-        yield ConfigIssue(
-            (*where, "account"),
-            f"has no id yet; its StackSet targets the account by id, so fill in "
-            f"accounts.{account}.id",
-            account,
-        )
     core = config.core_accounts
-    if account in (core.management, core.log_archive, core.security_tooling, core.network):
+    if account in (core.log_archive, core.security_tooling, core.network):
         yield ConfigIssue(
             (*where, "account"),
             "is a core account; allowed: a workload account of an AI OU",
@@ -187,13 +170,6 @@ def _key_class(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
             f"lacks {', '.join(missing)}, which the AI key must serve (guardrail, training data, "
             "SageMaker volumes)",
             list(key.services),
-        )
-    if not any("logs" in c.services for c in config.keys.classes.values()):
-        yield ConfigIssue(
-            ("keys", "classes"),
-            "has no data class whose services name 'logs', and the model invocation log groups "
-            "need one; add 'logs' to a class's services",
-            sorted(config.keys.classes),
         )
 
 

@@ -150,10 +150,18 @@ def _keys(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
             config.organization.name,
             lambda _, name: check_name("alias_prefix (the organization name)", name),
         )
-    if config.network.vpcs and logs_data_class(config) is None:
+    needing = [
+        what
+        for what, present in (
+            ("the VPCs' flow log groups", config.network.vpcs),
+            ("the model invocation log groups", config.ai.workloads),
+        )
+        if present
+    ]
+    if needing and logs_data_class(config) is None:
         yield ConfigIssue(
             ("keys", "classes"),
-            "has no data class whose services name 'logs', and the VPCs' flow log groups need "
+            f"has no data class whose services name 'logs', and {' and '.join(needing)} need "
             "one; add 'logs' to a class's services",
             sorted(config.keys.classes),
         )

@@ -1007,6 +1007,21 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "is not in guardrails.parameters.approved_bedrock_models",
     ),
     (
+        "ai-workload-in-the-management-account",
+        _set("ai.workloads.ml-prod.account", "management"),
+        "ai.workloads.ml-prod.account",
+        "is the management account",
+    ),
+    (
+        "ai-workloads-without-a-logs-key",
+        lambda c: (
+            c.pop("network"),
+            c["keys"]["classes"]["logs"].__setitem__("services", ["s3"]),
+        ),
+        "keys.classes",
+        "the model invocation log groups need one",
+    ),
+    (
         "agent-name-the-construct-refuses",
         _set("ai.workloads.ml-prod.agents.agents", {"agent-2": ["list-transactions"]}),
         "ai.workloads.ml-prod.agents",
