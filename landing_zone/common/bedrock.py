@@ -32,11 +32,14 @@ def model_arns(
     ]
 
 
-def account_guardrail_versions(partition: str) -> str:
-    """Any published version (not the DRAFT, which has no number) of a guardrail of the caller's
-    own account, for ``StringLike``/``StringNotLike`` on ``GUARDRAIL_CONDITION_KEY``: what a
-    policy that is the same in every account (an SCP, a permission set) can require."""
-    return f"arn:{partition}:bedrock:*:${{aws:PrincipalAccount}}:guardrail/*:*"
+def account_guardrail_versions(partition: str) -> list[str]:
+    """Any published version of a guardrail of the caller's own account, for
+    ``StringLike``/``StringNotLike`` on ``GUARDRAIL_CONDITION_KEY``: what a policy that is the
+    same in every account (an SCP) can require. Versions are numbers; ``?`` matches one
+    character, so versions 1-999 match and ``<ARN>:DRAFT`` (five characters) or the bare ARN
+    (the working draft) do not. IAM pins the approved version itself where it knows it."""
+    guardrails = f"arn:{partition}:bedrock:*:${{aws:PrincipalAccount}}:guardrail/*"
+    return [f"{guardrails}:{digits}" for digits in ("?", "??", "???")]
 
 
 def is_embedding_model(model_id: str) -> bool:

@@ -18,11 +18,16 @@ from landing_zone.organization.guardrails import (
 from landing_zone.organization.packing import GuardrailPackingError, pack_guardrails
 
 from .errors import ConfigIssue, duplicate_issues
-from .model import ROOT, LandingZoneConfig
+from .model import CDK_QUALIFIER, ROOT, LandingZoneConfig
 
 P = TypeVar("P")
 
 PROTECT_ROLES = "protect-landing-zone-roles"
+PROTECT_RESOURCES = "protect-landing-zone-resources"
+PROTECTION = (PROTECT_ROLES, PROTECT_RESOURCES)
+"""What every guarded target needs in force: the exemptions of the other guardrails hold only
+while nobody else can become, change or run as a landing-zone role, or silence what the
+landing zone records and alerts with."""
 
 
 def scp_parameters(config: LandingZoneConfig) -> GuardrailParameters:
@@ -34,6 +39,9 @@ def scp_parameters(config: LandingZoneConfig) -> GuardrailParameters:
         deployment_role_names=tuple(parameters.deployment_role_names),
         approved_bedrock_models=tuple(parameters.approved_bedrock_models),
         guardrail_exempt_bedrock_models=tuple(parameters.guardrail_exempt_bedrock_models),
+        landing_zone_name=config.organization.name,
+        cdk_bootstrap_qualifier=CDK_QUALIFIER,
+        organization_id=config.organization.id,
     )
 
 
@@ -138,19 +146,25 @@ def check_guardrails(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         DATA_PERIMETER_GUARDRAILS,
     )
     # Guardrails exempt the landing zone's roles; without protect-landing-zone-roles in force
-    # anyone could create a role with that name and walk past every guardrail.
+    # anyone could create a role with that name and walk past every guardrail, and without
+    # protect-landing-zone-resources run code as one or silence the alarms.
     attached = guardrails.service_control_policies
     known = set(config.organizational_units) | set(config.accounts) | {ROOT}
     for target, names in attached.items():
-        if target not in known or not names or names == [PROTECT_ROLES]:
+        if target not in known or not names or set(names) <= set(PROTECTION):
             continue
-        if not any(
-            PROTECT_ROLES in attached.get(level, []) for level in _ancestors(config, target)
-        ):
+        levels = _ancestors(config, target)
+        missing = [
+            name
+            for name in PROTECTION
+            if not any(name in attached.get(level, []) for level in levels)
+        ]
+        if missing:
             yield ConfigIssue(
                 ("guardrails", "service_control_policies", target),
-                f"needs {PROTECT_ROLES!r} attached here or above (on {ROOT!r} or a parent OU): "
-                "the other guardrails exempt the landing zone's roles, which only that "
-                "guardrail stops others from creating or changing",
+                f"needs {' and '.join(repr(name) for name in missing)} attached here or above "
+                f"(on {ROOT!r} or a parent OU): the other guardrails exempt the landing zone's "
+                "roles, which only these guardrails stop others from creating, changing, "
+                "running code as or silencing",
                 names,
             )

@@ -34,7 +34,7 @@ from landing_zone.common.bedrock import (
     account_guardrail_versions,
     model_arns,
 )
-from landing_zone.common.patterns import BEDROCK_MODEL_ID, REGION
+from landing_zone.common.patterns import BEDROCK_MODEL_ID, ORGANIZATION_ID, REGION
 
 PolicyStatement = dict[str, Any]
 """One IAM policy statement, ready for ``json.dumps``."""
@@ -45,6 +45,8 @@ _KEBAB_CASE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # IAM role names allow these ASCII characters (64 at most); `*` is our pattern wildcard.
 _ROLE_NAME = re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$")
 _ROLE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_+=,.@-][A-Za-z0-9_+=,.@*-]{0,63}$")
+_QUALIFIER = re.compile(r"[a-z0-9]{1,10}")
+_NAME = re.compile(r"[a-z][a-z0-9-]{1,31}")
 
 
 class PolicyType(Enum):
@@ -230,6 +232,24 @@ class GuardrailParameters:
     guardrail: embedding models, which return vectors and which guardrails do not apply to.
     Default: none."""
 
+    landing_zone_name: str | None = None
+    """The name of the landing zone's stateful resources that predate the protected prefix
+    (config ``organization.name``): KMS aliases ``alias/<name>/*``, SSM parameters
+    ``/<name>/landing-zone/*``, StackSets ``<name>-*`` and the stacks they and the core stacks
+    create (``StackSet-<name>-*``, ``<name>-*``). ``protect-landing-zone-resources`` protects
+    them too when given. Default: none, only the prefix is protected."""
+
+    cdk_bootstrap_qualifier: str | None = None
+    """The CDK bootstrap qualifier reserved for the landing zone (``lzone`` in the reference
+    app). When given, ``protect-landing-zone-roles`` denies assuming its ``cdk-<qualifier>-*``
+    roles to every principal of a member account but those roles themselves: only the one
+    deployer, in the management account, may use them (their trust policies say which).
+    Default: none."""
+
+    organization_id: str | None = None
+    """The organization id (``o-...``). When given, ``keep-data-in-organization`` denies
+    replicating S3 objects into buckets of other organizations. Default: none."""
+
     def __post_init__(self) -> None:
         _check_names(
             "guardrail_exempt_bedrock_models",
@@ -267,6 +287,22 @@ class GuardrailParameters:
             _ROLE_NAME,
             "exact IAM role names of 1-64 characters (letters, digits, '+=,.@_-')",
         )
+        if self.landing_zone_name is not None and not _NAME.fullmatch(self.landing_zone_name):
+            raise ValueError(
+                "landing_zone_name must be 2-32 lowercase letters, digits or hyphens, starting "
+                f"with a letter; received {self.landing_zone_name!r}"
+            )
+        if self.cdk_bootstrap_qualifier is not None and not _QUALIFIER.fullmatch(
+            self.cdk_bootstrap_qualifier
+        ):
+            raise ValueError(
+                "cdk_bootstrap_qualifier must be 1-10 lowercase letters or digits (a CDK "
+                f"bootstrap qualifier), received {self.cdk_bootstrap_qualifier!r}"
+            )
+        if self.organization_id is not None and not ORGANIZATION_ID.fullmatch(self.organization_id):
+            raise ValueError(
+                f"organization_id must look like 'o-a1b2c3d4e5', received {self.organization_id!r}"
+            )
         _check_names(
             "deployment_role_names",
             self.deployment_role_names,
@@ -324,36 +360,71 @@ def _deny_root_user(_: GuardrailParameters) -> list[PolicyStatement]:
 # The API calls that stop, delete, blind or detach each detective service from its delegated
 # administrator, and that unlock the baseline's backup vaults (AccountBackup locks them in
 # governance mode, which these calls could otherwise lift before recovery points expire).
+# Blinding includes the quiet ways: findings filters and suppression rules that archive
+# (GuardDuty, Inspector, Access Analyzer), trusted IP lists (GuardDuty stops reporting on
+# their traffic), Security Hub automation rules that set a finding SUPPRESSED, disabling a
+# control, a configuration policy that drops a standard, Config rules and conformance packs
+# deleted or rescoped, and flow logs deleted. Config rules and flow logs have no name in their
+# ARN to protect the landing zone's alone: they are managed centrally, by the landing zone.
 # Listed explicitly, not with wildcards, so a reviewer (or an assessor) can see exactly which
 # calls are blocked and a new API is never blocked by surprise.
 SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
+    "access-analyzer:ApplyArchiveRule",
+    "access-analyzer:CreateArchiveRule",
     "access-analyzer:DeleteAnalyzer",
+    "access-analyzer:UpdateAnalyzer",
+    "access-analyzer:UpdateArchiveRule",
     "backup:DeleteBackupVaultLockConfiguration",
     "backup:PutBackupVaultLockConfiguration",
     "cloudtrail:DeleteTrail",
     "cloudtrail:PutEventSelectors",
+    "cloudtrail:PutInsightSelectors",
     "cloudtrail:StopLogging",
     "cloudtrail:UpdateTrail",
     "config:DeleteAggregationAuthorization",
+    "config:DeleteConfigRule",
     "config:DeleteConfigurationAggregator",
     "config:DeleteConfigurationRecorder",
+    "config:DeleteConformancePack",
     "config:DeleteDeliveryChannel",
+    "config:DeleteEvaluationResults",
+    "config:DeleteOrganizationConfigRule",
+    "config:DeleteOrganizationConformancePack",
+    "config:DeleteRemediationConfiguration",
     "config:DeleteRetentionConfiguration",
+    "config:PutConfigRule",
     "config:PutConfigurationRecorder",
+    "config:PutConformancePack",
     "config:PutDeliveryChannel",
+    "config:PutOrganizationConfigRule",
+    "config:PutOrganizationConformancePack",
+    "config:PutRetentionConfiguration",
     "config:StopConfigurationRecorder",
+    "ec2:DeleteFlowLogs",
+    "guardduty:ArchiveFindings",
+    "guardduty:CreateFilter",
+    "guardduty:CreateIPSet",
     "guardduty:DeleteDetector",
     "guardduty:DeleteMembers",
     "guardduty:DeletePublishingDestination",
+    "guardduty:DeleteThreatIntelSet",
     "guardduty:DisassociateFromAdministratorAccount",
     "guardduty:DisassociateFromMasterAccount",
     "guardduty:DisassociateMembers",
     "guardduty:StopMonitoringMembers",
     "guardduty:UpdateDetector",
+    "guardduty:UpdateFilter",
+    "guardduty:UpdateIPSet",
+    "guardduty:UpdateMalwareScanSettings",
+    "guardduty:UpdateMemberDetectors",
     "guardduty:UpdateOrganizationConfiguration",
     "guardduty:UpdatePublishingDestination",
+    "guardduty:UpdateThreatIntelSet",
+    "inspector2:CreateFilter",
     "inspector2:Disable",
     "inspector2:DisassociateMember",
+    "inspector2:UpdateConfiguration",
+    "inspector2:UpdateFilter",
     "inspector2:UpdateOrganizationConfiguration",
     "macie2:DeleteMember",
     "macie2:DisableMacie",
@@ -362,7 +433,11 @@ SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
     "macie2:DisassociateMember",
     "macie2:UpdateMacieSession",
     "macie2:UpdateMemberSession",
+    "securityhub:BatchDeleteAutomationRules",
     "securityhub:BatchDisableStandards",
+    "securityhub:BatchUpdateAutomationRules",
+    "securityhub:BatchUpdateStandardsControlAssociations",
+    "securityhub:CreateAutomationRule",
     "securityhub:DeleteConfigurationPolicy",
     "securityhub:DeleteMembers",
     "securityhub:DisableImportFindingsForProduct",
@@ -371,7 +446,11 @@ SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
     "securityhub:DisassociateFromAdministratorAccount",
     "securityhub:DisassociateFromMasterAccount",
     "securityhub:DisassociateMembers",
+    "securityhub:StartConfigurationPolicyDisassociation",
+    "securityhub:UpdateConfigurationPolicy",
     "securityhub:UpdateOrganizationConfiguration",
+    "securityhub:UpdateSecurityHubConfiguration",
+    "securityhub:UpdateStandardsControl",
 )
 
 
@@ -460,7 +539,30 @@ _LONG_LIVED_CREDENTIAL_ACTIONS = (
     # CodeCommit, Keyspaces and Bedrock API keys are long-lived secrets too.
     "iam:CreateServiceSpecificCredential",
     "iam:CreateUser",
+    "iam:ResetServiceSpecificCredential",
+    "iam:UpdateAccessKey",
+    "iam:UpdateLoginProfile",
+    "iam:UpdateServiceSpecificCredential",
+    "iam:UploadSSHPublicKey",
+    "iam:UploadSigningCertificate",
 )
+"""Every way to give an IAM user a credential: a new one, a reactivated one (an access key
+set Active again), a new password, an SSH key (CodeCommit) or an X.509 signing certificate."""
+
+_FEDERATION_ACTIONS = (
+    "iam:AddClientIDToOpenIDConnectProvider",
+    "iam:CreateOpenIDConnectProvider",
+    "iam:CreateSAMLProvider",
+    "iam:UpdateOpenIDConnectProviderThumbprint",
+    "iam:UpdateSAMLProvider",
+    "rolesanywhere:CreateProfile",
+    "rolesanywhere:CreateTrustAnchor",
+    "rolesanywhere:UpdateProfile",
+    "rolesanywhere:UpdateTrustAnchor",
+)
+"""New ways in that bypass Identity Center: an identity provider or a Roles Anywhere trust
+anchor of one's own, and a role trusting it, is a persistent back door. The landing zone's
+pipelines create the OIDC providers they need (``identity.pipelines``)."""
 
 
 def _deny_iam_users_and_access_keys(params: GuardrailParameters) -> list[PolicyStatement]:
@@ -477,7 +579,12 @@ def _deny_iam_users_and_access_keys(params: GuardrailParameters) -> list[PolicyS
             "DenyIamUsersAndAccessKeys",
             action=_LONG_LIVED_CREDENTIAL_ACTIONS,
             condition=condition,
-        )
+        ),
+        deny_statement(
+            "DenyOwnIdentityProviders",
+            action=_FEDERATION_ACTIONS,
+            condition=_unless_landing_zone(params),
+        ),
     ]
 
 
@@ -553,17 +660,51 @@ _ROLE_CHANGE_ACTIONS = (
 _FUNCTION_CHANGE_ACTIONS = (
     "lambda:AddPermission",
     "lambda:CreateAlias",
+    "lambda:CreateEventSourceMapping",
     "lambda:CreateFunctionUrlConfig",
+    "lambda:DeleteAlias",
     "lambda:DeleteFunction",
+    "lambda:DeleteFunctionCodeSigningConfig",
+    "lambda:DeleteFunctionConcurrency",
+    "lambda:DeleteFunctionEventInvokeConfig",
+    "lambda:DeleteFunctionUrlConfig",
+    "lambda:DeleteProvisionedConcurrencyConfig",
     "lambda:InvokeFunction",
+    "lambda:InvokeFunctionUrl",
     "lambda:PublishVersion",
+    "lambda:PutFunctionCodeSigningConfig",
+    "lambda:PutFunctionConcurrency",
+    "lambda:PutFunctionEventInvokeConfig",
+    "lambda:PutFunctionRecursionConfig",
+    "lambda:PutProvisionedConcurrencyConfig",
+    "lambda:PutRuntimeManagementConfig",
+    "lambda:RemovePermission",
+    "lambda:TagResource",
+    "lambda:UntagResource",
     "lambda:UpdateAlias",
+    "lambda:UpdateEventSourceMapping",
     "lambda:UpdateFunctionCode",
+    "lambda:UpdateFunctionCodeSigningConfig",
     "lambda:UpdateFunctionConfiguration",
+    "lambda:UpdateFunctionEventInvokeConfig",
+    "lambda:UpdateFunctionUrlConfig",
 )
-"""What would let someone else run a landing-zone function, which runs as an exempt role:
-invoking it with an event of their own, changing its code, or letting something else invoke
-it (a resource policy, a URL, an alias)."""
+"""What would let someone else run a landing-zone function, which runs as an exempt role, or
+stop it: invoking it with an event of their own, changing its code, configuration or
+triggers, letting something else invoke it (a resource policy, a URL, an alias, an event
+source), or throttling it to zero (concurrency)."""
+
+_POLICY_CHANGE_ACTIONS = (
+    "iam:CreatePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:TagPolicy",
+    "iam:UntagPolicy",
+)
+"""A managed policy attached to an exempt role is as good as the role: a new default version
+grants the role whatever its author wants."""
 
 
 def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyStatement]:
@@ -584,6 +725,325 @@ def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyState
             action=_FUNCTION_CHANGE_ACTIONS,
             resource=f"arn:aws:lambda:*:*:function:{params.landing_zone_role_prefix}*",
             condition=_unless_landing_zone(params),
+        ),
+        deny_statement(
+            "ProtectLandingZonePolicies",
+            action=_POLICY_CHANGE_ACTIONS,
+            resource=f"arn:aws:iam::*:policy/{params.landing_zone_role_prefix}*",
+            condition=_unless_landing_zone(params),
+        ),
+        *_protect_bootstrap_roles(params),
+    ]
+
+
+def _protect_bootstrap_roles(params: GuardrailParameters) -> list[PolicyStatement]:
+    # The landing zone's bootstrap roles deploy with AdministratorAccess and are exempt (the
+    # deployment role passes the CloudFormation execution role). Only the one deployer, a role
+    # of the management account that SCPs do not govern, may assume them; the bootstrap trust
+    # policies name it. Here no principal of a member account may, whatever a trust policy
+    # says, except the bootstrap roles themselves (the deployment role reads the file assets).
+    qualifier = params.cdk_bootstrap_qualifier
+    if qualifier is None:
+        return []
+    bootstrap_roles = _role_arn(f"cdk-{qualifier}-*")
+    return [
+        deny_statement(
+            "DenyAssumingLandingZoneBootstrapRoles",
+            action=("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"),
+            resource=bootstrap_roles,
+            condition={"ArnNotLike": {"aws:PrincipalArn": bootstrap_roles}},
+        )
+    ]
+
+
+# --- protect-landing-zone-resources -------------------------------------------------------
+
+_NAMESPACE_ACTIONS = (
+    "cloudformation:CancelUpdateStack",
+    "cloudformation:ContinueUpdateRollback",
+    "cloudformation:CreateChangeSet",
+    "cloudformation:DeleteStack",
+    "cloudformation:ExecuteChangeSet",
+    "cloudformation:SetStackPolicy",
+    "cloudformation:UpdateStack",
+    "cloudformation:UpdateTerminationProtection",
+    "cloudwatch:DeleteAlarms",
+    "cloudwatch:DisableAlarmActions",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:SetAlarmState",
+    "cloudwatch:TagResource",
+    "cloudwatch:UntagResource",
+    "events:DeleteRule",
+    "events:DisableRule",
+    "events:PutPermission",
+    "events:PutRule",
+    "events:PutTargets",
+    "events:RemovePermission",
+    "events:RemoveTargets",
+    "events:TagResource",
+    "events:UntagResource",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
+    "logs:AssociateKmsKey",
+    "logs:DeleteDataProtectionPolicy",
+    "logs:DeleteLogGroup",
+    "logs:DeleteMetricFilter",
+    "logs:DeleteRetentionPolicy",
+    "logs:DeleteSubscriptionFilter",
+    "logs:DisassociateKmsKey",
+    "logs:PutDataProtectionPolicy",
+    "logs:PutMetricFilter",
+    "logs:PutRetentionPolicy",
+    "logs:PutSubscriptionFilter",
+    "logs:UntagResource",
+    "s3:DeleteBucket",
+    "s3:DeleteBucketPolicy",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutObject",
+    "s3:PutReplicationConfiguration",
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:RemovePermission",
+    "sns:SetSubscriptionAttributes",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+    "sns:Unsubscribe",
+    "sns:UntagResource",
+    "sqs:DeleteQueue",
+    "sqs:PurgeQueue",
+    "sqs:RemovePermission",
+    "sqs:SetQueueAttributes",
+    "ssm:DeleteParameter",
+    "ssm:DeleteParameters",
+    "ssm:LabelParameterVersion",
+    "ssm:PutParameter",
+    "states:DeleteStateMachine",
+    "states:StopExecution",
+    "states:UpdateStateMachine",
+)
+"""Changing, silencing or deleting what the landing zone names under its namespace: stacks
+(and so every resource in them), alarms, event rules and their targets, key aliases (the log
+key is reached through one), log groups with their retention and metric filters, the asset
+buckets StackSets read Lambda code from, topics and their subscriptions, queues, parameters
+its stacks read at deploy time, and state machines (changed or stopped mid-run; starting one
+is left to its own design, e.g. the on-demand training-data scan teams run). Resource types an
+action does not take simply do not match."""
+
+_STACK_RESOURCE_ACTIONS = (
+    "backup:DeleteBackupPlan",
+    "backup:DeleteBackupSelection",
+    "backup:DeleteBackupVault",
+    "backup:DeleteBackupVaultAccessPolicy",
+    "backup:PutBackupVaultAccessPolicy",
+    "backup:UpdateBackupPlan",
+    "ec2:CreateNetworkAclEntry",
+    "ec2:DeleteNetworkAcl",
+    "ec2:DeleteNetworkAclEntry",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:ReplaceNetworkAclAssociation",
+    "ec2:ReplaceNetworkAclEntry",
+    "kms:CancelKeyDeletion",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:UpdateKeyDescription",
+    "kms:UpdatePrimaryRegion",
+    "wafv2:DeleteLoggingConfiguration",
+    "wafv2:DeleteWebACL",
+    "wafv2:DisassociateWebACL",
+    "wafv2:PutLoggingConfiguration",
+    "wafv2:UpdateIPSet",
+    "wafv2:UpdateWebACL",
+)
+"""Controls whose ARNs carry a generated id rather than a name (backup plans, NACLs,
+endpoints, keys, web ACLs and IP sets): recognized by the ``aws:cloudformation:stack-name``
+tag CloudFormation puts on what its stacks create, which nobody can change (tags with the
+``aws:`` prefix are reserved). *Unverified* per service: that each takes
+``aws:ResourceTag`` for these actions (the Service Authorization Reference lists it for
+EC2, KMS, Backup and WAF resources)."""
+
+
+def _namespace_arns(params: GuardrailParameters) -> list[str]:
+    prefix = params.landing_zone_role_prefix
+    arns = [
+        f"arn:aws:cloudformation:*:*:stack/{prefix}*",
+        f"arn:aws:cloudformation:*:*:stack/StackSet-{prefix}*",
+        f"arn:aws:cloudwatch:*:*:alarm:{prefix}*",
+        f"arn:aws:events:*:*:rule/{prefix}*",
+        f"arn:aws:kms:*:*:alias/{prefix}*",
+        f"arn:aws:logs:*:*:log-group:{prefix}*",
+        f"arn:aws:logs:*:*:log-group:/aws/lambda/{prefix}*",
+        f"arn:aws:s3:::{prefix}*",
+        f"arn:aws:sns:*:*:{prefix}*",
+        f"arn:aws:sqs:*:*:{prefix}*",
+        f"arn:aws:ssm:*:*:parameter/{prefix}*",
+        f"arn:aws:states:*:*:stateMachine:{prefix}*",
+    ]
+    name = params.landing_zone_name
+    if name is not None:
+        arns += [
+            f"arn:aws:cloudformation:*:*:stack/StackSet-{name}-*",
+            f"arn:aws:kms:*:*:alias/{name}/*",
+            f"arn:aws:ssm:*:*:parameter/{name}/landing-zone/*",
+        ]
+    return arns
+
+
+def _landing_zone_stacks(params: GuardrailParameters) -> list[str]:
+    prefix = params.landing_zone_role_prefix
+    stacks = [f"{prefix}*", f"StackSet-{prefix}*"]
+    if params.landing_zone_name is not None:
+        stacks += [f"{params.landing_zone_name}-*", f"StackSet-{params.landing_zone_name}-*"]
+    return stacks
+
+
+def _protect_landing_zone_resources(params: GuardrailParameters) -> list[PolicyStatement]:
+    # Exempt roles are the landing zone's hands; what it enforces, records and alerts with is
+    # its eyes. Both are only as safe as the names nobody else may touch.
+    return [
+        deny_statement(
+            "ProtectLandingZoneNamespace",
+            action=_NAMESPACE_ACTIONS,
+            resource=_namespace_arns(params),
+            condition=_unless_landing_zone(params),
+        ),
+        deny_statement(
+            "ProtectLandingZoneStackResources",
+            action=_STACK_RESOURCE_ACTIONS,
+            condition={
+                "StringLike": {
+                    "aws:ResourceTag/aws:cloudformation:stack-name": _landing_zone_stacks(params)
+                },
+                **_unless_landing_zone(params),
+            },
+        ),
+    ]
+
+
+# --- keep-data-in-organization -------------------------------------------------------------
+
+_EXTERNAL_SHARING_ACTIONS = (
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:ModifyFpgaImageAttribute",
+    "ec2:ModifyImageAttribute",
+    "ec2:ModifySnapshotAttribute",
+    "ec2:ModifyVpcEndpointServicePermissions",
+    "logs:PutSubscriptionFilter",
+    "rds:ModifyDBClusterSnapshotAttribute",
+    "rds:ModifyDBSnapshotAttribute",
+    "redshift:AuthorizeSnapshotAccess",
+    "ssm:ModifyDocumentPermission",
+)
+"""Calls that share a resource with other accounts by id, with no condition key naming the
+account (pattern of AWS's data perimeter governance SCP examples): snapshots, images and
+documents, and log subscriptions to another account's destination. Within the organization
+the landing zone shares what must be shared."""
+
+
+def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatement]:
+    statements = [
+        deny_statement(
+            "DenyResourceSharesWithOutsiders",
+            action=("ram:CreateResourceShare", "ram:UpdateResourceShare"),
+            condition={"Bool": {"ram:RequestedAllowsExternalPrincipals": "true"}},
+        ),
+        deny_statement(
+            "DenySharingByAccountId",
+            action=_EXTERNAL_SHARING_ACTIONS,
+            condition=_unless_landing_zone(params),
+        ),
+        # A function URL without IAM auth answers anyone on the internet.
+        deny_statement(
+            "DenyPublicFunctionUrls",
+            action=(
+                "lambda:AddPermission",
+                "lambda:CreateFunctionUrlConfig",
+                "lambda:UpdateFunctionUrlConfig",
+            ),
+            condition={"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}},
+        ),
+        # Copies to another Region: secrets replicas, multi-Region key replicas and backup
+        # copies name the destination in the request (the copy calls of EC2 and RDS run in the
+        # destination Region, which deny-unapproved-regions already covers).
+        deny_statement(
+            "DenyReplicasOutsideGovernedRegions",
+            action=(
+                "secretsmanager:CreateSecret",
+                "secretsmanager:ReplicateSecretToRegions",
+            ),
+            condition={
+                "ForAnyValue:StringNotEquals": {
+                    "secretsmanager:AddReplicaRegions": sorted(params.governed_regions)
+                }
+            },
+        ),
+        deny_statement(
+            "DenyKeyReplicasOutsideGovernedRegions",
+            action="kms:ReplicateKey",
+            condition={"StringNotEquals": {"kms:ReplicaRegion": sorted(params.governed_regions)}},
+        ),
+        deny_statement(
+            "DenyBackupCopiesOutsideGovernedRegions",
+            action=("backup:CreateBackupPlan", "backup:StartCopyJob", "backup:UpdateBackupPlan"),
+            condition={
+                "ForAnyValue:ArnNotLike": {
+                    "backup:CopyTargets": [
+                        f"arn:aws:backup:{region}:*:backup-vault:*"
+                        for region in sorted(params.governed_regions)
+                    ]
+                }
+            },
+        ),
+    ]
+    if params.organization_id is not None:
+        # S3 replication writes as the replication role into the destination bucket: refuse a
+        # bucket of another organization (aws:ResourceOrgID is the bucket owner's).
+        statements.append(
+            deny_statement(
+                "DenyReplicationOutsideOrganization",
+                action=("s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"),
+                condition={"StringNotEquals": {"aws:ResourceOrgID": params.organization_id}},
+            )
+        )
+    return statements
+
+
+# --- require-encryption-at-rest ------------------------------------------------------------
+
+
+def _require_encryption_at_rest(_: GuardrailParameters) -> list[PolicyStatement]:
+    # Where the service has a condition key for it (S3 and DynamoDB always encrypt, and EBS
+    # defaults are protected by deny-disable-ebs-default-encryption). Bool "false" denies an
+    # explicit opt-out; ...IfExists also denies leaving it out where the default is clear text.
+    return [
+        deny_statement(
+            "DenyUnencryptedDataStores",
+            action=("rds:CreateDBCluster", "rds:CreateDBInstance"),
+            condition={"Bool": {"rds:StorageEncrypted": "false"}},
+        ),
+        deny_statement(
+            "DenyUnencryptedFileSystems",
+            action="elasticfilesystem:CreateFileSystem",
+            condition={"BoolIfExists": {"elasticfilesystem:Encrypted": "false"}},
+        ),
+        deny_statement(
+            "DenyUnencryptedVolumes",
+            action="ec2:CreateVolume",
+            condition={"Bool": {"ec2:Encrypted": "false"}},
+        ),
+        deny_statement(
+            "DenyUnencryptedCaches",
+            action="elasticache:CreateReplicationGroup",
+            condition={"BoolIfExists": {"elasticache:AtRestEncryptionEnabled": "false"}},
         ),
     ]
 
@@ -913,6 +1373,34 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
                 "changes a landing-zone function that runs as one."
             ),
             build=_protect_landing_zone_roles,
+        ),
+        Guardrail(
+            name="protect-landing-zone-resources",
+            threat=(
+                "An account administrator silences or redirects what the landing zone "
+                "enforces, records or alerts with: its stacks, alarms, event rules, topics, "
+                "log groups and metric filters, key aliases and key policies, parameters, "
+                "asset buckets, backup plans, network ACLs, endpoint policies and web ACLs."
+            ),
+            build=_protect_landing_zone_resources,
+        ),
+        Guardrail(
+            name="keep-data-in-organization",
+            threat=(
+                "Data leaves the organization through a side door: snapshots, images or "
+                "resource shares opened to other accounts, public function URLs, log "
+                "subscriptions, or replicas and backup copies in ungoverned Regions or in "
+                "another organization's buckets."
+            ),
+            build=_keep_data_in_organization,
+        ),
+        Guardrail(
+            name="require-encryption-at-rest",
+            threat=(
+                "A database, file system, volume or cache holding cardholder data is created "
+                "unencrypted, where the service lets a policy require encryption."
+            ),
+            build=_require_encryption_at_rest,
         ),
         Guardrail(
             name="deny-disable-ebs-default-encryption",

@@ -244,7 +244,13 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "guardrails-without-role-protection",
         _scp("Root", ["deny-root-user", "deny-unapproved-regions"]),
         "guardrails.service_control_policies.Root",
-        "needs 'protect-landing-zone-roles'",
+        "needs 'protect-landing-zone-roles' and 'protect-landing-zone-resources'",
+    ),
+    (
+        "guardrails-without-resource-protection",
+        _scp("Root", ["deny-root-user", "protect-landing-zone-roles"]),
+        "guardrails.service_control_policies.Root",
+        "needs 'protect-landing-zone-resources' attached here or above",
     ),
     (
         "scp-on-account-without-id",
@@ -874,7 +880,17 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
     ),
     (
         "ai-workload-outside-the-bedrock-guardrails",
-        _set("ai.workloads.ml-prod.account", "payments-prod"),
+        _both(
+            _set("ai.workloads.ml-prod.account", "payments-prod"),
+            _scp(
+                "Root",
+                [
+                    name
+                    for name in BASE["guardrails"]["service_control_policies"]["Root"]
+                    if "bedrock" not in name
+                ],
+            ),
+        ),
         "ai.workloads.ml-prod.account",
         "is not governed by deny-bedrock-without-guardrail, protect-bedrock-controls",
     ),

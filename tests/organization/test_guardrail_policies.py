@@ -108,11 +108,11 @@ def test_few_small_guardrails_make_one_policy(small, params) -> None:
 # --- the example's Root guardrails: several parts -----------------------------------------
 
 
-def test_example_root_guardrails_need_two_parts(packed_root, root_guardrails) -> None:
+def test_example_root_guardrails_need_every_slot(packed_root, root_guardrails) -> None:
     construct, policies = packed_root
-    assert len(root_guardrails) == 9
-    assert [policy.node.id for policy in construct.policies] == ["Part1", "Part2"]
-    assert len(policies) == 2
+    assert len(root_guardrails) == 14
+    assert [policy.node.id for policy in construct.policies] == ["Part1", "Part2", "Part3", "Part4"]
+    assert len(policies) == 4
 
 
 def test_every_part_fits_the_scp_size_limit(packed_root) -> None:
@@ -126,6 +126,8 @@ def test_parts_are_named_by_slot_and_attached_to_the_target(packed_root) -> None
     assert [p["Properties"]["Name"] for p in policies] == [
         "acme-pay-scp-root-1",
         "acme-pay-scp-root-2",
+        "acme-pay-scp-root-3",
+        "acme-pay-scp-root-4",
     ]
     for policy in policies:
         assert policy["Properties"]["TargetIds"] == [ROOT_ID]
@@ -212,15 +214,15 @@ def test_long_descriptions_are_cut_to_the_aws_limit() -> None:
 
 
 def test_max_policies_override_allows_fewer_parts(params, root_guardrails) -> None:
-    # Two parts are enough for the example's Root list; a limit of two must still pack it.
+    # Two parts are enough for the first five of the example's Root list.
     stack = _stack()
-    construct = _attach(stack, root_guardrails, params, max_policies=2)
+    construct = _attach(stack, root_guardrails[:5], params, max_policies=2)
     assert len(construct.policies) == 2
 
 
 def test_rejects_guardrails_that_do_not_fit_max_policies(params, root_guardrails) -> None:
-    with pytest.raises(GuardrailPackingError, match=r"need 2 policies .* only 1 may be attached"):
-        _attach(_stack(), root_guardrails, params, max_policies=1)
+    with pytest.raises(GuardrailPackingError, match=r"need 4 policies .* only 3 may be attached"):
+        _attach(_stack(), root_guardrails, params, max_policies=3)
 
 
 def test_rejects_a_guardrail_larger_than_a_policy() -> None:

@@ -89,6 +89,9 @@ def test_catalog_holds_the_documented_guardrail_names():
         "protect-s3-block-public-access",
         "require-imdsv2",
         "protect-landing-zone-roles",
+        "protect-landing-zone-resources",
+        "keep-data-in-organization",
+        "require-encryption-at-rest",
         "deny-disable-ebs-default-encryption",
         "deny-all-except-landing-zone",
         "deny-bedrock-without-guardrail",
@@ -229,20 +232,40 @@ def test_region_guardrail_lists_all_seventeen_regions_in_a_stable_order():
 
 
 def test_only_break_glass_roles_may_create_iam_users_and_keys(params):
-    statement = only_statement("deny-iam-users-and-access-keys", params)
+    statement = by_sid("deny-iam-users-and-access-keys", params)["DenyIamUsersAndAccessKeys"]
     assert {
         "iam:CreateUser",
         "iam:CreateAccessKey",
         "iam:CreateLoginProfile",
         "iam:CreateServiceSpecificCredential",
+        # Reviving or adding a credential of an existing user is as good as a new one.
+        "iam:ResetServiceSpecificCredential",
+        "iam:UpdateAccessKey",
+        "iam:UpdateLoginProfile",
+        "iam:UpdateServiceSpecificCredential",
+        "iam:UploadSSHPublicKey",
+        "iam:UploadSigningCertificate",
     } == set(as_list(statement["Action"]))
     # The landing-zone automation is not exempt, only the break-glass role.
     assert exempt_principals(statement) == ["arn:aws:iam::*:role/lz-break-glass"]
 
 
+def test_only_the_landing_zone_may_add_identity_providers(params):
+    statement = by_sid("deny-iam-users-and-access-keys", params)["DenyOwnIdentityProviders"]
+    actions = set(as_list(statement["Action"]))
+    assert {
+        "iam:CreateOpenIDConnectProvider",
+        "iam:CreateSAMLProvider",
+        "iam:UpdateOpenIDConnectProviderThumbprint",
+        "rolesanywhere:CreateTrustAnchor",
+    } <= actions
+    # The pipelines stack creates the landing zone's own OIDC providers.
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
 def test_without_break_glass_roles_nobody_may_create_iam_users():
     params = GuardrailParameters(governed_regions=("eu-west-1",), break_glass_role_names=())
-    statement = only_statement("deny-iam-users-and-access-keys", params)
+    statement = by_sid("deny-iam-users-and-access-keys", params)["DenyIamUsersAndAccessKeys"]
     assert "Condition" not in statement
 
 
@@ -299,19 +322,147 @@ def test_landing_zone_functions_can_be_invoked_or_changed_by_landing_zone_roles_
     statement = by_sid("protect-landing-zone-roles", params)["ProtectLandingZoneFunctions"]
     # Invoking with an event of one's own, new code or configuration, or letting anything else
     # invoke it (resource policy, URL, alias) would run one's calls as an exempt role.
-    assert set(as_list(statement["Action"])) == {
+    # Throttling it to zero or adding a trigger stops or runs it too.
+    assert {
         "lambda:AddPermission",
         "lambda:CreateAlias",
+        "lambda:CreateEventSourceMapping",
         "lambda:CreateFunctionUrlConfig",
         "lambda:DeleteFunction",
         "lambda:InvokeFunction",
         "lambda:PublishVersion",
+        "lambda:PutFunctionConcurrency",
         "lambda:UpdateAlias",
         "lambda:UpdateFunctionCode",
         "lambda:UpdateFunctionConfiguration",
-    }
+    } <= set(as_list(statement["Action"]))
     assert statement["Resource"] == "arn:aws:lambda:*:*:function:lz-*"
     assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_landing_zone_managed_policies_and_their_versions_are_protected(params):
+    statement = by_sid("protect-landing-zone-roles", params)["ProtectLandingZonePolicies"]
+    # A new default version of a policy on an exempt role grants the role anything.
+    assert {
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicy",
+    } <= set(as_list(statement["Action"]))
+    assert statement["Resource"] == "arn:aws:iam::*:policy/lz-*"
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_bootstrap_roles_cannot_be_assumed_from_member_accounts():
+    params = GuardrailParameters(governed_regions=("eu-west-1",), cdk_bootstrap_qualifier="lzone")
+    statement = by_sid("protect-landing-zone-roles", params)[
+        "DenyAssumingLandingZoneBootstrapRoles"
+    ]
+    assert "sts:AssumeRole" in as_list(statement["Action"])
+    assert statement["Resource"] == "arn:aws:iam::*:role/cdk-lzone-*"
+    # Not even the other landing-zone roles: only the deployer of the management account,
+    # which SCPs do not govern, and the bootstrap roles themselves.
+    assert statement["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/cdk-lzone-*"}
+    }
+
+
+def test_without_a_bootstrap_qualifier_no_bootstrap_statement(params):
+    assert "DenyAssumingLandingZoneBootstrapRoles" not in by_sid(
+        "protect-landing-zone-roles",
+        GuardrailParameters(governed_regions=("eu-west-1",)),
+    )
+
+
+def test_rejects_a_qualifier_cdk_would_not_accept():
+    with pytest.raises(ValueError, match="cdk_bootstrap_qualifier must be 1-10"):
+        GuardrailParameters(governed_regions=("eu-west-1",), cdk_bootstrap_qualifier="Lzone!")
+
+
+def test_namespace_covers_each_kind_under_the_prefix_and_the_named_stateful_resources():
+    params = GuardrailParameters(governed_regions=("eu-west-1",), landing_zone_name="acme-pay")
+    statements = by_sid("protect-landing-zone-resources", params)
+    namespace = statements["ProtectLandingZoneNamespace"]
+    resources = set(as_list(namespace["Resource"]))
+    assert {
+        "arn:aws:cloudwatch:*:*:alarm:lz-*",
+        "arn:aws:events:*:*:rule/lz-*",
+        "arn:aws:sns:*:*:lz-*",
+        "arn:aws:logs:*:*:log-group:lz-*",
+        "arn:aws:logs:*:*:log-group:/aws/lambda/lz-*",
+        "arn:aws:s3:::lz-*",
+        "arn:aws:states:*:*:stateMachine:lz-*",
+        "arn:aws:kms:*:*:alias/acme-pay/*",
+        "arn:aws:ssm:*:*:parameter/acme-pay/landing-zone/*",
+        "arn:aws:cloudformation:*:*:stack/StackSet-acme-pay-*",
+    } <= resources
+    actions = set(as_list(namespace["Action"]))
+    # The alert path: silencing a rule, an alarm or a topic subscription.
+    assert {
+        "events:DisableRule",
+        "cloudwatch:DisableAlarmActions",
+        "sns:Unsubscribe",
+        "sns:SetTopicAttributes",
+        "logs:DeleteMetricFilter",
+        "kms:UpdateAlias",
+        "cloudformation:DeleteStack",
+    } <= actions
+    assert exempt_principals(namespace) == LANDING_ZONE_ARNS
+    stack_resources = statements["ProtectLandingZoneStackResources"]
+    assert "kms:PutKeyPolicy" in stack_resources["Action"]
+    assert "ec2:ReplaceNetworkAclEntry" in stack_resources["Action"]
+    assert stack_resources["Resource"] == "*"
+    assert stack_resources["Condition"]["StringLike"] == {
+        "aws:ResourceTag/aws:cloudformation:stack-name": [
+            "lz-*",
+            "StackSet-lz-*",
+            "acme-pay-*",
+            "StackSet-acme-pay-*",
+        ]
+    }
+
+
+def test_without_a_landing_zone_name_only_the_prefix_is_protected(params):
+    namespace = by_sid("protect-landing-zone-resources", params)["ProtectLandingZoneNamespace"]
+    assert all("lz-" in arn for arn in as_list(namespace["Resource"]))
+
+
+def test_data_stays_in_the_organization():
+    params = GuardrailParameters(
+        governed_regions=("eu-west-1", "eu-central-1"), organization_id="o-a1b2c3d4e5"
+    )
+    statements = by_sid("keep-data-in-organization", params)
+    assert statements["DenyResourceSharesWithOutsiders"]["Condition"] == {
+        "Bool": {"ram:RequestedAllowsExternalPrincipals": "true"}
+    }
+    sharing = statements["DenySharingByAccountId"]
+    assert {"ec2:ModifySnapshotAttribute", "rds:ModifyDBSnapshotAttribute"} <= set(
+        sharing["Action"]
+    )
+    assert statements["DenyPublicFunctionUrls"]["Condition"] == {
+        "StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}
+    }
+    assert statements["DenyReplicasOutsideGovernedRegions"]["Condition"] == {
+        "ForAnyValue:StringNotEquals": {
+            "secretsmanager:AddReplicaRegions": ["eu-central-1", "eu-west-1"]
+        }
+    }
+    assert statements["DenyReplicationOutsideOrganization"]["Condition"] == {
+        "StringNotEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}
+    }
+
+
+def test_replication_to_other_organizations_needs_the_organization_id(params):
+    assert "DenyReplicationOutsideOrganization" not in by_sid("keep-data-in-organization", params)
+
+
+def test_unencrypted_data_stores_are_denied(params):
+    statements = by_sid("require-encryption-at-rest", params)
+    assert statements["DenyUnencryptedDataStores"]["Condition"] == {
+        "Bool": {"rds:StorageEncrypted": "false"}
+    }
+    assert statements["DenyUnencryptedFileSystems"]["Condition"] == {
+        "BoolIfExists": {"elasticfilesystem:Encrypted": "false"}
+    }
 
 
 def test_landing_zone_roles_follow_the_configured_prefix_and_break_glass_roles():
@@ -440,13 +591,12 @@ def test_bedrock_inference_needs_a_published_guardrail_version_of_the_calling_ac
     statements = by_sid("deny-bedrock-without-guardrail", params)
     statement = statements["DenyBedrockInferenceWithoutOwnGuardrailVersion"]
     assert statement["Action"] == INFERENCE
-    # StringNotLike is true for a missing key: no guardrail at all is denied too; ":*" after
-    # the id requires a version number (the DRAFT has none).
+    # StringNotLike is true for a missing key: no guardrail at all is denied too; one to three
+    # characters after the id's ":" are a version number, never ":DRAFT" or the bare id.
+    guardrails = "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*"
     assert statement["Condition"] == {
         "StringNotLike": {
-            "bedrock:GuardrailIdentifier": (
-                "arn:aws:bedrock:*:${aws:PrincipalAccount}:guardrail/*:*"
-            )
+            "bedrock:GuardrailIdentifier": [f"{guardrails}:{v}" for v in ("?", "??", "???")]
         }
     }
     # Batch inference and the OpenAI-compatible API cannot carry a guardrail.

@@ -52,8 +52,16 @@ def params() -> GuardrailParameters:
     return GuardrailParameters(governed_regions=SEVENTEEN_REGIONS)
 
 
-def test_packs_the_whole_scp_catalog_into_the_allowed_policies(params):
-    names = list(GUARDRAILS)
+def test_packs_the_organization_wide_guardrails_into_the_allowed_policies(params):
+    # Everything but the AI OU's and the quarantine OU's own guardrails, which attach below
+    # the root in their own slots.
+    below_root = {
+        "deny-all-except-landing-zone",
+        "deny-unapproved-bedrock-models",
+        "require-sagemaker-encryption-and-vpc",
+        "deny-sagemaker-root-and-internet",
+    }
+    names = [name for name in GUARDRAILS if name not in below_root]
     packed = pack_guardrails(names, params, catalog=GUARDRAILS)
 
     assert 1 <= len(packed) <= 4
@@ -152,7 +160,7 @@ def test_a_guardrail_larger_than_the_limit_is_its_own_error():
 
 
 def test_real_guardrails_that_cannot_fit_report_their_sizes(params):
-    names = ["protect-security-services", "deny-unapproved-regions"]
+    names = ["deny-iam-users-and-access-keys", "deny-unapproved-regions"]
     with pytest.raises(GuardrailPackingError) as caught:
         pack_guardrails(names, params, catalog=GUARDRAILS, max_policies=1, max_characters=2000)
     for name in names:
