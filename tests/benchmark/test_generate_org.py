@@ -105,9 +105,9 @@ def test_every_ai_account_is_an_ai_workload_under_the_ai_guardrails(generated):
     assert ai_accounts
     assert {w.account for w in config.ai.workloads.values()} == ai_accounts
     assert sum(w.agents is not None for w in config.ai.workloads.values()) == 1
-    assert {"deny-bedrock-without-guardrail", "require-imdsv2"} <= set(
-        config.guardrails.service_control_policies["AI"]
-    )
+    scps = config.guardrails.service_control_policies
+    assert "require-imdsv2" in scps["AI"]
+    assert "deny-bedrock-without-guardrail" in {*scps["Root"], *scps["AI"]}
     # The AI permission sets reach buckets that a generated workload creates.
     buckets = {b for w in config.ai.workloads.values() for b in w.training_data_buckets}
     assert config.identity is not None
