@@ -17,7 +17,7 @@ from constructs import Construct
 from landing_zone.baseline import BaselineStackSet
 from landing_zone.baseline.asset_bucket import import_asset_buckets
 from landing_zone.baseline.asset_replication import acknowledge_asset_replication
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import RENAMED_HANDLER_LOGICAL_ID_SUFFIX, AwsSdkCallHandler
 from landing_zone.common.naming import pascal_case
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.defense import Placement, logs_data_class, waf_rules
@@ -215,17 +215,36 @@ class WorkloadDefenses(StackSetStack):
             f"{config.organization.name} landing zone: keys, network and edge of account "
             f"{placement.account} in {placement.region}"
         )
-        if placement.ai is not None:
-            # The AI layers' SDK calls (invocation logging, Macie) are denied by the guardrails
-            # to every role but the landing zone's own. Role names are global in an account.
-            name = sdk_call_role_name(
-                config.guardrails.parameters.landing_zone_role_prefix, f"ai-{placement.region}"
-            )
-            # The function carries the prefix too, so only landing-zone principals may invoke or
-            # change it (protect-landing-zone-roles).
-            AwsSdkCallHandler(self, AwsSdkCallHandler.ID, role_name=name, function_name=name)
+        if placement.ai is not None or placement.replica_of is not None:
+            add_workload_sdk_call_handler(self, config, placement)
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
         acknowledge_asset_replication(self, buckets)
+
+
+def add_workload_sdk_call_handler(
+    stack: WorkloadDefenses, config: LandingZoneConfig, placement: Placement
+) -> AwsSdkCallHandler:
+    """The named handler of a workload template's SDK calls (the AI layers' invocation logging
+    and Macie settings, the key replicas' lookups of their primary).
+
+    The guardrails deny those calls to every role but the landing zone's own and keep everyone
+    else from invoking or changing a function, or writing a policy version, under the prefix.
+    Names are per account (IAM) and region (Lambda), and each account and region has one
+    template. The AI handler had its function name when released, so its calls keep their
+    logical ids; the replicas' handler got its names later, so their calls move to new ones.
+    """
+    part = "ai" if placement.ai is not None else "defenses"
+    name = sdk_call_role_name(
+        config.guardrails.parameters.landing_zone_role_prefix, f"{part}-{placement.region}"
+    )
+    return AwsSdkCallHandler(
+        stack,
+        AwsSdkCallHandler.ID,
+        role_name=name,
+        function_name=name,
+        policy_name=name,
+        logical_id_suffix="" if placement.ai is not None else RENAMED_HANDLER_LOGICAL_ID_SUFFIX,
+    )
 
 
 class WorkloadDefensesStack(Stack):

@@ -42,9 +42,11 @@ def policy_name_prefix(organization: str, kind: str, target_kind: str, target: s
 
 
 def sdk_call_role_name(role_prefix: str, stack_role: str) -> str:
-    """The SDK-call handler role of a core stack: guardrails exempt roles by their prefix.
+    """The SDK-call handler of a core stack (its role, function and managed policy): guardrails
+    exempt and protect the landing zone's roles and functions by their prefix.
 
-    Stack names are unique per account, so the role of each stack is too.
+    Stack names are unique per account, so the names of each stack are too (IAM names are per
+    account, function names per account and region: stacks in several regions carry it).
     """
     name = f"{role_prefix}sdk-{stack_role}"
     if len(name) > 64:

@@ -21,7 +21,7 @@ from landing_zone.baseline.iam_controls import (
     PasswordPolicySettings,
     account_password_policy,
 )
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import RENAMED_HANDLER_LOGICAL_ID_SUFFIX, AwsSdkCallHandler
 
 _DEFAULT_BACKUP = BackupSettings()
 _DEFAULT_PASSWORD_POLICY = PasswordPolicySettings()
@@ -68,10 +68,11 @@ class AccountBaseline(StackSetStack):
         :param global_resources_region: The one region where AWS Config records the global IAM
             resource types.
         :param role_name_prefix: Name prefix of the landing zone's roles, which the guardrails
-            (SCPs) exempt: the custom resources' role is named
+            (SCPs) exempt: the custom resources' role, function and managed policy are named
             ``<prefix>baseline-sdk-<region>`` so that its account-level calls (Block Public
-            Access, EBS encryption) pass the guardrails protecting those settings. Default: a
-            generated name, for accounts without such guardrails.
+            Access, EBS encryption) pass the guardrails protecting those settings, and the
+            guardrails keep everyone else from changing or invoking them. Default: generated
+            names, for accounts without such guardrails.
         :param backup: The backup vault and tag-selected plan of every account and region,
             with GuardDuty malware scans of new recovery points (see ``AccountBackup``), or
             ``None`` for none. Default: ``BackupSettings()``.
@@ -101,13 +102,21 @@ class AccountBaseline(StackSetStack):
             "Fintech landing zone account baseline: account-level controls deployed by a "
             "service-managed StackSet"
         )
-        # Role names are global in an account and the template runs in several regions.
+        # IAM names are global in an account and the template runs in several regions. The
+        # function carries the name too, so that only landing-zone principals may invoke or
+        # change what runs as the exempt role, and so does its policy, whose versions would
+        # otherwise be writable by the account's administrators.
+        handler_name = (
+            None if role_name_prefix is None else f"{role_name_prefix}baseline-sdk-{Aws.REGION}"
+        )
         AwsSdkCallHandler(
             self,
             AwsSdkCallHandler.ID,
-            role_name=None
-            if role_name_prefix is None
-            else f"{role_name_prefix}baseline-sdk-{Aws.REGION}",
+            role_name=handler_name,
+            function_name=handler_name,
+            policy_name=handler_name,
+            # Released with generated function and policy names: the calls move to new ones.
+            logical_id_suffix="" if handler_name is None else RENAMED_HANDLER_LOGICAL_ID_SUFFIX,
         )
         self.public_access_block = AccountPublicAccessBlock(self, "S3AccountPublicAccessBlock")
         self.ebs_default_encryption = EbsDefaultEncryption(self, "EbsDefaultEncryption")

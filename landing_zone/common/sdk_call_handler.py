@@ -9,9 +9,17 @@ customer managed key, and one place where the findings on the function itself ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    CfnResource,
+    CustomResource,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -54,6 +62,14 @@ _HANDLER_FUNCTION_ACKNOWLEDGMENTS = (
     Acknowledgment(id="PCI.DSS.321-LambdaInsideVPC", reason=_NO_VPC),
 )
 
+RENAMED_HANDLER_LOGICAL_ID_SUFFIX = "Lz"
+"""``logical_id_suffix`` of the landing zone's handlers that got their protected names after
+release (core stacks, the baseline StackSet, workload key replicas): their calls are created
+anew under the named function. None of those calls has a delete call, so the old ones' deletion
+switches nothing off (tests/upgrade/test_upgrade_window.py checks it against the release)."""
+
+_LOGICAL_ID_SUFFIX = re.compile(r"[A-Za-z0-9]{1,32}")
+
 _WILDCARD_RESOURCE_ACKNOWLEDGMENT = Acknowledgment(
     id="AwsSolutions-IAM5[Resource::*]",
     reason=(
@@ -82,20 +98,40 @@ class AwsSdkCallHandler(Construct):
         *,
         role_name: str | None = None,
         function_name: str | None = None,
+        policy_name: str | None = None,
+        logical_id_suffix: str = "",
     ) -> None:
         """
         :param role_name: Name of the Lambda execution role. Default: a name CloudFormation
             generates. Guardrails (SCPs) exempt landing-zone roles by name prefix, so in an
             account under SCPs, create the handler first with a name that carries the prefix;
             in a template deployed to several regions of one account, put the region in it.
-        :param function_name: Name of the Lambda function. Default: a name CloudFormation
-            generates. With the landing-zone prefix, ``protect-landing-zone-roles`` keeps
-            everyone else from invoking or changing the function, which runs with the role's
-            exemptions. Changing it on a deployed stack changes the service token of every SDK
-            call, which CloudFormation refuses to update: set it on new stacks only.
+        :param function_name: Name of the Lambda function; its log group is then
+            ``/aws/lambda/<function_name>``. Default: names CloudFormation generates. With the
+            landing-zone prefix, ``protect-landing-zone-roles`` keeps everyone else from
+            invoking or changing the function, which runs with the role's exemptions. Changing
+            it on a deployed stack replaces the function, hence the service token of every SDK
+            call, which CloudFormation cannot update in place: change ``logical_id_suffix`` with
+            it.
+        :param policy_name: Name of the customer managed policy on the role (IAM names are per
+            account: put the region in it where the template runs in several). Default: a name
+            CloudFormation generates. With the landing-zone prefix the guardrails keep everyone
+            else from writing a new version of it.
+        :param logical_id_suffix: Appended to the logical id of every SDK call's custom
+            resource. Default: none. A new suffix makes CloudFormation create each call anew,
+            with the current function, and then delete the old one through the old function:
+            the only way to move deployed SDK calls to a renamed function. The old calls' delete
+            path runs (``on_delete``), so only a call whose ``on_delete`` does not switch a
+            control off may move this way.
         """
+        if logical_id_suffix and not _LOGICAL_ID_SUFFIX.fullmatch(logical_id_suffix):
+            raise ValueError(
+                "logical_id_suffix must be letters and digits (a CloudFormation logical id); "
+                f"received {logical_id_suffix!r}"
+            )
         super().__init__(scope, construct_id)
         self.function_name = function_name
+        self.logical_id_suffix = logical_id_suffix
         self._function_acknowledged = False
         self._wildcard_acknowledged = False
         # Administration for the account, use for CloudWatch Logs only (below): no kms:*.
@@ -109,9 +145,13 @@ class AwsSdkCallHandler(Construct):
         self.log_key.add_to_resource_policy(
             logs_service_statement("AllowCloudWatchLogsOfThisAccountAndRegion")
         )
+        # Lambda's own log group name for the function, so the protected function prefix covers
+        # its logs too. Naming it replaces a generated-name group: the old one is retained
+        # with its records.
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
+            log_group_name=None if function_name is None else f"/aws/lambda/{function_name}",
             encryption_key=self.log_key,
             retention=LOG_RETENTION,
             removal_policy=RemovalPolicy.RETAIN,
@@ -128,6 +168,7 @@ class AwsSdkCallHandler(Construct):
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
+            managed_policy_name=policy_name,
             roles=[self.role],
             statements=[
                 iam.PolicyStatement(
@@ -199,6 +240,12 @@ class AwsSdkCallHandler(Construct):
         )
         # The call must not run before its permissions are attached to the shared role.
         resource.node.add_dependency(self.policy)
+        if self.logical_id_suffix:
+            custom = resource.node.default_child
+            assert isinstance(custom, CustomResource), "AwsCustomResource wraps a CustomResource"
+            cfn = custom.node.default_child
+            assert isinstance(cfn, CfnResource), "a CustomResource wraps a CfnResource"
+            cfn.override_logical_id(f"{Stack.of(cfn).get_logical_id(cfn)}{self.logical_id_suffix}")
         self._acknowledge_function_findings()
         return resource
 
