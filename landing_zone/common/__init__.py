@@ -1,5 +1,6 @@
 """Building blocks shared by every domain of the landing zone."""
 
-from .sdk_call_handler import AwsSdkCallHandler
+from .protected_namespace import ProtectedNamespace
+from .sdk_call_handler import RENAMED_HANDLER_LOGICAL_ID_SUFFIX, AwsSdkCallHandler
 
-__all__ = ["AwsSdkCallHandler"]
+__all__ = ["RENAMED_HANDLER_LOGICAL_ID_SUFFIX", "AwsSdkCallHandler", "ProtectedNamespace"]

@@ -8,6 +8,7 @@ from cdk_nag import IApplyRule, NagMessageLevel, NagPack
 from constructs import IConstruct
 
 from landing_zone.compliance.rules import FINTECH_RULES, FintechRule, RuleResult
+from landing_zone.compliance.rules.protected_namespace import start_check_run
 
 PACK_NAME = "Fintech"
 """Prefix of every rule id (``Fintech-<suffix>``) and the plugin name in validation reports."""
@@ -49,6 +50,9 @@ class FintechChecks(NagPack):
             write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation,
         )
         self._pack_name = PACK_NAME
+        # Fintech-ProtectedNamespace reads each stack's roles once per pack: a pack checks the
+        # tree once (at synth, or in a test's violations()), as the tree is then.
+        start_check_run()
 
     @property
     def name(self) -> str:

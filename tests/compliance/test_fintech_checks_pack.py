@@ -64,6 +64,7 @@ def test_rule_ids_are_the_published_ones() -> None:
         "Fintech-LogBucketWorm",
         "Fintech-LogGroupRetentionAndKms",
         "Fintech-PermissionSetSessionDuration",
+        "Fintech-ProtectedNamespace",
         "Fintech-RoleTrustScoped",
         "Fintech-S3BucketKMSEncryption",
         "Fintech-S3BucketTlsOnly",
@@ -76,9 +77,13 @@ def test_rule_ids_are_the_published_ones() -> None:
 
 
 def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
-    topic = sns.CfnTopic(stack, "Topic")
+    subscription = sns.CfnSubscription(
+        stack, "Subscription", protocol="email", topic_arn="arn:aws:sns:eu-west-1:1:t"
+    )
 
-    assert [rule.check(topic) for rule in FINTECH_RULES] == [NagRuleCompliance.NOT_APPLICABLE] * 16
+    assert [rule.check(subscription) for rule in FINTECH_RULES] == [
+        NagRuleCompliance.NOT_APPLICABLE
+    ] * 17
 
 
 def test_verbose_findings_carry_the_explanation(stack: Stack) -> None:

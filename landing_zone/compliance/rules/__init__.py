@@ -30,6 +30,10 @@ from landing_zone.compliance.rules.permission_set_session_duration import (
     PERMISSION_SET_SESSION_DURATION,
     permission_set_session_duration,
 )
+from landing_zone.compliance.rules.protected_namespace import (
+    PROTECTED_NAMESPACE,
+    protected_namespace,
+)
 from landing_zone.compliance.rules.role_trust_scoped import ROLE_TRUST_SCOPED, role_trust_scoped
 from landing_zone.compliance.rules.s3_bucket_kms_encryption import (
     S3_BUCKET_KMS_ENCRYPTION,
@@ -69,6 +73,7 @@ FINTECH_RULES: tuple[FintechRule, ...] = (
     LOG_BUCKET_WORM,
     LOG_GROUP_RETENTION_AND_KMS,
     PERMISSION_SET_SESSION_DURATION,
+    PROTECTED_NAMESPACE,
     ROLE_TRUST_SCOPED,
     S3_BUCKET_KMS_ENCRYPTION,
     S3_BUCKET_TLS_ONLY,
@@ -89,6 +94,7 @@ __all__ = [
     "LOG_BUCKET_WORM",
     "LOG_GROUP_RETENTION_AND_KMS",
     "PERMISSION_SET_SESSION_DURATION",
+    "PROTECTED_NAMESPACE",
     "ROLE_TRUST_SCOPED",
     "S3_BUCKET_KMS_ENCRYPTION",
     "S3_BUCKET_TLS_ONLY",
@@ -107,6 +113,7 @@ __all__ = [
     "log_bucket_worm",
     "log_group_retention_and_kms",
     "permission_set_session_duration",
+    "protected_namespace",
     "role_trust_scoped",
     "s3_bucket_kms_encryption",
     "s3_bucket_tls_only",
