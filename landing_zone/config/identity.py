@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from landing_zone.identity.bootstrap import deployer_role_name, validate_role_name
 from landing_zone.identity.job_functions import (
     BREAK_GLASS_MAX_SESSION,
     validate_bucket_names,
@@ -85,15 +86,46 @@ def expand_target(config: LandingZoneConfig, target: str) -> list[str] | None:
     return None
 
 
+MANAGEMENT_ACCOUNT_JOB_FUNCTIONS = ("break_glass",)
+"""The only job functions assigned to the management account: no SCP applies there, so any
+other access would reach the organization's policies, Identity Center and the landing zone's
+deployment unguarded."""
+
+
+def reaches_management_account(job_function: str | None) -> bool:
+    """Whether a permission set of ``job_function`` may be assigned to the management account."""
+    return job_function in MANAGEMENT_ACCOUNT_JOB_FUNCTIONS
+
+
+def assignment_accounts(
+    config: LandingZoneConfig, target: str, job_function: str | None
+) -> list[str] | None:
+    """Account names an assignment of ``job_function`` to ``target`` reaches, in config order;
+    None if ``target`` names nothing. Root and OUs stand for their accounts but the management
+    account, unless the job function is one of :data:`MANAGEMENT_ACCOUNT_JOB_FUNCTIONS`; an
+    explicit management target is kept, for the config check to refuse."""
+    accounts = expand_target(config, target)
+    if accounts is None or target in config.accounts or reaches_management_account(job_function):
+        return accounts
+    management = config.core_accounts.management
+    return [account for account in accounts if account != management]
+
+
 def account_assignments(config: LandingZoneConfig) -> list[AccountAssignment]:
-    """Every (permission set, group, account) the assignments reach, each once, sorted."""
+    """Every (permission set, group, account) the assignments reach, each once, sorted; the
+    management account only for break glass (see :func:`assignment_accounts`)."""
     identity = config.identity
     if identity is None:
         return []
+    management = config.core_accounts.management
     found: set[AccountAssignment] = set()
     for assignment in identity.assignments:
+        settings = identity.permission_sets.get(assignment.permission_set)
+        job = None if settings is None else settings.job_function
         for target in assignment.targets:
-            for account in expand_target(config, target) or []:
+            for account in assignment_accounts(config, target, job) or []:
+                if account == management and not reaches_management_account(job):
+                    continue  # refused by check_identity
                 found.add(AccountAssignment(assignment.permission_set, assignment.group, account))
     return sorted(found)
 
@@ -121,6 +153,7 @@ def check_identity(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     yield from _permission_sets(identity)
     yield from _assignments(config, identity)
     yield from _pipelines(config, identity)
+    yield from _deployer(config, identity)
     policy = identity.password_policy
     where = ("identity", "password_policy")
     for field, value, validate in (
@@ -272,7 +305,20 @@ def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterato
                 assignment.group,
             )
         for position, target in enumerate(assignment.targets):
-            accounts = expand_target(config, target)
+            accounts = assignment_accounts(config, target, job)
+            if (
+                job is not None
+                and target == config.core_accounts.management
+                and not reaches_management_account(job)
+            ):
+                yield ConfigIssue(
+                    (*where, "targets", position),
+                    f"is the management account, which no SCP protects; a {job} permission "
+                    "set may not be assigned to it (only break_glass may: assign the others to "
+                    "OUs or member accounts)",
+                    target,
+                )
+                continue
             if accounts is None:
                 yield ConfigIssue(
                     (*where, "targets", position),
@@ -302,12 +348,61 @@ def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterato
         )
 
 
+def deployer_name(config: LandingZoneConfig) -> str | None:
+    """The deployer role's name, or None when the config has no deployer."""
+    deployer = None if config.identity is None else config.identity.deployer
+    if deployer is None:
+        return None
+    prefix = config.guardrails.parameters.landing_zone_role_prefix
+    return deployer.role_name or deployer_role_name(prefix)
+
+
+def _deployer(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[ConfigIssue]:
+    deployer = identity.deployer
+    if deployer is None:
+        return
+    where = ("identity", "deployer")
+    yield from _construct_check((*where, "repository"), deployer.repository, validate_repository)
+    yield from _construct_check(
+        (*where, "environments"), deployer.environments, validate_environments
+    )
+    if deployer.role_name is not None:
+        prefix = config.guardrails.parameters.landing_zone_role_prefix
+        if not deployer.role_name.startswith(prefix):
+            yield ConfigIssue(
+                (*where, "role_name"),
+                f"must start with the landing zone's role prefix ({prefix}), which the "
+                "guardrails protect",
+                deployer.role_name,
+            )
+        yield from _construct_check(
+            (*where, "role_name"),
+            deployer.role_name,
+            lambda field, value: validate_role_name(value, field),
+        )
+
+
 def _pipelines(config: LandingZoneConfig, identity: IdentityConfig) -> Iterator[ConfigIssue]:
+    management = config.core_accounts.management
     for name, pipeline in identity.pipelines.items():
         where = ("identity", "pipelines", name)
         if pipeline.account is not None:
             yield from _account_issue(
                 config, (*where, "account"), pipeline.account, needs_id="the role is deployed in it"
+            )
+        if (pipeline.account or config.core_accounts.shared_services) == management:
+            yield ConfigIssue(
+                (*where, "account"),
+                "is the management account, which no SCP protects and which holds no workload "
+                "deploy role; allowed: a member account such as the shared-services account",
+                management,
+            )
+        if management in pipeline.deploy_to:
+            yield ConfigIssue(
+                (*where, "deploy_to"),
+                "names the management account: only the landing-zone deployer "
+                "(identity.deployer) deploys there",
+                management,
             )
         yield from _construct_check(
             (*where, "repository"), pipeline.repository, validate_repository

@@ -799,6 +799,33 @@ class PasswordPolicyConfig(Strict):
     require_numbers: bool = True
 
 
+class DeployerConfig(Strict):
+    """The one principal the landing zone's CDK bootstrap roles (cdk-lzone-*) trust: a role of
+    the management account that only the landing zone's own pipeline assumes, through GitHub's
+    OIDC token for a protected deployment environment."""
+
+    repository: str = Field(description="The landing zone's GitHub repository OWNER/NAME.")
+    environments: list[str] = Field(
+        min_length=1,
+        description=(
+            "GitHub deployment environments (with required reviewers) whose jobs may deploy; "
+            "branches are not accepted."
+        ),
+    )
+    role_name: str | None = Field(
+        default=None,
+        description="Name of the deployer role. Default: <landing_zone_role_prefix>deployer.",
+    )
+    create_oidc_provider: bool = Field(
+        default=True,
+        description=(
+            "Create GitHub's OIDC provider in the management account with the deployer; false "
+            "when the account already has one for token.actions.githubusercontent.com."
+        ),
+    )
+    max_session_duration_hours: int = Field(default=1, ge=1, le=12)
+
+
 class IdentityConfig(Strict):
     """IAM Identity Center permission sets and assignments, CI/CD roles, IAM user hygiene."""
 
@@ -846,6 +873,13 @@ class IdentityConfig(Strict):
         Annotated[str, _matches(_GROUP_NAME, "lowercase letters, digits and '-'")],
         PipelineConfig,
     ] = Field(default_factory=dict, description="Pipeline name -> OIDC-only deploy role.")
+    deployer: DeployerConfig | None = Field(
+        default=None,
+        description=(
+            "The landing zone's own deployer, the only principal its bootstrap roles trust "
+            "(scripts/bootstrap_templates.py writes the deployer and bootstrap templates)."
+        ),
+    )
     password_policy: PasswordPolicyConfig = Field(default_factory=PasswordPolicyConfig)
     max_access_key_age_days: int = Field(
         default=DEFAULT_MAX_ACCESS_KEY_AGE_DAYS,

@@ -1,8 +1,9 @@
 """Identity: IAM Identity Center permission sets of the job functions and their assignments, the
-break-glass alarm, the IAM password policy of every account and the OIDC-only CI/CD deploy
-role."""
+break-glass alarm, the IAM password policy of every account, the OIDC-only CI/CD deploy
+role and the landing zone's one deployer."""
 
 from landing_zone.identity.assignments import AccountAssignments, Assignment
+from landing_zone.identity.bootstrap import LandingZoneDeployer, landing_zone_bootstrap_template
 from landing_zone.identity.break_glass_alarm import BreakGlassAlarm
 from landing_zone.identity.job_functions import (
     BREAK_GLASS_PERMISSION_SET_NAME,
@@ -42,6 +43,7 @@ __all__ = [
     "CustomerManagedPolicy",
     "GitHubOidcProvider",
     "JobFunctionDoc",
+    "LandingZoneDeployer",
     "PermissionSet",
     "PipelineDeployRole",
     "break_glass",
@@ -49,6 +51,7 @@ __all__ = [
     "data_scientist",
     "developer",
     "github_subjects",
+    "landing_zone_bootstrap_template",
     "ml_engineer",
     "platform_admin",
     "reserved_role_name_pattern",

@@ -33,8 +33,13 @@ from landing_zone.common.bedrock import (
     model_arns,
 )
 from landing_zone.common.patterns import BEDROCK_MODEL_ID, BUCKET_NAME, IAM_ROLE_NAME
+from landing_zone.identity.bootstrap import (
+    LANDING_ZONE_CDK_QUALIFIER,
+    landing_zone_role_pattern,
+)
 from landing_zone.identity.permission_set import (
     ADMINISTRATOR_ACCESS,
+    LONG_LIVED_CREDENTIAL_ACTIONS,
     SENSITIVE_ACTIONS,
     PermissionSet,
     validate_permission_set_name,
@@ -255,6 +260,14 @@ SAGEMAKER_STUDIO_ACTIONS = (
 """Find one's Studio domain and user profile and follow training jobs; notebooks and training
 jobs started in Studio run as the domain's execution role, not as the user."""
 
+STUDIO_USER_TAG = "studiouserid"
+"""Tag key that ties a SageMaker Studio user profile to one person: the profile carries it as a
+resource tag, and Identity Center passes the same attribute as a session tag (attributes for
+access control), so ``CreatePresignedDomainUrl`` opens only the caller's own profile. The
+pattern of the AWS Machine Learning blog "Configuring Amazon SageMaker Studio for teams and
+groups with complete resource isolation" (``sagemaker:ResourceTag/studiouserid`` equal to
+``${aws:PrincipalTag/studiouserid}``)."""
+
 SAGEMAKER_DEPLOY_ACTIONS = (
     "sagemaker:CreateEndpoint",
     "sagemaker:CreateEndpointConfig",
@@ -286,7 +299,12 @@ class JobFunctionDoc:
     assigned_to: str
 
 
-_MFA_NOTE = "the sensitive actions (SENSITIVE_ACTIONS) in sessions without MFA"
+_MFA_NOTE = (
+    "the sensitive actions (SENSITIVE_ACTIONS, Organizations policy, OU and delegation writes "
+    "included) in sessions without MFA; minting long-lived credentials or identity providers "
+    "(LONG_LIVED_CREDENTIAL_ACTIONS) and assuming the landing zone's cdk-lzone-* bootstrap "
+    "roles (explicit deny)"
+)
 
 JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "developer": JobFunctionDoc(
@@ -320,7 +338,7 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
             "Logs (including exports and unmasking) and S3, finding updates and archiving "
             f"included (explicit deny); {_MFA_NOTE}."
         ),
-        assigned_to="Every account.",
+        assigned_to="Every account but the management account.",
     ),
     "platform_admin": JobFunctionDoc(
         permission_set_name="PlatformAdmin",
@@ -328,7 +346,8 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
             "Build and run infrastructure: AWS managed PowerUserAccess (every service but IAM, "
             "Organizations and Account management), the CDK deploy and publishing roles, "
             "reading IAM roles and policies, writing service control and resource control "
-            "policies (create, update, attach) and reading the organization's structure."
+            "policies (create, update, attach; in sessions with MFA only) and reading the "
+            "organization's structure."
         ),
         denied=(
             "Customer data: S3 object reads, DynamoDB item reads, queries, scans, exports and "
@@ -336,14 +355,16 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
             "values, unmasking logs, SQS, Kinesis and Athena result reads; billing, payment, tax "
             "and account contact changes, closing the account, reservation and Savings Plans "
             "purchases; Identity Center, Identity Store and StackSet administration (explicit "
-            f"deny); IAM writes (not granted); {_MFA_NOTE}, which include detaching and "
-            "deleting SCPs. Not covered by IAM: running code on a workload (SSM sessions, "
-            "Lambda code updates) or changing a database password reaches its data; review "
+            f"deny); IAM writes (not granted); {_MFA_NOTE}, which include writing, "
+            "attaching, detaching and deleting SCPs. Not covered by IAM: running code on a "
+            "workload (SSM sessions, Lambda code updates) or changing a database password "
+            "reaches its data; review "
             "such calls in CloudTrail."
         ),
         assigned_to=(
-            "Every account; the organization policy statement takes effect in the management "
-            "account (or a delegated administrator for Organizations policies) only."
+            "Every account but the management account, which no job function but break glass "
+            "reaches; the organization policy statement takes effect in a delegated "
+            "administrator for Organizations policies only."
         ),
     ),
     "break_glass": JobFunctionDoc(
@@ -362,10 +383,12 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "data_scientist": JobFunctionDoc(
         permission_set_name="DataScientist",
         allowed=(
-            "Invoke the named Bedrock foundation models through a guardrail of the account "
+            "Invoke the named Bedrock foundation models through a published guardrail version of "
+            "the account, never a draft "
             "(embedding models without); list and read the named training-data "
             "and artifact buckets (KMS decryption only through S3 for those buckets); open "
-            "SageMaker Studio and follow training jobs."
+            "their own SageMaker Studio user profile (studiouserid tag equal to their session's) "
+            "and follow training jobs."
         ),
         denied=(
             "Any other bucket or model, writing or deleting objects, S3 wildcards of any kind; "
@@ -376,7 +399,8 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "ml_engineer": JobFunctionDoc(
         permission_set_name="MLEngineer",
         allowed=(
-            "Invoke the named Bedrock foundation models through a guardrail of the account "
+            "Invoke the named Bedrock foundation models through a published guardrail version of "
+            "the account, never a draft "
             "(embedding models without); read the named training-data buckets, "
             "read and write objects of the named artifact buckets; create and update SageMaker "
             "models, endpoint configurations and endpoints, passing only the named execution "
@@ -663,9 +687,17 @@ def data_scientist(
             *_invoke_models(validate_model_ids("models", models)),
             *_read_buckets(_buckets(training, artifacts)),
             iam.PolicyStatement(
-                sid="OpenSageMakerStudio",
+                sid="OpenOwnSageMakerStudioProfile",
                 actions=["sagemaker:CreatePresignedDomainUrl"],
                 resources=[f"arn:{Aws.PARTITION}:sagemaker:*:*:user-profile/*/*"],
+                # A session without the tag matches nothing: the policy variable has no value.
+                conditions={
+                    "StringEquals": {
+                        f"sagemaker:ResourceTag/{STUDIO_USER_TAG}": (
+                            f"${{aws:PrincipalTag/{STUDIO_USER_TAG}}}"
+                        )
+                    }
+                },
             ),
             iam.PolicyStatement(
                 sid="FollowSageMakerStudioAndTraining",
@@ -917,6 +949,14 @@ def _permission_set(
     statements: Sequence[iam.PolicyStatement],
     allow_administrator_access: bool = False,
 ) -> PermissionSet:
+    # Every job function but break glass: no credentials that outlive the session, and no way
+    # into the landing zone's own bootstrap roles, whatever its allows or AWS managed policies
+    # say (PowerUserAccess allows sts:*).
+    mfa_protected = SENSITIVE_ACTIONS if require_mfa_for_sensitive_actions else ()
+    if not allow_administrator_access:
+        statements = [*statements, *_deny_persistence_and_landing_zone_deployment()]
+        # Denied outright already: naming them again would only spend the inline quota.
+        mfa_protected = tuple(a for a in mfa_protected if a not in LONG_LIVED_CREDENTIAL_ACTIONS)
     return PermissionSet(
         scope,
         construct_id,
@@ -926,9 +966,30 @@ def _permission_set(
         session_duration=session_duration,
         aws_managed_policies=aws_managed_policies,
         inline_policy=iam.PolicyDocument(statements=list(statements)) if statements else None,
-        mfa_protected_actions=SENSITIVE_ACTIONS if require_mfa_for_sensitive_actions else (),
+        mfa_protected_actions=mfa_protected,
         allow_administrator_access=allow_administrator_access,
     )
+
+
+def _deny_persistence_and_landing_zone_deployment() -> list[iam.PolicyStatement]:
+    return [
+        iam.PolicyStatement(
+            sid="DenyLongLivedCredentials",
+            effect=iam.Effect.DENY,
+            actions=list(LONG_LIVED_CREDENTIAL_ACTIONS),
+            resources=["*"],
+        ),
+        # The landing zone's bootstrap roles trust its deployer role only; this deny holds even
+        # if one of them is bootstrapped with an account-wide trust by mistake.
+        iam.PolicyStatement(
+            sid="DenyLandingZoneBootstrapRoles",
+            effect=iam.Effect.DENY,
+            actions=["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
+            resources=[
+                f"arn:{Aws.PARTITION}:iam::*:role/{landing_zone_role_pattern(LANDING_ZONE_CDK_QUALIFIER)}"
+            ],
+        ),
+    ]
 
 
 CDK_DEPLOY_ROLES = tuple(kind for kind in CDK_BOOTSTRAP_ROLES if kind != "lookup")
@@ -942,6 +1003,11 @@ def _assume_cdk_bootstrap_roles(qualifier: str) -> iam.PolicyStatement:
     :data:`CDK_DEPLOY_ROLES`, nor the cfn-exec role, which only CloudFormation may assume), in
     whichever account trusts the session."""
     qualifier = validate_cdk_bootstrap_qualifier("cdk_bootstrap_qualifier", qualifier)
+    if qualifier == LANDING_ZONE_CDK_QUALIFIER:
+        raise ValueError(
+            f"cdk_bootstrap_qualifier: got {qualifier!r}; allowed: any qualifier but the landing "
+            "zone's own, whose roles only the landing-zone deployer may assume"
+        )
     return iam.PolicyStatement(
         sid="AssumeCdkBootstrapRoles",
         actions=["sts:AssumeRole"],

@@ -74,11 +74,29 @@ SENSITIVE_ACTIONS: tuple[str, ...] = (
     "kms:DisableKey",
     "kms:PutKeyPolicy",
     "kms:ScheduleKeyDeletion",
-    # The organization's guardrails: SCPs removed or switched off, the account leaves.
+    # The organization's guardrails: SCPs rewritten, attached, removed or switched off, an
+    # account moved out from under its OU's SCPs or out of the organization, an OU renamed or
+    # deleted, trusted access or delegated administration handed to another account. Writing a
+    # policy is as weakening as detaching one (an UpdatePolicy to Allow */* switches an SCP off),
+    # so every Organizations write that can change what a guardrail covers is gated alike.
+    "organizations:AttachPolicy",
+    "organizations:CreatePolicy",
+    "organizations:DeleteOrganizationalUnit",
     "organizations:DeletePolicy",
+    "organizations:DeleteResourcePolicy",
+    "organizations:DeregisterDelegatedAdministrator",
     "organizations:DetachPolicy",
+    "organizations:DisableAWSServiceAccess",
     "organizations:DisablePolicyType",
+    "organizations:EnableAWSServiceAccess",
+    "organizations:EnablePolicyType",
     "organizations:LeaveOrganization",
+    "organizations:MoveAccount",
+    "organizations:PutResourcePolicy",
+    "organizations:RegisterDelegatedAdministrator",
+    "organizations:RemoveAccountFromOrganization",
+    "organizations:UpdateOrganizationalUnit",
+    "organizations:UpdatePolicy",
     # Buckets: deleted, made public, unlocked, or emptied by a lifecycle rule that expires
     # every object (irreversible once it runs).
     "s3:BypassGovernanceRetention",
@@ -99,6 +117,34 @@ SENSITIVE_ACTIONS: tuple[str, ...] = (
 )
 """Irreversible or security-weakening actions, each named (no wildcards), that the job
 functions reserve to sessions with MFA (see ``PermissionSet``'s ``mfa_protected_actions``)."""
+
+LONG_LIVED_CREDENTIAL_ACTIONS: tuple[str, ...] = (
+    # Credentials of IAM users that outlive any session: keys, passwords, SSH keys for
+    # CodeCommit, signing certificates, service-specific credentials; and reactivating a key.
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:CreateServiceSpecificCredential",
+    "iam:CreateUser",
+    "iam:ResetServiceSpecificCredential",
+    "iam:UpdateAccessKey",
+    "iam:UpdateLoginProfile",
+    "iam:UpdateServiceSpecificCredential",
+    "iam:UploadSSHPublicKey",
+    "iam:UploadSigningCertificate",
+    "iam:UpdateSSHPublicKey",
+    "iam:UpdateSigningCertificate",
+    # Federation outside Identity Center: a new or changed identity provider plus a role
+    # that trusts it is a door no permission set controls.
+    "iam:AddClientIDToOpenIDConnectProvider",
+    "iam:CreateOpenIDConnectProvider",
+    "iam:CreateSAMLProvider",
+    "iam:UpdateOpenIDConnectProviderThumbprint",
+    "iam:UpdateSAMLProvider",
+)
+"""Actions that mint credentials or identity providers outside IAM Identity Center, denied
+outright (MFA or not) by every job function but break glass (``Fintech`` escape 11: persistence
+through long-lived credentials). Action names from the IAM service authorization reference
+(actions defined by AWS Identity and Access Management)."""
 
 _INSTANCE_ARN = re.compile(r"arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{16}")
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]{1,700}")

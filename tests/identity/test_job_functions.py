@@ -17,12 +17,14 @@ from aws_cdk import App, Duration, Environment, Stack, Stage
 from aws_cdk.assertions import Template
 from conftest import cdk_context, logical_id_of, template_text
 
+from landing_zone.common.bedrock import account_guardrail_versions
 from landing_zone.compliance import violations
 from landing_zone.config.model import JobFunction
 from landing_zone.identity.job_functions import (
     AUDITOR_DENIED_VERBS,
     BREAK_GLASS_PERMISSION_SET_NAME,
     JOB_FUNCTIONS,
+    STUDIO_USER_TAG,
     break_glass,
     build_job_function,
     data_scientist,
@@ -33,10 +35,12 @@ from landing_zone.identity.job_functions import (
     security_auditor,
 )
 from landing_zone.identity.permission_set import (
+    LONG_LIVED_CREDENTIAL_ACTIONS,
     MAX_INLINE_POLICY_CHARACTERS,
     MFA_DENY_SID,
     SENSITIVE_ACTIONS,
     PermissionSet,
+    _longest,
 )
 
 INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6"
@@ -189,7 +193,11 @@ def test_every_job_function_denies_sensitive_actions_without_mfa(permission_sets
         assert mfa["Effect"] == "Deny", name
         assert mfa["Resource"] == "*"
         assert mfa["Condition"] == {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
-        assert sorted(mfa["Action"]) == sorted(SENSITIVE_ACTIONS)
+        # What is denied outright anyway is not repeated.
+        assert sorted(mfa["Action"]) == sorted(
+            a for a in SENSITIVE_ACTIONS if a not in LONG_LIVED_CREDENTIAL_ACTIONS
+        )
+        assert all(_denied_outright(properties, a) for a in LONG_LIVED_CREDENTIAL_ACTIONS)
 
 
 def test_no_job_function_allows_a_wildcard_action_or_administrator_access(
@@ -240,6 +248,8 @@ def test_mfa_protection_can_be_turned_off() -> None:
         "AssumeCdkBootstrapRoles",
         "ReadLogsMetricsAndStacks",
         "DenyIam",
+        "DenyLongLivedCredentials",
+        "DenyLandingZoneBootstrapRoles",
     ]
 
 
@@ -249,9 +259,10 @@ def test_inline_policies_fit_identity_center_with_room_to_spare(stack) -> None:
     for properties in Template.from_stack(stack).find_resources("AWS::SSO::PermissionSet").values():
         if "InlinePolicy" not in properties["Properties"]:
             continue  # break glass: AdministratorAccess only
-        # The template form (Fn::Join around each partition) is longer than the policy IAM
-        # Identity Center stores; 60% of the limit leaves room for a few more models.
-        text = json.dumps(properties["Properties"]["InlinePolicy"], separators=(",", ":"))
+        # Measured as Identity Center stores it (the longest partition name in place of each
+        # Fn::Join); 60% of the limit leaves room for a few more models and buckets.
+        stored = _longest(properties["Properties"]["InlinePolicy"])
+        text = json.dumps(stored, separators=(",", ":"))
         assert len(text) < MAX_INLINE_POLICY_CHARACTERS * 0.6
 
 
@@ -585,20 +596,19 @@ def test_ai_roles_invoke_only_the_named_models(permission_sets, name) -> None:
             assert profiles(statement) == [
                 "arn:${AWS::Partition}:bedrock:*:*:inference-profile/*." + CLAUDE
             ]
-            assert statement["Condition"] == {
-                "StringLike": {
-                    "bedrock:GuardrailIdentifier": {
-                        "Fn::Join": [
-                            "",
-                            [
-                                "arn:",
-                                {"Ref": "AWS::Partition"},
-                                ":bedrock:*:${aws:PrincipalAccount}:guardrail/*:*",
-                            ],
-                        ]
-                    }
-                }
-            }
+            [(operator, values)] = statement["Condition"].items()
+            assert operator == "StringLike"
+            patterns = [template_text(v) for v in values["bedrock:GuardrailIdentifier"]]
+            assert patterns == account_guardrail_versions("${AWS::Partition}")
+            version = "arn:${AWS::Partition}:bedrock:eu-west-1:${aws:PrincipalAccount}:guardrail/g1"
+            # A numbered version of the session's account passes; its draft does not, in
+            # either form Bedrock may send.
+            assert any(fnmatchcase(f"{version}:12", pattern) for pattern in patterns)
+            assert not any(
+                fnmatchcase(draft, pattern)
+                for draft in (version, f"{version}:DRAFT")
+                for pattern in patterns
+            )
         else:
             # Embedding models return vectors; guardrails do not apply to them.
             assert statement["Sid"] == "InvokeNamedEmbeddingModels"
@@ -754,3 +764,107 @@ def test_platform_admin_cannot_administer_identity_center_or_stacksets(permissio
     assert {"sso:*", "identitystore:*", "sso-directory:*", "cloudformation:UpdateStackSet"} <= set(
         deny["Action"]
     )
+
+
+# --- guardrail integrity: what no job function but break glass may do ---------------------
+
+
+def test_organizations_writes_that_weaken_guardrails_need_mfa() -> None:
+    # Rewriting or attaching an SCP weakens it as surely as detaching it.
+    for action in (
+        "organizations:AttachPolicy",
+        "organizations:CreatePolicy",
+        "organizations:UpdatePolicy",
+        "organizations:DetachPolicy",
+        "organizations:DeletePolicy",
+        "organizations:EnablePolicyType",
+        "organizations:DisablePolicyType",
+        "organizations:MoveAccount",
+        "organizations:DeleteOrganizationalUnit",
+        "organizations:UpdateOrganizationalUnit",
+        "organizations:RegisterDelegatedAdministrator",
+        "organizations:DeregisterDelegatedAdministrator",
+    ):
+        assert action in SENSITIVE_ACTIONS, action
+
+
+def test_platform_admin_writes_organization_policies_only_with_mfa(permission_sets) -> None:
+    admin = permission_sets["PlatformAdmin"]
+    [mfa] = [s for s in _statements(admin) if s.get("Sid") == MFA_DENY_SID]
+    writes = [
+        action
+        for action in _allowed_actions(admin)
+        if action.startswith("organizations:")
+        and not action.startswith(("organizations:Describe", "organizations:List"))
+    ]
+    assert writes
+    assert [action for action in writes if action not in mfa["Action"]] == []
+
+
+def test_every_job_function_but_break_glass_denies_long_lived_credentials(
+    permission_sets,
+) -> None:
+    for action in (
+        "iam:UploadSSHPublicKey",
+        "iam:UploadSigningCertificate",
+        "iam:UpdateLoginProfile",
+        "iam:UpdateAccessKey",
+        "iam:CreateOpenIDConnectProvider",
+        "iam:CreateSAMLProvider",
+        "iam:UpdateSAMLProvider",
+    ):
+        assert action in LONG_LIVED_CREDENTIAL_ACTIONS
+    for name, properties in permission_sets.items():
+        if name == BREAK_GLASS_PERMISSION_SET_NAME:
+            continue
+        for action in LONG_LIVED_CREDENTIAL_ACTIONS:
+            # MFA or not: a deny without conditions.
+            assert _denied_outright(properties, action), (name, action)
+
+
+def test_no_job_function_but_break_glass_can_assume_the_landing_zone_bootstrap_roles(
+    permission_sets,
+) -> None:
+    role = (
+        "arn:${AWS::Partition}:iam::111111111111:role/cdk-lzone-deploy-role-111111111111-eu-west-1"
+    )
+    for name, properties in permission_sets.items():
+        if name == BREAK_GLASS_PERMISSION_SET_NAME:
+            continue
+        [deny] = [
+            s for s in _statements(properties) if s.get("Sid") == "DenyLandingZoneBootstrapRoles"
+        ]
+        assert deny["Effect"] == "Deny"
+        assert "Condition" not in deny
+        assert "sts:AssumeRole" in deny["Action"]
+        assert any(fnmatchcase(role, template_text(arn)) for arn in _as_list(deny["Resource"]))
+        # The allow of the workload bootstrap roles never names the landing zone's qualifier.
+        for action, statement in _allows(properties):
+            if action == "sts:AssumeRole":
+                assert not any(
+                    fnmatchcase(role, template_text(arn)) for arn in _as_list(statement["Resource"])
+                ), name
+
+
+@pytest.mark.parametrize("function", [developer, platform_admin])
+def test_job_functions_refuse_the_landing_zone_qualifier(function) -> None:
+    with pytest.raises(ValueError, match="cdk_bootstrap_qualifier: got 'lzone'"):
+        function(_stack(), "Fn", instance_arn=INSTANCE_ARN, cdk_bootstrap_qualifier="lzone")
+
+
+def test_data_scientist_opens_only_their_own_studio_profile(permission_sets) -> None:
+    [statement] = [
+        s
+        for a, s in _allows(permission_sets["DataScientist"])
+        if a == "sagemaker:CreatePresignedDomainUrl"
+    ]
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"sagemaker:ResourceTag/{STUDIO_USER_TAG}": f"${{aws:PrincipalTag/{STUDIO_USER_TAG}}}"
+        }
+    }
+    assert not [
+        a
+        for a in _allowed_actions(permission_sets["MLEngineer"])
+        if a == "sagemaker:CreatePresignedDomainUrl"
+    ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 import yaml
 from aws_cdk import App
 from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context, template_text
 
-from landing_zone.config import parse_config
+from landing_zone.config import ConfigError, parse_config
 from landing_zone.config.identity import account_environment
 from stacks import build_landing_zone
 
@@ -62,14 +63,20 @@ def test_assignments_expand_ous_to_their_accounts(reference_app: ReferenceApp) -
         found.add((permission_set, groups[properties["PrincipalId"]], ids[properties["TargetId"]]))
     developer = {account for ps, _, account in found if ps == "Developer"}
     assert developer == {"payments-nonprod", "sandbox"}
-    assert {account for ps, _, account in found if ps == "SecurityAuditor"} == set(config.accounts)
+    # Root stands for every member account; the management account, where no SCP applies,
+    # is reached by break glass alone.
+    members = set(config.accounts) - {config.core_accounts.management}
+    assert {account for ps, _, account in found if ps == "SecurityAuditor"} == members
+    assert {account for ps, _, account in found if ps == "PlatformAdmin"} == members
+    assert {account for ps, _, account in found if ps == "BreakGlass"} == set(config.accounts)
+    assert {ps for ps, _, account in found if account == "management"} == {"BreakGlass"}
     assert {group for ps, group, _ in found if ps == "BreakGlass"} == {"break-glass"}
     assert {account for ps, _, account in found if ps == "DataScientist"} == {"ml-nonprod"}
     assert {account for ps, _, account in found if ps == "MLEngineer"} == {"ml-prod"}
     # What the config check guarantees, seen in the template: no developer in production.
     for account in developer:
         assert account_environment(config, account) == "non-production"
-    assert len(found) == 34
+    assert len(found) == 32
 
 
 def test_assignments_wait_for_the_permission_sets_and_the_accounts(
@@ -97,7 +104,7 @@ def test_assignment_stacks_are_sharded_and_deployed_one_after_another() -> None:
         total += len(
             [c for c in stacks[name].node.find_all() if type(c).__name__ == "CfnAssignment"]
         )
-    assert total == 34
+    assert total == 32
 
 
 def _policy_resources(template: dict[str, Any], role_id: str) -> set[str]:
@@ -173,3 +180,70 @@ def test_reference_assignments_are_created_one_after_another(reference_app: Refe
     assert sum(1 for d in waits.values() if not d) == 1
     assert all(len(d) <= 1 for d in waits.values())
     assert len({d[0] for d in waits.values() if d}) == len(assignments) - 1
+
+
+def _reference() -> dict[str, Any]:
+    return copy.deepcopy(yaml.safe_load(EXAMPLE_CONFIG.read_text()))
+
+
+def _issues(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as error:
+        parse_config(yaml.safe_dump(raw, sort_keys=False), "bad.yaml")
+    # One line per issue: "<file>: <field path>: <message> (got <value>)".
+    return str(error.value).splitlines()
+
+
+@pytest.mark.parametrize("job", ["PlatformAdmin", "SecurityAuditor", "Developer"])
+def test_no_job_function_but_break_glass_may_be_assigned_the_management_account(job) -> None:
+    raw = _reference()
+    group = {"PlatformAdmin": "platform-admins", "SecurityAuditor": "security-auditors"}.get(
+        job, "developers"
+    )
+    raw["identity"]["assignments"].append(
+        {"group": group, "permission_set": job, "targets": ["management"]}
+    )
+    issues = _issues(raw)
+    assert any(
+        "identity.assignments[6].targets[0]" in issue
+        and "is the management account" in issue
+        and "only break_glass" in issue
+        for issue in issues
+    ), issues
+
+
+def test_break_glass_may_be_assigned_the_management_account_by_name() -> None:
+    raw = _reference()
+    raw["identity"]["assignments"][3]["targets"] = ["management", "Security"]
+    parse_config(yaml.safe_dump(raw, sort_keys=False), "ok.yaml")
+
+
+def test_pipelines_neither_live_in_nor_deploy_to_the_management_account() -> None:
+    raw = _reference()
+    pipeline = raw["identity"]["pipelines"]["payments-api-prod"]
+    pipeline["account"] = "management"
+    pipeline["deploy_to"] = ["payments-prod", "management"]
+    issues = _issues(raw)
+    assert any(
+        "identity.pipelines.payments-api-prod.account" in i and "management account" in i
+        for i in issues
+    ), issues
+    assert any(
+        "identity.pipelines.payments-api-prod.deploy_to" in i and "landing-zone deployer" in i
+        for i in issues
+    ), issues
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"role_name": "deployer"}, "role_name", "must start with the landing zone's role prefix"),
+        ({"role_name": "lz-de*"}, "role_name", "an IAM role name"),
+        ({"environments": []}, "environments", ""),
+        ({"repository": "acme-pay/*"}, "repository", "wildcard"),
+    ],
+)
+def test_deployer_config_is_checked(change, field, message) -> None:
+    raw = _reference()
+    raw["identity"]["deployer"].update(change)
+    issues = _issues(raw)
+    assert any(f"identity.deployer.{field}" in i and message in i for i in issues), issues
