@@ -18,6 +18,7 @@ from .identity_stacks import IdentityAssignmentsStack, IdentityStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
 from .macie_members_stack import MacieMembersStack
 from .malware_protection_stack import MalwareProtectionStack
+from .management_events import build_management_event_stacks
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
 from .pipelines_stack import PipelinesStack
@@ -155,6 +156,9 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         for dependency in (organization, log_archive, baselines, *management_baselines):
             tooling.add_stack_dependency(dependency)
         security_tooling.append(tooling)
+    management_events = build_management_event_stacks(
+        app, config, core_stack_props, after=security_tooling[:1]
+    )
     macie_members = []
     member_shards = macie_member_shards(config)
     for tooling in security_tooling:
@@ -312,6 +316,7 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         baselines,
         *management_baselines,
         *security_tooling,
+        *management_events,
         *macie_members,
         *malware_protection,
         *defense_stacks,

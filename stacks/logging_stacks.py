@@ -15,7 +15,7 @@ from landing_zone.detection import EncryptedTopic
 from landing_zone.identity.break_glass_alarm import BreakGlassAlarm
 from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, TrailAlarms
 
-from .alerting import subscriptions
+from .alerting import administrator_arns, break_glass_names, subscriptions
 
 # The config speaks in days (as CloudWatch Logs does); aws-cdk-lib in enum names.
 _RETENTION = {
@@ -87,13 +87,21 @@ class LogArchiveStack(Stack):
 
 
 class OrganizationTrailStack(Stack):
-    """The organization trail, its CloudWatch Logs copy and the CIS alarms on it."""
+    """The organization trail, its CloudWatch Logs copy and the CIS alarms on it.
+
+    All of it lives in the management account, where no SCP applies: its alarms, topics and
+    roles are named under the protected prefix, the topics' policies deny changes to all but
+    the landing-zone principals, and ``ManagementEventAlarmsStack`` (security-tooling account)
+    pages on break-glass use and on every change of these alarms, topics or the trail there.
+    """
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         trail = config.logging.trail
+        prefix = config.guardrails.parameters.landing_zone_role_prefix
+        administrators = administrator_arns(config)
         self.trail = OrganizationTrail(
             self,
             "OrganizationTrail",
@@ -104,6 +112,7 @@ class OrganizationTrailStack(Stack):
             lambda_data_events=trail.lambda_data_events,
             log_retention=retention(trail.cloudwatch_logs_retention_days),
             minimum_log_retention_days=config.logging.log_bucket.minimum_retention_days,
+            name_prefix=prefix,
         )
         alerting = config.detection.alerting
         # CloudWatch alarms publish to a topic of their own account; the CIS controls want it so.
@@ -114,24 +123,31 @@ class OrganizationTrailStack(Stack):
             "AlarmTopic",
             display_name=f"{config.organization.name} CloudTrail security alarms",
             subscriptions=subscriptions(alerting.alert_subscriptions),
+            topic_name=f"{prefix}cloudtrail-alarms",
+            administrator_arns=administrators,
         )
-        self.alarms = TrailAlarms(
-            self, "TrailAlarms", log_group=self.trail.log_group, alarm_topic=self.alarm_topic.topic
-        )
-        # Break-glass use is a page, not a queue item: both the alert and paging endpoints.
+        # Break-glass use and the trail's integrity are a page, not a queue item: both the alert
+        # and paging endpoints.
         self.paging_topic = EncryptedTopic(
             self,
             "PagingTopic",
-            display_name=f"{config.organization.name} break-glass use",
+            display_name=f"{config.organization.name} break-glass use and trail integrity",
             subscriptions=subscriptions(
                 # An endpoint on both lists is subscribed once.
                 list(dict.fromkeys([*alerting.alert_subscriptions, *alerting.paging_subscriptions]))
             ),
+            topic_name=f"{prefix}cloudtrail-paging",
+            administrator_arns=administrators,
         )
-        identity = config.identity
-        permission_sets = [] if identity is None else identity.permission_sets.items()
-        break_glass = [name for name, p in permission_sets if p.job_function == "break_glass"]
-        roles = config.guardrails.parameters.break_glass_role_names
+        self.alarms = TrailAlarms(
+            self,
+            "TrailAlarms",
+            log_group=self.trail.log_group,
+            alarm_topic=self.alarm_topic.topic,
+            paging_topic=self.paging_topic.topic,
+            name_prefix=prefix,
+        )
+        break_glass, roles = break_glass_names(config)
         self.break_glass_alarm = (
             BreakGlassAlarm(
                 self,
@@ -140,6 +156,7 @@ class OrganizationTrailStack(Stack):
                 alarm_topic=self.paging_topic.topic,
                 permission_set_names=break_glass,
                 role_names=roles,
+                name_prefix=prefix,
             )
             if break_glass or roles
             else None

@@ -13,10 +13,17 @@ from .delegated_admins import DelegatedAdministrators
 from .guardduty import BackupMalwareScanningRole, GuardDutyOrganization, S3MalwareProtection
 from .inspector import InspectorOrganization
 from .macie import MacieMembers, MacieOrganization
+from .management_events import (
+    MANAGEMENT_EVENT_RULES,
+    ManagementEventAlarms,
+    ManagementEventForwarder,
+    ManagementEventRule,
+)
 from .pci_dss_rules import PCI_DSS_RULES, PciDssRule
 from .security_hub import SecurityHubOrganization, SecurityHubStandard
 
 __all__ = [
+    "MANAGEMENT_EVENT_RULES",
     "PCI_DSS_RULES",
     "AccessAnalyzers",
     "BackupMalwareScanningRole",
@@ -29,6 +36,9 @@ __all__ = [
     "MacieMembers",
     "MacieOrganization",
     "ManagedRuleSpec",
+    "ManagementEventAlarms",
+    "ManagementEventForwarder",
+    "ManagementEventRule",
     "OrganizationConfigAggregator",
     "OrganizationConfigRules",
     "PciDssConformancePack",

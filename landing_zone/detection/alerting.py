@@ -32,6 +32,7 @@ from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
 from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
+from landing_zone.common.protected_names import checked_name, protected_name
 from landing_zone.logging._key_policy import (
     administered_key,
     use_through_services_statement,
@@ -76,6 +77,20 @@ _GUARDDUTY_MINIMUM = {
 DEFAULT_PUBLISHERS = ("cloudwatch.amazonaws.com", "events.amazonaws.com")
 """Services an ``EncryptedTopic`` accepts messages from by default: EventBridge rules (findings)
 and CloudWatch alarms (such as the CloudTrail alarms of the management account)."""
+
+PROTECTED_TOPIC_ACTIONS = (
+    "sns:AddPermission",
+    "sns:DeleteTopic",
+    "sns:PutDataProtectionPolicy",
+    "sns:RemovePermission",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+)
+"""What an ``EncryptedTopic`` with ``administrator_arns`` denies everyone else: the topic policy
+actions (SNS developer guide, "Amazon SNS API permissions: Actions and resources reference")
+that delete the topic, change its policy, key or delivery settings, or add an endpoint that
+would read the alerts. ``sns:Unsubscribe`` is not a topic policy action: the guardrails (SCP)
+must deny it."""
 
 _SERVICE_PRINCIPAL = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
 _DISPLAY_NAME_MAX_LENGTH = 100
@@ -129,6 +144,8 @@ class EncryptedTopic(Construct):
         display_name: str,
         subscriptions: Sequence[Subscription] = (),
         publishers: Sequence[str] = DEFAULT_PUBLISHERS,
+        topic_name: str | None = None,
+        administrator_arns: Sequence[str] = (),
     ) -> None:
         """
         :param display_name: The topic's display name, the sender name of its emails (at most
@@ -138,6 +155,13 @@ class EncryptedTopic(Construct):
         :param publishers: Service principals of this account that may publish. Default:
             EventBridge and CloudWatch. Principals of the account itself publish with their own
             IAM permissions and a grant on the key.
+        :param topic_name: The topic's name; give one under the guardrails' protected prefix
+            (``lz-...``) so that they cover it. Default: a name CloudFormation generates.
+        :param administrator_arns: ARN patterns (``arn:aws:iam::*:role/lz-*``) of the only
+            principals that may change the topic: the topic policy denies
+            ``PROTECTED_TOPIC_ACTIONS`` to every other principal, which holds where no SCP
+            reaches (the management account) and whatever IAM grants. Include the role that
+            deploys the stack, or its next update fails. Default: none, no such statement.
         """
         super().__init__(scope, construct_id)
         if not Token.is_unresolved(display_name) and not (
@@ -148,6 +172,7 @@ class EncryptedTopic(Construct):
                 "characters"
             )
         services = _publishers(publishers)
+        administrators = _arn_patterns("administrator_arns", administrator_arns)
         endpoints = [(s.protocol, s.endpoint) for s in subscriptions]
         duplicates = sorted({e for e in endpoints if endpoints.count(e) > 1})
         if duplicates:
@@ -171,10 +196,24 @@ class EncryptedTopic(Construct):
         self.topic = sns.Topic(
             self,
             "Resource",
+            topic_name=None if topic_name is None else checked_name("topic", topic_name),
             display_name=display_name,
             master_key=self.key,
             enforce_ssl=True,
         )
+        if administrators:
+            # An explicit deny in the resource policy: it binds the account's own principals
+            # too, including in the management account, where no SCP applies.
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="DenyChangesButByLandingZone",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(PROTECTED_TOPIC_ACTIONS),
+                    resources=[self.topic.topic_arn],
+                    conditions={"ArnNotLike": {"aws:PrincipalArn": list(administrators)}},
+                )
+            )
         if services:
             principals = [iam.ServicePrincipal(service) for service in services]
             only_this_account = {"StringEquals": {"aws:SourceAccount": account}}
@@ -212,19 +251,29 @@ class FindingAlerts(Construct):
 
     Findings at ``minimum_severity`` or above go to ``alert_topic``; those at
     ``paging_severity`` or above also go to ``paging_topic``, meant for an on-call pager, so
-    the alert topic keeps the whole record. Four EventBridge rules do it, one per source and
-    topic:
+    the alert topic keeps the whole record. Five EventBridge rules do it:
 
-    - GuardDuty: ``GuardDuty Finding`` events whose numeric severity reaches the threshold.
-    - Security Hub: ``Security Hub Findings - Imported`` events of new (workflow ``NEW``),
-      active findings with a label at or above the threshold, except GuardDuty's, which
-      Security Hub re-imports: one threat alerts once. Security Hub sends an event again each
-      time a finding is updated, so a finding left ``NEW`` can alert more than once.
+    - GuardDuty (alert, paging): ``GuardDuty Finding`` events whose numeric severity reaches
+      the threshold.
+    - Security Hub (alert, paging): ``Security Hub Findings - Imported`` events of new
+      (workflow ``NEW``), active findings with a label at or above the threshold, except
+      GuardDuty's, which Security Hub re-imports: one threat alerts once. Security Hub sends an
+      event again each time a finding is updated, so a finding left ``NEW`` can alert more
+      than once.
+    - Security Hub suppressions (alert): active findings at ``minimum_severity`` or above whose
+      workflow status someone set to ``SUPPRESSED`` or ``NOTIFIED`` (a user, an automation rule
+      or an integration; GuardDuty's included). Such a finding never was ``NEW`` in an event
+      when an automation rule changed it on import, so the rules above never saw it: silencing
+      a finding is itself an alert. It alerts again whenever its provider updates it.
 
     Each message is a JSON object naming the source, account, region, severity, finding type,
-    title and id (GuardDuty: a console link too); for Security Hub the first finding of the
-    event. Undelivered messages go to an encrypted dead-letter queue, and a message there
-    raises the ``DeadLetterAlarm`` on both topics.
+    title and id (GuardDuty: a console link too; suppressions: the workflow status and who
+    last wrote the note); for Security Hub the first finding of the event. Undelivered messages
+    go to an encrypted dead-letter queue, and a message there raises the ``DeadLetterAlarm`` on
+    both topics.
+
+    Rules, topics, queue and alarm are named ``<name_prefix>...``, so that the guardrails that
+    protect the landing zone's names keep account principals from disabling or deleting them.
     """
 
     def __init__(
@@ -236,6 +285,8 @@ class FindingAlerts(Construct):
         paging_severity: Severity | str = Severity.HIGH,
         alert_subscriptions: Sequence[Subscription] = (),
         paging_subscriptions: Sequence[Subscription] = (),
+        name_prefix: str = "lz-",
+        administrator_arns: Sequence[str] = (),
     ) -> None:
         """
         :param minimum_severity: Lowest severity that alerts. Default: MEDIUM; LOW findings
@@ -244,6 +295,11 @@ class FindingAlerts(Construct):
             below ``minimum_severity``.
         :param alert_subscriptions: Endpoints of the alert topic. Default: none.
         :param paging_subscriptions: Endpoints of the paging topic. Default: none.
+        :param name_prefix: Prefix of every name: the guardrails' ``landing_zone_role_prefix``.
+            Default: ``lz-``. Names are unique per account and region: one ``FindingAlerts``
+            per account and region.
+        :param administrator_arns: The only principals that may change the topics (see
+            ``EncryptedTopic``). Default: none.
         """
         super().__init__(scope, construct_id)
         minimum = _severity("minimum_severity", minimum_severity)
@@ -260,16 +316,47 @@ class FindingAlerts(Construct):
             "AlertTopic",
             display_name="Security findings",
             subscriptions=alert_subscriptions,
+            topic_name=protected_name("topic", name_prefix, "security-findings-alerts"),
+            administrator_arns=administrator_arns,
         )
         self.paging_topic = EncryptedTopic(
             self,
             "PagingTopic",
             display_name="Security findings - page",
             subscriptions=paging_subscriptions,
+            topic_name=protected_name("topic", name_prefix, "security-findings-paging"),
+            administrator_arns=administrator_arns,
         )
-        dead_letters = _DeadLetterQueue(self, "DeadLetterQueue")
+        dead_letters = _DeadLetterQueue(
+            self,
+            "DeadLetterQueue",
+            queue_name=protected_name("queue", name_prefix, "security-findings-dead-letters"),
+        )
         self.dead_letter_queue = dead_letters.queue
         self.dead_letter_key = dead_letters.key
+
+        def rule(
+            rule_id: str,
+            name: str,
+            description: str,
+            pattern: events.EventPattern,
+            topic: EncryptedTopic,
+            message: events.RuleTargetInput,
+        ) -> events.Rule:
+            return events.Rule(
+                self,
+                rule_id,
+                rule_name=protected_name("rule", name_prefix, name),
+                description=description,
+                event_pattern=pattern,
+                targets=[
+                    _Target(
+                        topic.topic_arn,
+                        dead_letter_queue=self.dead_letter_queue,
+                        message=message,
+                    )
+                ],
+            )
 
         rules: list[events.Rule] = []
         for label, topic, severity in (
@@ -277,44 +364,48 @@ class FindingAlerts(Construct):
             ("Paging", self.paging_topic, paging),
         ):
             rules.append(
-                events.Rule(
-                    self,
+                rule(
                     f"GuardDuty{label}Rule",
-                    description=f"GuardDuty findings of severity {severity.value} or above",
-                    event_pattern=guardduty_finding_pattern(severity),
-                    targets=[
-                        _Target(
-                            topic.topic_arn,
-                            dead_letter_queue=self.dead_letter_queue,
-                            message=_guardduty_message(),
-                        )
-                    ],
+                    f"guardduty-findings-{label.lower()}",
+                    f"GuardDuty findings of severity {severity.value} or above",
+                    guardduty_finding_pattern(severity),
+                    topic,
+                    _guardduty_message(),
                 )
             )
             rules.append(
-                events.Rule(
-                    self,
+                rule(
                     f"SecurityHub{label}Rule",
-                    description=(
+                    f"securityhub-findings-{label.lower()}",
+                    (
                         f"New Security Hub findings of severity {severity.value} or above, "
                         "except GuardDuty's"
                     ),
-                    event_pattern=security_hub_finding_pattern(severity),
-                    targets=[
-                        _Target(
-                            topic.topic_arn,
-                            dead_letter_queue=self.dead_letter_queue,
-                            message=_security_hub_message(),
-                        )
-                    ],
+                    security_hub_finding_pattern(severity),
+                    topic,
+                    _security_hub_message(),
                 )
             )
+        rules.append(
+            rule(
+                "SecurityHubSuppressedRule",
+                "securityhub-suppressed-findings",
+                (
+                    f"Security Hub findings of severity {minimum.value} or above set to "
+                    "SUPPRESSED or NOTIFIED"
+                ),
+                security_hub_suppression_pattern(minimum),
+                self.alert_topic,
+                _security_hub_message(workflow=True),
+            )
+        )
         self.rules = tuple(rules)
         dead_letters.admit(self.rules)
         self.dead_letter_alarm = _dead_letter_alarm(
             self,
             self.dead_letter_queue,
             "Security finding alerts could not be delivered to their topic",
+            alarm_name=protected_name("alarm", name_prefix, "security-findings-dead-letters"),
         )
         # Both topics: the undelivered message may have been a page, and the topic that failed
         # may be either.
@@ -332,6 +423,8 @@ class FindingForwarder(Construct):
     bus only; undelivered events go to an encrypted dead-letter queue in this region, whose
     alarm (``DeadLetterAlarm``) notifies an encrypted topic of this region (``DeadLetterTopic``):
     an alarm can only notify a topic of its own region, so the home topics are out of reach.
+    Everything is named ``<name_prefix>guardduty-findings-forwarder...`` (the role and its
+    policy with the region, as IAM names are global).
     """
 
     def __init__(
@@ -342,6 +435,8 @@ class FindingForwarder(Construct):
         home_region: str,
         minimum_severity: Severity | str = Severity.MEDIUM,
         alarm_subscriptions: Sequence[Subscription] = (),
+        name_prefix: str = "lz-",
+        administrator_arns: Sequence[str] = (),
     ) -> None:
         """
         :param home_region: Region of ``FindingAlerts``; not the stack's own region.
@@ -349,6 +444,10 @@ class FindingForwarder(Construct):
             ``FindingAlerts``. Default: MEDIUM.
         :param alarm_subscriptions: Endpoints told when findings could not be forwarded: those
             of the alert topic. Default: none, the alarm shows in CloudWatch only.
+        :param name_prefix: Prefix of every name: the guardrails' ``landing_zone_role_prefix``.
+            Default: ``lz-``.
+        :param administrator_arns: The only principals that may change the dead-letter topic
+            (see ``EncryptedTopic``). Default: none.
         """
         super().__init__(scope, construct_id)
         if not Token.is_unresolved(home_region) and not REGION.fullmatch(home_region):
@@ -368,39 +467,94 @@ class FindingForwarder(Construct):
             resource="event-bus",
             resource_name="default",
         )
-        dead_letters = _DeadLetterQueue(self, "DeadLetterQueue")
-        self.dead_letter_queue = dead_letters.queue
-        self.dead_letter_key = dead_letters.key
-        # A rule can only use a role passed to it by a principal of this account
-        # (iam:PassRole), so trusting the service principal is enough.
-        self.role = iam.Role(
+        forwarding = EventForwarding(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
-            description="Forwards GuardDuty findings to the home region's default event bus",
-        )
-        self.policy = iam.ManagedPolicy(
-            self,
-            "Policy",
-            roles=[self.role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="PutEventsOnHomeRegionDefaultBus",
-                    actions=["events:PutEvents"],
-                    resources=[self.home_event_bus_arn],
-                )
-            ],
-        )
-        self.rule = events.Rule(
-            self,
-            "Resource",
+            name_prefix=name_prefix,
+            name="guardduty-findings-forwarder",
+            what="GuardDuty findings",
+            destination="the home region",
+            event_bus_arn=self.home_event_bus_arn,
             description=(
                 f"GuardDuty findings of severity {minimum.value} or above, to the home region"
             ),
             event_pattern=guardduty_finding_pattern(minimum),
+            alarm_subscriptions=alarm_subscriptions,
+            administrator_arns=administrator_arns,
+        )
+        self.role = forwarding.role
+        self.policy = forwarding.policy
+        self.rule = forwarding.rule
+        self.dead_letter_queue = forwarding.dead_letter_queue
+        self.dead_letter_key = forwarding.dead_letter_key
+        self.dead_letter_topic = forwarding.dead_letter_topic
+        self.dead_letter_alarm = forwarding.dead_letter_alarm
+
+
+class EventForwarding:
+    """The children of a construct that forwards events of its region to another event bus.
+
+    In ``scope``: the rule (``Resource``), a role EventBridge sends with (``Role``, allowed
+    ``events:PutEvents`` on the target bus only, through ``Policy``), an encrypted dead-letter
+    queue (``DeadLetterQueue``) and, as an alarm can only notify a topic of its own region, an
+    encrypted topic of this region (``DeadLetterTopic``) that ``DeadLetterAlarm`` notifies.
+    All are named ``<name_prefix><name>...``; the role and the policy add the region, since
+    IAM names are global.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        name_prefix: str,
+        name: str,
+        what: str,
+        destination: str,
+        event_bus_arn: str,
+        description: str,
+        event_pattern: events.EventPattern,
+        alarm_subscriptions: Sequence[Subscription],
+        administrator_arns: Sequence[str],
+    ) -> None:
+        region = Stack.of(scope).region
+        dead_letters = _DeadLetterQueue(
+            scope,
+            "DeadLetterQueue",
+            queue_name=protected_name("queue", name_prefix, f"{name}-dead-letters"),
+        )
+        self.dead_letter_queue = dead_letters.queue
+        self.dead_letter_key = dead_letters.key
+        iam_name = f"{name}-{region}"
+        # A rule can only use a role passed to it by a principal of this account
+        # (iam:PassRole), so trusting the service principal is enough.
+        self.role = iam.Role(
+            scope,
+            "Role",
+            role_name=protected_name("role", name_prefix, iam_name),
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description=f"Forwards {what} to {destination}",
+        )
+        self.policy = iam.ManagedPolicy(
+            scope,
+            "Policy",
+            managed_policy_name=protected_name("managed policy", name_prefix, iam_name),
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="PutEventsOnTargetBus",
+                    actions=["events:PutEvents"],
+                    resources=[event_bus_arn],
+                )
+            ],
+        )
+        self.rule = events.Rule(
+            scope,
+            "Resource",
+            rule_name=protected_name("rule", name_prefix, name),
+            description=description,
+            event_pattern=event_pattern,
             targets=[
                 _Target(
-                    self.home_event_bus_arn,
+                    event_bus_arn,
                     dead_letter_queue=self.dead_letter_queue,
                     role=self.role,
                 )
@@ -409,27 +563,33 @@ class FindingForwarder(Construct):
         self.rule.node.add_dependency(self.policy)
         dead_letters.admit([self.rule])
         self.dead_letter_topic = EncryptedTopic(
-            self,
+            scope,
             "DeadLetterTopic",
-            display_name="GuardDuty findings not forwarded to the home region",
+            display_name=f"{what} not forwarded to {destination}"[:_DISPLAY_NAME_MAX_LENGTH],
             subscriptions=alarm_subscriptions,
             publishers=("cloudwatch.amazonaws.com",),
+            topic_name=protected_name("topic", name_prefix, f"{name}-dead-letters"),
+            administrator_arns=administrator_arns,
         )
         self.dead_letter_alarm = _dead_letter_alarm(
-            self,
+            scope,
             self.dead_letter_queue,
-            "GuardDuty findings could not be forwarded to the home region",
+            f"{what} could not be forwarded to {destination}",
+            alarm_name=protected_name("alarm", name_prefix, f"{name}-dead-letters"),
         )
         self.dead_letter_alarm.add_alarm_action(
             cloudwatch_actions.SnsAction(self.dead_letter_topic.topic)
         )
 
 
-def _dead_letter_alarm(scope: Construct, queue: sqs.IQueue, description: str) -> cloudwatch.Alarm:
+def _dead_letter_alarm(
+    scope: Construct, queue: sqs.IQueue, description: str, *, alarm_name: str
+) -> cloudwatch.Alarm:
     """Alarms as soon as one undelivered event waits in ``queue``."""
     return cloudwatch.Alarm(
         scope,
         "DeadLetterAlarm",
+        alarm_name=alarm_name,
         alarm_description=description,
         metric=queue.metric_approximate_number_of_messages_visible(
             period=Duration.minutes(5), statistic="Maximum"
@@ -466,6 +626,24 @@ def security_hub_finding_pattern(minimum: Severity) -> events.EventPattern:
     )
 
 
+def security_hub_suppression_pattern(minimum: Severity) -> events.EventPattern:
+    """Active Security Hub findings labelled ``minimum`` or above whose workflow status is
+    ``SUPPRESSED`` or ``NOTIFIED``: taken out of the ``NEW`` queue by someone, or by an
+    automation rule on import. GuardDuty's included: suppressing them in Security Hub silences
+    them there just the same."""
+    return events.EventPattern(
+        source=["aws.securityhub"],
+        detail_type=["Security Hub Findings - Imported"],
+        detail={
+            "findings": {
+                "Severity": {"Label": minimum.security_hub_labels()},
+                "Workflow": {"Status": ["SUPPRESSED", "NOTIFIED"]},
+                "RecordState": ["ACTIVE"],
+            }
+        },
+    )
+
+
 def _guardduty_message() -> events.RuleTargetInput:
     region = events.EventField.from_path("$.detail.region")
     finding_id = events.EventField.from_path("$.detail.id")
@@ -486,22 +664,27 @@ def _guardduty_message() -> events.RuleTargetInput:
     )
 
 
-def _security_hub_message() -> events.RuleTargetInput:
+def _security_hub_message(*, workflow: bool = False) -> events.RuleTargetInput:
     def finding(path: str) -> str:
         return events.EventField.from_path(f"$.detail.findings[0].{path}")
 
-    return events.RuleTargetInput.from_object(
-        {
-            "source": "Security Hub",
-            "product": finding("ProductName"),
-            "account": finding("AwsAccountId"),
-            "region": finding("Region"),
-            "severity": finding("Severity.Label"),
-            "type": finding("Types[0]"),
-            "title": finding("Title"),
-            "findingId": finding("Id"),
-        }
-    )
+    fields = {
+        "source": "Security Hub",
+        "product": finding("ProductName"),
+        "account": finding("AwsAccountId"),
+        "region": finding("Region"),
+        "severity": finding("Severity.Label"),
+        "type": finding("Types[0]"),
+        "title": finding("Title"),
+        "findingId": finding("Id"),
+    }
+    if workflow:
+        # Who took the finding out of the queue, where Security Hub records it: the note's
+        # author (BatchUpdateFindings) and the workflow status itself.
+        fields["workflowStatus"] = finding("Workflow.Status")
+        fields["noteUpdatedBy"] = finding("Note.UpdatedBy")
+        fields["note"] = finding("Note.Text")
+    return events.RuleTargetInput.from_object(fields)
 
 
 @jsii.implements(events.IRuleTarget)
@@ -537,7 +720,7 @@ class _Target:
 class _DeadLetterQueue(Construct):
     """An SQS queue, encrypted with its own key, for events EventBridge could not deliver."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, queue_name: str) -> None:
         super().__init__(scope, construct_id)
         # No kms:*: operators read and replay the events through SQS only.
         self.key = administered_key(
@@ -564,6 +747,7 @@ class _DeadLetterQueue(Construct):
         self.queue = sqs.Queue(
             self,
             "Resource",
+            queue_name=queue_name,
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.key,
             enforce_ssl=True,
@@ -600,6 +784,21 @@ def _severity(prop: str, value: Severity | str) -> Severity:
     except ValueError:
         allowed = ", ".join(severity.value for severity in Severity)
         raise ValueError(f"{prop}: got {value!r}; allowed: {allowed}") from None
+
+
+_ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/[A-Za-z0-9+=,.@_*-]{1,64}")
+
+
+def _arn_patterns(prop: str, values: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        raise TypeError(f"{prop}: expected a list, got the string {values!r}")
+    for value in values:
+        if not Token.is_unresolved(value) and not _ROLE_ARN_PATTERN.fullmatch(value):
+            raise ValueError(
+                f"{prop}: {value!r} is not an IAM role ARN pattern such as "
+                "'arn:aws:iam::*:role/lz-*'"
+            )
+    return tuple(values)
 
 
 def _publishers(values: Sequence[str]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from landing_zone.common.patterns import IAM_ROLE_NAME, PERMISSION_SET_NAME
+from landing_zone.common.protected_names import protected_name
 
 RESERVED_SSO_ROLE_PREFIX = "AWSReservedSSO_"
 """IAM Identity Center names the role of permission set ``P`` in each account
@@ -65,6 +66,10 @@ class BreakGlassAlarm(Construct):
     to, so one pattern covers all accounts. Console and CLI calls alike count, sign-in itself
     does not (it is logged by the account's own sign-in events), so the alarm fires as soon as
     the session does anything. Periods without calls are not breaching.
+
+    Filter and alarm are named ``<name_prefix>break-glass-usage``. In the management account no
+    SCP protects them from the break-glass session they watch: ``ManagementEventAlarms`` pages
+    on break-glass use there, and on changes of this alarm, from the security-tooling account.
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class BreakGlassAlarm(Construct):
         permission_set_names: Sequence[str] = ("BreakGlass",),
         role_names: Sequence[str] = (),
         metric_namespace: str = "LandingZone/CloudTrail",
+        name_prefix: str = "lz-",
     ) -> None:
         """
         :param log_group: The organization trail's CloudWatch Logs log group.
@@ -86,12 +92,15 @@ class BreakGlassAlarm(Construct):
         :param role_names: Exact names of break-glass IAM roles outside Identity Center (the
             guardrails' ``break_glass_role_names``). Default: none.
         :param metric_namespace: Namespace of the metric. Default: ``LandingZone/CloudTrail``.
+        :param name_prefix: Prefix of the filter and alarm names. Default: ``lz-``.
         """
         super().__init__(scope, construct_id)
         pattern = break_glass_filter_pattern(permission_set_names, role_names)
+        name = protected_name("alarm", name_prefix, "break-glass-usage")
         self.metric_filter = logs.MetricFilter(
             self,
             "Filter",
+            filter_name=name,
             log_group=log_group,
             filter_pattern=logs.FilterPattern.literal(pattern),
             metric_namespace=metric_namespace,
@@ -101,6 +110,7 @@ class BreakGlassAlarm(Construct):
         self.alarm = cloudwatch.Alarm(
             self,
             "Alarm",
+            alarm_name=name,
             alarm_description=(
                 "HIGH: break-glass access was used. Confirm the incident it was opened for; "
                 "otherwise treat the session as compromised."

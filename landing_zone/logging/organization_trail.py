@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.common.patterns import BUCKET_NAME
+from landing_zone.common.protected_names import protected_name
 from landing_zone.logging import _validation, names
 from landing_zone.logging._key_policy import (
     administered_key,
@@ -58,6 +59,7 @@ class OrganizationTrail(Construct):
         lambda_data_events: DataEventScope = "all",
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         minimum_log_retention_days: int = 365,
+        name_prefix: str = "lz-",
     ) -> None:
         """
         :param organization_id: AWS Organizations id (``o-...``); it names the trail's log
@@ -80,6 +82,8 @@ class OrganizationTrail(Construct):
         :param minimum_log_retention_days: Floor for ``log_retention``. Default: 365 (PCI DSS
             10.5.1). ``RetentionDays.INFINITE`` passes the floor but not the fintech pack's
             LogGroupRetentionAndKms rule.
+        :param name_prefix: Prefix of the names of the trail's CloudWatch Logs role and its
+            policy (with the region, IAM names being global). Default: ``lz-``.
         """
         super().__init__(scope, construct_id)
         _validation.organization_id("organization_id", organization_id)
@@ -114,9 +118,17 @@ class OrganizationTrail(Construct):
         _check_retention(self.log_group, minimum_log_retention_days)
 
         trail_arn = names.organization_trail_arn(organization_name, stack.account, stack.region)
+        # Named under the prefix like everything the landing zone runs, although no SCP reaches
+        # the management account: there only break-glass and the deployer hold IAM rights, and
+        # ManagementEventAlarms pages on changes of landing-zone roles from the security-tooling
+        # account. The trail, its log group and key keep their names: renaming would replace
+        # retained resources (the old ones kept, orphaned), and the log archive's bucket and key
+        # policies admit the trail by its ARN.
+        iam_name = protected_name("role", name_prefix, f"organization-trail-logs-{stack.region}")
         self.role = iam.Role(
             self,
             "CloudWatchLogsRole",
+            role_name=iam_name,
             description="Lets the organization trail write to its CloudWatch Logs log group",
             assumed_by=iam.ServicePrincipal(
                 "cloudtrail.amazonaws.com",
@@ -133,6 +145,7 @@ class OrganizationTrail(Construct):
         self.policy = iam.ManagedPolicy(
             self,
             "CloudWatchLogsPolicy",
+            managed_policy_name=iam_name,
             roles=[self.role],
             statements=[
                 iam.PolicyStatement(

@@ -4,10 +4,17 @@ The filter patterns are the ones the Security Hub user guide prescribes for cont
 CloudWatch.1 to CloudWatch.14 (CIS AWS Foundations Benchmark 1.2/1.4, section Monitoring),
 character for character: Security Hub fails a control whose filter adds or changes a term.
 Security Hub evaluates them only in the account and home region of the trail.
+
+``TRAIL_INTEGRITY_ALARMS`` add what the CIS set misses about the landing zone's own controls:
+changes of the trail's event selectors and of the organization's policies. These alarms live
+in the management account, where no SCP protects them; ``ManagementEventAlarms`` (security
+tooling account) evaluates the same management-account events where SCPs do. These remain
+because the trail's log group also sees every region and every member account.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -17,6 +24,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from landing_zone.common.protected_names import check_prefix
+
 
 @dataclass(frozen=True, kw_only=True)
 class TrailAlarmControl:
@@ -25,8 +34,9 @@ class TrailAlarmControl:
     name: str
     """PascalCase name: the construct id of the pair and the metric name. Never changes."""
 
-    security_hub_control: str
-    """The Security Hub control that checks for this filter, e.g. ``CloudWatch.1``."""
+    security_hub_control: str | None
+    """The Security Hub control that checks for this filter, e.g. ``CloudWatch.1``; None for
+    the landing zone's own controls."""
 
     description: str
     """What an alarm means, for whoever receives it."""
@@ -184,13 +194,56 @@ CIS_TRAIL_ALARMS: tuple[TrailAlarmControl, ...] = (
 )
 """Security Hub controls CloudWatch.1-14, in their order."""
 
+TRAIL_INTEGRITY_ALARMS: tuple[TrailAlarmControl, ...] = (
+    TrailAlarmControl(
+        name="CloudTrailSelectorChanges",
+        security_hub_control=None,
+        description=(
+            "A trail's event or insight selectors changed, or an event data store was changed "
+            "or stopped: events may no longer be recorded."
+        ),
+        filter_pattern=(
+            "{($.eventSource=cloudtrail.amazonaws.com) && (($.eventName=PutEventSelectors) || "
+            "($.eventName=PutInsightSelectors) || ($.eventName=UpdateEventDataStore) || "
+            "($.eventName=StopEventDataStoreIngestion) || "
+            "($.eventName=DeleteEventDataStore))}"
+        ),
+    ),
+    TrailAlarmControl(
+        name="OrganizationsPolicyChanges",
+        security_hub_control=None,
+        description=(
+            "An organization policy, policy type, delegated administrator or trusted access "
+            "changed."
+        ),
+        filter_pattern=(
+            "{($.eventSource=organizations.amazonaws.com) && (($.eventName=CreatePolicy) || "
+            "($.eventName=UpdatePolicy) || ($.eventName=AttachPolicy) || "
+            "($.eventName=DetachPolicy) || ($.eventName=DeletePolicy) || "
+            "($.eventName=EnablePolicyType) || ($.eventName=DisablePolicyType) || "
+            "($.eventName=RegisterDelegatedAdministrator) || "
+            "($.eventName=DeregisterDelegatedAdministrator) || "
+            "($.eventName=EnableAWSServiceAccess) || ($.eventName=DisableAWSServiceAccess))}"
+        ),
+    ),
+)
+"""The landing zone's own alarms on the trail, beside the CIS ones; they page."""
+
+
+def kebab_case(name: str) -> str:
+    """``RootUserUsage`` as ``root-user-usage``: a control name inside a resource name."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
 
 class TrailAlarms(Construct):
-    """A metric filter and an alarm per ``CIS_TRAIL_ALARMS`` control on the trail's log group.
+    """A metric filter and an alarm per ``CIS_TRAIL_ALARMS`` and ``TRAIL_INTEGRITY_ALARMS``
+    control on the trail's log group.
 
     Each alarm fires on the first matching event in a five-minute period and notifies
-    ``alarm_topic``; periods without events are not breaching, so a quiet organization stays
-    OK. Children are ``<control name>/Filter`` and ``<control name>/Alarm``.
+    ``alarm_topic`` (the integrity alarms: ``paging_topic``); periods without events are not
+    breaching, so a quiet organization stays OK. Children are ``<control name>/Filter`` and
+    ``<control name>/Alarm``, named ``<name_prefix>cis-<control>`` (integrity alarms
+    ``<name_prefix>trail-<control>``) so that guardrails and reviews recognize them.
 
     An encrypted topic must let CloudWatch (``cloudwatch.amazonaws.com``) use its key, or the
     notifications are dropped.
@@ -203,11 +256,15 @@ class TrailAlarms(Construct):
         *,
         log_group: logs.ILogGroup,
         alarm_topic: sns.ITopic,
+        paging_topic: sns.ITopic | None = None,
         metric_namespace: str = "LandingZone/CloudTrail",
+        name_prefix: str = "lz-",
     ) -> None:
         """
         :param log_group: The organization trail's CloudWatch Logs log group.
-        :param alarm_topic: Where every alarm sends its notification.
+        :param alarm_topic: Where every CIS alarm sends its notification.
+        :param paging_topic: Where the integrity alarms send theirs. Default: ``alarm_topic``.
+        :param name_prefix: Prefix of the alarm and filter names. Default: ``lz-``.
         :param metric_namespace: Namespace of the filters' metrics. Default:
             ``LandingZone/CloudTrail``. Namespaces starting with ``AWS/`` are AWS's own.
         """
@@ -217,30 +274,48 @@ class TrailAlarms(Construct):
                 f"metric_namespace: got {metric_namespace!r}; allowed: a non-empty namespace "
                 "not starting with 'AWS/', which CloudWatch reserves for AWS services"
             )
-        action = cloudwatch_actions.SnsAction(alarm_topic)
+        prefix = check_prefix(name_prefix)
         self.metric_filters: dict[str, logs.MetricFilter] = {}
         self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for control in CIS_TRAIL_ALARMS:
-            pair = Construct(self, control.name)
-            metric_filter = logs.MetricFilter(
-                pair,
-                "Filter",
-                log_group=log_group,
-                filter_pattern=logs.FilterPattern.literal(control.filter_pattern),
-                metric_namespace=metric_namespace,
-                metric_name=control.name,
-                metric_value="1",
-            )
-            alarm = cloudwatch.Alarm(
-                pair,
-                "Alarm",
-                alarm_description=f"{control.security_hub_control}: {control.description}",
-                metric=metric_filter.metric(statistic="Sum", period=Duration.minutes(5)),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            )
-            alarm.add_alarm_action(action)
-            self.metric_filters[control.name] = metric_filter
-            self.alarms[control.name] = alarm
+        for controls, kind, topic in (
+            (CIS_TRAIL_ALARMS, "cis", alarm_topic),
+            (TRAIL_INTEGRITY_ALARMS, "trail", paging_topic or alarm_topic),
+        ):
+            for control in controls:
+                name = f"{prefix}{kind}-{kebab_case(control.name)}"
+                self._add(control, name, log_group, metric_namespace, topic)
+
+    def _add(
+        self,
+        control: TrailAlarmControl,
+        name: str,
+        log_group: logs.ILogGroup,
+        metric_namespace: str,
+        topic: sns.ITopic,
+    ) -> None:
+        pair = Construct(self, control.name)
+        metric_filter = logs.MetricFilter(
+            pair,
+            "Filter",
+            filter_name=name,
+            log_group=log_group,
+            filter_pattern=logs.FilterPattern.literal(control.filter_pattern),
+            metric_namespace=metric_namespace,
+            metric_name=control.name,
+            metric_value="1",
+        )
+        label = control.security_hub_control or "Landing zone"
+        alarm = cloudwatch.Alarm(
+            pair,
+            "Alarm",
+            alarm_name=name,
+            alarm_description=f"{label}: {control.description}",
+            metric=metric_filter.metric(statistic="Sum", period=Duration.minutes(5)),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+        self.metric_filters[control.name] = metric_filter
+        self.alarms[control.name] = alarm

@@ -10,9 +10,11 @@ import pytest
 from aws_cdk import App, CfnElement, Environment, Stack, Token
 from aws_cdk.assertions import Template
 from conftest import cdk_context
+from eventbridge_patterns import matches
 
 from landing_zone.compliance import violations
 from landing_zone.detection.alerting import (
+    PROTECTED_TOPIC_ACTIONS,
     EncryptedTopic,
     FindingAlerts,
     FindingForwarder,
@@ -215,6 +217,41 @@ def test_topic_without_publishers_grants_no_service() -> None:
     )
 
 
+ADMINISTRATORS = ["arn:aws:iam::*:role/lz-*", "arn:aws:iam::*:role/cdk-lzone-cfn-exec-role-*"]
+
+
+def test_topic_name_and_administrators_deny_changes_to_everyone_else() -> None:
+    """Even a principal that IAM allows everything (no SCP in the management account) cannot
+    delete, re-key, re-point or add an endpoint to the topic."""
+    _, _, template = _topic_template(topic_name="lz-alerts", administrator_arns=ADMINISTRATORS)
+    topic_id, topic = _only(template, "AWS::SNS::Topic")
+    assert topic["Properties"]["TopicName"] == "lz-alerts"
+    _, policy = _only(template, "AWS::SNS::TopicPolicy")
+    deny = _statement(
+        policy["Properties"]["PolicyDocument"]["Statement"], "DenyChangesButByLandingZone"
+    )
+    assert deny == {
+        "Action": list(PROTECTED_TOPIC_ACTIONS),
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": ADMINISTRATORS}},
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Resource": {"Ref": topic_id},
+        "Sid": "DenyChangesButByLandingZone",
+    }
+    for action in ("sns:SetTopicAttributes", "sns:DeleteTopic", "sns:RemovePermission"):
+        assert action in deny["Action"]
+    assert "sns:Publish" not in deny["Action"]
+
+
+def test_findings_topics_deny_changes_when_given_administrators() -> None:
+    _, _, template = _alerts(administrator_arns=ADMINISTRATORS)
+    policies = _of_type(template, "AWS::SNS::TopicPolicy").values()
+    assert len(policies) == 2
+    for policy in policies:
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        _statement(statements, "DenyChangesButByLandingZone")
+
+
 @pytest.mark.parametrize(
     ("props", "error", "message"),
     [
@@ -227,6 +264,18 @@ def test_topic_without_publishers_grants_no_service() -> None:
             "publishers: ['events.amazonaws.com'] appear more than once",
         ),
         ({"publishers": "events.amazonaws.com"}, TypeError, "publishers: expected a list"),
+        ({"topic_name": "lz alerts"}, ValueError, "topic name 'lz alerts'"),
+        ({"topic_name": "t" * 257}, ValueError, "at most 256 characters"),
+        (
+            {"administrator_arns": ["lz-*"]},
+            ValueError,
+            "administrator_arns: 'lz-*' is not an IAM role ARN pattern",
+        ),
+        (
+            {"administrator_arns": "arn:aws:iam::*:role/lz-*"},
+            TypeError,
+            "administrator_arns: expected a list",
+        ),
         (
             {"subscriptions": [EMAIL, Subscription("email", EMAIL.endpoint)]},
             ValueError,
@@ -264,16 +313,120 @@ def _topic_id(stack: Stack, topic: EncryptedTopic) -> str:
     return _logical_id(stack, topic)
 
 
-def test_four_rules_two_topics(alerts: tuple[Stack, FindingAlerts, Template]) -> None:
+def test_five_rules_two_topics(alerts: tuple[Stack, FindingAlerts, Template]) -> None:
     _, construct, template = alerts
-    template.resource_count_is("AWS::Events::Rule", 4)
+    template.resource_count_is("AWS::Events::Rule", 5)
     template.resource_count_is("AWS::SNS::Topic", 2)
     assert [rule.node.id for rule in construct.rules] == [
         "GuardDutyAlertRule",
         "SecurityHubAlertRule",
         "GuardDutyPagingRule",
         "SecurityHubPagingRule",
+        "SecurityHubSuppressedRule",
     ]
+
+
+def test_rules_topics_queue_and_alarm_are_named_under_the_prefix(
+    alerts: tuple[Stack, FindingAlerts, Template],
+) -> None:
+    """Generated names would escape the guardrails that protect ``lz-*`` from account admins
+    (events:DisableRule, sns:SetTopicAttributes, ...)."""
+    _, _, template = alerts
+    names = {
+        resource_type: sorted(
+            resource["Properties"][key] for resource in _of_type(template, resource_type).values()
+        )
+        for resource_type, key in (
+            ("AWS::Events::Rule", "Name"),
+            ("AWS::SNS::Topic", "TopicName"),
+            ("AWS::SQS::Queue", "QueueName"),
+            ("AWS::CloudWatch::Alarm", "AlarmName"),
+        )
+    }
+    assert names == {
+        "AWS::Events::Rule": [
+            "lz-guardduty-findings-alert",
+            "lz-guardduty-findings-paging",
+            "lz-securityhub-findings-alert",
+            "lz-securityhub-findings-paging",
+            "lz-securityhub-suppressed-findings",
+        ],
+        "AWS::SNS::Topic": ["lz-security-findings-alerts", "lz-security-findings-paging"],
+        "AWS::SQS::Queue": ["lz-security-findings-dead-letters"],
+        "AWS::CloudWatch::Alarm": ["lz-security-findings-dead-letters"],
+    }
+
+
+def test_name_prefix_override_and_rejection() -> None:
+    _, _, template = _alerts(name_prefix="acme-")
+    names = [r["Properties"]["Name"] for r in _of_type(template, "AWS::Events::Rule").values()]
+    assert all(name.startswith("acme-") for name in names)
+    with pytest.raises(ValueError, match=re.escape("name_prefix: got 'lz/'")):
+        FindingAlerts(_stack(), "FindingAlerts", name_prefix="lz/")
+
+
+def _security_hub_event(status: str, label: str = "MEDIUM", product: str = "Config") -> Any:
+    return {
+        "source": "aws.securityhub",
+        "detail-type": "Security Hub Findings - Imported",
+        "detail": {
+            "findings": [
+                {
+                    "ProductName": product,
+                    "Severity": {"Label": label},
+                    "Workflow": {"Status": status},
+                    "RecordState": "ACTIVE",
+                }
+            ]
+        },
+    }
+
+
+def _alerting_rules(
+    alerts: tuple[Stack, FindingAlerts, Template], event: dict[str, Any]
+) -> set[str]:
+    """Ids of the rules whose pattern matches ``event``."""
+    return {
+        rule.node.id
+        for rule in alerts[1].rules
+        if matches(_rule(*alerts, rule.node.id)["EventPattern"], event)
+    }
+
+
+@pytest.mark.parametrize("status", ["SUPPRESSED", "NOTIFIED"])
+@pytest.mark.parametrize("product", ["Config", "GuardDuty", "Inspector"])
+def test_a_suppressed_or_notified_medium_finding_reaches_the_alert_topic(
+    alerts: tuple[Stack, FindingAlerts, Template], status: str, product: str
+) -> None:
+    """An automation rule that sets SUPPRESSED on import never lets the finding be NEW in an
+    event: without this rule the suppression silences the finding unseen."""
+    stack, construct, _ = alerts
+    matched = _alerting_rules(alerts, _security_hub_event(status, product=product))
+    assert matched == {"SecurityHubSuppressedRule"}
+    (target,) = _rule(*alerts, "SecurityHubSuppressedRule")["Targets"]
+    assert target["Arn"] == {"Ref": _topic_id(stack, construct.alert_topic)}
+    assert '"workflowStatus":<' in target["InputTransformer"]["InputTemplate"]
+    paths = target["InputTransformer"]["InputPathsMap"].values()
+    assert "$.detail.findings[0].Note.UpdatedBy" in paths
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (_security_hub_event("SUPPRESSED", label="LOW"), set()),
+        (_security_hub_event("RESOLVED"), set()),
+        (_security_hub_event("NEW"), {"SecurityHubAlertRule"}),
+        (
+            _security_hub_event("NEW", label="HIGH"),
+            {"SecurityHubAlertRule", "SecurityHubPagingRule"},
+        ),
+        (_security_hub_event("NEW", product="GuardDuty"), set()),
+    ],
+)
+def test_other_findings_alert_as_before(
+    alerts: tuple[Stack, FindingAlerts, Template], event: dict[str, Any], expected: set[str]
+) -> None:
+    assert _alerting_rules(alerts, event) == expected
 
 
 @pytest.mark.parametrize(
@@ -407,6 +560,7 @@ def test_dead_letter_queue_is_encrypted_kept_14_days_and_tls_only(
     assert queue["Properties"] == {
         "KmsMasterKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
         "MessageRetentionPeriod": 1209600,
+        "QueueName": "lz-security-findings-dead-letters",
     }
     key = _of_type(template, "AWS::KMS::Key")[key_id]
     assert key["DeletionPolicy"] == "Retain"
@@ -572,11 +726,28 @@ def test_forwarder_role_may_only_put_events_on_the_home_bus(
             "Action": "events:PutEvents",
             "Effect": "Allow",
             "Resource": HOME_BUS,
-            "Sid": "PutEventsOnHomeRegionDefaultBus",
+            "Sid": "PutEventsOnTargetBus",
         }
     ]
     _, rule = _only(template, "AWS::Events::Rule")
     assert rule["DependsOn"] == [policy_id]
+
+
+def test_forwarder_resources_are_named_under_the_prefix_iam_with_the_region(
+    forwarder: tuple[Stack, FindingForwarder, Template],
+) -> None:
+    _, _, template = forwarder
+    name = "lz-guardduty-findings-forwarder"
+    for resource_type, key, expected in (
+        ("AWS::Events::Rule", "Name", name),
+        ("AWS::IAM::Role", "RoleName", f"{name}-eu-central-1"),
+        ("AWS::IAM::ManagedPolicy", "ManagedPolicyName", f"{name}-eu-central-1"),
+        ("AWS::SQS::Queue", "QueueName", f"{name}-dead-letters"),
+        ("AWS::SNS::Topic", "TopicName", f"{name}-dead-letters"),
+        ("AWS::CloudWatch::Alarm", "AlarmName", f"{name}-dead-letters"),
+    ):
+        _, resource = _only(template, resource_type)
+        assert resource["Properties"][key] == expected, resource_type
 
 
 def test_forwarder_dead_letter_queue_admits_its_rule_only(

@@ -49,6 +49,9 @@ def test_alarm_fires_on_the_first_call_and_notifies_the_topic() -> None:
     assert properties["EvaluationPeriods"] == 1
     assert properties["Period"] == 300
     assert properties["TreatMissingData"] == "notBreaching"
+    # Named under the protected prefix: the guardrails and the management-event rules know it.
+    assert properties["AlarmName"] == "lz-break-glass-usage"
+    assert metric_filter["Properties"]["FilterName"] == "lz-break-glass-usage"
     assert json.dumps(properties["AlarmActions"]) == json.dumps(
         ["arn:aws:sns:eu-west-1:111111111111:paging"]
     )

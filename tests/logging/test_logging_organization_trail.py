@@ -177,7 +177,10 @@ def test_log_key_serves_only_cloudwatch_logs_of_this_account_and_region(stack: S
     (key,) = Template.from_stack(stack).find_resources("AWS::KMS::Key").values()
     assert key["Properties"]["EnableKeyRotation"] is True
     assert key["DeletionPolicy"] == "Retain"
-    statements = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    # What the key serves: its Allow statements (deny statements only narrow them).
+    statements = {
+        s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"] if s["Effect"] == "Allow"
+    }
     assert set(statements) == {
         "KeyAdministrationByThisAccount",
         "CloudWatchLogsOfThisAccountAndRegion",
@@ -244,6 +247,21 @@ def test_role_writes_only_the_trails_log_streams(stack: Stack) -> None:
     assert all('{"Ref": "OrganizationTrailLogGroupB83451B1"}, ":log-stream:' in s for s in streams)
     assert '"_CloudTrail_", {"Ref": "AWS::Region"}, "*"]' in streams[0]
     assert streams[1].endswith(f'":log-stream:{ORGANIZATION_ID}_*"]]}}')
+
+
+@pytest.mark.parametrize(
+    ("props", "name"),
+    [
+        ({}, "lz-organization-trail-logs-eu-central-1"),
+        ({"name_prefix": "acme-"}, "acme-organization-trail-logs-eu-central-1"),
+    ],
+)
+def test_role_and_policy_are_named_under_the_prefix(props: dict[str, Any], name: str) -> None:
+    template = Template.from_stack(_trail_stack(**props))
+    (role,) = template.find_resources("AWS::IAM::Role").values()
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    assert role["Properties"]["RoleName"] == name
+    assert policy["Properties"]["ManagedPolicyName"] == name
 
 
 def test_log_archive_region_override_names_that_regions_key() -> None:

@@ -13,8 +13,10 @@ from conftest import cdk_context
 
 from landing_zone.compliance import violations
 from landing_zone.logging import CIS_TRAIL_ALARMS, TrailAlarms
+from landing_zone.logging.trail_alarms import TRAIL_INTEGRITY_ALARMS, kebab_case
 
 TOPIC = "arn:aws:sns:eu-central-1:111111111111:security-alarms"
+PAGING = "arn:aws:sns:eu-central-1:111111111111:security-pages"
 
 # The patterns of the Security Hub user guide, controls CloudWatch.1-14, written out again here
 # so that an edit of the module's copy fails this test.
@@ -125,9 +127,10 @@ def test_one_filter_and_alarm_per_security_hub_control(built: tuple[Stack, Trail
     assert [c.security_hub_control for c in CIS_TRAIL_ALARMS] == [
         f"CloudWatch.{n}" for n in range(1, 15)
     ]
-    assert list(alarms.alarms) == list(EXPECTED_PATTERNS)
-    assert len(_by_id(stack, "AWS::Logs::MetricFilter")) == 14
-    assert len(_by_id(stack, "AWS::CloudWatch::Alarm")) == 14
+    integrity = [c.name for c in TRAIL_INTEGRITY_ALARMS]
+    assert list(alarms.alarms) == [*EXPECTED_PATTERNS, *integrity]
+    assert len(_by_id(stack, "AWS::Logs::MetricFilter")) == 14 + len(integrity)
+    assert len(_by_id(stack, "AWS::CloudWatch::Alarm")) == 14 + len(integrity)
 
 
 @pytest.mark.parametrize("name", list(EXPECTED_PATTERNS))
@@ -136,6 +139,7 @@ def test_filter_pattern_is_the_prescribed_one(built: tuple[Stack, TrailAlarms], 
     logical_id = stack.resolve(alarms.metric_filters[name].node.default_child.logical_id)  # type: ignore[union-attr]
     metric_filter = _by_id(stack, "AWS::Logs::MetricFilter")[logical_id]["Properties"]
     assert metric_filter == {
+        "FilterName": f"lz-cis-{kebab_case(name)}",
         "FilterPattern": EXPECTED_PATTERNS[name],
         "LogGroupName": "organization-trail",
         "MetricTransformations": [
@@ -153,6 +157,7 @@ def test_alarm_fires_on_the_first_event_and_notifies_the_topic(
     assert _by_id(stack, "AWS::CloudWatch::Alarm")[logical_id]["Properties"] == {
         "AlarmActions": [TOPIC],
         "AlarmDescription": f"{control.security_hub_control}: {control.description}",
+        "AlarmName": f"lz-cis-{kebab_case(control.name)}",
         "ComparisonOperator": "GreaterThanOrEqualToThreshold",
         "EvaluationPeriods": 1,
         "MetricName": control.name,
@@ -193,3 +198,60 @@ def test_rejects_reserved_or_empty_namespaces(namespace: str) -> None:
 def test_alarms_pass_the_compliance_packs(built: tuple[Stack, TrailAlarms]) -> None:
     stack, _ = built
     assert violations(stack) == {}
+
+
+# --- the landing zone's own alarms and the protected names ---------------------------------
+
+
+def test_names_are_under_the_prefix() -> None:
+    stack, _ = _stack(name_prefix="acme-")
+    for resource_type, key in (
+        ("AWS::Logs::MetricFilter", "FilterName"),
+        ("AWS::CloudWatch::Alarm", "AlarmName"),
+    ):
+        names = [r["Properties"][key] for r in _by_id(stack, resource_type).values()]
+        assert len(names) == 16
+        assert all(name.startswith(("acme-cis-", "acme-trail-")) for name in names)
+
+
+def test_rejects_a_prefix_no_name_can_bear() -> None:
+    with pytest.raises(ValueError, match="name_prefix: got 'lz:'"):
+        _stack(name_prefix="lz:")
+
+
+@pytest.mark.parametrize(
+    ("name", "events"),
+    [
+        (
+            "CloudTrailSelectorChanges",
+            ["PutEventSelectors", "PutInsightSelectors", "StopEventDataStoreIngestion"],
+        ),
+        (
+            "OrganizationsPolicyChanges",
+            [
+                "CreatePolicy",
+                "UpdatePolicy",
+                "AttachPolicy",
+                "DetachPolicy",
+                "DeletePolicy",
+                "EnablePolicyType",
+                "DisablePolicyType",
+                "RegisterDelegatedAdministrator",
+                "DeregisterDelegatedAdministrator",
+            ],
+        ),
+    ],
+)
+def test_integrity_alarms_watch_what_the_cis_set_misses_and_page(
+    name: str, events: list[str]
+) -> None:
+    stack, alarms = _stack(paging_topic=sns.Topic.from_topic_arn(Stack(), "Paging", PAGING))
+    control = next(c for c in TRAIL_INTEGRITY_ALARMS if c.name == name)
+    for event in events:
+        assert f"($.eventName={event})" in control.filter_pattern
+        assert event not in EXPECTED_PATTERNS["CloudTrailChanges"]
+    logical_id = stack.resolve(alarms.alarms[name].node.default_child.logical_id)  # type: ignore[union-attr]
+    alarm = _by_id(stack, "AWS::CloudWatch::Alarm")[logical_id]["Properties"]
+    assert alarm["AlarmActions"] == [PAGING]
+    assert alarm["AlarmName"] == f"lz-trail-{kebab_case(name)}"
+    assert alarm["AlarmDescription"].startswith("Landing zone: ")

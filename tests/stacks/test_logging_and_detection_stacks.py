@@ -58,7 +58,9 @@ def test_every_cis_alarm_notifies_the_encrypted_alarm_topic(reference_app: Refer
     cis = [
         r
         for lid, r in template["Resources"].items()
-        if r["Type"] == "AWS::CloudWatch::Alarm" and lid.startswith("TrailAlarms")
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and lid.startswith("TrailAlarms")
+        and r["Properties"]["AlarmName"].startswith("lz-cis-")
     ]
     assert len(cis) == 14
     for alarm in cis:
