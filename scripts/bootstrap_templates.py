@@ -12,6 +12,10 @@
   publishing and lookup roles trusting that deployer role alone, for
   ``cdk bootstrap --template <file> --qualifier lzone`` in every account and region the landing
   zone deploys to, the management account included.
+- ``workload-<account>-<qualifier>.template.json``, for each production account a pipeline
+  deploys to (``identity.pipelines``): the same CLI template with its roles trusting exactly the
+  deploy roles of those pipelines, never the pipelines' account (``--trust``) nor the account
+  itself, for ``cdk bootstrap --template <file> --qualifier <qualifier>`` there.
 
 Nothing is written when the config is invalid, has no ``identity.deployer`` or no id for the
 management account.
@@ -34,14 +38,16 @@ sys.path.insert(0, str(ROOT))
 
 from landing_zone.compliance import apply_compliance_checks  # noqa: E402
 from landing_zone.config import LandingZoneError, load_config  # noqa: E402
-from landing_zone.config.identity import deployer_name  # noqa: E402
+from landing_zone.config.identity import account_environment, deployer_name  # noqa: E402
 from landing_zone.config.model import LandingZoneConfig  # noqa: E402
 from landing_zone.identity.bootstrap import (  # noqa: E402
+    WORKLOAD_BOOTSTRAP_VARIANT,
     deployer_role_arn,
     landing_zone_bootstrap_template,
     partition_of,
+    trusted_roles_bootstrap_template,
 )
-from stacks.pipelines_stack import DeployerStack  # noqa: E402
+from stacks.pipelines_stack import DeployerStack, pipeline_role_name  # noqa: E402
 
 CDK_TEMPLATE = (
     ROOT / "node_modules" / "aws-cdk" / "lib" / "api" / "bootstrap" / "bootstrap-template.yaml"
@@ -83,6 +89,37 @@ def bootstrap_templates(
     return {
         DEPLOYER_TEMPLATE: deployer,
         BOOTSTRAP_TEMPLATE: landing_zone_bootstrap_template(cdk_template, deployer_role_arn=arn),
+        **workload_bootstrap_templates(config, cdk_template),
+    }
+
+
+def workload_bootstrap_templates(
+    config: LandingZoneConfig, cdk_template: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """File name -> bootstrap template of each production account (and qualifier) that
+    pipelines deploy to, trusting exactly their deploy roles. Non-production accounts keep the
+    CLI's template: developers deploy there through their own account's trust."""
+    partition = partition_of(config.organization.home_region)
+    trusted: dict[tuple[str, str], list[str]] = {}
+    pipelines = {} if config.identity is None else config.identity.pipelines
+    for name, pipeline in pipelines.items():
+        owner = config.accounts[pipeline.account or config.core_accounts.shared_services]
+        for target in pipeline.deploy_to:
+            if account_environment(config, target) == "non-production":
+                continue
+            role = f"arn:{partition}:iam::{owner.id}:role/{pipeline_role_name(name)}"
+            trusted.setdefault((target, pipeline.cdk_qualifier), []).append(role)
+    return {
+        f"workload-{account}-{qualifier}.template.json": trusted_roles_bootstrap_template(
+            cdk_template,
+            trusted_role_arns=roles,
+            variant=WORKLOAD_BOOTSTRAP_VARIANT,
+            description=(
+                f"CDK bootstrap of production account {account}: its deploy, publishing and "
+                f"lookup roles trust the deploy roles of its pipelines only ({', '.join(roles)})"
+            ),
+        )
+        for (account, qualifier), roles in sorted(trusted.items())
     }
 
 

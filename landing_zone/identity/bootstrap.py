@@ -15,6 +15,9 @@ YAML) to the customized one: the caller reads the CLI's file and writes the resu
 (``scripts/bootstrap_templates.py``). It fails closed: a role of the CLI's template that trusts
 an AWS principal and is not one of the four it knows, or any trust that still names an account,
 is an error, so a future CLI template cannot silently bring an account-wide trust back.
+:func:`trusted_roles_bootstrap_template` does the same for any list of exact role ARNs: the
+bootstrap of a production workload account trusts the deploy roles of its pipelines, not the
+pipelines' account (``--trust``).
 
 Why no human path: an "MFA-gated" trust (``aws:MultiFactorAuthPresent``) would match neither
 Identity Center sessions, which are understood not to carry MFA in the request context (see
@@ -52,6 +55,10 @@ DEPLOYER_ROLE_SUFFIX = "deployer"
 BOOTSTRAP_VARIANT = "Fintech landing zone: one deployer"
 """The template's ``BootstrapVariant``: the CDK CLI refuses to overwrite a bootstrap stack of
 another variant, so a plain ``cdk bootstrap`` cannot put the account-wide trust back."""
+
+WORKLOAD_BOOTSTRAP_VARIANT = "Fintech landing zone: pipeline roles only"
+"""The ``BootstrapVariant`` of a production workload account's bootstrap stack whose roles
+trust the deploy roles of its pipelines alone (:func:`trusted_roles_bootstrap_template`)."""
 
 BOOTSTRAP_ROLE_TAG = "aws-cdk:bootstrap-role"
 """Tag the CDK bootstrap template puts on each role, valued with its kind."""
@@ -112,19 +119,48 @@ def landing_zone_bootstrap_template(
     cdk_template: Mapping[str, Any], *, deployer_role_arn: str
 ) -> dict[str, Any]:
     """The CDK CLI's bootstrap template with its deploy, file-publishing, image-publishing and
-    lookup roles trusting ``deployer_role_arn`` alone (``sts:AssumeRole`` without an external
-    id, no ``sts:TagSession``: session tags could feed ``aws:PrincipalTag`` conditions).
-
-    Also: ``--trust`` and ``--trust-for-lookup`` are refused by a template rule instead of being
-    ignored in silence, and ``BootstrapVariant`` names this variant. The execution role keeps
-    its trust of the CloudFormation service alone. Raises ``ValueError`` when the CLI's template
-    has another role trusting an AWS principal, misses one of the four, or when any role of the
-    result would still trust an account.
-    """
-    if not _ROLE_ARN.fullmatch(deployer_role_arn):
+    lookup roles trusting ``deployer_role_arn`` alone (see
+    :func:`trusted_roles_bootstrap_template`), for the landing zone's own ``lzone`` stacks."""
+    if not isinstance(deployer_role_arn, str) or not _ROLE_ARN.fullmatch(deployer_role_arn):
         raise ValueError(
             f"deployer_role_arn: got {deployer_role_arn!r}; allowed: the exact ARN of one IAM "
             "role, such as 'arn:aws:iam::111111111111:role/lz-deployer'"
+        )
+    return trusted_roles_bootstrap_template(
+        cdk_template,
+        trusted_role_arns=[deployer_role_arn],
+        variant=BOOTSTRAP_VARIANT,
+        description=(
+            "CDK bootstrap of the landing zone: its deploy, publishing and lookup roles trust "
+            f"{deployer_role_arn} only"
+        ),
+    )
+
+
+def trusted_roles_bootstrap_template(
+    cdk_template: Mapping[str, Any],
+    *,
+    trusted_role_arns: Sequence[str],
+    variant: str,
+    description: str,
+) -> dict[str, Any]:
+    """The CDK CLI's bootstrap template with its deploy, file-publishing, image-publishing and
+    lookup roles trusting exactly ``trusted_role_arns`` (``sts:AssumeRole`` without an external
+    id, no ``sts:TagSession``: session tags could feed ``aws:PrincipalTag`` conditions), never
+    an account, their own included.
+
+    Also: ``--trust`` and ``--trust-for-lookup`` are refused by a template rule instead of being
+    ignored in silence, and ``BootstrapVariant`` defaults to ``variant``. The execution role
+    keeps its trust of the CloudFormation service alone. Raises ``ValueError`` when an ARN is not
+    one exact role, when the CLI's template has another role trusting an AWS principal, misses
+    one of the four, or when any role of the result would still trust an account.
+    """
+    arns = list(trusted_role_arns) if not isinstance(trusted_role_arns, str) else []
+    bad = [arn for arn in arns if not isinstance(arn, str) or not _ROLE_ARN.fullmatch(arn)]
+    if not arns or bad or len(set(arns)) != len(arns):
+        raise ValueError(
+            f"trusted_role_arns: got {trusted_role_arns!r}; allowed: exact IAM role ARNs, each "
+            "once, such as 'arn:aws:iam::111111111111:role/lz-deployer'"
         )
     template = copy.deepcopy(dict(cdk_template))
     resources: dict[str, Any] = template.get("Resources", {})
@@ -135,7 +171,7 @@ def landing_zone_bootstrap_template(
         properties = resource.get("Properties", {})
         kind = _bootstrap_role_kind(properties)
         if kind in CDK_BOOTSTRAP_ROLES:
-            properties["AssumeRolePolicyDocument"] = _deployer_trust(deployer_role_arn)
+            properties["AssumeRolePolicyDocument"] = _roles_trust(arns)
             found[kind] = logical_id
         elif _aws_principals(properties.get("AssumeRolePolicyDocument")):
             raise ValueError(
@@ -153,16 +189,15 @@ def landing_zone_bootstrap_template(
     for name in TRUSTED_ACCOUNT_PARAMETERS:
         if name in parameters:
             parameters[name]["Description"] = (
-                "Not used: the bootstrap roles trust the landing-zone deployer role only; must "
-                "stay empty"
+                "Not used: the bootstrap roles trust named roles only; must stay empty"
             )
     if "DenyExternalId" in parameters:
         parameters["DenyExternalId"]["Description"] = (
             "Not used: the bootstrap roles always refuse an external id (no deputies)"
         )
     if "BootstrapVariant" in parameters:
-        parameters["BootstrapVariant"]["Default"] = BOOTSTRAP_VARIANT
-    template.setdefault("Rules", {})["LandingZoneDeployerOnly"] = {
+        parameters["BootstrapVariant"]["Default"] = variant
+    template.setdefault("Rules", {})["NamedRolesOnly"] = {
         # Fn::EachMemberEquals over a CommaDelimitedList: the CLI passes "" when --trust is not
         # given. (CloudFormation template rules, "Rule functions"; unverified against a live
         # deployment.)
@@ -170,8 +205,8 @@ def landing_zone_bootstrap_template(
             {
                 "Assert": {"Fn::EachMemberEquals": [{"Ref": name}, ""]},
                 "AssertDescription": (
-                    f"{name} must be empty: the landing zone's bootstrap roles trust its "
-                    f"deployer role ({deployer_role_arn}) and no account"
+                    f"{name} must be empty: these bootstrap roles trust {', '.join(arns)} "
+                    "and no account"
                 ),
             }
             for name in TRUSTED_ACCOUNT_PARAMETERS
@@ -179,10 +214,7 @@ def landing_zone_bootstrap_template(
         ]
     }
     _drop_unused_conditions(template)
-    template["Description"] = (
-        "CDK bootstrap of the landing zone: its deploy, publishing and lookup roles trust "
-        f"{deployer_role_arn} only"
-    )
+    template["Description"] = description
     account_trusts = roles_trusting_accounts(template)
     if account_trusts:
         raise ValueError(
@@ -244,15 +276,15 @@ def _bootstrap_role_kind(properties: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _deployer_trust(deployer_role_arn: str) -> dict[str, Any]:
+def _roles_trust(role_arns: Sequence[str]) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
-                "Sid": "LandingZoneDeployerOnly",
+                "Sid": "NamedRolesOnly",
                 "Effect": "Allow",
                 "Action": "sts:AssumeRole",
-                "Principal": {"AWS": deployer_role_arn},
+                "Principal": {"AWS": role_arns[0] if len(role_arns) == 1 else list(role_arns)},
                 # As the CLI's template does by default: the roles are not for deputies.
                 "Condition": {"Null": {"sts:ExternalId": "true"}},
             }

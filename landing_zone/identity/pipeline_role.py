@@ -142,8 +142,10 @@ class PipelineDeployRole(Construct):
             this construct (the PCI DSS and NIST packs reject inline policies). Default: none.
         :param cdk_target_accounts: Accounts the pipeline deploys to with the CDK CLI: the role
             may assume their CDK bootstrap roles (deploy, file and image publishing, lookup) in
-            any region, and nothing else there. Each account must be bootstrapped with
-            ``--trust`` naming this role's account. At most 16. Default: none.
+            any region, and nothing else there. Each account's bootstrap roles must trust this
+            role: in production accounts by its exact ARN (``trusted_roles_bootstrap_template``;
+            ``scripts/bootstrap_templates.py`` writes one per production target), elsewhere
+            ``--trust`` of its account will do. At most 16. Default: none.
         :param cdk_bootstrap_qualifier: Qualifier of those bootstrap stacks. Default:
             ``hnb659fds``, the CDK default.
         :param max_session_duration_hours: Longest session, from 1 to 12 hours. Default: 1.

@@ -22,6 +22,7 @@ from landing_zone.identity.bootstrap import (
     deployer_role_arn,
     landing_zone_bootstrap_template,
     roles_trusting_accounts,
+    trusted_roles_bootstrap_template,
 )
 from landing_zone.identity.pipeline_role import GitHubOidcProvider
 
@@ -71,7 +72,7 @@ def test_the_four_bootstrap_roles_trust_the_deployer_alone(bootstrap) -> None:
     for logical_id in KINDS:
         [statement] = roles[logical_id]["AssumeRolePolicyDocument"]["Statement"]
         assert statement == {
-            "Sid": "LandingZoneDeployerOnly",
+            "Sid": "NamedRolesOnly",
             "Effect": "Allow",
             "Action": "sts:AssumeRole",
             "Principal": {"AWS": DEPLOYER},
@@ -97,7 +98,7 @@ def test_only_trusts_change(cdk_template, bootstrap) -> None:
 
 def test_trust_parameters_are_refused_and_the_variant_is_ours(bootstrap) -> None:
     assert bootstrap["Parameters"]["BootstrapVariant"]["Default"] == BOOTSTRAP_VARIANT
-    assertions = bootstrap["Rules"]["LandingZoneDeployerOnly"]["Assertions"]
+    assertions = bootstrap["Rules"]["NamedRolesOnly"]["Assertions"]
     assert [a["Assert"] for a in assertions] == [
         {"Fn::EachMemberEquals": [{"Ref": "TrustedAccounts"}, ""]},
         {"Fn::EachMemberEquals": [{"Ref": "TrustedAccountsForLookup"}, ""]},
@@ -146,6 +147,10 @@ def test_a_missing_bootstrap_role_fails(cdk_template) -> None:
 def test_the_deployer_must_be_one_role(cdk_template, arn) -> None:
     with pytest.raises(ValueError, match="deployer_role_arn"):
         landing_zone_bootstrap_template(cdk_template, deployer_role_arn=arn)
+    with pytest.raises(ValueError, match="trusted_role_arns"):
+        trusted_roles_bootstrap_template(
+            cdk_template, trusted_role_arns=[DEPLOYER, arn], variant="v", description="d"
+        )
 
 
 def test_deployer_role_arn() -> None:
@@ -271,6 +276,17 @@ def test_the_script_writes_both_templates_for_the_reference_config(cdk_template)
     # Deployed before any bootstrap: no bootstrap version rule or parameter.
     assert "Rules" not in deployer
     assert "BootstrapVersion" not in deployer.get("Parameters", {})
+    # The production account a pipeline deploys to trusts that pipeline's role, not its account
+    # (shared-services) nor itself; non-production accounts keep the CLI's template.
+    workloads = {name for name in templates if name.startswith("workload-")}
+    assert workloads == {"workload-payments-prod-hnb659fds.template.json"}
+    workload = templates["workload-payments-prod-hnb659fds.template.json"]
+    assert roles_trusting_accounts(workload) == []
+    assert {
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]
+        for logical_id, role in _roles(workload).items()
+        if logical_id in KINDS
+    } == {"arn:aws:iam::555555555555:role/pipeline-payments-api-prod-deploy"}
 
 
 def test_the_script_refuses_a_config_without_a_deployer(tmp_path) -> None:
@@ -281,3 +297,18 @@ def test_the_script_refuses_a_config_without_a_deployer(tmp_path) -> None:
     out = tmp_path / "out"
     assert _script().main(["-c", str(config), "-o", str(out)]) == 1
     assert not out.exists()
+
+
+def test_several_pipeline_roles_are_trusted_by_exact_arn(cdk_template) -> None:
+    roles = [
+        "arn:aws:iam::555555555555:role/pipeline-a-deploy",
+        "arn:aws:iam::555555555555:role/pipeline-b-deploy",
+    ]
+    template = trusted_roles_bootstrap_template(
+        cdk_template, trusted_role_arns=roles, variant="v", description="d"
+    )
+    assert roles_trusting_accounts(template) == []
+    for logical_id in KINDS:
+        [statement] = _roles(template)[logical_id]["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"AWS": roles}
+    assert template["Parameters"]["BootstrapVariant"]["Default"] == "v"
