@@ -40,8 +40,19 @@ def _regions(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
 
 def _organizational_units(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     siblings: set[str] = set()
-    for path in config.organizational_units:
+    adopted: dict[str, str] = {}
+    for path, ou in config.organizational_units.items():
         where = ("organizational_units", path)
+        if ou.id is not None:
+            # One existing OU cannot be two OUs of the config (the baseline StackSet and the
+            # policy attachments would target it twice).
+            first = adopted.setdefault(ou.id, path)
+            if first != path:
+                yield ConfigIssue(
+                    (*where, "id"),
+                    f"is already the id of OU {first!r}; each adopted OU needs its own id",
+                    ou.id,
+                )
         segments = path.split("/")
         if segments[0] == ROOT:
             yield ConfigIssue(

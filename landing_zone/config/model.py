@@ -8,7 +8,9 @@ control.
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from functools import cache
 from typing import Annotated, Any, Literal, get_args
 
@@ -70,6 +72,133 @@ def _real_region(value: str) -> str:
             {"allowed": ", ".join(regions)},
         )
     return value
+
+
+def _closest(value: str, allowed: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value, allowed, n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+@cache
+def waf_country_codes() -> frozenset[str]:
+    """The country codes AWS WAF's geo match accepts: ISO 3166-1 alpha-2 (from pycountry's copy
+    of the ISO database) and XK, Kosovo's user-assigned code, which the WAFv2 ``CountryCode``
+    enumeration also lists (WAF API reference, GeoMatchStatement; AWS::WAFv2::WebACL schema)."""
+    import pycountry
+
+    return frozenset(country.alpha_2 for country in pycountry.countries) | {"XK"}
+
+
+def _country_code(value: str) -> str:
+    if value not in waf_country_codes():
+        raise PydanticCustomError(
+            "unknown_country",
+            "is not an ISO 3166-1 alpha-2 country code; allowed: two capital letters that name "
+            "a country, such as NO (Norway), US or DE",
+        )
+    return value
+
+
+@cache
+def interface_endpoint_services() -> tuple[str, ...]:
+    """Services with an interface VPC endpoint (``com.amazonaws.<region>.<service>``), as the
+    pinned aws-cdk-lib lists them in ``InterfaceVpcEndpointAwsService``."""
+    # Imported lazily: it starts the jsii runtime, which most of the model does not need.
+    from aws_cdk.aws_ec2 import InterfaceVpcEndpointAwsService as Service
+
+    members = (getattr(Service, name) for name in dir(Service) if name.isupper())
+    return tuple(sorted({m.short_name for m in members if isinstance(m, Service)}))
+
+
+def _endpoint_service(value: str) -> str:
+    known = interface_endpoint_services()
+    if value not in known:
+        # A full service name (com.amazonaws.<region>.kms): the suggestion is its suffix.
+        suffix = re.sub(r"^com\.amazonaws\.(?:[a-z]{2}(?:-[a-z]+)+-[0-9]\.)?", "", value)
+        raise PydanticCustomError(
+            "unknown_endpoint_service",
+            "is not a service with interface VPC endpoints{closest}; allowed: a service "
+            "suffix of com.amazonaws.<region>.<service> that aws-cdk-lib's "
+            "InterfaceVpcEndpointAwsService lists, such as kms, sts, logs or ecr.api",
+            {"closest": _closest(suffix, known)},
+        )
+    return value
+
+
+@cache
+def bedrock_model_providers() -> tuple[str, ...]:
+    """The providers of the Bedrock foundation models the pinned aws-cdk-lib lists
+    (``FoundationModelIdentifier``): a model id starts with its provider."""
+    from aws_cdk.aws_bedrock import FoundationModelIdentifier as Model
+
+    ids = (getattr(Model, name).model_id for name in dir(Model) if name.isupper())
+    return tuple(sorted({model_id.split(".", 1)[0] for model_id in ids}))
+
+
+def _model_provider(value: str) -> str:
+    provider = value.split(".", 1)[0]
+    providers = bedrock_model_providers()
+    if provider not in providers:
+        raise PydanticCustomError(
+            "unknown_model_provider",
+            "does not start with a Bedrock model provider ('{provider}' is none{closest}); "
+            "allowed: <provider>.<model>, the provider one of {allowed}",
+            {
+                "provider": provider,
+                "closest": _closest(provider, providers),
+                "allowed": ", ".join(providers),
+            },
+        )
+    return value
+
+
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+
+def _tag_text(value: str, what: str, longest: int, *, required: bool) -> str:
+    """AWS's tag rules: letters, separators (spaces), numbers and _.:/=+-@ in any language
+    (the pattern ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]``), at most ``longest`` characters, and no
+    ``aws:`` prefix in any letter case, which AWS reserves (AWS Resource Groups Tagging API
+    reference, Tag; "Tag naming limits and requirements" in the tagging best practices)."""
+    if (required and not value) or len(value) > longest:
+        raise PydanticCustomError(
+            "tag_length",
+            "must be {least} to {longest} characters long",
+            {"least": int(required), "longest": longest},
+        )
+    bad = sorted(
+        {
+            char
+            for char in value
+            if char not in _TAG_PUNCTUATION and unicodedata.category(char)[0] not in "LZN"
+        }
+    )
+    if bad:
+        raise PydanticCustomError(
+            "tag_characters",
+            "contains {bad}, which AWS does not allow in a {what}; allowed: letters, digits, "
+            "spaces and _ . : / = + - @",
+            {"bad": " ".join(repr(char) for char in bad), "what": what},
+        )
+    if value.lower().startswith("aws:"):
+        raise PydanticCustomError(
+            "tag_reserved",
+            "starts with 'aws:', which AWS reserves for its own tags; allowed: any other {what}",
+            {"what": what},
+        )
+    return value
+
+
+TagKey = Annotated[
+    str,
+    AfterValidator(lambda value: _tag_text(value, "tag key", 128, required=True)),
+    Field(description="A tag key: 1-128 letters, digits, spaces or _.:/=+-@, not 'aws:...'."),
+]
+TagValue = Annotated[
+    str,
+    AfterValidator(lambda value: _tag_text(value, "tag value", 256, required=False)),
+    Field(description="A tag value: up to 256 letters, digits, spaces or _.:/=+-@."),
+]
 
 
 def _matches(regex: str, what: str) -> AfterValidator:
@@ -138,7 +267,9 @@ GuardrailName = Annotated[
 class Strict(BaseModel):
     """Base for every config model: immutable, unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False)
+    # strict: a boolean field takes only true or false and a number field only a number (no
+    # "yes", 1 or "10" coerced), so what the file says is what the landing zone does.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, strict=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -293,6 +424,7 @@ class GuardrailParametersConfig(Strict):
                 BEDROCK_MODEL_ID.pattern,
                 "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0",
             ),
+            AfterValidator(_model_provider),
         ]
     ] = Field(
         default_factory=list,
@@ -308,6 +440,7 @@ class GuardrailParametersConfig(Strict):
                 BEDROCK_MODEL_ID.pattern,
                 "a Bedrock model id such as amazon.titan-embed-text-v2:0",
             ),
+            AfterValidator(_model_provider),
         ]
     ] = Field(
         default_factory=list,
@@ -744,6 +877,7 @@ class PermissionSetConfig(Strict):
             _matches(
                 _MODEL_ID, "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0"
             ),
+            AfterValidator(_model_provider),
         ]
     ] = Field(default_factory=list, description="AI job functions: Bedrock models they may invoke.")
     execution_role_names: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = (
@@ -965,6 +1099,7 @@ InterfaceEndpoint = Annotated[
         r"[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*",
         "an endpoint service suffix such as 'kms' or 'ecr.api'",
     ),
+    AfterValidator(_endpoint_service),
 ]
 _IPV4_CIDR = r"[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}"
 Ipv4Cidr = Annotated[
@@ -1046,7 +1181,11 @@ class CustomRuleConfig(Strict):
     priority: int = Field(ge=100, le=10000, description="Unique; 100 and above.")
     action: Literal["block", "count"] = "block"
     country_codes: list[
-        Annotated[str, _matches(r"[A-Z]{2}", "a two-letter ISO 3166 country code")]
+        Annotated[
+            str,
+            _matches(r"[A-Z]{2}", "a two-letter ISO 3166 country code"),
+            AfterValidator(_country_code),
+        ]
     ] = Field(default_factory=list, description="Match requests from these countries.")
     uri_path_starts_with: (
         Annotated[str, _matches(r"/[^\s]{0,199}", "a URI path starting with '/'")] | None
@@ -1232,6 +1371,7 @@ class InferenceRoleConfig(Strict):
             _matches(
                 _MODEL_ID, "a Bedrock model id such as anthropic.claude-3-haiku-20240307-v1:0"
             ),
+            AfterValidator(_model_provider),
         ]
     ] = Field(min_length=1, description="Approved text models it may invoke.")
 
@@ -1314,10 +1454,9 @@ class LandingZoneConfig(Strict):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     edge: EdgeConfig = Field(default_factory=EdgeConfig)
     ai: AiConfig = Field(default_factory=AiConfig)
-    tags: dict[
-        Annotated[str, StringConstraints(min_length=1, max_length=128)],
-        Annotated[str, StringConstraints(max_length=256)],
-    ] = Field(default_factory=dict, description="Tags applied to every resource that takes tags.")
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict, description="Tags applied to every resource that takes tags."
+    )
 
     def core_account_id(
         self,

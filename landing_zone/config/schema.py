@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .model import LandingZoneConfig, known_regions
+from .model import (
+    LandingZoneConfig,
+    interface_endpoint_services,
+    known_regions,
+    waf_country_codes,
+)
 
 
 def config_schema() -> dict[str, Any]:
@@ -20,6 +25,11 @@ def config_schema() -> dict[str, Any]:
     organization = schema["$defs"]["OrganizationSettings"]["properties"]
     organization["home_region"].update(region)
     organization["governed_regions"]["items"].update(region)
+    # The same for the other closed sets the model checks in Python.
+    rule = schema["$defs"]["CustomRuleConfig"]["properties"]
+    rule["country_codes"]["items"]["enum"] = sorted(waf_country_codes())
+    vpc = schema["$defs"]["VpcConfig"]["properties"]
+    vpc["interface_endpoints"]["items"]["enum"] = list(interface_endpoint_services())
     return schema
 
 

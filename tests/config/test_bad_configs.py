@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 import yaml
 
 from landing_zone.config import ConfigError, parse_config
+from landing_zone.config.loader import MAX_YAML_VALUES
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "landing-zone.yaml"
 BASE: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
@@ -857,8 +860,8 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
     (
         "vpc-endpoint-given-as-a-full-service-name",
         _set("network.vpcs.shared.interface_endpoints", ["com.amazonaws.kms"]),
-        "network.vpcs.shared.interface_endpoints",
-        "not an endpoint service suffix",
+        "network.vpcs.shared.interface_endpoints[0]",
+        "(did you mean kms",
     ),
     (
         "certificate-name-not-lowercase",
@@ -1043,6 +1046,89 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "ai.workloads.ml-prod.agents",
         "agent-2",
     ),
+    # Values AWS publishes a closed set for: caught at synth, not at deploy.
+    (
+        "waf-country-code-not-iso-3166",
+        _set("edge.web_acls.payments-api.custom_rules.0.country_codes", ["CU", "XX"]),
+        "edge.web_acls.payments-api.custom_rules[0].country_codes[1]",
+        "is not an ISO 3166-1 alpha-2 country code",
+    ),
+    (
+        "interface-endpoint-service-unknown",
+        _set("network.vpcs.shared.interface_endpoints", ["kms", "secretmanager"]),
+        "network.vpcs.shared.interface_endpoints[1]",
+        "(did you mean secretsmanager",
+    ),
+    (
+        "bedrock-model-of-an-unknown-provider",
+        _set("guardrails.parameters.approved_bedrock_models.0", "antropic.claude-3-haiku-v1:0"),
+        "guardrails.parameters.approved_bedrock_models[0]",
+        "(did you mean anthropic",
+    ),
+    (
+        "inference-role-model-of-an-unknown-provider",
+        _set("ai.workloads.ml-prod.inference_roles.support-assistant.models", ["openia.gpt-x"]),
+        "ai.workloads.ml-prod.inference_roles.support-assistant.models[0]",
+        "is none",
+    ),
+    (
+        "tag-key-with-the-reserved-aws-prefix",
+        _set("tags.aws:owner", "platform"),
+        "tags.aws:owner",
+        "starts with 'aws:', which AWS reserves",
+    ),
+    (
+        "tag-key-with-the-reserved-prefix-in-capitals",
+        _set("tags.AWS:cost", "1"),
+        "tags.AWS:cost",
+        "which AWS reserves",
+    ),
+    (
+        "tag-value-with-a-character-aws-refuses",
+        _set("tags.owner", "platform{team}"),
+        "tags.owner",
+        "contains '{' '}', which AWS does not allow in a tag value",
+    ),
+    (
+        "two-ous-adopt-one-existing-ou",
+        _both(
+            _set("organizational_units.Workloads", {"id": "ou-ab12-cd34ef56"}),
+            _set("organizational_units.AI", {"id": "ou-ab12-cd34ef56"}),
+        ),
+        "organizational_units.AI.id",
+        "already the id of OU 'Workloads'",
+    ),
+    # YAML types: a boolean field takes only booleans, a number field only numbers.
+    (
+        "boolean-field-given-a-string",
+        _set("accounts.management.existing", "yes"),
+        "accounts.management.existing",
+        "must be true or false",
+    ),
+    (
+        "boolean-field-given-a-number",
+        _set("ai.guardrail.enforce_in_account", 1),
+        "ai.guardrail.enforce_in_account",
+        "must be true or false",
+    ),
+    (
+        "number-field-given-a-boolean",
+        _set("edge.web_acls.payments-api.rate_limit", True),
+        "edge.web_acls.payments-api.rate_limit",
+        "must be a whole number",
+    ),
+    (
+        "number-field-given-a-string",
+        _set("baselines.backup.retention_days", "35"),
+        "baselines.backup.retention_days",
+        "must be a whole number",
+    ),
+    (
+        "string-field-given-an-unquoted-boolean",
+        _set("tags.owner", True),
+        "tags.owner",
+        'quote it: "true"',
+    ),
 ]
 
 
@@ -1108,3 +1194,132 @@ def test_all_problems_of_a_file_are_reported_together() -> None:
         parse_config(yaml.safe_dump(config), "two.yaml")
     assert "(2 problems)" in str(caught.value)
     assert len(caught.value.issues) == 2
+
+
+# YAML the loader must take or refuse whole: aliases, merge keys and YAML 1.1's booleans.
+
+BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['x'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=False)
+)
+
+
+def test_alias_expansion_is_bounded() -> None:
+    # Nine levels of nine aliases: 9**9 values from 200 bytes; without the bound the line map
+    # and validation would expand every one of them.
+    assert len(BOMB) < 400
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ConfigError) as caught:
+            parse_config(BOMB, "bomb.yaml")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 20
+    assert peak < 400 * 2**20, f"{peak / 2**20:.0f} MiB"
+    message = str(caught.value)
+    assert message.startswith("bomb.yaml: invalid landing zone config (1 problem)")
+    assert f"more than {MAX_YAML_VALUES:,} values once its YAML aliases are expanded" in message
+
+
+def test_aliases_that_expand_within_the_bound_are_fine() -> None:
+    log = "aws-log-archive@acme-pay.example\n    ou: "
+    tooling = "aws-security-tooling@acme-pay.example\n    ou: "
+    text = (
+        EXAMPLE.read_text()
+        .replace(f"{log}Security\n", f"{log}&security Security\n")
+        .replace(f"{tooling}Security\n", f"{tooling}*security\n")
+    )
+    assert "*security" in text
+    assert parse_config(text, "aliases.yaml").accounts["security-tooling"].ou == "Security"
+
+
+def test_an_alias_inside_its_own_anchor_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(EXAMPLE.read_text() + "\nextra: &loop [1, *loop]\n", "loop.yaml")
+    assert "extra[1] (line" in str(caught.value)
+    assert "alias inside its own anchor" in str(caught.value)
+
+
+def test_a_mapping_merging_itself_is_refused() -> None:
+    with pytest.raises(ConfigError, match="alias inside its own anchor"):
+        parse_config(EXAMPLE.read_text() + "\nextra: &loop {a: 1, <<: *loop}\n", "loop.yaml")
+
+
+def test_deep_nesting_is_refused_without_a_traceback() -> None:
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        parse_config("version: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yaml")
+
+
+PAYMENTS_PROD = (
+    "  payments-prod:\n    email: aws-payments-prod@acme-pay.example\n    ou: Workloads/Prod\n"
+    '    id: "666666666666"\n'
+)
+PAYMENTS_NONPROD = (
+    "  payments-nonprod:\n    email: aws-payments-nonprod@acme-pay.example\n"
+    '    ou: Workloads/NonProd\n    id: "777777777777"\n'
+)
+
+
+def _merged(extra: str = "", *, own_id: bool = True) -> str:
+    """payments-nonprod merges payments-prod (``<<: *w``) and overrides its email, OU and id."""
+    text = EXAMPLE.read_text()
+    assert PAYMENTS_PROD in text
+    assert PAYMENTS_NONPROD in text
+    anchored = PAYMENTS_PROD.replace("payments-prod:", "payments-prod: &w")
+    merging = PAYMENTS_NONPROD.replace("payments-nonprod:\n", "payments-nonprod:\n    <<: *w\n")
+    if not own_id:
+        merging = merging.replace('    id: "777777777777"\n', "")
+    return text.replace(PAYMENTS_PROD, anchored).replace(PAYMENTS_NONPROD, merging + extra)
+
+
+def test_merge_keys_merge_and_explicit_keys_override() -> None:
+    text = _merged()
+    config = parse_config(text, "merge.yaml")
+    merged = config.accounts["payments-nonprod"]
+    assert merged.ou == "Workloads/NonProd"
+    assert merged.email == "aws-payments-nonprod@acme-pay.example"
+    assert config == parse_config(EXAMPLE.read_text(), "plain.yaml")
+
+
+def test_merge_keys_supply_the_keys_not_given() -> None:
+    text = _merged(own_id=False)
+    # id comes from the anchor, so it repeats payments-prod's: the cross-check sees the merge.
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "merge.yaml")
+    assert "accounts.payments-nonprod.id" in str(caught.value)
+    assert "already the id of account 'payments-prod'" in str(caught.value)
+
+
+def test_a_true_duplicate_key_beside_a_merge_is_still_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(_merged(extra="    ou: Sandbox\n"), "merge.yaml")
+    assert "accounts.payments-nonprod.ou (line" in str(caught.value)
+    assert "duplicate key" in str(caught.value)
+    assert len(caught.value.issues) == 1
+
+
+def test_yaml_1_1_booleans_are_text() -> None:
+    # YAML 1.1 reads NO as false; the config (like editors, YAML 1.2) reads Norway.
+    text = EXAMPLE.read_text().replace("country_codes: [CU, IR, KP, SY]", "country_codes: [CU, NO]")
+    config = parse_config(text, "norway.yaml")
+    assert config.edge.web_acls["payments-api"].custom_rules[0].country_codes == ["CU", "NO"]
+
+
+@pytest.mark.parametrize("word", ["yes", "on", "off", "no", "y"])
+def test_a_boolean_field_refuses_yaml_1_1_words(word: str) -> None:
+    text = EXAMPLE.read_text().replace("    existing: true", f"    existing: {word}", 1)
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "bool.yaml")
+    assert (
+        f"accounts.management.existing (line 49): must be true or false, unquoted; "
+        f'received "{word}"' in str(caught.value)
+    )
+
+
+def test_string_fields_keep_yaml_1_1_words_as_text() -> None:
+    text = EXAMPLE.read_text().replace("branches: [main]", "branches: [on, off]")
+    config = parse_config(text, "branches.yaml")
+    assert config.identity is not None
+    assert config.identity.pipelines["payments-api-nonprod"].branches == ["on", "off"]
