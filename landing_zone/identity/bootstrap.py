@@ -325,8 +325,9 @@ class LandingZoneDeployer(Construct):
 
     Deploy it once, in one region of the management account, before bootstrapping: IAM refuses
     a trust policy that names a role that does not exist, and a deleted and recreated deployer
-    is no longer the principal the bootstrap roles trust (IAM keeps the old role's unique id);
-    bootstrap again after replacing it. IAM is global: one per account.
+    is no longer the principal the bootstrap roles trust (IAM stores the role's unique id; IAM
+    User Guide, "AWS JSON policy elements: Principal", IAM role principals); bootstrap again
+    after replacing it. IAM is global: one per account.
     """
 
     def __init__(
