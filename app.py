@@ -11,13 +11,22 @@ import json
 import sys
 from pathlib import Path
 
-from aws_cdk import App
+from aws_cdk import App, Stack
 
 from landing_zone.compliance import apply_compliance_checks
 from landing_zone.config import LandingZoneError, load_config
+from landing_zone.config.build_errors import build_error_report, is_build_error
 from stacks import build_landing_zone
+from stacks.landing_zone import config_sections_of
 
 DEFAULT_CONFIG = "config/landing-zone.yaml"
+
+
+def _failing_sections(app: App) -> tuple[str, ...]:
+    # A stack joins the app before its constructor builds anything, so the last stack is the
+    # one whose constructs refused the config.
+    stacks = [child for child in app.node.children if isinstance(child, Stack)]
+    return config_sections_of(stacks[-1]) if stacks else ()
 
 
 def main() -> int:
@@ -30,8 +39,23 @@ def main() -> int:
     except LandingZoneError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except Exception as error:
+        # A construct refused what the config model let through: report it like a config error
+        # (file, field, value, what is allowed), not as a traceback.
+        if not is_build_error(error):
+            raise
+        report = build_error_report(config_path, error, _failing_sections(app))
+        print(f"error: {report}", file=sys.stderr)
+        return 1
     packs = apply_compliance_checks(app)
-    assembly = app.synth()
+    try:
+        assembly = app.synth()
+    except Exception as error:
+        if not is_build_error(error):
+            raise
+        # Validation at synth (construct validations, the check packs' report printed above).
+        print(f"error: {build_error_report(config_path, error)}", file=sys.stderr)
+        return 1
     summary = {
         "config": config_path,
         "stacks": [stack.stack_name for stack in stacks],

@@ -326,3 +326,26 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         for key, value in config.tags.items():
             Tags.of(stack).add(key, value)
     return stacks
+
+
+def config_sections_of(stack: Stack) -> tuple[str, ...]:
+    """The top-level config sections ``stack`` is built from, so that an error a construct
+    raises while building it can be traced to fields of the config (app.py). Empty: any."""
+    sections: list[tuple[type[Stack], tuple[str, ...]]] = [
+        (OrganizationStack, ("organizational_units", "guardrails", "organization")),
+        (AccountsStack, ("accounts", "organization")),
+        (BaselineAssetsStack, ("baselines",)),
+        (BaselinesStack, ("baselines", "organizational_units")),
+        (ManagementBaselineStack, ("baselines", "detection")),
+        (LogArchiveStack, ("logging",)),
+        (OrganizationTrailStack, ("logging",)),
+        (SecurityToolingStack, ("detection", "organization")),
+        (MacieMembersStack, ("detection", "accounts")),
+        (MalwareProtectionStack, ("detection",)),
+        (NetworkStack, ("network", "edge", "keys", "ai")),
+        (WorkloadDefensesStack, ("network", "edge", "keys", "ai")),
+        (IdentityStack, ("identity",)),
+        (IdentityAssignmentsStack, ("identity",)),
+        (PipelinesStack, ("identity",)),
+    ]
+    return next((found for kind, found in sections if isinstance(stack, kind)), ())

@@ -81,8 +81,9 @@ class SecurityHubOrganization(Construct):
         :param root_id: The organization root's id (``r-...``), which the policy is associated
             with.
         :param linked_regions: The governed Regions. The home Region may be among them; every
-            other one is linked to it. At least one Region besides the home Region: the
-            aggregator links specified Regions only, so new Regions are added deliberately.
+            other one is linked to it: the aggregator links specified Regions only, so new
+            Regions are added deliberately. None besides the home Region (a single-Region
+            landing zone): no Region is linked (see ``_region_linking``).
         :param standards: The standards the policy enables. Default: :data:`DEFAULT_STANDARDS`.
             A standard left out is disabled in every account.
         :param policy_name: Name of the configuration policy. Default:
@@ -93,11 +94,12 @@ class SecurityHubOrganization(Construct):
         linked = _linked_regions(linked_regions, home_region)
         _validate(root_id, standards, policy_name)
 
+        linking_mode, regions = _region_linking(linked, home_region)
         self.finding_aggregator = securityhub.CfnFindingAggregator(
             self,
             "FindingAggregator",
-            region_linking_mode="SPECIFIED_REGIONS",
-            regions=linked,
+            region_linking_mode=linking_mode,
+            regions=regions,
         )
         self.organization_configuration = securityhub.CfnOrganizationConfiguration(
             self,
@@ -156,13 +158,34 @@ def _linked_regions(regions: Sequence[str], home_region: str) -> list[str]:
             "SecurityHubOrganization needs a stack with an explicit Region, the home Region: "
             "the aggregator links the other Regions to it"
         )
-    linked = [region for region in regions if region != home_region]
-    if not linked:
-        raise ValueError(
-            f"linked_regions must name at least one Region besides the home Region "
-            f"{home_region}, got {list(regions)}"
-        )
-    return linked
+    return [region for region in regions if region != home_region]
+
+
+def _region_linking(linked: list[str], home_region: str) -> tuple[str, list[str]]:
+    """The aggregator's linking mode and Regions: ``linked`` only, or none of them.
+
+    Central configuration needs a home Region (a finding aggregator) but no linked Region
+    (Security Hub CSPM user guide, "Impact of central configuration on cross-Region
+    aggregation": "You can also choose to designate a home Region without any linked
+    Regions"). The API's NO_REGIONS mode says so directly, but CloudFormation's
+    ``RegionLinkingMode`` offers only ALL_REGIONS, ALL_REGIONS_EXCEPT_SPECIFIED and
+    SPECIFIED_REGIONS (with at least one Region). So a single-Region landing zone excludes
+    every other Region of the partition that the pinned aws-cdk-lib knows; a Region AWS adds
+    later would link once the account opts into it (every Region since March 2019 is opt-in),
+    which only adds detection there. Unverified against a deployment.
+    """
+    if linked:
+        return "SPECIFIED_REGIONS", linked
+    # Imported here: it starts the jsii runtime's region database only when needed.
+    from aws_cdk.region_info import RegionInfo
+
+    partition = RegionInfo.get(home_region).partition
+    others = sorted(
+        region.name
+        for region in RegionInfo.regions
+        if region.partition == partition and region.name != home_region
+    )
+    return "ALL_REGIONS_EXCEPT_SPECIFIED", others
 
 
 def _validate(root_id: str, standards: Sequence[SecurityHubStandard], policy_name: str) -> None:

@@ -193,9 +193,23 @@ def test_rejects_a_malformed_root_id(root_id) -> None:
         _hub(_stack(), root_id=root_id)
 
 
-def test_rejects_no_region_besides_the_home_region() -> None:
-    with pytest.raises(ValueError, match=r"at least one Region besides the home Region eu-west-1"):
-        _hub(_stack(), linked_regions=["eu-west-1"])
+@pytest.mark.parametrize("linked_regions", [["eu-west-1"], []], ids=["home-only", "none"])
+def test_a_single_region_links_no_region(linked_regions) -> None:
+    # CloudFormation has no NO_REGIONS mode: every other Region of the partition is excluded.
+    stack = _stack()
+    _hub(stack, linked_regions=linked_regions)
+    aggregator = next(
+        resource["Properties"]
+        for resource in Template.from_stack(stack).to_json()["Resources"].values()
+        if resource["Type"] == "AWS::SecurityHub::FindingAggregator"
+    )
+    assert aggregator["RegionLinkingMode"] == "ALL_REGIONS_EXCEPT_SPECIFIED"
+    excluded = aggregator["Regions"]
+    assert "eu-west-1" not in excluded
+    assert {"eu-central-1", "us-east-1", "ap-southeast-2"} <= set(excluded)
+    assert not [region for region in excluded if region.startswith(("cn-", "us-gov-"))]
+    assert len(excluded) <= 50  # the property's maximum
+    assert violations(stack) == {}
 
 
 @pytest.mark.parametrize("region", ["Frankfurt", Token.as_string({"Ref": "Region"})])
