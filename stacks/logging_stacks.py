@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.guardrails import scp_parameters
 from landing_zone.detection import EncryptedTopic
 from landing_zone.identity.break_glass_alarm import BreakGlassAlarm
 from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, TrailAlarms
@@ -75,6 +76,9 @@ class LogArchiveStack(Stack):
             # Accounts with web ACLs copy their WAF logs here (WafLogBucket replication), AI
             # accounts their model invocation logs (ModelInvocationLogging).
             log_replication_role_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+            # Only the principals the SCPs exempt (the log archive's deployer among them) may
+            # change the buckets' configuration or the log key.
+            landing_zone_principals=scp_parameters(config).landing_zone_role_arns,
             replicated_logs=[
                 logs
                 for logs, present in (

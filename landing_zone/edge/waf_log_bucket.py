@@ -4,6 +4,8 @@ copy of its own, replicated to the log archive."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -12,6 +14,7 @@ from landing_zone.edge.web_acl import LOG_NAME_PREFIX, waf_log_bucket_name
 from landing_zone.logging import names
 from landing_zone.logging.account_log_bucket import AccountLogBucket, LogArchiveCopy, LogWriter
 from landing_zone.logging.log_buckets import DEFAULT_LOG_LIFECYCLE, LogLifecycle
+from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 WafLogArchive = LogArchiveCopy
 """Where a ``WafLogBucket`` copies its logs (the log archive)."""
@@ -38,6 +41,7 @@ class WafLogBucket(AccountLogBucket):
         retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
         archive: WafLogArchive | None = None,
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param organization_name: The config's organization name, first part of the name.
@@ -48,6 +52,9 @@ class WafLogBucket(AccountLogBucket):
         :param lifecycle: Colder storage and expiration of the logs and their access logs.
         :param archive: Copy every log object to the central log archive with S3 replication
             (same keys, ``AWSLogs/<account>/WAFLogs/...``). Default: the logs stay here only.
+        :param landing_zone_principals: Role ARN patterns that may still change the buckets'
+            configuration (replication included) and the key; see ``AccountLogBucket``.
+            Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``.
         """
         stack = Stack.of(scope)
         bucket_name = waf_log_bucket_name(organization_name, stack.account, stack.region)
@@ -72,4 +79,5 @@ class WafLogBucket(AccountLogBucket):
             retention_days=retention_days,
             lifecycle=lifecycle,
             archive=archive,
+            landing_zone_principals=landing_zone_principals,
         )

@@ -25,6 +25,11 @@ from landing_zone.logging._key_policy import (
     logs_service_statement,
     use_through_services_statement,
 )
+from landing_zone.logging.protection import (
+    DEFAULT_LANDING_ZONE_PRINCIPALS,
+    check_principals,
+    deny_key_changes,
+)
 
 NAME = re.compile(r"(?=.{2,31}\Z)[a-z][a-z0-9]*(-[a-z][a-z0-9]*)*")
 """A data class or alias prefix: 2-31 lowercase letters, digits and single hyphens, each
@@ -113,7 +118,12 @@ class DataClassKey(Construct):
       context ``aws:logs:arn``, as the CloudWatch Logs user guide documents);
     - ``ReplicationByThisAccount`` (multi-Region keys only): the account root may replicate the
       key and move its primary Region, for disaster recovery;
-    - ``additional_key_policy_statements``.
+    - ``additional_key_policy_statements``;
+    - ``DenyKeyChangesOutsideTheLandingZone`` and ``DenyGrantsOutsideTheLandingZone``: nobody
+      but ``landing_zone_principals`` may change the policy, disable, delete, replicate or
+      re-tag the key, move its alias, or create a grant that is not for an AWS resource
+      (``protection.deny_key_changes``), so an account administrator cannot take the key
+      over or point ``alias/<alias_prefix>/<data_class>`` at a key of their own.
 
     **What ``grant_*`` yields.** For a grantee of this account (a role, user or group of a stack
     in the same account and region) the methods add an IAM policy to the grantee that allows
@@ -139,6 +149,7 @@ class DataClassKey(Construct):
         data_class: str,
         alias_prefix: str,
         settings: DataClassKeySettings,
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> DataClassKey:
         """A ``DataClassKey`` with the parameters ``settings`` holds."""
         return cls(
@@ -150,6 +161,7 @@ class DataClassKey(Construct):
             rotation_period=Duration.days(settings.rotation_days),
             pending_window=Duration.days(settings.pending_window_days),
             multi_region=settings.multi_region,
+            landing_zone_principals=landing_zone_principals,
         )
 
     def __init__(
@@ -164,6 +176,7 @@ class DataClassKey(Construct):
         pending_window: Duration | None = None,
         multi_region: bool = False,
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param data_class: What the key encrypts, such as ``logs`` or ``ai-artifacts``; it
@@ -186,6 +199,11 @@ class DataClassKey(Construct):
             Default: none. Each needs a sid of its own; an Allow of ``kms:*``, of a
             ``NotAction``, to a ``NotPrincipal``, or to a wildcard principal without a condition
             is rejected.
+        :param landing_zone_principals: Role ARN patterns (``aws:PrincipalArn``) that may still
+            change the key; the role that deploys it must match one, or KMS's policy lockout
+            check rejects the key. Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS`` (``lz-*``, the
+            StackSets execution roles, ``cdk-lzone-cfn-exec-role-*``); pass
+            ``GuardrailParameters.landing_zone_role_arns`` of the config.
         """
         super().__init__(scope, construct_id)
         check_name("data_class", data_class)
@@ -206,7 +224,12 @@ class DataClassKey(Construct):
         self.data_class = data_class
         self.services = tuple(sorted(set(services)))
         self.alias_name = f"alias/{alias_prefix}/{data_class}"
-        policy = data_class_key_policy(services, multi_region=multi_region, extra=extra)
+        policy = data_class_key_policy(
+            services,
+            multi_region=multi_region,
+            extra=extra,
+            landing_zone_principals=landing_zone_principals,
+        )
         self.key = kms.Key(
             self,
             "Resource",
@@ -251,8 +274,10 @@ def data_class_key_policy(
     *,
     multi_region: bool = False,
     extra: Sequence[iam.PolicyStatement] = (),
+    landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
 ) -> iam.PolicyDocument:
     """The key policy of a data class key that names ``services`` (see ``DataClassKey``)."""
+    principals = check_principals("landing_zone_principals", landing_zone_principals)
     via_services = sorted(set(services) - {LOGS_SERVICE})
     return iam.PolicyDocument(
         statements=[
@@ -261,6 +286,7 @@ def data_class_key_policy(
             *_via_service_statements(via_services),
             *([logs_service_statement()] if LOGS_SERVICE in services else []),
             *extra,
+            *deny_key_changes(principals),
         ]
     )
 

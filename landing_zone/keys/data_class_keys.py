@@ -3,11 +3,12 @@ and revoking one class's access never touches another's."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from constructs import Construct
 
 from landing_zone.keys.data_class_key import DataClassKey, DataClassKeySettings, check_name
+from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 DEFAULT_DATA_CLASSES: Mapping[str, DataClassKeySettings] = {
     "logs": DataClassKeySettings(services=("logs", "s3")),
@@ -32,12 +33,15 @@ class DataClassKeys(Construct):
         *,
         alias_prefix: str,
         classes: Mapping[str, DataClassKeySettings] = DEFAULT_DATA_CLASSES,
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param alias_prefix: First part of each alias, such as the organization name ``acme``
             (aliases ``alias/acme/<data class>``).
         :param classes: Settings per data class name. Default: ``DEFAULT_DATA_CLASSES``
             (``logs``, ``data``, ``secrets``, ``ai-artifacts``).
+        :param landing_zone_principals: Role ARN patterns that may still change the keys (see
+            ``DataClassKey``). Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``.
         """
         super().__init__(scope, construct_id)
         if not classes:
@@ -51,6 +55,7 @@ class DataClassKeys(Construct):
                 data_class=data_class,
                 alias_prefix=alias_prefix,
                 settings=settings,
+                landing_zone_principals=landing_zone_principals,
             )
 
     def key_for(self, data_class: str) -> DataClassKey:

@@ -22,6 +22,7 @@ from landing_zone.keys.data_class_key import (
     check_services,
     data_class_key_policy,
 )
+from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 
 class DataClassKeyReplica(Construct):
@@ -29,7 +30,8 @@ class DataClassKeyReplica(Construct):
     multi-Region ``DataClassKey`` of ``data_class`` in ``primary_region``, with the same alias
     (``alias/<alias_prefix>/<data_class>``) and the same key policy as the primary's: use only
     through ``services`` of this account and region, administration by the account root, no
-    ``kms:*``. Retained, with a deletion window. Its key material and rotation follow the
+    ``kms:*``, changes denied to all but the landing zone's principals. Retained, with a
+    deletion window. Its key material and rotation follow the
     primary.
 
     The primary's ARN (a random ``mrk-`` id) is read at deploy time: ``DescribePrimaryKey``
@@ -48,6 +50,7 @@ class DataClassKeyReplica(Construct):
         primary_region: str,
         services: Sequence[str] = (),
         pending_window_days: int = PENDING_WINDOW_DAYS[1],
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param data_class: The primary's data class; it names the alias.
@@ -56,6 +59,8 @@ class DataClassKeyReplica(Construct):
         :param services: The primary's services (the replica's policy names the same).
         :param pending_window_days: Waiting period before KMS deletes the replica, 7-30 days.
             Default: 30.
+        :param landing_zone_principals: Role ARN patterns that may still change the replica,
+            as for the primary (``DataClassKey``). Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``.
         """
         super().__init__(scope, construct_id)
         check_name("data_class", data_class)
@@ -112,7 +117,9 @@ class DataClassKeyReplica(Construct):
             self,
             "Resource",
             primary_key_arn=self.primary_key_arn,
-            key_policy=data_class_key_policy(services, multi_region=True),
+            key_policy=data_class_key_policy(
+                services, multi_region=True, landing_zone_principals=landing_zone_principals
+            ),
             description=f"Replica of the key of the data class {data_class!r}",
             pending_window_in_days=Duration.days(pending_window_days).to_days(),
         )

@@ -2,7 +2,9 @@
 
 CDK's default key policy gives the account root ``kms:*``, so every IAM principal of the account
 that an identity policy allows could decrypt. The logging keys instead give the account root
-the administration of the key only and name each use separately.
+the administration of the key only and name each use separately, and deny the calls that break
+or redirect the key to every principal but the landing zone's own (``protection``): an account
+administrator's IAM policy cannot undo a key policy's deny, in the management account neither.
 """
 
 from __future__ import annotations
@@ -15,6 +17,14 @@ from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
+
+from landing_zone.logging.protection import (
+    DEFAULT_LANDING_ZONE_PRINCIPALS,
+    GRANT_PROTECTION_SID,
+    KEY_PROTECTION_SID,
+    check_principals,
+    deny_key_changes,
+)
 
 KEY_ADMINISTRATION_ACTIONS = (
     "kms:CancelKeyDeletion",
@@ -107,10 +117,20 @@ def use_through_services_statement(
     )
 
 
-def administered_key_policy(*statements: iam.PolicyStatement) -> iam.PolicyDocument:
-    """A key policy of the account root's key administration and ``statements``, instead of
-    CDK's default, which gives the account root ``kms:*``."""
-    return iam.PolicyDocument(statements=[key_administration_statement(), *statements])
+def administered_key_policy(
+    *statements: iam.PolicyStatement,
+    landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
+) -> iam.PolicyDocument:
+    """A key policy of the account root's key administration, ``statements`` and the denies of
+    ``protection.deny_key_changes`` to all but ``landing_zone_principals``, instead of CDK's
+    default, which gives the account root ``kms:*``."""
+    return iam.PolicyDocument(
+        statements=[
+            key_administration_statement(),
+            *statements,
+            *deny_key_changes(landing_zone_principals),
+        ]
+    )
 
 
 def administered_key(
@@ -120,10 +140,15 @@ def administered_key(
     description: str,
     statements: Sequence[iam.PolicyStatement] = (),
     alias: str | None = None,
+    landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
 ) -> kms.Key:
     """A symmetric customer managed key with the landing zone's defaults for keys of stateful
     resources: rotated yearly, a 30-day deletion window, retained when its stack goes, and the
-    :func:`administered_key_policy` of ``statements``."""
+    :func:`administered_key_policy` of ``statements``, which only ``landing_zone_principals``
+    (role ARN patterns) may change: the principal that deploys the key must be one of them, or
+    KMS's policy lockout check rejects the key (*unverified* that the check evaluates the
+    ``aws:PrincipalArn`` condition rather than only the principal)."""
+    principals = check_principals("landing_zone_principals", landing_zone_principals)
     return kms.Key(
         scope,
         construct_id,
@@ -131,7 +156,7 @@ def administered_key(
         enable_key_rotation=True,
         pending_window=Duration.days(30),
         removal_policy=RemovalPolicy.RETAIN,
-        policy=administered_key_policy(*statements),
+        policy=administered_key_policy(*statements, landing_zone_principals=principals),
         alias=alias,
     )
 
@@ -151,7 +176,7 @@ def checked_statements(
     """
     if isinstance(statements, iam.PolicyStatement):
         raise TypeError(f"{prop}: expected a list of PolicyStatement, got a single statement")
-    seen = set(reserved_sids)
+    seen = {*reserved_sids, KEY_PROTECTION_SID, GRANT_PROTECTION_SID}
     stack = Stack.of(scope)
     for statement in statements:
         document: Mapping[str, Any] = stack.resolve(statement.to_statement_json())

@@ -4,6 +4,7 @@ archive by S3 replication."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, Duration, Stack, Validations
@@ -25,6 +26,7 @@ from landing_zone.logging.log_buckets import (
     object_lock_retention,
     owner_full_control,
 )
+from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +92,12 @@ class AccountLogBucket(Construct):
     The writer delivers for this account (``aws:SourceAccount``) and its ``source_arn`` only,
     under ``object_keys``; the key policy lets it encrypt on the same conditions.
 
+    Nobody but ``landing_zone_principals`` may change the buckets' configuration (replication
+    to the archive, lifecycle, Object Lock, policy, versioning, encryption...), the log
+    objects' retention or the key (``protection``): an administrator of the account could
+    otherwise stop the copy to the archive without tripping the replication alarm, or expire
+    the logs. The account's deployer (the StackSets execution role) must match one of them.
+
     With ``archive``, S3 replication copies ``replicated_prefix`` to the organization's log
     archive (same keys, encrypted with the archive's key, delete markers not replicated, with
     replication metrics); the archive's bucket and key policies must trust the replication role
@@ -111,6 +119,7 @@ class AccountLogBucket(Construct):
         retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
         archive: LogArchiveCopy | None = None,
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param bucket_name: Name of the log bucket.
@@ -123,6 +132,9 @@ class AccountLogBucket(Construct):
         :param lifecycle: Colder storage and expiration of the logs and their access logs.
         :param archive: Copy the logs to the central log archive. Default: the logs stay in this
             bucket only.
+        :param landing_zone_principals: Role ARN patterns (``aws:PrincipalArn``) that may still
+            change the buckets and the key. Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
+            ``GuardrailParameters.landing_zone_role_arns`` of the config.
         """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -150,6 +162,7 @@ class AccountLogBucket(Construct):
                     conditions=this_delivery,
                 )
             ],
+            landing_zone_principals=landing_zone_principals,
         )
         self.access_log_bucket = AccessLogBucket(
             self,
@@ -157,6 +170,7 @@ class AccountLogBucket(Construct):
             bucket_name=access_log_bucket_name,
             minimum_retention_days=retention_days,
             lifecycle=lifecycle,
+            landing_zone_principals=landing_zone_principals,
         )
         self.bucket = log_bucket(
             self,
@@ -165,6 +179,7 @@ class AccountLogBucket(Construct):
             encryption_key=self.key,
             access_log_bucket=self.access_log_bucket.bucket,
             object_lock_default_retention=object_lock_retention(object_lock_mode, retention_days),
+            landing_zone_principals=landing_zone_principals,
         )
         if writer.check_bucket_sid is not None:
             self.bucket.add_to_resource_policy(
@@ -256,6 +271,9 @@ class AccountLogBucket(Construct):
         policy = iam.ManagedPolicy(
             self,
             "ReplicationPolicy",
+            # Under the protected prefix like its role: a generated name would escape the
+            # guardrails that keep account admins from adding versions to the role's policies.
+            managed_policy_name=archive.replication_role_name,
             roles=[role],
             statements=[
                 iam.PolicyStatement(

@@ -17,6 +17,7 @@ from landing_zone.logging.log_buckets import (
     LogArchiveBucket,
     LogLifecycle,
 )
+from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 
 class LogArchive(Construct):
@@ -46,6 +47,7 @@ class LogArchive(Construct):
         log_replication_role_prefix: str | None = None,
         replicated_logs: Collection[str] = (),
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param organization_id: AWS Organizations id (``o-...``) whose services may write.
@@ -65,6 +67,12 @@ class LogArchive(Construct):
             bucket, each its own account's, and encrypt with the log key. Default: none.
         :param additional_key_policy_statements: Further statements for the log key's policy.
             Default: none. See ``LogArchiveKey``.
+        :param landing_zone_principals: Role ARN patterns (``aws:PrincipalArn``) that may still
+            change the key and the buckets' configuration: everyone else is denied, so that
+            a member-account administrator cannot shorten, expire, re-encrypt or re-route the
+            logs. The log archive stack's deployer (CloudFormation's execution role) must match
+            one. Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
+            ``GuardrailParameters.landing_zone_role_arns`` of the config.
         """
         super().__init__(scope, construct_id)
         account = _validation.stack_account(self)
@@ -80,6 +88,7 @@ class LogArchive(Construct):
             log_replication_role_prefix=log_replication_role_prefix,
             replicated_logs=replicated_logs,
             additional_key_policy_statements=additional_key_policy_statements,
+            landing_zone_principals=landing_zone_principals,
         )
         self.key = self.key_construct.key
         self.access_log_bucket = AccessLogBucket(
@@ -88,6 +97,7 @@ class LogArchive(Construct):
             bucket_name=names.access_log_bucket_name(organization_name, account),
             minimum_retention_days=minimum_retention_days,
             lifecycle=lifecycle,
+            landing_zone_principals=landing_zone_principals,
         ).bucket
         self.bucket = LogArchiveBucket(
             self,
@@ -106,6 +116,7 @@ class LogArchive(Construct):
             lifecycle=lifecycle,
             log_replication_role_prefix=log_replication_role_prefix,
             replicated_logs=replicated_logs,
+            landing_zone_principals=landing_zone_principals,
         ).bucket
         self.config_bucket = ConfigDeliveryBucket(
             self,
@@ -116,4 +127,5 @@ class LogArchive(Construct):
             organization_id=organization_id,
             minimum_retention_days=minimum_retention_days,
             lifecycle=lifecycle,
+            landing_zone_principals=landing_zone_principals,
         ).bucket

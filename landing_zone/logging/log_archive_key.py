@@ -21,6 +21,7 @@ from landing_zone.logging._key_policy import (
     administered_key,
     checked_statements,
 )
+from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 _KEY_SIDS = (
     KEY_ADMINISTRATION_SID,
@@ -58,7 +59,11 @@ class LogArchiveKey(Construct):
       organization (*unverified*: the services document ``aws:SourceAccount``; IAM documents
       ``aws:SourceOrgID`` as set on the same service-to-service requests);
     - ``guardduty.amazonaws.com`` may ``kms:GenerateDataKey`` for detectors of the security
-      tooling account (GuardDuty's documented key policy).
+      tooling account (GuardDuty's documented key policy);
+    - nobody but ``landing_zone_principals`` may change the key policy, disable, delete,
+      replicate or re-tag the key, move or delete ``alias/<organization_name>/logs`` (which the
+      trail, GuardDuty's export and the log replication name), or grant use of the key
+      (``protection.deny_key_changes``). The log archive stack's deployer must be one of them.
     """
 
     def __init__(
@@ -74,6 +79,7 @@ class LogArchiveKey(Construct):
         log_replication_role_prefix: str | None = None,
         replicated_logs: Collection[str] = (),
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param organization_id: AWS Organizations id (``o-...``) whose services may encrypt.
@@ -93,6 +99,10 @@ class LogArchiveKey(Construct):
             cross-account reader role. Default: none. Each needs a sid of its own; an Allow of
             ``kms:*``, of a ``NotAction``, to a ``NotPrincipal``, or to a wildcard principal
             without a condition is rejected.
+        :param landing_zone_principals: Role ARN patterns (``aws:PrincipalArn``) that may still
+            change the key; the role that deploys it must match one. Default:
+            ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
+            ``GuardrailParameters.landing_zone_role_arns`` of the config.
         """
         super().__init__(scope, construct_id)
         _validation.organization_id("organization_id", organization_id)
@@ -129,6 +139,7 @@ class LogArchiveKey(Construct):
                 *extra,
             ],
             alias=self.alias_name,
+            landing_zone_principals=landing_zone_principals,
         )
 
 

@@ -2,13 +2,16 @@
 
 All three are versioned, TLS 1.2+ only, never public (Block Public Access, ACLs disabled),
 retained when their stack is deleted, and their policies deny deleting objects, object versions
-and the bucket itself to everyone. Lifecycle rules move logs to colder storage; S3 runs them
-itself, outside the bucket policy, and never removes a version that Object Lock still retains.
+and the bucket itself to everyone, and changing the bucket's configuration (policy, lifecycle,
+Object Lock, replication, versioning, encryption...) to everyone but the landing zone's own
+principals (``protection``). Lifecycle rules move logs to colder storage; S3 runs them itself,
+outside the bucket policy, and never removes a version that Object Lock still retains, which is
+why nobody else may change them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
@@ -18,6 +21,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.logging import _validation, names
+from landing_zone.logging.protection import (
+    DEFAULT_LANDING_ZONE_PRINCIPALS,
+    check_principals,
+    deny_bucket_configuration,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,6 +165,7 @@ class AccessLogBucket(Construct):
         bucket_name: str,
         minimum_retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param bucket_name: Name of the bucket; see ``names.access_log_bucket_name``.
@@ -164,12 +173,21 @@ class AccessLogBucket(Construct):
             PCI DSS 10.5.1 keeps audit logs for twelve months.
         :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
             after 90 days, Deep Archive after 365, never expire.
+        :param landing_zone_principals: Role ARN patterns (``aws:PrincipalArn``) that may still
+            change the bucket's configuration; CloudFormation's execution role must match one.
+            Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
+            ``GuardrailParameters.landing_zone_role_arns`` of the config.
         """
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
         _validation.days("minimum_retention_days", minimum_retention_days)
         lifecycle.check_retention("AccessLogBucket", minimum_retention_days)
-        self.bucket = log_bucket(self, bucket_name=bucket_name, lifecycle=lifecycle)
+        self.bucket = log_bucket(
+            self,
+            bucket_name=bucket_name,
+            lifecycle=lifecycle,
+            landing_zone_principals=landing_zone_principals,
+        )
         Validations.of(self.bucket).acknowledge(*_ACCESS_LOG_ACKNOWLEDGMENTS)
 
 
@@ -203,9 +221,12 @@ class LogArchiveBucket(Construct):
 
     - CloudTrail, for the organization trail only (``aws:SourceArn``), under
       ``cloudtrail/AWSLogs/<organization id>/`` and ``cloudtrail/AWSLogs/<management account>/``;
-    - VPC flow logs (``delivery.logs.amazonaws.com``) under ``flow-logs/AWSLogs/``, and Bedrock
-      model invocation logging under ``bedrock/AWSLogs/``, both only for this organization
-      (``aws:SourceOrgID``, *unverified*: the services document ``aws:SourceAccount``). The
+    - VPC flow logs (``delivery.logs.amazonaws.com``) under ``flow-logs/AWSLogs/<account>/``,
+      and Bedrock model invocation logging under ``bedrock/AWSLogs/<account>/``, both only for
+      this organization (``aws:SourceOrgID``, *unverified*: the services document
+      ``aws:SourceAccount``) and each account under its own prefix only (the policy variable
+      ``${aws:SourceAccount}`` in the resource: the account the service delivers for, so one
+      account cannot write logs that look like another's). The
       Bedrock user guide supports only destinations in the invoking account and region, so
       workload accounts cannot deliver here directly (*unverified* whether a cross-account
       bucket is rejected);
@@ -235,6 +256,7 @@ class LogArchiveBucket(Construct):
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
         log_replication_role_prefix: str | None = None,
         replicated_logs: Collection[str] = (),
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param bucket_name: Name of the bucket; see ``names.log_bucket_name``.
@@ -259,6 +281,9 @@ class LogArchiveBucket(Construct):
         :param replicated_logs: Logs (keys of ``names.REPLICATED_LOGS``) whose replication
             roles in the organization's accounts may each write their own account's logs.
             Default: none.
+        :param landing_zone_principals: Role ARN patterns that may still change the bucket's
+            configuration and its objects' retention. Default:
+            ``DEFAULT_LANDING_ZONE_PRINCIPALS``.
         """
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
@@ -288,6 +313,7 @@ class LogArchiveBucket(Construct):
             encryption_key=encryption_key,
             access_log_bucket=access_log_bucket,
             object_lock_default_retention=retention,
+            landing_zone_principals=landing_zone_principals,
         )
         trail_arn = names.organization_trail_arn(organization_name, management_account_id, region)
         for statement in (
@@ -309,7 +335,8 @@ class LogArchiveBucket(Construct):
 class ConfigDeliveryBucket(Construct):
     """The bucket of the organization's AWS Config delivery channels: SSE-KMS with the log key
     and S3 Bucket Keys, server access logs to ``access_log_bucket``, writable by
-    ``config.amazonaws.com`` for this organization only under ``config/AWSLogs/``.
+    ``config.amazonaws.com`` for this organization only, each account under
+    ``config/AWSLogs/<account>/`` only (``${aws:SourceAccount}``).
 
     AWS Config does not support delivery to a bucket with Object Lock enabled (documented for
     AWS::Config::DeliveryChannel), so this bucket has none; versioning and a bucket policy that
@@ -328,6 +355,7 @@ class ConfigDeliveryBucket(Construct):
         organization_id: str,
         minimum_retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param bucket_name: Name of the bucket; see ``names.config_bucket_name``.
@@ -337,6 +365,8 @@ class ConfigDeliveryBucket(Construct):
         :param minimum_retention_days: Floor for the lifecycle's expirations. Default: 365.
         :param lifecycle: Colder storage and expiration. Default: Glacier Instant Retrieval
             after 90 days, Deep Archive after 365, never expire.
+        :param landing_zone_principals: Role ARN patterns that may still change the bucket's
+            configuration. Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``.
         """
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
@@ -349,6 +379,7 @@ class ConfigDeliveryBucket(Construct):
             lifecycle=lifecycle,
             encryption_key=encryption_key,
             access_log_bucket=access_log_bucket,
+            landing_zone_principals=landing_zone_principals,
         )
         config = iam.ServicePrincipal("config.amazonaws.com")
         this_organization = {"StringEquals": {"aws:SourceOrgID": organization_id}}
@@ -371,7 +402,9 @@ class ConfigDeliveryBucket(Construct):
                 sid="ConfigDelivers",
                 principals=[config],
                 actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects(f"{names.CONFIG_PREFIX}/AWSLogs/*")],
+                resources=[
+                    self.bucket.arn_for_objects(names.own_account_keys(names.CONFIG_PREFIX))
+                ],
                 conditions=owner_full_control(this_organization),
             ),
         ):
@@ -398,8 +431,12 @@ def log_bucket(
     encryption_key: kms.IKey | None = None,
     access_log_bucket: s3.IBucket | None = None,
     object_lock_default_retention: s3.ObjectLockRetention | None = None,
+    landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
 ) -> s3.Bucket:
-    """A log bucket with what no prop turns off; SSE-KMS and access logs when given a key."""
+    """A log bucket with what no prop turns off; SSE-KMS and access logs when given a key.
+    Its configuration (and with Object Lock, its objects' retention) can be changed by
+    ``landing_zone_principals`` only."""
+    principals = check_principals("landing_zone_principals", landing_zone_principals)
     kms_encrypted = encryption_key is not None
     bucket = s3.Bucket(
         scope,
@@ -437,6 +474,10 @@ def log_bucket(
             resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
         )
     )
+    for statement in deny_bucket_configuration(
+        bucket.bucket_arn, principals, object_lock=object_lock_default_retention is not None
+    ):
+        bucket.add_to_resource_policy(statement)
     return bucket
 
 
@@ -499,14 +540,14 @@ def _organization_writer_statements(
             sid="LogDeliveryDeliversFlowLogs",
             principals=[log_delivery],
             actions=["s3:PutObject"],
-            resources=[bucket.arn_for_objects(f"{names.FLOW_LOGS_PREFIX}/AWSLogs/*")],
+            resources=[bucket.arn_for_objects(names.own_account_keys(names.FLOW_LOGS_PREFIX))],
             conditions=owner_full_control(this_organization),
         ),
         iam.PolicyStatement(
             sid="BedrockDeliversInvocationLogs",
             principals=[iam.ServicePrincipal("bedrock.amazonaws.com")],
             actions=["s3:PutObject"],
-            resources=[bucket.arn_for_objects(f"{names.BEDROCK_PREFIX}/AWSLogs/*")],
+            resources=[bucket.arn_for_objects(names.own_account_keys(names.BEDROCK_PREFIX))],
             conditions=this_organization,
         ),
     ]

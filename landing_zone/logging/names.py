@@ -32,6 +32,20 @@ BEDROCK_PREFIX = "bedrock"
 GUARDDUTY_PREFIX = "guardduty"
 """Key prefix of exported GuardDuty findings in the log bucket."""
 
+SOURCE_ACCOUNT = "${aws:SourceAccount}"
+"""The account an AWS service principal acts for, as a policy variable: any single-valued global
+condition key can be one (IAM user guide, "Policy variables"), and the services that deliver
+here document ``aws:SourceAccount`` on their requests (VPC flow logs, AWS Config and Bedrock
+model invocation logging bucket policies)."""
+
+
+def own_account_keys(prefix: str) -> str:
+    """Keys under ``prefix`` that a delivering service may write for the account it acts for:
+    ``<prefix>/AWSLogs/${aws:SourceAccount}/*``, the ``AWSLogs/<account>/`` layout each of these
+    services writes."""
+    return f"{prefix}/AWSLogs/{SOURCE_ACCOUNT}/*"
+
+
 WAF_LOGS_KEYS = "AWSLogs/*/WAFLogs/*"
 """Keys of WAF logs in the log bucket: S3 replication keeps the keys WAF gave them in the
 account's own ``aws-waf-logs-`` bucket (``AWSLogs/<account>/WAFLogs/<region>/<acl>/...``)."""

@@ -205,3 +205,44 @@ def test_replicated_bucket_passes_the_packs(archived: Stack) -> None:
     assert violations(archived) == {}
     bucket = _buckets(Template.from_stack(archived))[NAME]
     assert "S3BucketReplicationEnabled" not in json.dumps(bucket.get("Metadata", {}))
+
+
+def test_replication_policy_is_named_like_its_role(archived: Stack) -> None:
+    (policy,) = Template.from_stack(archived).find_resources("AWS::IAM::ManagedPolicy").values()
+    assert policy["Properties"]["ManagedPolicyName"] == "lz-waf-log-replication-eu-west-1"
+
+
+def test_account_admins_cannot_stop_replication_or_shorten_retention(archived: Stack) -> None:
+    # Escape 6: PutReplicationConfiguration dropped the copy to the archive without tripping the
+    # replication alarm; lifecycle and Object Lock changes shortened what the account keeps.
+    template = Template.from_stack(archived)
+    policies = template.find_resources("AWS::S3::BucketPolicy").values()
+    assert len(policies) == 2  # the log bucket and its access-log bucket
+    for policy in policies:
+        statements = {s.get("Sid"): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+        deny = statements["DenyBucketConfigurationChanges"]
+        assert deny["Effect"] == "Deny"
+        assert {
+            "s3:PutReplicationConfiguration",
+            "s3:PutLifecycleConfiguration",
+            "s3:PutBucketObjectLockConfiguration",
+            "s3:PutBucketPolicy",
+        } <= set(deny["Action"])
+        # The StackSets execution role deploys this bucket and must keep updating it.
+        assert (
+            "arn:aws:iam::*:role/stacksets-exec-*"
+            in (deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"])
+        )
+    (key,) = template.find_resources("AWS::KMS::Key").values()
+    sids = {s.get("Sid") for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    assert "DenyKeyChangesOutsideTheLandingZone" in sids
+
+
+def test_landing_zone_principals_reach_the_waf_buckets_and_key() -> None:
+    principals = ["arn:aws:iam::*:role/acme-*"]
+    stack = _stack()
+    WafLogBucket(stack, "WafLogs", organization_name="acme", landing_zone_principals=principals)
+    text = json.dumps(Template.from_stack(stack).to_json())
+    # Key: changes and grants; log bucket: configuration and retention; access logs: configuration.
+    assert text.count('"aws:PrincipalArn": ["arn:aws:iam::*:role/acme-*"]') == 5
+    assert "role/lz-*" not in text

@@ -166,7 +166,72 @@ def test_cloudwatch_logs_uses_the_key_for_log_groups_of_this_account_and_region(
 
 
 def test_without_services_only_administration_is_allowed() -> None:
-    assert list(_statements(_key_stack(services=[]))) == ["KeyAdministrationByThisAccount"]
+    statements = _statements(_key_stack(services=[]))
+    assert [sid for sid, s in statements.items() if s["Effect"] == "Allow"] == [
+        "KeyAdministrationByThisAccount"
+    ]
+
+
+KEY_PROTECTION = [
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy",
+    "kms:ReplicateKey",
+    "kms:RevokeGrant",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+    "kms:UpdatePrimaryRegion",
+]
+LANDING_ZONE = [
+    "arn:aws:iam::*:role/lz-*",
+    "arn:aws:iam::*:role/stacksets-exec-*",
+    "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
+    "arn:aws:iam::*:role/cdk-lzone-cfn-exec-role-*",
+]
+
+
+def test_key_denies_policy_deletion_and_alias_changes_to_all_but_the_landing_zone(
+    statements: dict[str, dict[str, Any]],
+) -> None:
+    # Escape 8: an account admin's IAM policy allowed kms:PutKeyPolicy, and UpdateAlias could
+    # point alias/<org>/<class> at a key of their own; a key policy deny holds against both.
+    deny = statements["DenyKeyChangesOutsideTheLandingZone"]
+    assert (deny["Effect"], deny["Principal"], deny["Resource"]) == ("Deny", {"AWS": "*"}, "*")
+    assert deny["Action"] == KEY_PROTECTION
+    # The StackSets and CloudFormation execution roles that deploy the key stay allowed.
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": LANDING_ZONE}}
+    grants = statements["DenyGrantsOutsideTheLandingZone"]
+    assert (grants["Effect"], grants["Action"]) == ("Deny", "kms:CreateGrant")
+    assert grants["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": LANDING_ZONE},
+        "BoolIfExists": {"kms:GrantIsForAWSResource": "false"},
+    }
+
+
+def test_landing_zone_principals_reach_every_key_of_the_family() -> None:
+    principals = ["arn:aws:iam::*:role/acme-*"]
+    stack = _stack()
+    DataClassKeys(stack, "Keys", alias_prefix="acme", landing_zone_principals=principals)
+    keys = Template.from_stack(stack).find_resources("AWS::KMS::Key").values()
+    assert len(keys) == len(DEFAULT_DATA_CLASSES)
+    for key in keys:
+        (deny,) = [
+            s
+            for s in key["Properties"]["KeyPolicy"]["Statement"]
+            if s["Sid"] == "DenyKeyChangesOutsideTheLandingZone"
+        ]
+        assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": principals}}
+
+
+def test_rejects_additional_statements_with_a_protection_sid() -> None:
+    deny = _statement(sid="DenyKeyChangesOutsideTheLandingZone")
+    with pytest.raises(ValueError, match="is used twice or by the key itself"):
+        _key_stack(additional_key_policy_statements=[deny])
 
 
 def test_additional_statements_join_the_policy() -> None:

@@ -113,3 +113,16 @@ def test_rejects_impossible_replicas(props: dict[str, Any], message: str) -> Non
     }
     with pytest.raises(ValueError, match=message):
         DataClassKeyReplica(_stack(), "Bad", **{**defaults, **props})
+
+
+def test_replica_key_policy_denies_changes_to_all_but_the_landing_zone(
+    template: dict[str, Any],
+) -> None:
+    # A replica is a key of its own: without the deny, an account admin could rewrite its policy
+    # in the replica region even though the primary's holds.
+    (replica,) = _of_type(template, "AWS::KMS::ReplicaKey").values()
+    statements = {s["Sid"]: s for s in replica["Properties"]["KeyPolicy"]["Statement"]}
+    deny = statements["DenyKeyChangesOutsideTheLandingZone"]
+    assert deny["Effect"] == "Deny"
+    assert {"kms:PutKeyPolicy", "kms:UpdateAlias", "kms:ScheduleKeyDeletion"} <= set(deny["Action"])
+    assert deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"][0] == "arn:aws:iam::*:role/lz-*"

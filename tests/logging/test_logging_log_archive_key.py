@@ -109,6 +109,36 @@ def test_account_root_only_administers_the_key(statements: dict[str, dict[str, A
     assert not any("*" in action for action in actions)
 
 
+def test_key_policy_and_alias_changes_are_denied_to_all_but_the_landing_zone(
+    statements: dict[str, dict[str, Any]],
+) -> None:
+    # Escape 8: alias/acme/logs names the key for the trail, GuardDuty's export and replication;
+    # an admin of the log archive account could repoint it or rewrite the key policy.
+    deny = statements["DenyKeyChangesOutsideTheLandingZone"]
+    assert (deny["Effect"], deny["Principal"]) == ("Deny", {"AWS": "*"})
+    assert {
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+        "kms:DisableKey",
+        "kms:DisableKeyRotation",
+        "kms:UpdateAlias",
+        "kms:DeleteAlias",
+        "kms:CreateAlias",
+        "kms:UpdateKeyDescription",
+    } <= set(deny["Action"])
+    # The log archive stack is deployed by the lzone qualifier's CloudFormation execution role.
+    principals = deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert "arn:aws:iam::*:role/cdk-lzone-cfn-exec-role-*" in principals
+    assert statements["DenyGrantsOutsideTheLandingZone"]["Effect"] == "Deny"
+
+
+def test_landing_zone_principals_override_reaches_the_key_policy() -> None:
+    principals = ["arn:aws:iam::*:role/acme-*"]
+    statements = _statements(_key_stack(landing_zone_principals=principals))
+    deny = statements["DenyKeyChangesOutsideTheLandingZone"]
+    assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": principals}}
+
+
 def test_account_principals_decrypt_only_through_s3(statements: dict[str, dict[str, Any]]) -> None:
     reader = statements["ReadLogsThroughS3InThisAccount"]
     assert reader["Action"] == ["kms:Decrypt", "kms:DescribeKey"]

@@ -15,6 +15,7 @@ from landing_zone.compliance import violations
 from landing_zone.logging import (
     AccessLogBucket,
     ConfigDeliveryBucket,
+    LogArchive,
     LogArchiveBucket,
     LogArchiveKey,
     LogLifecycle,
@@ -244,6 +245,113 @@ def test_every_bucket_denies_deletes_and_requests_without_tls_1_2(
         assert (tls["Effect"], tls["Action"], tls["Resource"]) == ("Deny", "s3:*", everything)
 
 
+BUCKET_CONFIGURATION = [
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketAcl",
+    "s3:PutBucketLogging",
+    "s3:PutBucketNotification",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutInventoryConfiguration",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutReplicationConfiguration",
+]
+DEFAULT_LANDING_ZONE_PRINCIPALS = [
+    "arn:aws:iam::*:role/lz-*",
+    "arn:aws:iam::*:role/stacksets-exec-*",
+    "arn:aws:iam::*:role/AWSCloudFormationStackSetExecutionRole",
+    "arn:aws:iam::*:role/cdk-lzone-cfn-exec-role-*",
+]
+
+
+@pytest.mark.parametrize("attribute", ["logs", "config", "access_logs"])
+def test_every_bucket_denies_configuration_changes_to_all_but_the_landing_zone(
+    archive: Archive, attribute: str
+) -> None:
+    # Escape 6: a shorter Object Lock default, an expiry (no DeleteObject), another policy...
+    bucket = getattr(archive, attribute)
+    deny = archive.statements(bucket)["DenyBucketConfigurationChanges"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Principal"] == {"AWS": "*"}
+    assert deny["Action"] == BUCKET_CONFIGURATION
+    assert deny["Resource"] == {"Fn::GetAtt": [_logical_id(archive, bucket), "Arn"]}
+    # CloudFormation's execution role (cdk-lzone-...) and the StackSets roles keep updating it.
+    assert deny["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": DEFAULT_LANDING_ZONE_PRINCIPALS}
+    }
+
+
+def test_only_the_object_lock_bucket_denies_changing_object_retention(archive: Archive) -> None:
+    logical_id = _logical_id(archive, archive.logs)
+    deny = archive.statements(archive.logs)["DenyObjectRetentionChanges"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Action"] == [
+        "s3:BypassGovernanceRetention",
+        "s3:PutObjectLegalHold",
+        "s3:PutObjectRetention",
+    ]
+    assert deny["Resource"] == _objects(logical_id, "/*")
+    assert deny["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": DEFAULT_LANDING_ZONE_PRINCIPALS}
+    }
+    for bucket in (archive.config, archive.access_logs):
+        assert "DenyObjectRetentionChanges" not in archive.statements(bucket)
+
+
+def test_landing_zone_principals_of_the_config_reach_every_bucket() -> None:
+    principals = ["arn:aws:iam::*:role/acme-*", "arn:aws:iam::*:role/cdk-acme-cfn-exec-role-*"]
+    stack = Stack(
+        App(context=cdk_context()),
+        "Archive",
+        env=Environment(account=LOG_ARCHIVE, region="eu-central-1"),
+    )
+    LogArchive(
+        stack,
+        "LogArchive",
+        organization_id=ORGANIZATION_ID,
+        organization_name="acme",
+        management_account_id=MANAGEMENT,
+        security_tooling_account_id=SECURITY_TOOLING,
+        landing_zone_principals=principals,
+    )
+    template = Template.from_stack(stack)
+    policies = template.find_resources("AWS::S3::BucketPolicy").values()
+    assert len(policies) == 3
+    for policy in policies:
+        (deny,) = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if s.get("Sid") == "DenyBucketConfigurationChanges"
+        ]
+        assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": principals}}
+
+
+@pytest.mark.parametrize(
+    ("principals", "message"),
+    [
+        ([], r"landing_zone_principals: got none"),
+        (["lz-*"], r"'lz-\*' is not a role ARN pattern"),
+        (["arn:aws:iam::*:user/lz-admin"], r"is not a role ARN pattern"),
+    ],
+)
+def test_rejects_landing_zone_principals_that_are_no_role_patterns(
+    principals: list[str], message: str
+) -> None:
+    stack = Stack(App(context=cdk_context()), "S")
+    with pytest.raises(ValueError, match=message):
+        AccessLogBucket(
+            stack,
+            "AccessLogs",
+            bucket_name=ACCESS_LOG_BUCKET,
+            landing_zone_principals=principals,
+        )
+
+
 def test_access_log_bucket_admits_only_s3_logging_of_the_archive_buckets(archive: Archive) -> None:
     allows = [s for s in archive.statements(archive.access_logs).values() if s["Effect"] == "Allow"]
     assert {json.dumps(s["Principal"]) for s in allows} == {
@@ -338,7 +446,9 @@ def test_cloudtrail_writes_only_for_the_organization_trail(archive: Archive) -> 
     }
 
 
-def test_flow_logs_and_bedrock_write_for_this_organization_only(archive: Archive) -> None:
+def test_flow_logs_and_bedrock_write_for_this_organization_each_account_its_own_keys(
+    archive: Archive,
+) -> None:
     statements = archive.statements(archive.logs)
     logical_id = _logical_id(archive, archive.logs)
     organization = {"aws:SourceOrgID": ORGANIZATION_ID}
@@ -347,14 +457,17 @@ def test_flow_logs_and_bedrock_write_for_this_organization_only(archive: Archive
     assert check["Action"] == ["s3:GetBucketAcl", "s3:ListBucket"]
     assert check["Condition"] == {"StringEquals": organization}
     flow_logs = statements["LogDeliveryDeliversFlowLogs"]
-    assert flow_logs["Resource"] == _objects(logical_id, "/flow-logs/AWSLogs/*")
+    # ${aws:SourceAccount}: an account's delivery cannot write under another account's prefix.
+    assert flow_logs["Resource"] == _objects(
+        logical_id, "/flow-logs/AWSLogs/${aws:SourceAccount}/*"
+    )
     assert flow_logs["Condition"] == {
         "StringEquals": {**organization, "s3:x-amz-acl": "bucket-owner-full-control"}
     }
     bedrock = statements["BedrockDeliversInvocationLogs"]
     assert bedrock["Principal"] == {"Service": "bedrock.amazonaws.com"}
     assert bedrock["Action"] == "s3:PutObject"
-    assert bedrock["Resource"] == _objects(logical_id, "/bedrock/AWSLogs/*")
+    assert bedrock["Resource"] == _objects(logical_id, "/bedrock/AWSLogs/${aws:SourceAccount}/*")
     assert bedrock["Condition"] == {"StringEquals": organization}
 
 
@@ -462,7 +575,7 @@ def test_config_bucket_has_no_object_lock_but_the_log_key(archive: Archive) -> N
     assert properties["LoggingConfiguration"]["LogFilePrefix"] == f"{CONFIG_BUCKET}/"
 
 
-def test_config_writes_for_this_organization_only(archive: Archive) -> None:
+def test_config_writes_for_this_organization_each_account_its_own_keys(archive: Archive) -> None:
     statements = archive.statements(archive.config)
     logical_id = _logical_id(archive, archive.config)
     organization = {"aws:SourceOrgID": ORGANIZATION_ID}
@@ -476,7 +589,7 @@ def test_config_writes_for_this_organization_only(archive: Archive) -> None:
         assert statement["Resource"] == {"Fn::GetAtt": [logical_id, "Arn"]}
         assert statement["Condition"] == {"StringEquals": organization}
     delivery = statements["ConfigDelivers"]
-    assert delivery["Resource"] == _objects(logical_id, "/config/AWSLogs/*")
+    assert delivery["Resource"] == _objects(logical_id, "/config/AWSLogs/${aws:SourceAccount}/*")
     assert delivery["Condition"] == {
         "StringEquals": {**organization, "s3:x-amz-acl": "bucket-owner-full-control"}
     }
