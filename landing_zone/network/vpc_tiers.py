@@ -70,6 +70,28 @@ NACL_RULES_PER_DIRECTION = 20
 HTTPS = 443
 WORLD = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 
+AWS_OWNED_S3_OBJECTS = (
+    # Amazon ECR keeps image layers in an AWS-owned bucket; a pull reads them through the S3
+    # gateway endpoint with a URL an ECR account presigned (ECR user guide, "Minimum Amazon S3
+    # bucket permissions for Amazon ECR").
+    "prod-{region}-starport-layer-bucket",
+    # Amazon Linux 2 and 2023 package repositories (EC2 user guide, kernel live patching; Amazon
+    # Linux 2023 user guide), fetched without credentials.
+    "packages.{region}.amazonaws.com",
+    "repo.{region}.amazonaws.com",
+    "amazonlinux.{region}.amazonaws.com",
+    "amazonlinux-2-repos-{region}",
+    "al2023-repos-{region}-de612dc2",
+    "al2023-{region}",
+)
+"""AWS-owned buckets (``{region}`` is the VPC's) whose objects instances must still read through
+the S3 gateway endpoint: they belong to no organization, so ``aws:ResourceOrgID`` never matches.
+The list and its sources are AWS's data perimeter examples
+(aws-samples/data-perimeter-policy-examples, ``vpc_endpoint_policies/s3_endpoint_policy.json``),
+limited to container image layers and Amazon Linux packages; read-only."""
+
+_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
 _SERVICE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*")
 _AZ_COUNT = (2, 6)
 
@@ -97,15 +119,28 @@ class VpcTiers(Construct):
     retained) and to the log archive bucket under ``flow-logs/``; gateway endpoints for S3 and
     DynamoDB serve the application and data tiers; interface endpoints with private DNS sit in
     the application subnets behind ``EndpointSecurityGroup`` (443 from the VPC's range only).
-    Every endpoint's policy allows requests only from principals of ``organization_id``
-    (``aws:PrincipalOrgID``).
+    Every endpoint's policy (``endpoint_policy_statements``) allows requests of principals of
+    ``organization_id`` to resources of that organization only (``aws:PrincipalOrgID`` and
+    ``aws:ResourceOrgID``), so that credentials of the organization cannot write to another
+    organization's bucket, or use its keys, through the endpoints; AWS service principals
+    (``aws:PrincipalIsAWSService``, e.g. CloudFormation's presigned custom resource responses);
+    and the AWS-owned resources that belong to no organization and that workloads must reach:
+    ECR image layers and Amazon Linux repositories (reads, S3 endpoint), and Bedrock foundation
+    models (invocations by the organization's principals, Bedrock runtime endpoint).
+
+    The flow log role, its policy and log group are named under ``name_prefix``
+    (``<prefix>flow-logs-<name>-<region>``, the log group ``<prefix>flow-logs-<name>``), so
+    the guardrails that protect the landing zone's names cover them.
 
     Not verified here (no AWS account): that every service of ``interface_endpoints`` has an
     endpoint in the stack's region and zones; that the log archive bucket's policy and key let
     ``delivery.logs.amazonaws.com`` of this account write (``LogBuckets`` grants
     ``flow-logs/AWSLogs/*``); that ``log_key``'s policy lets CloudWatch Logs use it for this
     log group (``DataClassKey`` with the ``logs`` service does); that AWS services calling on
-    the organization's behalf through an endpoint present an organization principal.
+    the organization's behalf through an endpoint present an organization principal or a
+    service principal; that requests to actions without a resource (``sts:GetCallerIdentity``,
+    ``kms:ListAliases``) carry ``aws:ResourceOrgID``, as AWS's data perimeter examples, which
+    apply the same condition to every action, assume.
 
     An env-specific stack must carry the availability zones in its context
     (``availability_zones_context``): CDK's VPC reads ``Stack.availability_zones`` even when the
@@ -129,6 +164,8 @@ class VpcTiers(Construct):
         interface_endpoints: Sequence[str] = DEFAULT_INTERFACE_ENDPOINTS,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         flow_log_format: Sequence[ec2.LogFormat] | None = None,
+        name: str | None = None,
+        name_prefix: str = "lz-",
     ) -> None:
         """
         :param cidr: The VPC's IPv4 range, /16 to /23 for three zones (each tier's subnet size
@@ -155,6 +192,11 @@ class VpcTiers(Construct):
             ``INFINITE``. Default: one year (PCI DSS 10.7 asks for one year).
         :param flow_log_format: Fields of each flow log record, for both destinations.
             Default: AWS's default format.
+        :param name: The VPC's name (lowercase letters, digits, single hyphens), which names
+            its flow log role, policy and log group. Default: the construct id in kebab case
+            (``VpcPayments`` -> ``vpc-payments``).
+        :param name_prefix: The landing zone's protected prefix
+            (``GuardrailParameters.landing_zone_role_prefix``). Default: ``lz-``.
         """
         super().__init__(scope, construct_id)
         types = _subnet_types(subnet_types or {})
@@ -165,6 +207,14 @@ class VpcTiers(Construct):
         _check_distinct("explicit_denies", [str(deny) for deny in denies])
         check_interface_endpoints(interface_endpoints)
         _organization_id("organization_id", organization_id)
+        self.name = _check_name(name or _kebab(construct_id))
+        flow_logs_name = f"{name_prefix}flow-logs-{self.name}"
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region) and len(f"{flow_logs_name}-{region}") > 64:
+            raise ValueError(
+                f"name: {self.name!r} makes the flow log role {flow_logs_name}-{region} longer "
+                "than IAM's 64 characters; allowed: a shorter name"
+            )
         finite_retention(
             "flow_log_retention",
             flow_log_retention,
@@ -219,11 +269,12 @@ class VpcTiers(Construct):
         self.flow_log_group = logs.LogGroup(
             self,
             "FlowLogGroup",
+            log_group_name=flow_logs_name,
             encryption_key=log_key,
             retention=flow_log_retention,
             removal_policy=RemovalPolicy.RETAIN,
         )
-        self.flow_log_role = self._flow_log_role()
+        self.flow_log_role = self._flow_log_role(f"{flow_logs_name}-{region}")
         self.flow_logs = [
             ec2.FlowLog(
                 self,
@@ -251,13 +302,6 @@ class VpcTiers(Construct):
 
         self.data_network_acl = self._data_network_acl(data_ports, denies)
 
-        endpoint_policy = iam.PolicyStatement(
-            sid="OnlyPrincipalsOfTheOrganization",
-            principals=[iam.AnyPrincipal()],
-            actions=["*"],
-            resources=["*"],
-            conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
-        )
         private = [self.application_subnets, self.data_subnets]
         self.gateway_endpoints = {
             name: self.vpc.add_gateway_endpoint(
@@ -294,15 +338,20 @@ class VpcTiers(Construct):
             )
             for name in interface_endpoints
         }
-        for endpoint in (*self.gateway_endpoints.values(), *self.interface_endpoints.values()):
-            endpoint.add_to_policy(endpoint_policy)
+        for service, endpoint in (
+            *self.gateway_endpoints.items(),
+            *self.interface_endpoints.items(),
+        ):
+            for statement in endpoint_policy_statements(service, organization_id, region):
+                endpoint.add_to_policy(statement)
 
-    def _flow_log_role(self) -> iam.Role:
+    def _flow_log_role(self, name: str) -> iam.Role:
         """The role VPC Flow Logs assumes to write to the log group (``FlowLogRole``), granted
         by a customer managed policy (``FlowLogPolicy``): the packs reject inline policies."""
         role = iam.Role(
             self,
             "FlowLogRole",
+            role_name=name,
             assumed_by=iam.ServicePrincipal(
                 "vpc-flow-logs.amazonaws.com",
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
@@ -312,6 +361,7 @@ class VpcTiers(Construct):
         iam.ManagedPolicy(
             self,
             "FlowLogPolicy",
+            managed_policy_name=name,
             description="Write the VPC's flow logs to their log group",
             roles=[role],
             statements=[
@@ -380,6 +430,72 @@ class VpcTiers(Construct):
             )
             number += 1
         return acl
+
+
+def endpoint_policy_statements(
+    service: str, organization_id: str, region: str
+) -> list[iam.PolicyStatement]:
+    """The endpoint policy of ``service`` (``s3``, ``dynamodb`` or an interface endpoint's
+    suffix such as ``kms``) for a VPC in ``region``: AWS's data perimeter pattern
+    (aws-samples/data-perimeter-policy-examples, ``vpc_endpoint_policies``), an identity and a
+    resource perimeter with the documented exceptions.
+
+    - ``OrganizationPrincipalsToOrganizationResources``: ``aws:PrincipalOrgID`` and
+      ``aws:ResourceOrgID`` are ``organization_id`` (IAM user guide: ``aws:ResourceOrgID`` is
+      the organization of the account that owns the resource, absent when that account is in
+      no organization, so a bucket of a standalone account fails it too);
+    - ``AwsServicePrincipals``: requests signed by an AWS service principal;
+    - ``s3`` only, ``AwsOwnedPackagesAndImageLayers``: ``s3:GetObject`` on
+      ``AWS_OWNED_S3_OBJECTS`` of ``region``, whoever signs (ECR presigns layer URLs with an
+      account of its own, Amazon Linux repositories are read anonymously);
+    - ``bedrock-runtime`` only, ``OrganizationPrincipalsToFoundationModels``: the
+      organization's principals may invoke foundation models, which AWS owns (their ARNs have
+      no account), in any region a cross-region inference profile routes to.
+    """
+    statements = [
+        iam.PolicyStatement(
+            sid="OrganizationPrincipalsToOrganizationResources",
+            principals=[iam.AnyPrincipal()],
+            actions=["*"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {
+                    "aws:PrincipalOrgID": organization_id,
+                    "aws:ResourceOrgID": organization_id,
+                }
+            },
+        ),
+        iam.PolicyStatement(
+            sid="AwsServicePrincipals",
+            principals=[iam.AnyPrincipal()],
+            actions=["*"],
+            resources=["*"],
+            conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}},
+        ),
+    ]
+    if service == "s3":
+        statements.append(
+            iam.PolicyStatement(
+                sid="AwsOwnedPackagesAndImageLayers",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetObject"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:s3:::{bucket.format(region=region)}/*"
+                    for bucket in AWS_OWNED_S3_OBJECTS
+                ],
+            )
+        )
+    if service == "bedrock-runtime":
+        statements.append(
+            iam.PolicyStatement(
+                sid="OrganizationPrincipalsToFoundationModels",
+                principals=[iam.AnyPrincipal()],
+                actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                resources=[f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"],
+                conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+            )
+        )
+    return statements
 
 
 def availability_zones_context(
@@ -535,6 +651,20 @@ def _check_distinct(prop: str, values: Sequence[str]) -> None:
     repeated = sorted({value for value in values if values.count(value) > 1})
     if repeated:
         raise ValueError(f"{prop}: {repeated} given more than once; allowed: each once")
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ValueError(
+            f"name: {name!r} cannot name the flow log role and log group; allowed: lowercase "
+            "letters and digits, in parts separated by single hyphens"
+        )
+    return name
+
+
+def _kebab(construct_id: str) -> str:
+    """``VpcPayments`` -> ``vpc-payments``: the default name of a VPC from its construct id."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", construct_id).lower()
 
 
 def _pascal(service: str) -> str:

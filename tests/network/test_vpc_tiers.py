@@ -253,9 +253,21 @@ def test_endpoints_serve_only_the_organization(template: Template) -> None:
         properties = endpoint["Properties"]
         kind = properties.get("VpcEndpointType", "Gateway")
         services[kind].add(json.dumps(properties["ServiceName"]))
-        (statement,) = properties["PolicyDocument"]["Statement"]
-        assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}}
-        assert statement["Effect"] == "Allow"
+        statements = {s["Sid"]: s for s in properties["PolicyDocument"]["Statement"]}
+        organization = statements["OrganizationPrincipalsToOrganizationResources"]
+        assert organization["Effect"] == "Allow"
+        # Escape 10: aws:PrincipalOrgID alone let the organization's credentials write to
+        # another organization's buckets through the endpoint.
+        assert organization["Condition"] == {
+            "StringEquals": {
+                "aws:PrincipalOrgID": ORGANIZATION_ID,
+                "aws:ResourceOrgID": ORGANIZATION_ID,
+            }
+        }
+        assert statements["AwsServicePrincipals"]["Condition"] == {
+            "Bool": {"aws:PrincipalIsAWSService": "true"}
+        }
+        assert all(s["Effect"] == "Allow" for s in statements.values())
         if kind == "Interface":
             assert properties["PrivateDnsEnabled"] is True
             assert len(properties["SubnetIds"]) == 3
@@ -278,6 +290,68 @@ def test_endpoints_serve_only_the_organization(template: Template) -> None:
             "ToPort": 443,
         }
     ]
+
+
+def _endpoint_statements(template: Template, service: str) -> dict[str, dict[str, Any]]:
+    (endpoint,) = [
+        e
+        for e in template.find_resources("AWS::EC2::VPCEndpoint").values()
+        if json.dumps(e["Properties"]["ServiceName"]).endswith(f'.{service}"')
+        or f'".{service}"' in json.dumps(e["Properties"]["ServiceName"])
+    ]
+    return {s["Sid"]: s for s in endpoint["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def test_s3_endpoint_reads_only_the_documented_aws_owned_buckets(template: Template) -> None:
+    statements = _endpoint_statements(template, "s3")
+    assert set(statements) == {
+        "OrganizationPrincipalsToOrganizationResources",
+        "AwsServicePrincipals",
+        "AwsOwnedPackagesAndImageLayers",
+    }
+    owned = statements["AwsOwnedPackagesAndImageLayers"]
+    # Read only, no condition (ECR presigns layer URLs with an account of its own).
+    assert owned["Action"] == "s3:GetObject"
+    assert "Condition" not in owned
+    resources = json.dumps(owned["Resource"])
+    assert f":s3:::prod-{REGION}-starport-layer-bucket/*" in resources
+    assert f":s3:::al2023-repos-{REGION}-de612dc2/*" in resources
+    assert len(owned["Resource"]) == 7
+
+
+def test_bedrock_runtime_endpoint_lets_the_organization_invoke_foundation_models(
+    template: Template,
+) -> None:
+    statements = _endpoint_statements(template, "bedrock-runtime")
+    models = statements["OrganizationPrincipalsToFoundationModels"]
+    assert models["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    assert models["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}}
+    assert ":bedrock:*::foundation-model/*" in json.dumps(models["Resource"])
+    # No other endpoint carries an exception besides the S3 one.
+    assert set(_endpoint_statements(template, "kms")) == {
+        "OrganizationPrincipalsToOrganizationResources",
+        "AwsServicePrincipals",
+    }
+
+
+def test_flow_log_role_policy_and_group_are_named_under_the_prefix(template: Template) -> None:
+    roles = template.find_resources("AWS::IAM::Role").values()
+    flow_log_roles = [r for r in roles if "vpc-flow-logs" in json.dumps(r)]
+    assert [r["Properties"]["RoleName"] for r in flow_log_roles] == [
+        f"lz-flow-logs-network-{REGION}"
+    ]
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    assert policy["Properties"]["ManagedPolicyName"] == f"lz-flow-logs-network-{REGION}"
+    (group,) = template.find_resources("AWS::Logs::LogGroup").values()
+    assert group["Properties"]["LogGroupName"] == "lz-flow-logs-network"
+
+
+def test_name_and_prefix_override_the_flow_log_names() -> None:
+    template = _template(name="payments", name_prefix="acme-")
+    (group,) = template.find_resources("AWS::Logs::LogGroup").values()
+    assert group["Properties"]["LogGroupName"] == "acme-flow-logs-payments"
+    (policy,) = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    assert policy["Properties"]["ManagedPolicyName"] == f"acme-flow-logs-payments-{REGION}"
 
 
 def test_interface_endpoints_from_config() -> None:
@@ -388,6 +462,8 @@ def test_resource_count_leaves_room_in_the_stack(template: Template) -> None:
         ({"interface_endpoints": ["com.amazonaws.eu-west-1.kms"]}, "not an endpoint service"),
         ({"interface_endpoints": ["kms", "kms"]}, "more than once"),
         ({"flow_log_retention": logs.RetentionDays.INFINITE}, "flow_log_retention"),
+        ({"name": "Payments"}, "name: 'Payments' cannot name the flow log role"),
+        ({"name": "p" * 42}, "longer than IAM's 64 characters"),
     ],
 )
 def test_rejects_what_breaks_the_tiers(props: dict[str, Any], message: str) -> None:
