@@ -11,6 +11,23 @@ What the deployer provides, in the account that deploys the StackSet (management
 delegated StackSets administrator): a ``BaselineAssetBucket`` in each governed region, each in
 a stack of that region (explicit env), deployed before the StackSet's stack. The baseline only
 names these buckets: a stack cannot create buckets in other regions.
+
+The code in these buckets runs in every member account as guardrail-exempt roles at the next
+automatic deployment, and the management account is outside every SCP: only the bucket policy
+keeps it unchanged. It lets nobody but the publishing roles
+(``<prefix>asset-publisher-*``, the ``BucketDeployment`` handlers that
+``asset_replication.acknowledge_asset_replication`` names) write or delete objects, and nobody
+but the landing-zone principals (CloudFormation's execution role among them) change the bucket.
+
+Why no ``S3ObjectVersion`` pin: ``cdk-stacksets`` writes one template for every region, whose
+``Code`` names ``<prefix>-${AWS::Region}`` and the asset's key; a version id differs per bucket
+and exists only once the ``BucketDeployment`` has copied the object, after synth, and
+``cdk-stacksets`` has no way to put it into the template. The keys are content addresses (the
+SHA-256 of the asset), so a template names the exact content it was synthesized with, and with
+writes restricted to the publisher nobody else can put other content under that key; Lambda
+copies the code when CloudFormation creates or updates a function, so a later overwrite could
+only matter at a later deployment, which the same restriction covers. Versioning keeps every
+overwritten object.
 """
 
 from __future__ import annotations
@@ -18,18 +35,46 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.baseline import _validation
 from landing_zone.common.naming import pascal_case
+from landing_zone.logging.protection import (
+    DEFAULT_LANDING_ZONE_PRINCIPALS,
+    check_principals,
+    deny_bucket_configuration,
+    unless,
+)
 
 _BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _MAX_BUCKET_PREFIX_LENGTH = 63 - len("-ap-southeast-10")
 """S3 bucket names have at most 63 characters and ``-<region>`` follows the prefix; the longest
 region name today has 14 characters, one more digit is headroom."""
+
+
+ASSET_PUBLISHER = "asset-publisher"
+"""Middle part of the names of the roles that publish assets: ``<prefix>asset-publisher-...``."""
+
+ASSET_OBJECT_WRITES = (
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:PutObjectVersionAcl",
+    "s3:ReplicateDelete",
+    "s3:ReplicateObject",
+)
+"""Every way to put other content under an asset's key or to remove it (CopyObject and multipart
+uploads are authorized as ``s3:PutObject``; replication from another bucket as
+``s3:ReplicateObject``)."""
+
+
+def asset_publisher_role_arns(prefix: str, account: str = Aws.ACCOUNT_ID) -> str:
+    """ARN pattern of the roles that publish assets in ``account``, for ``aws:PrincipalArn``."""
+    return f"arn:{Aws.PARTITION}:iam::{account}:role/{prefix}{ASSET_PUBLISHER}-*"
 
 
 def asset_bucket_name(prefix: str, region: str) -> str:
@@ -71,8 +116,12 @@ class BaselineAssetBucket(Construct):
     by principals of the organization only, TLS 1.2+ only, versioned, never public, retained.
 
     Place one in a stack of each governed region, in the account that deploys the StackSet.
-    Only that account writes to it, through the ``BucketDeployment`` ``cdk-stacksets`` adds to
-    the StackSet's stack.
+    Only the publishing roles of that account (``<name_prefix>asset-publisher-*``, the
+    ``BucketDeployment`` handlers ``cdk-stacksets`` adds to the StackSet's stack, named by
+    ``asset_replication.acknowledge_asset_replication``) may write or delete objects
+    (``DenyAssetWritesButByThePublisher``), and only ``landing_zone_principals`` may change the
+    bucket's policy, versioning, lifecycle, replication or other configuration
+    (``DenyBucketConfigurationChanges``).
     """
 
     def __init__(
@@ -82,15 +131,24 @@ class BaselineAssetBucket(Construct):
         *,
         bucket_name_prefix: str,
         organization_id: str,
+        name_prefix: str = "lz-",
+        landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
     ) -> None:
         """
         :param bucket_name_prefix: The ``asset_bucket_prefix`` of the baseline. Bucket names
             are global: include something unique, such as the deploying account's id.
         :param organization_id: AWS Organizations id (``o-...``) whose principals may read.
+        :param name_prefix: The landing zone's protected prefix, which names the publishing
+            roles. Default: ``lz-``.
+        :param landing_zone_principals: Role ARN patterns (``aws:PrincipalArn``) that may
+            still change the bucket; the stack's deployer (CloudFormation's execution role)
+            must match one. Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
+            ``GuardrailParameters.landing_zone_role_arns`` of the config.
         """
         super().__init__(scope, construct_id)
         validate_asset_bucket_prefix("bucket_name_prefix", bucket_name_prefix)
         _validation.organization_id("organization_id", organization_id)
+        principals = check_principals("landing_zone_principals", landing_zone_principals)
         region = Stack.of(self).region
         if Token.is_unresolved(region):
             raise ValueError(
@@ -120,6 +178,19 @@ class BaselineAssetBucket(Construct):
                 resources=[self.bucket.arn_for_objects("*")],
             )
         )
+        self.publisher_role_arns = asset_publisher_role_arns(name_prefix, Stack.of(self).account)
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="DenyAssetWritesButByThePublisher",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=list(ASSET_OBJECT_WRITES),
+                resources=[self.bucket.arn_for_objects("*")],
+                conditions=unless([self.publisher_role_arns]),
+            )
+        )
+        for statement in deny_bucket_configuration(self.bucket.bucket_arn, principals):
+            self.bucket.add_to_resource_policy(statement)
         Validations.of(self.bucket).acknowledge(*_ACKNOWLEDGMENTS)
 
 
@@ -140,7 +211,7 @@ _SSE_S3 = (
     "SSE-KMS would need kms:Decrypt for every account of the organization, and "
     "kms:GenerateDataKey for the role of the BucketDeployment that cdk-stacksets creates "
     "without exposing its policy. For code, integrity is what matters: versioning, TLS-only "
-    "access and writes by the deploying account only."
+    "access and writes by the named publishing roles only (bucket policy)."
 )
 _ACKNOWLEDGMENTS = (
     Acknowledgment(id="AwsSolutions-S1", reason=_ACCESS_LOGGED),

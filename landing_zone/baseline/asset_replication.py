@@ -3,17 +3,46 @@
 For each asset bucket, ``cdk-stacksets`` adds a ``BucketDeployment`` to the stack that holds the
 ``StackSetStack``, and creates it itself: none of its props (role, runtime, log group) can be
 set. Their findings are acknowledged here, and the StackSet is ordered after them.
+
+Their shared handler is the only writer the asset buckets admit (``BaselineAssetBucket``), so
+its role and function get a name under the protected prefix here,
+``<prefix>asset-publisher-<stack>-<region>``, through the L1 resources. Renaming the function
+changes the ``ServiceToken`` of the ``Custom::CDKBucketDeployment`` resources, which
+CloudFormation does not update in place: they get new logical ids (``LOGICAL_ID_SUFFIX``) and
+are created anew under the named function. The old ones' deletion does nothing: the handler
+keeps the copied objects on delete (``RetainOnDelete`` is not set, and its default is to
+retain).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Names, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Names, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from cdk_stacksets import StackSetStack
+
+from landing_zone.baseline.asset_bucket import ASSET_PUBLISHER
+
+LOGICAL_ID_SUFFIX = "Lz"
+"""Appended to the logical ids of the ``Custom::CDKBucketDeployment`` resources once their
+handler has its protected name (the convention of the renamed SDK call handlers)."""
+
+
+def asset_publisher_name(prefix: str, stack_name: str, region: str) -> str:
+    """The name of the role and function that publish a stack's assets: IAM role names are per
+    account, so the stack and the region are in it; a hash of the stack name replaces it where
+    the name would pass IAM's and Lambda's 64 characters."""
+    name = f"{prefix}{ASSET_PUBLISHER}-{stack_name}-{region}"
+    if len(name) <= 64:
+        return name
+    digest = hashlib.sha256(stack_name.encode()).hexdigest()[:10]
+    return f"{prefix}{ASSET_PUBLISHER}-{digest}-{region}"
 
 
 def asset_bucket_deployments(baseline: StackSetStack) -> list[s3deploy.BucketDeployment]:
@@ -33,14 +62,17 @@ def asset_bucket_deployments(baseline: StackSetStack) -> list[s3deploy.BucketDep
 
 
 def acknowledge_asset_replication(
-    baseline: StackSetStack, asset_buckets: Sequence[s3.IBucket]
+    baseline: StackSetStack, asset_buckets: Sequence[s3.IBucket], *, name_prefix: str = "lz-"
 ) -> None:
-    """Acknowledge the findings on the ``BucketDeployment``s of ``baseline``'s assets.
+    """Name the publisher of ``baseline``'s assets and acknowledge the findings on the
+    ``BucketDeployment``s that copy them.
 
     Their singleton Lambda function (shared by every ``BucketDeployment`` of the stack), its log
     group, role and grants are aws-cdk-lib's, made by ``cdk-stacksets`` without any prop, so
-    their findings cannot be fixed from here. ``asset_buckets`` are the buckets written to.
-    Call it once the baseline has its first asset.
+    their findings cannot be fixed from here. ``asset_buckets`` are the buckets written to. The
+    function and its role are named ``asset_publisher_name(name_prefix, ...)``, the only role
+    the asset buckets let write (``BaselineAssetBucket(name_prefix=...)`` must use the same
+    prefix). Call it once the baseline has its first asset.
     """
     deployments = asset_bucket_deployments(baseline)
     if not deployments:
@@ -49,6 +81,7 @@ def acknowledge_asset_replication(
     function = role.node.scope
     default_policy = role.node.try_find_child("DefaultPolicy")
     assert function is not None, "a BucketDeployment handler role belongs to its function"
+    _name_publisher(deployments, role, function, name_prefix)
     assert default_policy is not None, "BucketDeployment grants through the role's policy"
     Validations.of(function).acknowledge(*_COPY_FUNCTION_ACKNOWLEDGMENTS)
     Validations.of(role).acknowledge(_COPY_ROLE_MANAGED_POLICY)
@@ -67,6 +100,27 @@ def acknowledge_asset_replication(
             for bucket in buckets
         ),
     )
+
+
+def _name_publisher(
+    deployments: Sequence[s3deploy.BucketDeployment],
+    role: iam.IRole,
+    function: object,
+    prefix: str,
+) -> None:
+    stack = Stack.of(role)
+    name = asset_publisher_name(prefix, stack.stack_name, stack.region)
+    cfn_role = role.node.default_child
+    assert isinstance(cfn_role, iam.CfnRole), "BucketDeployment creates its handler role"
+    assert isinstance(function, lambda_.Function), "a BucketDeployment handler is a Function"
+    cfn_function = function.node.default_child
+    assert isinstance(cfn_function, lambda_.CfnFunction)
+    cfn_role.role_name = name
+    cfn_function.function_name = name
+    for deployment in deployments:
+        resource = deployment.node.find_child("CustomResource").node.default_child
+        assert isinstance(resource, CfnResource), "a BucketDeployment's custom resource"
+        resource.override_logical_id(stack.get_logical_id(resource) + LOGICAL_ID_SUFFIX)
 
 
 def _flatten_reference(value: object) -> str:
