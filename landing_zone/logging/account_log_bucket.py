@@ -218,7 +218,8 @@ class AccountLogBucket(Construct):
         """An alarm, to ``topic``, when any log object fails to replicate to the log archive
         in five minutes (S3's ``OperationsFailedReplication`` replication metric): the
         archive's copy is the one account admins cannot touch, so a gap in it is an incident.
-        Needs ``archive``."""
+        Named after the replication role (``<role name>-failures``: under the protected prefix,
+        and the role name holds the region). Needs ``archive``."""
         if self.archive is None:
             raise ValueError(
                 f"{self.node.path}: built without an archive, so nothing replicates; allowed: "
@@ -238,6 +239,7 @@ class AccountLogBucket(Construct):
         alarm = metric.create_alarm(
             self,
             construct_id,
+            alarm_name=f"{self.archive.replication_role_name}-failures",
             alarm_description=(
                 f"{self.writer_what} failed to replicate to the log archive: the write-once "
                 "copy account admins cannot reach has a gap. Check the replication role, the "

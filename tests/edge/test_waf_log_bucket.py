@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 from conftest import cdk_context
 
@@ -246,3 +247,12 @@ def test_landing_zone_principals_reach_the_waf_buckets_and_key() -> None:
     # Key: changes and grants; log bucket: configuration and retention; access logs: configuration.
     assert text.count('"aws:PrincipalArn": ["arn:aws:iam::*:role/acme-*"]') == 5
     assert "role/lz-*" not in text
+
+
+def test_replication_alarm_is_named_under_the_prefix() -> None:
+    stack = _stack()
+    logs = WafLogBucket(stack, "WafLogs", organization_name="acme", archive=ARCHIVE)
+    topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:eu-west-1:666666666666:alerts")
+    logs.alarm_on_replication_failures("ReplicationFailures", topic=topic)
+    (alarm,) = Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    assert alarm["Properties"]["AlarmName"] == "lz-waf-log-replication-eu-west-1-failures"
