@@ -13,10 +13,10 @@ role that deploys each resource) can still update it.
 ``aws:PrincipalArn`` is the role's ARN for a role session, and it is absent for AWS service
 principals, so ``ArnNotLike`` on it also denies service principals (IAM user guide, global
 condition keys; none of the denied calls is one a service makes on these resources). The root
-user of the owning account keeps ``s3:PutBucketPolicy``/``s3:DeleteBucketPolicy`` on a bucket
-whatever its policy says (S3 user guide, "bucket owner lockout"): the root user must be
-guarded by the deny-root-user SCP in member accounts and by MFA and custody in the management
-account.
+user of the owning account keeps ``s3:GetBucketPolicy``, ``s3:PutBucketPolicy`` and
+``s3:DeleteBucketPolicy`` whatever the bucket policy says (S3 API reference, PutBucketPolicy:
+lockout protection of the bucket owner): the root user must be held by the deny-root-user SCP
+in member accounts, and by MFA, custody and an alarm in the management account.
 """
 
 from __future__ import annotations
