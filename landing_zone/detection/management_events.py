@@ -2,8 +2,8 @@
 
 No SCP applies in the management account, so an alarm that lives there can be switched off by
 the very principals it watches (break-glass, the deployer) before their own events reach it.
-``ManagementEventForwarder`` sends every write API call and console sign-in of the management
-account, unchanged, to an event bus of the security-tooling account; there
+``ManagementEventForwarder`` sends every API call (read-only ones included) and console sign-in
+of the management account, unchanged, to an event bus of the security-tooling account; there
 ``ManagementEventAlarms`` decides what pages, with rules, topic and queue named under the
 protected prefix, which the guardrails (SCPs) keep every principal of that account but the
 landing zone's own roles from disabling, deleting or unsubscribing.
@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, Stack, Token
+from aws_cdk import Aws, CfnResource, Stack, Token
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from constructs import Construct
@@ -50,6 +50,19 @@ role: the event bus admits that role of the management account only."""
 
 RESERVED_SSO_ROLE_PREFIX = "AWSReservedSSO_"
 
+ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+"""Rule state that also matches read-only management events (``Get*``, ``List*``,
+``Describe*``), which an ``ENABLED`` rule never sees (EventBridge user guide, "Receiving
+read-only management events from AWS services"): a break-glass session that only reads, such
+as ``secretsmanager:GetSecretValue``, must page too."""
+
+
+def _receive_read_only_events(rule: events.Rule) -> None:
+    cfn = rule.node.default_child
+    if not isinstance(cfn, events.CfnRule):
+        raise TypeError(f"{rule.node.path} has no CfnRule as its default child")
+    cfn.state = ALL_MANAGEMENT_EVENTS
+
 
 @dataclass(frozen=True, kw_only=True)
 class ManagementEventRule:
@@ -68,6 +81,9 @@ class ManagementEventRule:
     """The ``detail`` of the event pattern, given the prefix."""
 
     detail_types: tuple[str, ...] = (API_CALL,)
+
+    read_only_events: bool = False
+    """Whether the rule also matches read-only calls (``ALL_MANAGEMENT_EVENTS``)."""
 
 
 def _calls(sources: Sequence[str], names: Sequence[str]) -> Mapping[str, Any]:
@@ -200,6 +216,7 @@ MANAGEMENT_EVENT_RULES: tuple[ManagementEventRule, ...] = (
         description="HIGH: the management account's root user signed in or made a call",
         detail=lambda _: {"userIdentity": {"type": ["Root"]}},
         detail_types=(API_CALL, CONSOLE_SIGN_IN),
+        read_only_events=True,
     ),
 )
 """What pages from the management account, besides break-glass use."""
@@ -230,8 +247,8 @@ def break_glass_detail(
 
 
 class ManagementEventForwarder(Construct):
-    """In the management account, one region: its write API calls and console sign-ins to the
-    event bus of ``ManagementEventAlarms``.
+    """In the management account, one region: its API calls (read-only ones included) and
+    console sign-ins to the event bus of ``ManagementEventAlarms``.
 
     Children as ``FindingForwarder``'s (``Resource``, ``Role``, ``Policy``,
     ``DeadLetterQueue``, ``DeadLetterTopic``, ``DeadLetterAlarm``), named
@@ -272,11 +289,12 @@ class ManagementEventForwarder(Construct):
             what="Management account events",
             destination="the security-tooling account",
             event_bus_arn=event_bus_arn,
-            description="Write API calls and console sign-ins, to the security-tooling account",
+            description="API calls and console sign-ins, to the security-tooling account",
             event_pattern=events.EventPattern(detail_type=[API_CALL, CONSOLE_SIGN_IN]),
             alarm_subscriptions=alarm_subscriptions,
             administrator_arns=administrator_arns,
         )
+        _receive_read_only_events(forwarding.rule)
         self.rule = forwarding.rule
         self.role = forwarding.role
         self.policy = forwarding.policy
@@ -332,25 +350,30 @@ class ManagementEventAlarms(Construct):
             "EventBus",
             event_bus_name=protected_name("event bus", prefix, "management-events"),
         )
-        # The roles need not exist yet: a name pattern, not principals that IAM resolves.
-        self.event_bus_policy = events.CfnEventBusPolicy(
+        # The roles need not exist yet: a name pattern, not principals that IAM resolves. A plain
+        # CfnResource: synthesizing aws-cdk-lib's CfnEventBusPolicy reads its deprecated
+        # Principal property and prints a deprecation warning on every synth.
+        self.event_bus_policy = CfnResource(
             self,
             "EventBusPolicy",
-            event_bus_name=self.event_bus.event_bus_name,
-            statement_id="ManagementAccountForwarders",
-            statement={
-                "Sid": "ManagementAccountForwarders",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{Aws.PARTITION}:iam::{management_account_id}:root"},
-                "Action": "events:PutEvents",
-                "Resource": self.event_bus.event_bus_arn,
-                "Condition": {
-                    "ArnLike": {
-                        "aws:PrincipalArn": (
-                            f"arn:{Aws.PARTITION}:iam::{management_account_id}:role/"
-                            f"{prefix}{FORWARDER_NAME}-*"
-                        )
-                    }
+            type="AWS::Events::EventBusPolicy",
+            properties={
+                "EventBusName": self.event_bus.event_bus_name,
+                "StatementId": "ManagementAccountForwarders",
+                "Statement": {
+                    "Sid": "ManagementAccountForwarders",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{Aws.PARTITION}:iam::{management_account_id}:root"},
+                    "Action": "events:PutEvents",
+                    "Resource": self.event_bus.event_bus_arn,
+                    "Condition": {
+                        "ArnLike": {
+                            "aws:PrincipalArn": (
+                                f"arn:{Aws.PARTITION}:iam::{management_account_id}:role/"
+                                f"{prefix}{FORWARDER_NAME}-*"
+                            )
+                        }
+                    },
                 },
             },
         )
@@ -377,6 +400,7 @@ class ManagementEventAlarms(Construct):
                     break_glass_permission_sets, break_glass_role_names
                 ),
                 detail_types=(API_CALL, CONSOLE_SIGN_IN),
+                read_only_events=True,
             ),
             *MANAGEMENT_EVENT_RULES,
         ]
@@ -399,6 +423,8 @@ class ManagementEventAlarms(Construct):
                     )
                 ],
             )
+            if spec.read_only_events:
+                _receive_read_only_events(self.rules[spec.construct_id])
         dead_letters.admit(list(self.rules.values()))
         self.dead_letter_alarm = _dead_letter_alarm(
             self,

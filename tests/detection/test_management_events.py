@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
-from conftest import cdk_context
+from conftest import cdk_context, logical_id_of
 from eventbridge_patterns import matches
 
 from landing_zone.compliance import violations
@@ -68,13 +68,13 @@ def _api_call(source: str, name: str, **detail: Any) -> dict[str, Any]:
 
 
 def _matching_rules(alarms: tuple[Stack, ManagementEventAlarms, Template], event: Any) -> set[str]:
-    stack, construct, template = alarms
+    _, construct, template = alarms
     rules = _of_type(template, "AWS::Events::Rule")
     return {
         construct_id
         for construct_id, rule in construct.rules.items()
         if matches(
-            rules[stack.resolve(rule.node.default_child.logical_id)]["Properties"]["EventPattern"],  # type: ignore[union-attr]
+            rules[logical_id_of(rule)]["Properties"]["EventPattern"],
             event,
         )
     }
@@ -194,9 +194,9 @@ def test_sensitive_management_events_page(
 def test_every_rule_pages_through_the_protected_topic(
     alarms: tuple[Stack, ManagementEventAlarms, Template],
 ) -> None:
-    stack, construct, template = alarms
-    bus_id = stack.resolve(construct.event_bus.node.default_child.logical_id)  # type: ignore[union-attr]
-    topic_id = stack.resolve(construct.paging_topic.topic.node.default_child.logical_id)  # type: ignore[union-attr]
+    _, construct, template = alarms
+    bus_id = logical_id_of(construct.event_bus)
+    topic_id = logical_id_of(construct.paging_topic.topic)
     rules = _of_type(template, "AWS::Events::Rule")
     assert len(rules) == len(MANAGEMENT_EVENT_RULES) + 1
     for rule in rules.values():
@@ -215,6 +215,20 @@ def test_every_rule_pages_through_the_protected_topic(
         if s.get("Sid") == "DenyChangesButByLandingZone"
     )
     assert deny["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ADMINISTRATORS}}
+
+
+def test_break_glass_and_root_rules_see_read_only_calls_the_others_writes(
+    alarms: tuple[Stack, ManagementEventAlarms, Template],
+) -> None:
+    _, construct, template = alarms
+    rules = _of_type(template, "AWS::Events::Rule")
+    states = {
+        construct_id: rules[logical_id_of(rule)]["Properties"]["State"]
+        for construct_id, rule in construct.rules.items()
+    }
+    read_only = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+    assert {k for k, state in states.items() if state == read_only} == {"BreakGlassUse", "RootUse"}
+    assert {state for state in states.values() if state != read_only} == {"ENABLED"}
 
 
 def test_names_of_the_bus_queue_and_alarm(
@@ -332,6 +346,8 @@ def test_forwarder_sends_every_call_and_sign_in_unchanged(
     assert properties["EventPattern"] == {
         "detail-type": ["AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail"]
     }
+    # Read-only calls too: a break-glass session that only reads must page.
+    assert properties["State"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
     (target,) = properties["Targets"]
     assert target["Arn"] == BUS_ARN
     assert "InputTransformer" not in target
