@@ -72,6 +72,11 @@ def test_ls_with_a_config_path_relative_to_the_current_directory(
         "beta-pay-organization-trail",
         *(f"beta-pay-management-baseline-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
         *(f"beta-pay-security-tooling-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
+        "beta-pay-management-events",
+        *(
+            f"beta-pay-management-events-forwarder-{r}"
+            for r in ("eu-central-1", "eu-west-1", "us-east-1")
+        ),
         *(f"beta-pay-macie-members-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
         "beta-pay-malware-protection-payments-prod-eu-west-1",
         "beta-pay-network-eu-west-1",
