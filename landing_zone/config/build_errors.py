@@ -1,9 +1,10 @@
 """Errors raised while the stacks are built from a valid config, reported like config errors.
 
 The config model and its cross-checks catch what they know; a construct may still refuse a
-combination they do not (its own ``ValueError``/``TypeError``, or an error thrown by the CDK's
-JavaScript side, which jsii raises as ``RuntimeError`` or ``JSIIError``). Those would otherwise
-escape as a Python traceback that names neither the file nor the field. ``build_error_report``
+combination they do not (its own ``ValueError``/``TypeError``/``LookupError``, or an error
+thrown by the CDK's JavaScript side, which jsii raises as ``RuntimeError`` or ``JSIIError``).
+Those would otherwise escape as a Python traceback that names neither the file nor the field.
+``build_error_report``
 turns such an error into the usual ``ConfigError``: the file, the field path (the fields of the
 config sections the failing stack is built from whose value the message quotes, else the
 section), the value and the construct's own words on what is allowed.
@@ -25,7 +26,8 @@ def _build_error_types() -> tuple[type[BaseException], ...]:
     # Imported here: importing jsii is only worth it once something failed.
     from jsii.errors import JSIIError
 
-    return (ValueError, TypeError, RuntimeError, JSIIError)
+    # LookupError: a builder indexing the config by a name the checks let through.
+    return (ValueError, TypeError, LookupError, RuntimeError, JSIIError)
 
 
 def is_build_error(error: BaseException) -> bool:
