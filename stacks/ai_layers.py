@@ -17,7 +17,7 @@ from landing_zone.ai.invocation import guarded_inference_statements, inference_p
 from landing_zone.ai.invocation_logging import ModelInvocationLogging
 from landing_zone.ai.training_data import TrainingData, macie_key_policy_statement
 from landing_zone.common.nag import granular_resource
-from landing_zone.common.naming import pascal_case
+from landing_zone.common.naming import MAX_IAM_NAME, bounded_name, pascal_case
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.ai import guardrail_props
 from landing_zone.config.defense import logs_data_class
@@ -66,6 +66,8 @@ class AiLayers(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         org = config.organization
+        # What enforces, records or alerts is named under the guardrails' protected prefix.
+        prefix = config.guardrails.parameters.landing_zone_role_prefix
         ai_key = keys.key_for(config.ai.key_class).key
         logs_class = logs_data_class(config)
         assert logs_class is not None, "config validation requires a logs data class"
@@ -89,6 +91,7 @@ class AiLayers(Construct):
             retention=retention(workload.invocation_log_retention_days),
             object_lock_mode=s3.ObjectLockMode[log_bucket.object_lock_mode],
             retention_days=log_bucket.retention_days,
+            name_prefix=prefix,
             archive=LogArchiveCopy(
                 bucket_name=names.log_bucket_name(org.name, log_archive),
                 account_id=log_archive,
@@ -104,6 +107,7 @@ class AiLayers(Construct):
             self,
             "AlarmTopic",
             display_name=f"{org.name} AI alarms: {name}",
+            topic_name=f"{prefix}ai-alarms",
             subscriptions=subscriptions(config.detection.alerting.alert_subscriptions),
         )
         self.replication_alarm = self.invocation_logging.bucket.alarm_on_replication_failures(
@@ -120,6 +124,8 @@ class AiLayers(Construct):
             intervention_rate_percent=alarms.intervention_rate_percent,
             minimum_invocations=alarms.minimum_invocations,
             invocations_per_principal=alarms.invocations_per_principal,
+            rule_name=f"{prefix}bedrock-invocations-per-principal",
+            alarm_name_prefix=prefix,
         )
         self.training_data = None
         account_id = config.accounts[workload.account].id
@@ -139,6 +145,7 @@ class AiLayers(Construct):
                 log_key=keys.key_for(logs_class).key,
                 landing_zone_role_arns=scp_parameters(config).landing_zone_role_arns,
                 training_role_name=training_role_name(region),
+                name_prefix=prefix,
                 scan_weekday=None
                 if workload.macie_scan_day == "DAILY"
                 else workload.macie_scan_day,
@@ -160,9 +167,14 @@ class AiLayers(Construct):
                 description=f"Invokes Bedrock models only through the approved guardrail ({name})",
             )
             # A managed policy: PCI DSS and NIST packs refuse inline ones.
+            # The role stays under the guardrails; its policy, which makes it use the guardrail,
+            # is the landing zone's.
             policy = iam.ManagedPolicy(
                 self,
                 f"InferencePolicy{pascal_case(role_name)}",
+                managed_policy_name=bounded_name(
+                    f"{prefix}{inference_role_name(role_name, region)}", MAX_IAM_NAME
+                ),
                 roles=[self.inference_roles[role_name]],
                 statements=guarded_inference_statements(
                     guardrail_arn=self.guardrail.guardrail_arn,

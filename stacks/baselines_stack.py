@@ -19,6 +19,7 @@ from landing_zone.baseline.iam_controls import (
 from landing_zone.config import LandingZoneConfig
 from landing_zone.logging import names
 
+from .namespace import mark_landing_zone
 from .references import organizational_unit_id
 from .sdk_calls import add_sdk_call_handler
 
@@ -74,6 +75,7 @@ class ManagementBaselineStack(Stack):
         self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        mark_landing_zone(self, config)
         add_sdk_call_handler(self, config)
         self.config_recorder = ConfigRecorder(
             self,
@@ -140,6 +142,7 @@ class BaselinesStack(Stack):
             max_access_key_age_days=max_access_key_age_days(config),
             password_policy=password_policy_settings(config),
         )
+        mark_landing_zone(self.baseline, config)
         self.stack_set = BaselineStackSet(
             self,
             "AccountBaselineStackSet",

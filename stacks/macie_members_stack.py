@@ -11,6 +11,7 @@ from constructs import Construct
 from landing_zone.config import LandingZoneConfig
 from landing_zone.detection import MacieMembers
 
+from .namespace import mark_landing_zone
 from .sdk_calls import add_sdk_call_handler
 
 
@@ -27,5 +28,6 @@ class MacieMembersStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        mark_landing_zone(self, config)
         add_sdk_call_handler(self, config)
         self.members = MacieMembers(self, "MacieMembers", members=members)

@@ -60,6 +60,7 @@ class BedrockUsageAlarms(Construct):
         minimum_invocations: int = 20,
         invocations_per_principal: int = 500,
         rule_name: str = "landing-zone-bedrock-invocations-per-principal",
+        alarm_name_prefix: str | None = None,
     ) -> None:
         """
         :param topic: Receives the alarms (and their return to OK).
@@ -75,6 +76,10 @@ class BedrockUsageAlarms(Construct):
             than this in five minutes, at least 1. Default: 500.
         :param rule_name: Name of the Contributor Insights rule, unique in the account and
             region: 1-128 letters, digits, ``.``, ``_`` or ``-``.
+        :param alarm_name_prefix: The guardrails' protected prefix: the alarms are then
+            ``<prefix>bedrock-guardrail-interventions`` and
+            ``<prefix>bedrock-invocations-per-principal``, which nobody but the landing zone may
+            disable or delete. Default: names CloudFormation generates.
         """
         super().__init__(scope, construct_id)
         _between("intervention_rate_percent", intervention_rate_percent, 1, 100)
@@ -110,6 +115,9 @@ class BedrockUsageAlarms(Construct):
         self.intervention_rate = rate.create_alarm(
             self,
             "InterventionRate",
+            alarm_name=None
+            if alarm_name_prefix is None
+            else f"{alarm_name_prefix}bedrock-guardrail-interventions",
             alarm_description=(
                 f"The guardrail intervened in at least {intervention_rate_percent}% of Bedrock "
                 "requests for 10 minutes: prompt attacks, attempts to extract personal or card "
@@ -149,6 +157,9 @@ class BedrockUsageAlarms(Construct):
         self.invocations_per_principal = busiest.create_alarm(
             self,
             "InvocationsPerPrincipal",
+            alarm_name=None
+            if alarm_name_prefix is None
+            else f"{alarm_name_prefix}bedrock-invocations-per-principal",
             alarm_description=(
                 f"One principal invoked Bedrock models more than {invocations_per_principal} "
                 "times in 5 minutes: possible model extraction or a leaked credential. Contributor "

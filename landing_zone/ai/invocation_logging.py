@@ -57,6 +57,7 @@ class ModelInvocationLogging(Construct):
         retention_days: int = 365,
         lifecycle: LogLifecycle = DEFAULT_LOG_LIFECYCLE,
         archive: LogArchiveCopy | None = None,
+        name_prefix: str | None = None,
     ) -> None:
         """
         :param organization_name: The config's organization name, first part of the bucket's.
@@ -67,6 +68,11 @@ class ModelInvocationLogging(Construct):
         :param retention_days: Object Lock retention of the bucket, at least 365. Default: 365.
         :param lifecycle: Colder storage of the bucket's logs.
         :param archive: Copy the bucket's logs to the log archive. Default: they stay here.
+        :param name_prefix: The guardrails' protected prefix: the log group is then
+            ``<prefix>bedrock-model-invocations`` and the delivery role and its policy
+            ``<prefix>bedrock-invocation-logs-<region>`` (IAM names are per account), which
+            nobody but the landing zone may change. Default: names CloudFormation generates.
+            Naming a deployed log group creates a new one; the old one is retained.
         """
         super().__init__(scope, construct_id)
         finite_retention(
@@ -76,9 +82,15 @@ class ModelInvocationLogging(Construct):
         )
         stack = Stack.of(self)
         this_bedrock = f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"
+        delivery_name = (
+            None if name_prefix is None else f"{name_prefix}bedrock-invocation-logs-{stack.region}"
+        )
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
+            log_group_name=None
+            if name_prefix is None
+            else f"{name_prefix}bedrock-model-invocations",
             encryption_key=log_key,
             retention=retention,
             removal_policy=RemovalPolicy.RETAIN,
@@ -94,10 +106,12 @@ class ModelInvocationLogging(Construct):
                 },
             ),
             description="Lets Bedrock write model invocation logs to their log group",
+            role_name=delivery_name,
         )
         iam.ManagedPolicy(
             self,
             "DeliveryPolicy",
+            managed_policy_name=delivery_name,
             roles=[self.delivery_role],
             statements=[
                 iam.PolicyStatement(

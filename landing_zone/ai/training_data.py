@@ -21,6 +21,7 @@ from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.nag import granular_resource
+from landing_zone.common.naming import MAX_IAM_NAME, bounded_name
 from landing_zone.detection import S3MalwareProtection
 from landing_zone.keys.defaults import bucket_encryption
 from landing_zone.logging import _validation
@@ -150,6 +151,7 @@ class TrainingData(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         training_data_noncurrent_version_days: int = 30,
         artifact_noncurrent_version_days: int = 365,
+        name_prefix: str | None = None,
     ) -> None:
         """
         :param training_data_bucket_names: Literal names of the training-data buckets, at least
@@ -192,8 +194,15 @@ class TrainingData(Construct):
             deleted version of training data is deleted. Default: 30, so that erasing personal
             data completes within a month while a mistake can still be undone.
         :param artifact_noncurrent_version_days: The same for artifacts. Default: 365.
+        :param name_prefix: The guardrails' protected prefix, which nobody but the landing zone
+            may change: the malware scanners' roles and policies are then
+            ``<prefix>s3-scan-<bucket>`` (cut to 64 characters with a hash), the training
+            role's policy ``<prefix>sagemaker-training-<region>``, and the on-demand scan's
+            role and policy ``<prefix>training-data-scan-<region>``, its state machine and log
+            group ``<prefix>training-data-scan``. Default: names CloudFormation generates.
         """
         super().__init__(scope, construct_id)
+        self._name_prefix = name_prefix
         training, artifacts = check_bucket_names(training_data_bucket_names, artifact_bucket_names)
         _validation.bucket_name("access_log_bucket_name", access_log_bucket_name)
         if access_log_bucket_name in (*training, *artifacts):
@@ -328,6 +337,9 @@ class TrainingData(Construct):
                 f"MalwareProtection{_pascal(name)}",
                 bucket_name=name,
                 kms_key_arn=self.encryption_key.key_arn,
+                name=None
+                if self._name_prefix is None
+                else bounded_name(f"{self._name_prefix}s3-scan-{name}", MAX_IAM_NAME),
             )
             # The plan names the bucket literally; GuardDuty checks it exists. The bucket alone:
             # its policy names the plan's role.
@@ -474,7 +486,13 @@ class TrainingData(Construct):
                 resources=list(_network_resources(stack).values()),
             ),
         ]
-        policy = iam.ManagedPolicy(self, "TrainingPolicy", roles=[role], statements=statements)
+        policy = iam.ManagedPolicy(
+            self,
+            "TrainingPolicy",
+            managed_policy_name=self._named(f"sagemaker-training-{stack.region}"),
+            roles=[role],
+            statements=statements,
+        )
         wildcards = {
             **{
                 f"{self.buckets[name].bucket_arn}/*": (
@@ -746,10 +764,12 @@ class TrainingData(Construct):
                 },
             ),
             description="Runs the Macie scan of the training data before training",
+            role_name=self._named(f"training-data-scan-{stack.region}"),
         )
         policy = iam.ManagedPolicy(
             self,
             "OnDemandScanPolicy",
+            managed_policy_name=self._named(f"training-data-scan-{stack.region}"),
             roles=[role],
             statements=[
                 iam.PolicyStatement(
@@ -807,6 +827,7 @@ class TrainingData(Construct):
         log_group = logs.LogGroup(
             self,
             "OnDemandScanLogs",
+            log_group_name=self._named("training-data-scan"),
             encryption_key=log_key,
             retention=log_retention,
             removal_policy=RemovalPolicy.RETAIN,
@@ -814,6 +835,7 @@ class TrainingData(Construct):
         state_machine = sfn.StateMachine(
             self,
             "OnDemandScan",
+            state_machine_name=self._named("training-data-scan"),
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             # The managed policy above grants the role; no inline default policy.
             role=role.without_policy_updates(),
@@ -824,6 +846,9 @@ class TrainingData(Construct):
         )
         state_machine.node.add_dependency(policy)
         return state_machine
+
+    def _named(self, name: str) -> str | None:
+        return None if self._name_prefix is None else f"{self._name_prefix}{name}"
 
 
 def macie_key_policy_statement() -> iam.PolicyStatement:

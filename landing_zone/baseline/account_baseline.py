@@ -71,7 +71,8 @@ class AccountBaseline(StackSetStack):
             (SCPs) exempt: the custom resources' role, function and managed policy are named
             ``<prefix>baseline-sdk-<region>`` so that its account-level calls (Block Public
             Access, EBS encryption) pass the guardrails protecting those settings, and the
-            guardrails keep everyone else from changing or invoking them. Default: generated
+            guardrails keep everyone else from changing or invoking them; the backup roles are
+            ``<prefix>backup-<region>`` and ``<prefix>backup-scan-<region>``. Default: generated
             names, for accounts without such guardrails.
         :param backup: The backup vault and tag-selected plan of every account and region,
             with GuardDuty malware scans of new recovery points (see ``AccountBackup``), or
@@ -146,6 +147,10 @@ class AccountBaseline(StackSetStack):
             )
         )
         self.backup = (
-            None if backup is None else AccountBackup.from_settings(self, "Backup", backup)
+            None
+            if backup is None
+            else AccountBackup.from_settings(
+                self, "Backup", backup, role_name_prefix=role_name_prefix
+            )
         )
         acknowledge_asset_replication(self, buckets)

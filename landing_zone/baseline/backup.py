@@ -105,12 +105,18 @@ class AccountBackup(Construct):
 
     @classmethod
     def from_settings(
-        cls, scope: Construct, construct_id: str, settings: BackupSettings
+        cls,
+        scope: Construct,
+        construct_id: str,
+        settings: BackupSettings,
+        *,
+        role_name_prefix: str | None = None,
     ) -> AccountBackup:
         """An ``AccountBackup`` with the parameters ``settings`` holds."""
         return cls(
             scope,
             construct_id,
+            role_name_prefix=role_name_prefix,
             plan_name=settings.plan_name,
             vault_name=settings.vault_name,
             schedule=settings.schedule,
@@ -134,6 +140,7 @@ class AccountBackup(Construct):
         selection_tag_value: str = "daily",
         malware_scan_mode: str | None = "INCREMENTAL_SCAN",
         malware_scan_resource_types: Sequence[str] = SCANNABLE_RESOURCE_TYPES,
+        role_name_prefix: str | None = None,
     ) -> None:
         """
         :param plan_name: Name of the backup plan, unique in the account and region. Default:
@@ -155,6 +162,10 @@ class AccountBackup(Construct):
             recovery point of the same resource (the first one is scanned whole).
         :param malware_scan_resource_types: Resource types whose recovery points are scanned,
             among ``EBS``, ``EC2`` and ``S3``. Default: all three.
+        :param role_name_prefix: The guardrails' protected prefix: the backup role is then
+            ``<prefix>backup-<region>`` and the scanner role ``<prefix>backup-scan-<region>``
+            (IAM names are per account, the template runs in several regions), which nobody but
+            the landing zone may change or pass. Default: names CloudFormation generates.
         """
         super().__init__(scope, construct_id)
         _check_backup(
@@ -189,6 +200,9 @@ class AccountBackup(Construct):
             "BackupRole",
             assumed_by=iam.ServicePrincipal("backup.amazonaws.com"),
             description="AWS Backup runs the landing zone plan's backup, restore and scan jobs",
+            role_name=None
+            if role_name_prefix is None
+            else f"{role_name_prefix}backup-{Aws.REGION}",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name(name)
                 for name in BACKUP_ROLE_MANAGED_POLICIES
@@ -209,7 +223,13 @@ class AccountBackup(Construct):
         scan_settings = None
         scan_actions = None
         if malware_scan_mode is not None:
-            self.scanner = BackupMalwareScanningRole(self, "MalwareScanning")
+            self.scanner = BackupMalwareScanningRole(
+                self,
+                "MalwareScanning",
+                role_name=None
+                if role_name_prefix is None
+                else f"{role_name_prefix}backup-scan-{Aws.REGION}",
+            )
             scan_settings = [self.scanner.scan_setting(malware_scan_resource_types)]
             scan_actions = [BackupMalwareScanningRole.scan_action(malware_scan_mode)]
         self.plan = backup.CfnBackupPlan(

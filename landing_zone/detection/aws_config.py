@@ -126,11 +126,15 @@ class OrganizationConfigAggregator(Construct):
         construct_id: str,
         *,
         regions: Sequence[str] | None = None,
+        name: str | None = None,
     ) -> None:
         """
         :param regions: Regions to aggregate. Default: all AWS regions, current and future, so
             a resource recorded in a region someone enabled outside the landing zone is still
             seen.
+        :param name: Name of the aggregator's role and of its managed policy, unique in the
+            account (IAM). Default: names CloudFormation generates. Under the guardrails'
+            protected prefix, nobody but the landing zone may cut the aggregator off.
         """
         super().__init__(scope, construct_id)
         aggregated_regions = None if regions is None else _regions(regions)
@@ -139,10 +143,12 @@ class OrganizationConfigAggregator(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("config.amazonaws.com"),
             description="Lets AWS Config list the organization's accounts for its aggregator",
+            role_name=name,
         )
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
+            managed_policy_name=name,
             roles=[self.role],
             statements=[
                 iam.PolicyStatement(

@@ -241,6 +241,7 @@ class S3MalwareProtection(Construct):
         bucket_name: str,
         kms_key_arn: str | None = None,
         prefixes: Sequence[str] = (),
+        name: str | None = None,
     ) -> None:
         """
         :param bucket_name: The bucket to protect, in this stack's account and Region, by its
@@ -249,6 +250,9 @@ class S3MalwareProtection(Construct):
             (SSE-KMS or DSSE-KMS), which GuardDuty needs to read them. Default: none, right for
             buckets encrypted with S3 managed keys.
         :param prefixes: Up to 5 object key prefixes to scan. Default: every object.
+        :param name: Name of the scanner role and of its managed policy, unique in the account
+            (IAM). Default: names CloudFormation generates. Under the guardrails' protected
+            prefix, nobody but the landing zone may weaken what the scanner reads or tags.
         """
         super().__init__(scope, construct_id)
         _validate_protected_bucket(bucket_name, kms_key_arn, prefixes)
@@ -324,9 +328,12 @@ class S3MalwareProtection(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal("malware-protection-plan.guardduty.amazonaws.com"),
             description=f"GuardDuty Malware Protection for S3 scans bucket {bucket_name}",
+            role_name=name,
         )
         # A customer managed policy: NIST and PCI DSS rules reject inline policies.
-        self.policy = iam.ManagedPolicy(self, "Policy", roles=[self.role], statements=statements)
+        self.policy = iam.ManagedPolicy(
+            self, "Policy", managed_policy_name=name, roles=[self.role], statements=statements
+        )
         Validations.of(self.policy).acknowledge(
             Acknowledgment(
                 id=(

@@ -169,3 +169,18 @@ def test_rejects_what_aws_backup_would_reject(props: dict[str, Any], message: st
         AccountBackup(_stack(), "Backup", **props)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         BackupSettings(**props)
+
+
+def test_roles_are_named_under_the_prefix_when_given(template: Template) -> None:
+    roles = template.find_resources("AWS::IAM::Role")
+    assert all("RoleName" not in role["Properties"] for role in roles.values())
+    named = _template(role_name_prefix="lz-")
+    names = sorted(
+        json.dumps(role["Properties"]["RoleName"])
+        for role in named.find_resources("AWS::IAM::Role").values()
+    )
+    # IAM names are per account and the baseline runs in several regions of each.
+    assert names == [
+        json.dumps({"Fn::Join": ["", ["lz-backup-", {"Ref": "AWS::Region"}]]}),
+        json.dumps({"Fn::Join": ["", ["lz-backup-scan-", {"Ref": "AWS::Region"}]]}),
+    ]

@@ -70,6 +70,16 @@ def test_aggregator_holds_no_data_so_is_not_retained(aggregator_template: Templa
     assert "UpdateReplacePolicy" not in aggregator
 
 
+def test_aggregator_role_and_policy_names(aggregator_template: Template) -> None:
+    _, role = _only(aggregator_template, "AWS::IAM::Role")
+    assert "RoleName" not in role["Properties"]
+    named = _aggregator_template(name="lz-config-aggregator")
+    _, role = _only(named, "AWS::IAM::Role")
+    _, policy = _only(named, "AWS::IAM::ManagedPolicy")
+    assert role["Properties"]["RoleName"] == "lz-config-aggregator"
+    assert policy["Properties"]["ManagedPolicyName"] == "lz-config-aggregator"
+
+
 def test_aggregator_regions_override() -> None:
     template = _aggregator_template(regions=["eu-west-1", "eu-central-1"])
     _, aggregator = _only(template, "AWS::Config::ConfigurationAggregator")

@@ -294,6 +294,17 @@ def test_protects_the_bucket_with_tagging(protection) -> None:
     assert protection.resource.node.id == "Resource"
 
 
+def test_role_and_policy_names_are_generated_unless_given(protection) -> None:
+    resources = _resources(Stack.of(protection))
+    assert "RoleName" not in resources[logical_id_of(protection.role)]["Properties"]
+    named = _s3(_stack(), name="lz-s3-scan-uploads")
+    resources = _resources(Stack.of(named))
+    # Under the protected prefix nobody but the landing zone may change what the scanner does.
+    assert resources[logical_id_of(named.role)]["Properties"]["RoleName"] == "lz-s3-scan-uploads"
+    policy = resources[logical_id_of(named.policy)]["Properties"]
+    assert policy["ManagedPolicyName"] == "lz-s3-scan-uploads"
+
+
 def test_role_is_assumed_by_the_malware_protection_plan_service(protection) -> None:
     role = _resources(Stack.of(protection))[logical_id_of(protection.role)]["Properties"]
     assert role["AssumeRolePolicyDocument"]["Statement"] == [

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import ReferenceApp
+from conftest import ReferenceApp, template_text
 
 from landing_zone.ai.training_data import MACIE_KEY_SID
 
@@ -142,7 +142,10 @@ def test_invocation_logging_keeps_config_retention_and_replicates_to_the_archive
     assert (
         groups["LayersAiInvocationLoggingLogGroupB116A8BC"]["Properties"]["RetentionInDays"] == days
     )
-    roles = {r["Properties"].get("RoleName") for r in _of_type(template, "AWS::IAM::Role").values()}
+    roles = {
+        template_text(r["Properties"].get("RoleName", "<generated>"))
+        for r in _of_type(template, "AWS::IAM::Role").values()
+    }
     # The archive's bucket and key policies trust this role name pattern.
     assert "lz-bedrock-log-replication-eu-west-1" in roles
     # The guardrails deny the logging configuration to every role but the landing zone's.
@@ -251,3 +254,36 @@ def test_inference_role_invokes_only_with_the_approved_version_and_is_denied_oth
         "ApplyTheApprovedGuardrail",
         "DecryptTheGuardrailThroughBedrock",
     }
+
+
+@pytest.mark.parametrize("template_name", [ML_PROD, ML_NONPROD])
+def test_what_records_alerts_or_scans_is_named_under_the_prefix(
+    reference_app: ReferenceApp, template_name: str
+) -> None:
+    template = reference_app.template(template_name)
+    names = {
+        (r["Type"], template_text(name))
+        for r in template["Resources"].values()
+        for key, name in r.get("Properties", {}).items()
+        if key in {"LogGroupName", "TopicName", "AlarmName", "StateMachineName", "RuleName"}
+    }
+    assert {
+        ("AWS::Logs::LogGroup", "lz-bedrock-model-invocations"),
+        ("AWS::Logs::LogGroup", "lz-training-data-scan"),
+        ("AWS::StepFunctions::StateMachine", "lz-training-data-scan"),
+        ("AWS::SNS::Topic", "lz-ai-alarms"),
+        ("AWS::CloudWatch::Alarm", "lz-bedrock-guardrail-interventions"),
+        ("AWS::CloudWatch::Alarm", "lz-bedrock-invocations-per-principal"),
+        ("AWS::CloudWatch::InsightRule", "lz-bedrock-invocations-per-principal"),
+    } <= names
+    policies = {
+        template_text(r["Properties"].get("ManagedPolicyName", "<generated>"))
+        for r in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+    }
+    assert "<generated>" not in policies
+    assert {
+        "lz-bedrock-invocation-logs-${AWS::Region}",
+        "lz-sagemaker-training-${AWS::Region}",
+        "lz-training-data-scan-${AWS::Region}",
+    } <= policies
+    assert {f"lz-s3-scan-{bucket}" for bucket in BUCKETS[template_name]} <= policies

@@ -12,6 +12,7 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 from conftest import EXAMPLE_CONFIG, ReferenceApp, cdk_context
 
+from landing_zone.common import ProtectedNamespace
 from landing_zone.config import LandingZoneConfig, parse_config
 from landing_zone.config.model import CDK_QUALIFIER
 from stacks import build_landing_zone
@@ -190,6 +191,40 @@ def test_every_region_the_config_accepts_gets_a_baseline() -> None:
         "StackInstancesGroup"
     ]
     assert group["Regions"] == ["eu-west-1", "eusc-de-east-1"]
+
+
+def test_baseline_handler_and_backup_are_named_under_the_prefix(
+    reference_app: ReferenceApp,
+) -> None:
+    """Issue 14, escape 1: the function an exempt role runs, and the policy on that role, carry
+    the protected prefix, so account administrators can neither rewrite nor invoke them."""
+    template = reference_app.template("acmepaybaselinesAccountBaselineC4804E87.stackset")
+    by_region = {"Fn::Join": ["", ["lz-baseline-sdk-", {"Ref": "AWS::Region"}]]}
+    resources = template["Resources"]
+    (function,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["FunctionName"] == by_region
+    policy = resources["AwsSdkCallHandlerPolicy2EC89F26"]["Properties"]
+    assert policy["ManagedPolicyName"] == by_region
+    assert resources["AwsSdkCallHandlerLogGroup8B2123A2"]["Properties"]["LogGroupName"] == {
+        "Fn::Join": ["", ["/aws/lambda/lz-baseline-sdk-", {"Ref": "AWS::Region"}]]
+    }
+    # Renamed after release: the calls moved to new logical ids (tests/upgrade).
+    assert "S3AccountPublicAccessBlockEA2969B5Lz" in resources
+    roles = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::Role"]
+    assert all("RoleName" in role for role in roles)
+
+
+def test_baseline_stacks_are_marked_as_the_landing_zone(reference_app: ReferenceApp) -> None:
+    """Fintech-ProtectedNamespace then requires explicit names in them."""
+    stack = reference_app.stacks["acme-pay-baselines"]
+    assert isinstance(stack, BaselinesStack)
+    mark = ProtectedNamespace.of(stack.baseline)
+    assert mark is not None
+    assert mark.prefix == "lz-"
+    assert ProtectedNamespace.of(reference_app.stacks["acme-pay-management-baseline-eu-west-1"])
+    resources = reference_app.template("acme-pay-management-baseline-eu-west-1")["Resources"]
+    (function,) = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"]["FunctionName"] == "lz-sdk-management-baseline-eu-west-1"
 
 
 def test_baseline_sdk_role_carries_the_guardrail_prefix_and_the_region(

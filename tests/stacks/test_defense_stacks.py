@@ -277,3 +277,24 @@ def test_replicas_follow_their_primaries(reference_app: ReferenceApp) -> None:
         ]
         depends = replica_set.get("DependsOn", [])
         assert any(d.startswith(f"Defenses{account}EuWest1StackSet") for d in depends), depends
+
+
+def test_replica_lookups_run_as_a_named_landing_zone_handler(reference_app: ReferenceApp) -> None:
+    """The key replicas' SDK calls had a handler with generated names (role included): now its
+    role, function, policy and log group carry the prefix, and its calls moved to new logical
+    ids, since CloudFormation cannot change their ServiceToken in place."""
+    stack = reference_app.stacks["acme-pay-workload-defenses"]
+    assert isinstance(stack, WorkloadDefensesStack)
+    template = reference_app.template(
+        f"{stack.templates[('payments-prod', 'eu-central-1')].artifact_id}.stackset"
+    )
+    name = "lz-sdk-defenses-eu-central-1"
+    resources = template["Resources"]
+    assert resources["AwsSdkCallHandlerRole4F767D71"]["Properties"]["RoleName"] == name
+    assert resources["AwsSdkCallHandlerPolicy2EC89F26"]["Properties"]["ManagedPolicyName"] == name
+    (function,) = _resources(template, "AWS::Lambda::Function").values()
+    assert function["Properties"]["FunctionName"] == name
+    assert all(lid.endswith("Lz") for lid in _resources(template, "Custom::AWS"))
+    # The AI handler was named when released: its calls keep their logical ids.
+    ai = reference_app.template(f"{stack.templates[('ml-prod', 'eu-west-1')].artifact_id}.stackset")
+    assert "LayersAiInvocationLoggingConfiguration73F17416" in ai["Resources"]
