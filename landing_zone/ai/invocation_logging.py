@@ -108,7 +108,7 @@ class ModelInvocationLogging(Construct):
             description="Lets Bedrock write model invocation logs to their log group",
             role_name=delivery_name,
         )
-        iam.ManagedPolicy(
+        self.delivery_policy = iam.ManagedPolicy(
             self,
             "DeliveryPolicy",
             managed_policy_name=delivery_name,
@@ -182,8 +182,9 @@ class ModelInvocationLogging(Construct):
             ],
             acknowledge_wildcard_resource=True,
         )
-        # Bedrock checks both destinations when the configuration is set.
+        # Bedrock checks both destinations when the configuration is set: the delivery role
+        # must already hold its policy (also when a rename replaces both on an update).
         policy = self.bucket.bucket.policy
         assert policy is not None
-        for dependency in (self.log_group, self.delivery_role, policy):
+        for dependency in (self.log_group, self.delivery_role, self.delivery_policy, policy):
             self.configuration.node.add_dependency(dependency)

@@ -81,6 +81,8 @@ def test_logging_is_configured_for_both_destinations_and_every_modality(
     depends = set(resource.get("DependsOn", []))
     assert any(d.startswith("InvocationLoggingLogGroup") for d in depends)
     assert any("LogsPolicy" in d for d in depends)
+    # Bedrock checks that the delivery role may write to the log group.
+    assert any(d.startswith("InvocationLoggingDeliveryPolicy") for d in depends)
 
 
 def test_log_group_is_encrypted_retained_and_kept_a_year(template: dict[str, Any]) -> None:
@@ -167,3 +169,22 @@ def test_replication_alarm_needs_an_archive() -> None:
     topic = sns.Topic.from_topic_arn(stack, "Topic", "arn:aws:sns:eu-west-1:888888888888:alerts")
     with pytest.raises(ValueError, match="built without an archive"):
         logging.bucket.alarm_on_replication_failures("ReplicationFailures", topic=topic)
+
+
+def test_names_under_the_prefix_when_given(template: dict[str, Any]) -> None:
+    (group,) = [
+        g
+        for lid, g in _of_type(template, "AWS::Logs::LogGroup").items()
+        if lid.startswith("InvocationLoggingLogGroup")
+    ]
+    assert "LogGroupName" not in group["Properties"]
+    stack = _stack()
+    logging = _logging(stack, name_prefix="lz-")
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    named = resources[stack.resolve(logging.log_group.node.default_child.logical_id)]
+    assert named["Properties"]["LogGroupName"] == "lz-bedrock-model-invocations"
+    role = resources[stack.resolve(logging.delivery_role.node.default_child.logical_id)]
+    # IAM names are per account: the region (eu-west-1 here) is part of them.
+    assert role["Properties"]["RoleName"] == "lz-bedrock-invocation-logs-eu-west-1"
+    policy = resources[stack.resolve(logging.delivery_policy.node.default_child.logical_id)]
+    assert policy["Properties"]["ManagedPolicyName"] == "lz-bedrock-invocation-logs-eu-west-1"
