@@ -22,26 +22,50 @@ MAX_YAML_VALUES = 500_000
 since every alias is expanded by the line map and again by validation."""
 
 _BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
 _MERGE = "tag:yaml.org,2002:merge"
 _STR = "tag:yaml.org,2002:str"
 
 
-class _Yaml12BoolLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with YAML 1.2 booleans: only true and false (any case PyYAML knows).
+class _Yaml12Loader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2's booleans and integers (the core schema).
 
-    YAML 1.1 also reads yes, no, on and off as booleans, so an unquoted country code NO
-    (Norway) or a branch named on became false or true. Editors validate the file as YAML 1.2
-    (where those are strings) against the exported schema; the loader now agrees with them.
+    YAML 1.1 reads yes, no, on and off as booleans, so an unquoted country code NO (Norway) or
+    a branch named on became false or true; and it reads 0400 as octal (256) and 1:30 as
+    sexagesimal (90), so a zero-padded retention silently shrank. In YAML 1.2 only true and
+    false are booleans, 0400 is 400 and 1:30 is text. Editors validate the file as YAML 1.2
+    against the exported schema; the loader now agrees with them.
     """
 
 
-_Yaml12BoolLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL]
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in (_BOOL, _INT)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Yaml12BoolLoader.add_implicit_resolver(
+_Yaml12Loader.add_implicit_resolver(
     _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_Yaml12Loader.add_implicit_resolver(
+    _INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    try:
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text, 10)
+    except ValueError:
+        # Only an explicit !!int tag gets here with other text.
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} is not an integer", node.start_mark
+        ) from None
+
+
+_Yaml12Loader.add_constructor(_INT, _construct_int)
 
 
 class _TooManyValuesError(Exception):
@@ -141,8 +165,8 @@ class _Walk:
             self.walk(value_node, (*path, key), active)
 
 
-def _compose(text: str) -> tuple[yaml.Node | None, _Yaml12BoolLoader]:
-    loader = _Yaml12BoolLoader(text)
+def _compose(text: str) -> tuple[yaml.Node | None, _Yaml12Loader]:
+    loader = _Yaml12Loader(text)
     try:
         return loader.get_single_node(), loader
     except BaseException:
@@ -245,7 +269,10 @@ def _issues_from_pydantic(error: ValidationError, plain: dict[Path, str]) -> lis
         elif kind == "string_type" and path in plain:
             # YAML typed the unquoted text (a number, true/false, null): say how to keep it text.
             text = plain[path]
-            typed = "null" if value is None else "boolean" if isinstance(value, bool) else "number"
+            typed = {bool: "boolean", int: "number", float: "number", type(None): "null"}.get(
+                type(value),
+                "date",  # a timestamp, the only other type YAML reads unquoted
+            )
             message += f'; YAML reads the unquoted {text} as a {typed}, so quote it: "{text}"'
         issues.append(
             ConfigIssue(

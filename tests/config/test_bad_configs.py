@@ -1313,7 +1313,8 @@ def test_a_boolean_field_refuses_yaml_1_1_words(word: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text, "bool.yaml")
     assert (
-        f"accounts.management.existing (line 49): must be true or false, unquoted; "
+        f"accounts.management.existing (line {_line_of(text, f'existing: {word}')}): "
+        "must be true or false, unquoted; "
         f'received "{word}"' in str(caught.value)
     )
 
@@ -1323,3 +1324,29 @@ def test_string_fields_keep_yaml_1_1_words_as_text() -> None:
     config = parse_config(text, "branches.yaml")
     assert config.identity is not None
     assert config.identity.pipelines["payments-api-nonprod"].branches == ["on", "off"]
+
+
+def test_yaml_1_1_integers_are_not_octal_or_sexagesimal() -> None:
+    # YAML 1.1 read 0400 as octal 256 and 1:30 as 90; YAML 1.2 reads 400 and the text "1:30".
+    padded = EXAMPLE.read_text().replace("retention_days: 35", "retention_days: 035")
+    assert parse_config(padded, "padded.yaml").baselines.backup.retention_days == 35
+    clock = EXAMPLE.read_text().replace("retention_days: 35", "retention_days: 1:30")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(clock, "clock.yaml")
+    assert "baselines.backup.retention_days (line" in str(caught.value)
+    assert 'must be a whole number, unquoted; received "1:30"' in str(caught.value)
+
+
+def test_an_unquoted_account_id_says_how_to_quote_it() -> None:
+    text = EXAMPLE.read_text().replace('id: "101010101010"', "id: 012345678901")
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "id.yaml")
+    assert (
+        f"accounts.sandbox.id (line {_line_of(text, 'id: 012345678901')}): Input should be a "
+        "valid string; YAML reads the unquoted "
+        '012345678901 as a number, so quote it: "012345678901"; received 12345678901'
+    ) in str(caught.value)
+
+
+def _line_of(text: str, fragment: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1) if fragment in line)
