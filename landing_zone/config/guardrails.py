@@ -24,6 +24,7 @@ P = TypeVar("P")
 
 PROTECT_ROLES = "protect-landing-zone-roles"
 PROTECT_RESOURCES = "protect-landing-zone-resources"
+PROTECT_DELEGATED_ADMINISTRATION = "protect-delegated-administration"
 PROTECTION = (PROTECT_ROLES, PROTECT_RESOURCES)
 """What every guarded target needs in force: the exemptions of the other guardrails hold only
 while nobody else can become, change or run as a landing-zone role, or silence what the
@@ -168,3 +169,25 @@ def check_guardrails(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 "running code as or silencing",
                 names,
             )
+    yield from _delegated_administration(config)
+
+
+def _delegated_administration(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    """The delegated administrator of StackSets and the security services must be governed by
+    protect-delegated-administration, or its admins act on every account at once."""
+    account = config.core_accounts.security_tooling
+    attached = config.guardrails.service_control_policies
+    if account not in config.accounts or not attached:
+        return
+    if any(
+        PROTECT_DELEGATED_ADMINISTRATION in attached.get(level, [])
+        for level in _ancestors(config, account)
+    ):
+        return
+    yield ConfigIssue(
+        ("guardrails", "service_control_policies"),
+        f"needs {PROTECT_DELEGATED_ADMINISTRATION!r} attached to the security tooling account "
+        f"{account!r}, its OU or an ancestor: that account administers StackSets, which run as "
+        "an exempt role in every account, and the security services of the whole organization",
+        has_value=False,
+    )

@@ -21,6 +21,7 @@ constrain member accounts only.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -317,12 +318,17 @@ class GuardrailParameters:
         guardrails. Names the prefix pattern already matches are left out: every character
         counts against the SCP size limit."""
         prefix = self.landing_zone_role_prefix
+        patterns = [f"{prefix}*"]
+        if self.cdk_bootstrap_qualifier is not None:
+            # Every bootstrap role of the landing zone's qualifier: protected like the others
+            # (nobody may create one) and assumable by the one deployer only.
+            patterns.append(f"cdk-{self.cdk_bootstrap_qualifier}-*")
         extra = [
             name
             for name in (*self.deployment_role_names, *self.break_glass_role_names)
-            if not name.startswith(prefix)
+            if not any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
         ]
-        return tuple(_role_arn(name) for name in (f"{prefix}*", *extra))
+        return tuple(_role_arn(name) for name in (*patterns, *extra))
 
 
 def _unless_landing_zone(params: GuardrailParameters) -> dict[str, dict[str, list[str]]]:
@@ -358,52 +364,49 @@ def _deny_root_user(_: GuardrailParameters) -> list[PolicyStatement]:
 # --- protect-security-services -------------------------------------------------------------
 
 # The API calls that stop, delete, blind or detach each detective service from its delegated
-# administrator, and that unlock the baseline's backup vaults (AccountBackup locks them in
-# governance mode, which these calls could otherwise lift before recovery points expire).
-# Blinding includes the quiet ways: findings filters and suppression rules that archive
-# (GuardDuty, Inspector, Access Analyzer), trusted IP lists (GuardDuty stops reporting on
-# their traffic), Security Hub automation rules that set a finding SUPPRESSED, disabling a
-# control, a configuration policy that drops a standard, Config rules and conformance packs
-# deleted or rescoped, and flow logs deleted. Config rules and flow logs have no name in their
-# ARN to protect the landing zone's alone: they are managed centrally, by the landing zone.
-# Listed explicitly, not with wildcards, so a reviewer (or an assessor) can see exactly which
-# calls are blocked and a new API is never blocked by surprise.
+# administrator. Blinding includes the quiet ways: findings filters and suppression rules that
+# archive (GuardDuty, Inspector, Access Analyzer), trusted IP lists and trusted entity sets
+# (GuardDuty stops reporting on their traffic), archived findings, Security Hub automation rules
+# that set a finding SUPPRESSED, disabled controls, Config recorders narrowed by resource type,
+# Macie allow lists and classification scopes that skip what should be found, and backup
+# settings that opt resource types out. The landing zone's own Config rules, flow logs and backup
+# vault locks are protected by protect-landing-zone-resources (teams keep managing theirs); what
+# only the delegated administrator can call is in protect-delegated-administration.
 SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
     "access-analyzer:ApplyArchiveRule",
     "access-analyzer:CreateArchiveRule",
     "access-analyzer:DeleteAnalyzer",
     "access-analyzer:UpdateAnalyzer",
     "access-analyzer:UpdateArchiveRule",
-    "backup:DeleteBackupVaultLockConfiguration",
-    "backup:PutBackupVaultLockConfiguration",
+    "access-analyzer:UpdateFindings",
+    "backup:UpdateGlobalSettings",
+    "backup:UpdateRegionSettings",
     "cloudtrail:DeleteTrail",
     "cloudtrail:PutEventSelectors",
     "cloudtrail:PutInsightSelectors",
     "cloudtrail:StopLogging",
     "cloudtrail:UpdateTrail",
     "config:DeleteAggregationAuthorization",
-    "config:DeleteConfigRule",
     "config:DeleteConfigurationAggregator",
     "config:DeleteConfigurationRecorder",
-    "config:DeleteConformancePack",
     "config:DeleteDeliveryChannel",
     "config:DeleteEvaluationResults",
     "config:DeleteOrganizationConfigRule",
     "config:DeleteOrganizationConformancePack",
     "config:DeleteRemediationConfiguration",
     "config:DeleteRetentionConfiguration",
-    "config:PutConfigRule",
+    "config:DeleteServiceLinkedConfigurationRecorder",
+    "config:DisassociateResourceTypes",
     "config:PutConfigurationRecorder",
-    "config:PutConformancePack",
     "config:PutDeliveryChannel",
     "config:PutOrganizationConfigRule",
     "config:PutOrganizationConformancePack",
     "config:PutRetentionConfiguration",
     "config:StopConfigurationRecorder",
-    "ec2:DeleteFlowLogs",
     "guardduty:ArchiveFindings",
     "guardduty:CreateFilter",
     "guardduty:CreateIPSet",
+    "guardduty:CreateTrustedEntitySet",
     "guardduty:DeleteDetector",
     "guardduty:DeleteMembers",
     "guardduty:DeletePublishingDestination",
@@ -420,19 +423,25 @@ SECURITY_SERVICE_ACTIONS: tuple[str, ...] = (
     "guardduty:UpdateOrganizationConfiguration",
     "guardduty:UpdatePublishingDestination",
     "guardduty:UpdateThreatIntelSet",
+    "guardduty:UpdateTrustedEntitySet",
     "inspector2:CreateFilter",
     "inspector2:Disable",
     "inspector2:DisassociateMember",
     "inspector2:UpdateConfiguration",
+    "inspector2:UpdateEc2DeepInspectionConfiguration",
     "inspector2:UpdateFilter",
     "inspector2:UpdateOrganizationConfiguration",
+    "macie2:CreateAllowList",
     "macie2:DeleteMember",
     "macie2:DisableMacie",
     "macie2:DisassociateFromAdministratorAccount",
     "macie2:DisassociateFromMasterAccount",
     "macie2:DisassociateMember",
+    "macie2:UpdateAllowList",
+    "macie2:UpdateClassificationScope",
     "macie2:UpdateMacieSession",
     "macie2:UpdateMemberSession",
+    "macie2:UpdateSensitivityInspectionTemplate",
     "securityhub:BatchDeleteAutomationRules",
     "securityhub:BatchDisableStandards",
     "securityhub:BatchUpdateAutomationRules",
@@ -462,8 +471,39 @@ def _protect_security_services(params: GuardrailParameters) -> list[PolicyStatem
             "ProtectSecurityServices",
             action=SECURITY_SERVICE_ACTIONS,
             condition=_unless_landing_zone(params),
-        )
+        ),
+        # A tag alone takes a resource out of GuardDuty's runtime monitoring or Inspector's
+        # scans (GuardDuty User Guide, "GuardDutyManaged" tag; Inspector User Guide, excluding
+        # resources with tags): setting or removing those tags is as good as disabling them.
+        deny_statement(
+            "ProtectScanExclusionTags",
+            action=(
+                "ec2:CreateTags",
+                "ec2:DeleteTags",
+                "ecs:TagResource",
+                "ecs:UntagResource",
+                "eks:TagResource",
+                "eks:UntagResource",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+            ),
+            condition={
+                "ForAnyValue:StringEquals": {"aws:TagKeys": list(SCAN_EXCLUSION_TAG_KEYS)},
+                **_unless_landing_zone(params),
+            },
+        ),
     ]
+
+
+SCAN_EXCLUSION_TAG_KEYS = (
+    "GuardDutyManaged",
+    "InspectorCodeExclusion",
+    "InspectorEc2Exclusion",
+    "InspectorExclusion",
+)
+"""Tags that exclude a resource from GuardDuty or Inspector. *Unverified* list beyond
+``GuardDutyManaged`` and ``InspectorEc2Exclusion``, taken from the services' user guides as read
+through an attacker review."""
 
 
 # --- deny-unapproved-regions ---------------------------------------------------------------
@@ -660,7 +700,6 @@ _ROLE_CHANGE_ACTIONS = (
 _FUNCTION_CHANGE_ACTIONS = (
     "lambda:AddPermission",
     "lambda:CreateAlias",
-    "lambda:CreateEventSourceMapping",
     "lambda:CreateFunctionUrlConfig",
     "lambda:DeleteAlias",
     "lambda:DeleteFunction",
@@ -669,6 +708,7 @@ _FUNCTION_CHANGE_ACTIONS = (
     "lambda:DeleteFunctionEventInvokeConfig",
     "lambda:DeleteFunctionUrlConfig",
     "lambda:DeleteProvisionedConcurrencyConfig",
+    "lambda:InvokeAsync",
     "lambda:InvokeFunction",
     "lambda:InvokeFunctionUrl",
     "lambda:PublishVersion",
@@ -676,13 +716,13 @@ _FUNCTION_CHANGE_ACTIONS = (
     "lambda:PutFunctionConcurrency",
     "lambda:PutFunctionEventInvokeConfig",
     "lambda:PutFunctionRecursionConfig",
+    "lambda:PutFunctionScalingConfig",
     "lambda:PutProvisionedConcurrencyConfig",
     "lambda:PutRuntimeManagementConfig",
     "lambda:RemovePermission",
     "lambda:TagResource",
     "lambda:UntagResource",
     "lambda:UpdateAlias",
-    "lambda:UpdateEventSourceMapping",
     "lambda:UpdateFunctionCode",
     "lambda:UpdateFunctionCodeSigningConfig",
     "lambda:UpdateFunctionConfiguration",
@@ -726,6 +766,24 @@ def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyState
             resource=f"arn:aws:lambda:*:*:function:{params.landing_zone_role_prefix}*",
             condition=_unless_landing_zone(params),
         ),
+        # Event source mappings are resources of their own (CreateEventSourceMapping has none):
+        # the function they would trigger is in lambda:FunctionArn.
+        deny_statement(
+            "ProtectLandingZoneFunctionTriggers",
+            action=(
+                "lambda:CreateEventSourceMapping",
+                "lambda:DeleteEventSourceMapping",
+                "lambda:UpdateEventSourceMapping",
+            ),
+            condition={
+                "ArnLike": {
+                    "lambda:FunctionArn": (
+                        f"arn:aws:lambda:*:*:function:{params.landing_zone_role_prefix}*"
+                    )
+                },
+                **_unless_landing_zone(params),
+            },
+        ),
         deny_statement(
             "ProtectLandingZonePolicies",
             action=_POLICY_CHANGE_ACTIONS,
@@ -741,17 +799,16 @@ def _protect_bootstrap_roles(params: GuardrailParameters) -> list[PolicyStatemen
     # deployment role passes the CloudFormation execution role). Only the one deployer, a role
     # of the management account that SCPs do not govern, may assume them; the bootstrap trust
     # policies name it. Here no principal of a member account may, whatever a trust policy
-    # says, except the bootstrap roles themselves (the deployment role reads the file assets).
+    # says: no bootstrap role assumes another (the CLI assumes each from the deployer), and
+    # CloudFormation, which assumes the execution role, is a service that SCPs do not govern.
     qualifier = params.cdk_bootstrap_qualifier
     if qualifier is None:
         return []
-    bootstrap_roles = _role_arn(f"cdk-{qualifier}-*")
     return [
         deny_statement(
             "DenyAssumingLandingZoneBootstrapRoles",
             action=("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"),
-            resource=bootstrap_roles,
-            condition={"ArnNotLike": {"aws:PrincipalArn": bootstrap_roles}},
+            resource=_role_arn(f"cdk-{qualifier}-*"),
         )
     ]
 
@@ -768,34 +825,34 @@ _NAMESPACE_ACTIONS = (
     "cloudformation:UpdateStack",
     "cloudformation:UpdateTerminationProtection",
     "cloudwatch:DeleteAlarms",
+    "cloudwatch:DeleteInsightRules",
     "cloudwatch:DisableAlarmActions",
+    "cloudwatch:DisableInsightRules",
+    "cloudwatch:PutInsightRule",
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:SetAlarmState",
     "cloudwatch:TagResource",
     "cloudwatch:UntagResource",
+    "events:DeleteEventBus",
     "events:DeleteRule",
     "events:DisableRule",
-    "events:PutPermission",
     "events:PutRule",
     "events:PutTargets",
-    "events:RemovePermission",
     "events:RemoveTargets",
     "events:TagResource",
     "events:UntagResource",
+    "events:UpdateEventBus",
     "kms:CreateAlias",
     "kms:DeleteAlias",
     "kms:UpdateAlias",
     "logs:AssociateKmsKey",
-    "logs:DeleteDataProtectionPolicy",
-    "logs:DeleteLogGroup",
-    "logs:DeleteMetricFilter",
-    "logs:DeleteRetentionPolicy",
-    "logs:DeleteSubscriptionFilter",
+    "logs:Delete*",
     "logs:DisassociateKmsKey",
     "logs:PutDataProtectionPolicy",
     "logs:PutMetricFilter",
     "logs:PutRetentionPolicy",
     "logs:PutSubscriptionFilter",
+    "logs:PutTransformer",
     "logs:UntagResource",
     "s3:DeleteBucket",
     "s3:DeleteBucketPolicy",
@@ -810,6 +867,7 @@ _NAMESPACE_ACTIONS = (
     "s3:PutReplicationConfiguration",
     "sns:AddPermission",
     "sns:DeleteTopic",
+    "sns:PutDataProtectionPolicy",
     "sns:RemovePermission",
     "sns:SetSubscriptionAttributes",
     "sns:SetTopicAttributes",
@@ -825,6 +883,7 @@ _NAMESPACE_ACTIONS = (
     "ssm:LabelParameterVersion",
     "ssm:PutParameter",
     "states:DeleteStateMachine",
+    "states:RedriveExecution",
     "states:StopExecution",
     "states:UpdateStateMachine",
 )
@@ -834,22 +893,41 @@ key is reached through one), log groups with their retention and metric filters,
 buckets StackSets read Lambda code from, topics and their subscriptions, queues, parameters
 its stacks read at deploy time, and state machines (changed or stopped mid-run; starting one
 is left to its own design, e.g. the on-demand training-data scan teams run). Resource types an
-action does not take simply do not match."""
+action does not take simply do not match. ``logs:Delete*``: every deletion of a landing-zone log
+group or of what is attached to it (streams, metric and subscription filters, retention, data
+protection, transformers)."""
 
 _STACK_RESOURCE_ACTIONS = (
     "backup:DeleteBackupPlan",
     "backup:DeleteBackupSelection",
     "backup:DeleteBackupVault",
     "backup:DeleteBackupVaultAccessPolicy",
+    "backup:DeleteBackupVaultLockConfiguration",
+    "backup:DeleteBackupVaultNotifications",
     "backup:PutBackupVaultAccessPolicy",
+    "backup:PutBackupVaultLockConfiguration",
+    "backup:PutBackupVaultNotifications",
     "backup:UpdateBackupPlan",
+    "config:DeleteConfigRule",
+    "config:PutConfigRule",
+    "ec2:AssociateRouteTable",
+    "ec2:AttachInternetGateway",
+    "ec2:CreateNatGateway",
     "ec2:CreateNetworkAclEntry",
+    "ec2:CreateRoute",
+    "ec2:CreateVpcPeeringConnection",
+    "ec2:DeleteFlowLogs",
     "ec2:DeleteNetworkAcl",
     "ec2:DeleteNetworkAclEntry",
+    "ec2:DeleteRoute",
     "ec2:DeleteVpcEndpoints",
+    "ec2:DisassociateRouteTable",
+    "ec2:ModifySubnetAttribute",
     "ec2:ModifyVpcEndpoint",
     "ec2:ReplaceNetworkAclAssociation",
     "ec2:ReplaceNetworkAclEntry",
+    "ec2:ReplaceRoute",
+    "ec2:ReplaceRouteTableAssociation",
     "kms:CancelKeyDeletion",
     "kms:DisableKey",
     "kms:DisableKeyRotation",
@@ -859,23 +937,26 @@ _STACK_RESOURCE_ACTIONS = (
     "kms:UpdatePrimaryRegion",
     "wafv2:DeleteLoggingConfiguration",
     "wafv2:DeleteWebACL",
-    "wafv2:DisassociateWebACL",
     "wafv2:PutLoggingConfiguration",
     "wafv2:UpdateIPSet",
     "wafv2:UpdateWebACL",
 )
-"""Controls whose ARNs carry a generated id rather than a name (backup plans, NACLs,
-endpoints, keys, web ACLs and IP sets): recognized by the ``aws:cloudformation:stack-name``
+"""Controls whose ARNs carry a generated id rather than a name (backup plans and vault locks,
+Config rules, flow logs, the network ACLs, routes, subnets and endpoints of the landing zone's
+VPC tiers, keys, web ACLs and IP sets): recognized by the ``aws:cloudformation:stack-name``
 tag CloudFormation puts on what its stacks create, which nobody can change (tags with the
-``aws:`` prefix are reserved). *Unverified* per service: that each takes
-``aws:ResourceTag`` for these actions (the Service Authorization Reference lists it for
-EC2, KMS, Backup and WAF resources)."""
+``aws:`` prefix are reserved). The Service Authorization Reference lists ``aws:ResourceTag``
+for these resource types; *unverified*: that CloudFormation puts its system tags on every
+one of them (``describe-type`` says per type)."""
 
 
 def _namespace_arns(params: GuardrailParameters) -> list[str]:
     prefix = params.landing_zone_role_prefix
     arns = [
         f"arn:aws:cloudformation:*:*:stack/{prefix}*",
+        f"arn:aws:cloudwatch:*:*:insight-rule/{prefix}*",
+        f"arn:aws:events:*:*:event-bus/{prefix}*",
+        f"arn:aws:states:*:*:execution:{prefix}*",
         f"arn:aws:cloudformation:*:*:stack/StackSet-{prefix}*",
         f"arn:aws:cloudwatch:*:*:alarm:{prefix}*",
         f"arn:aws:events:*:*:rule/{prefix}*",
@@ -888,9 +969,20 @@ def _namespace_arns(params: GuardrailParameters) -> list[str]:
         f"arn:aws:ssm:*:*:parameter/{prefix}*",
         f"arn:aws:states:*:*:stateMachine:{prefix}*",
     ]
+    qualifier = params.cdk_bootstrap_qualifier
+    if qualifier is not None:
+        # The bootstrap stack and its staging bucket: a file planted there under the hash of
+        # a landing-zone asset would be deployed as the landing zone's code.
+        arns += [
+            f"arn:aws:cloudformation:*:*:stack/CDKToolkit-{qualifier}/*",
+            f"arn:aws:s3:::cdk-{qualifier}-*",
+        ]
     name = params.landing_zone_name
     if name is not None:
         arns += [
+            # Core stacks in member accounts (log archive, security tooling, network): an
+            # update runs the given template as the stack's exempt execution role.
+            f"arn:aws:cloudformation:*:*:stack/{name}-*",
             f"arn:aws:cloudformation:*:*:stack/StackSet-{name}-*",
             f"arn:aws:kms:*:*:alias/{name}/*",
             f"arn:aws:ssm:*:*:parameter/{name}/landing-zone/*",
@@ -916,6 +1008,13 @@ def _protect_landing_zone_resources(params: GuardrailParameters) -> list[PolicyS
             resource=_namespace_arns(params),
             condition=_unless_landing_zone(params),
         ),
+        # Taking the web ACL off a load balancer, API or distribution is authorized on that
+        # resource, which the landing zone does not own: nobody but the landing zone may.
+        deny_statement(
+            "ProtectWebAclAssociations",
+            action=("wafv2:DisassociateWebACL", "waf-regional:DisassociateWebACL"),
+            condition=_unless_landing_zone(params),
+        ),
         deny_statement(
             "ProtectLandingZoneStackResources",
             action=_STACK_RESOURCE_ACTIONS,
@@ -929,6 +1028,52 @@ def _protect_landing_zone_resources(params: GuardrailParameters) -> list[PolicyS
     ]
 
 
+# --- protect-delegated-administration -------------------------------------------------------
+
+_DELEGATED_ADMINISTRATION_ACTIONS = (
+    "cloudformation:CreateStackInstances",
+    "cloudformation:CreateStackSet",
+    "cloudformation:DeleteStackInstances",
+    "cloudformation:DeleteStackSet",
+    "cloudformation:ImportStacksToStackSet",
+    "cloudformation:StopStackSetOperation",
+    "cloudformation:UpdateStackInstances",
+    "cloudformation:UpdateStackSet",
+    "config:PutConfigurationAggregator",
+    "events:PutPermission",
+    "events:RemovePermission",
+    "inspector2:BatchUpdateMemberEc2DeepInspectionStatus",
+    "inspector2:UpdateOrgEc2DeepInspectionConfiguration",
+    "macie2:BatchUpdateAutomatedDiscoveryAccounts",
+    "macie2:UpdateAutomatedDiscoveryConfiguration",
+    "macie2:UpdateOrganizationConfiguration",
+    "securityhub:CreateAutomationRuleV2",
+    "securityhub:CreateConfigurationPolicy",
+    "securityhub:DeleteAggregatorV2",
+    "securityhub:DeleteFindingAggregator",
+    "securityhub:StartConfigurationPolicyAssociation",
+    "securityhub:UpdateAggregatorV2",
+    "securityhub:UpdateAutomationRuleV2",
+    "securityhub:UpdateFindingAggregator",
+    "securityhub:UpdateSecurityControl",
+)
+"""What the delegated administrator account (security tooling) can do to every account at once:
+service-managed StackSets (which run as an exempt execution role in every account), the event
+bus permissions that let the management account's events in, central configuration policies
+and aggregators of Security Hub, the organization Config aggregator, Inspector's and Macie's
+organization settings."""
+
+
+def _protect_delegated_administration(params: GuardrailParameters) -> list[PolicyStatement]:
+    return [
+        deny_statement(
+            "ProtectDelegatedAdministration",
+            action=_DELEGATED_ADMINISTRATION_ACTIONS,
+            condition=_unless_landing_zone(params),
+        )
+    ]
+
+
 # --- keep-data-in-organization -------------------------------------------------------------
 
 _EXTERNAL_SHARING_ACTIONS = (
@@ -937,7 +1082,8 @@ _EXTERNAL_SHARING_ACTIONS = (
     "ec2:ModifyImageAttribute",
     "ec2:ModifySnapshotAttribute",
     "ec2:ModifyVpcEndpointServicePermissions",
-    "logs:PutSubscriptionFilter",
+    "ecr:PutReplicationConfiguration",
+    "logs:PutAccountPolicy",
     "rds:ModifyDBClusterSnapshotAttribute",
     "rds:ModifyDBSnapshotAttribute",
     "redshift:AuthorizeSnapshotAccess",
@@ -945,8 +1091,8 @@ _EXTERNAL_SHARING_ACTIONS = (
 )
 """Calls that share a resource with other accounts by id, with no condition key naming the
 account (pattern of AWS's data perimeter governance SCP examples): snapshots, images and
-documents, and log subscriptions to another account's destination. Within the organization
-the landing zone shares what must be shared."""
+documents, image replication to any registry, and account-wide log policies (a subscription
+for every log group). Within the organization the landing zone shares what must be shared."""
 
 
 def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatement]:
@@ -959,6 +1105,18 @@ def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatem
         deny_statement(
             "DenySharingByAccountId",
             action=_EXTERNAL_SHARING_ACTIONS,
+            condition=_unless_landing_zone(params),
+        ),
+        # Subscriptions to a destination (the way to another account) are the landing zone's;
+        # a team's own subscriptions to its own function or stream stay possible.
+        deny_statement(
+            "DenyLogDestinations",
+            action=(
+                "logs:PutDestination",
+                "logs:PutDestinationPolicy",
+                "logs:PutSubscriptionFilter",
+            ),
+            resource="arn:aws:logs:*:*:destination:*",
             condition=_unless_landing_zone(params),
         ),
         # A function URL without IAM auth answers anyone on the internet.
@@ -993,7 +1151,8 @@ def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatem
         ),
         deny_statement(
             "DenyBackupCopiesOutsideGovernedRegions",
-            action=("backup:CreateBackupPlan", "backup:StartCopyJob", "backup:UpdateBackupPlan"),
+            # The key is set on the copy itself (Service Authorization Reference, AWS Backup).
+            action="backup:CopyFromBackupVault",
             condition={
                 "ForAnyValue:ArnNotLike": {
                     "backup:CopyTargets": [
@@ -1025,10 +1184,12 @@ def _require_encryption_at_rest(_: GuardrailParameters) -> list[PolicyStatement]
     # defaults are protected by deny-disable-ebs-default-encryption). Bool "false" denies an
     # explicit opt-out; ...IfExists also denies leaving it out where the default is clear text.
     return [
+        # RDS sends the key for clusters only (Aurora, Multi-AZ DB clusters); a single DB
+        # instance is left to the PCI DSS conformance pack's rds-storage-encrypted rule.
         deny_statement(
             "DenyUnencryptedDataStores",
-            action=("rds:CreateDBCluster", "rds:CreateDBInstance"),
-            condition={"Bool": {"rds:StorageEncrypted": "false"}},
+            action=("rds:CreateDBCluster", "rds:RestoreDBClusterFromS3"),
+            condition={"BoolIfExists": {"rds:StorageEncrypted": "false"}},
         ),
         deny_statement(
             "DenyUnencryptedFileSystems",
@@ -1383,6 +1544,17 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
                 "asset buckets, backup plans, network ACLs, endpoint policies and web ACLs."
             ),
             build=_protect_landing_zone_resources,
+        ),
+        Guardrail(
+            name="protect-delegated-administration",
+            threat=(
+                "An administrator of the security tooling account, the delegated administrator "
+                "of StackSets and the security services, deploys a StackSet that runs as an "
+                "exempt role in every account, lets events in or out of the alert bus, or "
+                "reconfigures Security Hub, Config, Inspector or Macie for the whole "
+                "organization; for the OU of the security tooling account."
+            ),
+            build=_protect_delegated_administration,
         ),
         Guardrail(
             name="keep-data-in-organization",

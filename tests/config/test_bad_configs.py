@@ -250,6 +250,12 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "needs 'protect-landing-zone-roles' and 'protect-landing-zone-resources'",
     ),
     (
+        "security-tooling-without-delegated-administration-protection",
+        _scp("Security", ["keep-data-in-organization"]),
+        "guardrails.service_control_policies",
+        "needs 'protect-delegated-administration' attached to the security tooling account",
+    ),
+    (
         "guardrails-without-resource-protection",
         _scp("Root", ["deny-root-user", "protect-landing-zone-roles"]),
         "guardrails.service_control_policies.Root",

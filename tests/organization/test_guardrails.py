@@ -90,6 +90,7 @@ def test_catalog_holds_the_documented_guardrail_names():
         "require-imdsv2",
         "protect-landing-zone-roles",
         "protect-landing-zone-resources",
+        "protect-delegated-administration",
         "keep-data-in-organization",
         "require-encryption-at-rest",
         "deny-disable-ebs-default-encryption",
@@ -178,7 +179,7 @@ def test_deny_root_user_denies_everything_except_central_root_sessions(params):
 
 
 def test_protect_security_services_blocks_disabling_each_service(params):
-    statement = only_statement("protect-security-services", params)
+    statement = by_sid("protect-security-services", params)["ProtectSecurityServices"]
     actions = as_list(statement["Action"])
     for action in (
         "cloudtrail:StopLogging",
@@ -200,8 +201,28 @@ def test_protect_security_services_blocks_disabling_each_service(params):
         "inspector2:DisassociateMember",
         "macie2:DisableMacie",
         "macie2:DisassociateFromAdministratorAccount",
+        # The quiet ways: archive, trust, suppress, narrow (escape 4 of issue 14).
+        "guardduty:CreateFilter",
+        "guardduty:CreateIPSet",
+        "guardduty:CreateTrustedEntitySet",
+        "guardduty:UpdateMemberDetectors",
+        "guardduty:ArchiveFindings",
+        "securityhub:CreateAutomationRule",
+        "securityhub:UpdateConfigurationPolicy",
+        "securityhub:BatchUpdateStandardsControlAssociations",
+        "inspector2:CreateFilter",
+        "access-analyzer:CreateArchiveRule",
+        "access-analyzer:UpdateFindings",
+        "config:DeleteOrganizationConformancePack",
+        "config:DeleteOrganizationConfigRule",
+        "config:DisassociateResourceTypes",
+        "macie2:CreateAllowList",
     ):
         assert action in actions
+    # Teams keep managing their own Config rules, flow logs and vault locks; the landing
+    # zone's are protected by the stack tag (protect-landing-zone-resources).
+    for action in ("config:DeleteConfigRule", "ec2:DeleteFlowLogs"):
+        assert action not in actions
     assert not any("*" in action for action in actions)
     assert exempt_principals(statement) == LANDING_ZONE_ARNS
 
@@ -326,7 +347,6 @@ def test_landing_zone_functions_can_be_invoked_or_changed_by_landing_zone_roles_
     assert {
         "lambda:AddPermission",
         "lambda:CreateAlias",
-        "lambda:CreateEventSourceMapping",
         "lambda:CreateFunctionUrlConfig",
         "lambda:DeleteFunction",
         "lambda:InvokeFunction",
@@ -360,10 +380,8 @@ def test_bootstrap_roles_cannot_be_assumed_from_member_accounts():
     assert "sts:AssumeRole" in as_list(statement["Action"])
     assert statement["Resource"] == "arn:aws:iam::*:role/cdk-lzone-*"
     # Not even the other landing-zone roles: only the deployer of the management account,
-    # which SCPs do not govern, and the bootstrap roles themselves.
-    assert statement["Condition"] == {
-        "ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/cdk-lzone-*"}
-    }
+    # which SCPs do not govern.
+    assert "Condition" not in statement
 
 
 def test_without_a_bootstrap_qualifier_no_bootstrap_statement(params):
@@ -394,6 +412,8 @@ def test_namespace_covers_each_kind_under_the_prefix_and_the_named_stateful_reso
         "arn:aws:kms:*:*:alias/acme-pay/*",
         "arn:aws:ssm:*:*:parameter/acme-pay/landing-zone/*",
         "arn:aws:cloudformation:*:*:stack/StackSet-acme-pay-*",
+        # Core stacks in member accounts run updates as their exempt execution role.
+        "arn:aws:cloudformation:*:*:stack/acme-pay-*",
     } <= resources
     actions = set(as_list(namespace["Action"]))
     # The alert path: silencing a rule, an alarm or a topic subscription.
@@ -402,14 +422,21 @@ def test_namespace_covers_each_kind_under_the_prefix_and_the_named_stateful_reso
         "cloudwatch:DisableAlarmActions",
         "sns:Unsubscribe",
         "sns:SetTopicAttributes",
-        "logs:DeleteMetricFilter",
+        "logs:Delete*",
         "kms:UpdateAlias",
         "cloudformation:DeleteStack",
     } <= actions
     assert exempt_principals(namespace) == LANDING_ZONE_ARNS
     stack_resources = statements["ProtectLandingZoneStackResources"]
-    assert "kms:PutKeyPolicy" in stack_resources["Action"]
-    assert "ec2:ReplaceNetworkAclEntry" in stack_resources["Action"]
+    for action in (
+        "kms:PutKeyPolicy",
+        "ec2:ReplaceNetworkAclEntry",
+        "ec2:CreateRoute",
+        "ec2:DeleteFlowLogs",
+        "config:DeleteConfigRule",
+        "backup:DeleteBackupVaultLockConfiguration",
+    ):
+        assert action in stack_resources["Action"]
     assert stack_resources["Resource"] == "*"
     assert stack_resources["Condition"]["StringLike"] == {
         "aws:ResourceTag/aws:cloudformation:stack-name": [
@@ -458,7 +485,7 @@ def test_replication_to_other_organizations_needs_the_organization_id(params):
 def test_unencrypted_data_stores_are_denied(params):
     statements = by_sid("require-encryption-at-rest", params)
     assert statements["DenyUnencryptedDataStores"]["Condition"] == {
-        "Bool": {"rds:StorageEncrypted": "false"}
+        "BoolIfExists": {"rds:StorageEncrypted": "false"}
     }
     assert statements["DenyUnencryptedFileSystems"]["Condition"] == {
         "BoolIfExists": {"elasticfilesystem:Encrypted": "false"}
@@ -721,3 +748,47 @@ def test_exempt_embedding_models_pass_without_a_guardrail():
         "arn:aws:bedrock:*::foundation-model/amazon.titan-embed-text-v2:0",
         "arn:aws:bedrock:*:*:inference-profile/*.amazon.titan-embed-text-v2:0",
     ]
+
+
+def test_bootstrap_stack_and_staging_bucket_are_protected():
+    params = GuardrailParameters(governed_regions=("eu-west-1",), cdk_bootstrap_qualifier="lzone")
+    namespace = by_sid("protect-landing-zone-resources", params)["ProtectLandingZoneNamespace"]
+    assert {
+        "arn:aws:cloudformation:*:*:stack/CDKToolkit-lzone/*",
+        "arn:aws:s3:::cdk-lzone-*",
+    } <= set(as_list(namespace["Resource"]))
+    # Every bootstrap role of the qualifier is protected and exempt, nothing else of CDK's.
+    assert "arn:aws:iam::*:role/cdk-lzone-*" in params.landing_zone_role_arns
+
+
+def test_function_triggers_are_matched_on_the_function_they_trigger(params):
+    statement = by_sid("protect-landing-zone-roles", params)["ProtectLandingZoneFunctionTriggers"]
+    assert statement["Resource"] == "*"
+    assert statement["Condition"]["ArnLike"] == {
+        "lambda:FunctionArn": "arn:aws:lambda:*:*:function:lz-*"
+    }
+
+
+def test_scan_exclusion_tags_are_the_landing_zones(params):
+    statement = by_sid("protect-security-services", params)["ProtectScanExclusionTags"]
+    assert "GuardDutyManaged" in statement["Condition"]["ForAnyValue:StringEquals"]["aws:TagKeys"]
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_delegated_administrator_cannot_act_on_every_account(params):
+    statement = only_statement("protect-delegated-administration", params)
+    for action in (
+        "cloudformation:CreateStackSet",
+        "cloudformation:CreateStackInstances",
+        "events:RemovePermission",
+        "securityhub:CreateConfigurationPolicy",
+        "securityhub:DeleteFindingAggregator",
+    ):
+        assert action in statement["Action"]
+    assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_log_destinations_are_the_landing_zones_but_own_subscriptions_are_not(params):
+    statement = by_sid("keep-data-in-organization", params)["DenyLogDestinations"]
+    assert statement["Resource"] == "arn:aws:logs:*:*:destination:*"
+    assert "logs:PutSubscriptionFilter" in statement["Action"]

@@ -53,9 +53,12 @@ def params() -> GuardrailParameters:
 
 
 def test_packs_the_organization_wide_guardrails_into_the_allowed_policies(params):
-    # Everything but the AI OU's and the quarantine OU's own guardrails, which attach below
-    # the root in their own slots.
+    # Everything the example attaches at the root.
     below_root = {
+        "protect-delegated-administration",
+        "keep-data-in-organization",
+        "require-encryption-at-rest",
+        "deny-disable-ebs-default-encryption",
         "deny-all-except-landing-zone",
         "deny-unapproved-bedrock-models",
         "require-sagemaker-encryption-and-vpc",
