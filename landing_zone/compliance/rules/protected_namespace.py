@@ -31,6 +31,7 @@ read, and the rule does not pass it (TypeError).
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +52,6 @@ from landing_zone.compliance.rules._cfn import (
     get_property,
     is_intrinsic,
     resolved_properties,
-    stack_resources,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -72,6 +72,15 @@ NAME_PROPERTIES = {
 """The protected kinds and the property that names each."""
 
 RESOURCE_TYPES = frozenset(NAME_PROPERTIES)
+
+_EXEMPT_ROLE_LINKS = frozenset(
+    {"AWS::Lambda::Function", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"}
+)
+"""Kinds that link a role to what it runs or is granted: checked in every stack."""
+
+_TOKEN = "Token["
+"""What a string holding an unresolved CDK token contains (``${Token[...]}``, and
+``#{Token[...]}`` for a list token such as the L2 role's lazy ``ManagedPolicyArns``)."""
 
 GENERATED = "GeneratedName"
 _NO_VALUE = {"Ref": "AWS::NoValue"}
@@ -123,23 +132,46 @@ def _read_namespace(stack: Stack) -> _Namespace:
     mark = ProtectedNamespace.of(stack)
     prefix = DEFAULT_PREFIX if mark is None else mark.prefix
     exempt = DEFAULT_EXEMPT_ROLE_NAMES if mark is None else mark.exempt_role_names
-    roles = {
-        str(stack.resolve(role.logical_id)): _name(resolved_properties(role), "RoleName")
-        for role in stack_resources(stack, iam.CfnRole, "AWS::IAM::Role")
-    }
-    policies = {
-        str(stack.resolve(policy.logical_id)): _name(
-            resolved_properties(policy), "ManagedPolicyName"
-        )
-        for policy in stack_resources(stack, iam.CfnManagedPolicy, "AWS::IAM::ManagedPolicy")
-    }
+    roles: dict[str, str | None] = {}
+    policies: dict[str, str | None] = {}
+    for construct in stack.node.find_all():
+        if isinstance(construct, iam.CfnManagedPolicy):
+            policies[stack.get_logical_id(construct)] = _name(construct, "ManagedPolicyName")
+        elif isinstance(construct, iam.CfnRole) or (
+            type(construct) is CfnResource and construct.cfn_resource_type == "AWS::IAM::Role"
+        ):
+            roles[stack.get_logical_id(construct)] = _name(construct, "RoleName")
     return _Namespace(prefix, tuple(exempt), roles, policies, landing_zone=mark is not None)
 
 
-def _name(properties: Mapping[str, Any], name_property: str) -> str | None:
+def _property(node: CfnResource, name: str) -> Any:
+    """The resolved value of the property ``name`` of ``node``.
+
+    An L1 class holds each property as an attribute (``role_name`` for ``RoleName``): reading
+    that one attribute, and resolving it only when it holds a token, costs far fewer round
+    trips to Node than resolving every property (policy documents, state machine definitions)
+    of the hundreds of resources this rule reads. A plain ``CfnResource`` holds a dict.
+    """
+    if type(node) is CfnResource:
+        return get_property(resolved_properties(node), name)
+    value = getattr(node, _snake_case(name))
+    if value is None or (isinstance(value, str) and _TOKEN not in value):
+        return value
+    if isinstance(value, list) and all(
+        isinstance(item, str) and _TOKEN not in item for item in value
+    ):
+        return value
+    return Stack.of(node).resolve(value)
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _name(node: CfnResource, name_property: str) -> str | None:
     """The name as written (``Fn::Join`` and ``Fn::Sub`` rendered with ``${...}`` for
     references), or None when CloudFormation generates it."""
-    value = get_property(properties, name_property)
+    value = _property(node, name_property)
     if value is None or value == _NO_VALUE:
         return None
     return _text(value, name_property)
@@ -188,15 +220,16 @@ def protected_namespace(node: CfnResource) -> RuleResult:
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
     namespace = _namespace(Stack.of(node))
-    properties = resolved_properties(node)
-    name = _name(properties, NAME_PROPERTIES[resource_type])
+    if not namespace.landing_zone and resource_type not in _EXEMPT_ROLE_LINKS:
+        return NagRuleCompliance.COMPLIANT
+    name = _name(node, NAME_PROPERTIES[resource_type])
     findings: list[str] = []
     if resource_type == "AWS::Lambda::Function":
-        role = _role_name(namespace, get_property(properties, "Role"))
+        role = _role_name(namespace, _property(node, "Role"))
         if namespace.exempt(role) and (finding := namespace.outside(name)) is not None:
             findings.append(finding)
     elif resource_type == "AWS::IAM::ManagedPolicy":
-        roles = as_list(get_property(properties, "Roles"))
+        roles = as_list(_property(node, "Roles"))
         if (
             any(namespace.exempt(_role_name(namespace, role)) for role in roles)
             and (finding := namespace.outside(name)) is not None
@@ -205,7 +238,7 @@ def protected_namespace(node: CfnResource) -> RuleResult:
     elif resource_type == "AWS::IAM::Role" and namespace.exempt(name):
         findings.extend(
             f"ManagedPolicy::{policy}"
-            for arn in as_list(get_property(properties, "ManagedPolicyArns"))
+            for arn in as_list(_property(node, "ManagedPolicyArns"))
             if (policy := _outside_policy(namespace, arn)) is not None
         )
     if name is None and namespace.landing_zone and GENERATED not in findings:
