@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -17,6 +17,7 @@ from landing_zone.identity.break_glass_alarm import BreakGlassAlarm
 from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, TrailAlarms
 
 from .alerting import administrator_arns, break_glass_names, subscriptions
+from .namespace import mark_landing_zone
 
 # The config speaks in days (as CloudWatch Logs does); aws-cdk-lib in enum names.
 _RETENTION = {
@@ -103,6 +104,7 @@ class OrganizationTrailStack(Stack):
         self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        mark_landing_zone(self, config)
         trail = config.logging.trail
         prefix = config.guardrails.parameters.landing_zone_role_prefix
         administrators = administrator_arns(config)
@@ -117,6 +119,19 @@ class OrganizationTrailStack(Stack):
             log_retention=retention(trail.cloudwatch_logs_retention_days),
             minimum_log_retention_days=config.logging.log_bucket.minimum_retention_days,
             name_prefix=prefix,
+        )
+        Validations.of(self.trail.log_group).acknowledge(
+            Acknowledgment(
+                id="Fintech-ProtectedNamespace[GeneratedName]",
+                reason=(
+                    "The trail's log group lives in the management account, where no SCP applies "
+                    "and a name under the prefix protects nothing; it is retained, so renaming it "
+                    "would replace it and leave the old one orphaned. Only break-glass and the "
+                    "deployer reach this account, and ManagementEventAlarms pages from the "
+                    "security-tooling account on any change of its metric filters, retention "
+                    "or subscriptions."
+                ),
+            )
         )
         alerting = config.detection.alerting
         # CloudWatch alarms publish to a topic of their own account; the CIS controls want it so.

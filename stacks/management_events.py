@@ -18,6 +18,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.detection import ManagementEventAlarms, ManagementEventForwarder
 
 from .alerting import administrator_arns, break_glass_names, subscriptions
+from .namespace import mark_landing_zone
 from .naming import stack_name
 
 GLOBAL_SERVICE_EVENTS_REGION = "us-east-1"
@@ -38,6 +39,7 @@ class ManagementEventAlarmsStack(Stack):
         self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        mark_landing_zone(self, config)
         alerting = config.detection.alerting
         permission_sets, roles = break_glass_names(config)
         self.alarms = ManagementEventAlarms(
@@ -62,6 +64,7 @@ class ManagementEventForwarderStack(Stack):
         self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        mark_landing_zone(self, config)
         prefix = config.guardrails.parameters.landing_zone_role_prefix
         self.forwarder = ManagementEventForwarder(
             self,
