@@ -266,6 +266,18 @@ def test_the_mark_rejects_conflicts_and_bad_prefixes(stack: Stack) -> None:
         ProtectedNamespace.mark(Stack(App(), "Bad2"), exempt_role_names=("*",))
 
 
+def test_reads_other_classes_of_a_protected_type(stack: Stack) -> None:
+    """A CfnResource subclass of a protected type that is not its L1 class."""
+
+    class Topic(CfnResource):
+        pass
+
+    ProtectedNamespace.mark(stack)
+    named = Topic(stack, "Named", type="AWS::SNS::Topic", properties={"TopicName": "lz-x"})
+    assert _check(named) == NagRuleCompliance.COMPLIANT
+    assert _check(Topic(stack, "Unnamed", type="AWS::SNS::Topic")) == ["GeneratedName"]
+
+
 def test_not_applicable_to_other_types(stack: Stack) -> None:
     node = CfnResource(stack, "Bucket", type="AWS::S3::Bucket", properties={})
     assert _check(node) == NagRuleCompliance.NOT_APPLICABLE

@@ -82,6 +82,8 @@ _TOKEN = "Token["
 """What a string holding an unresolved CDK token contains (``${Token[...]}``, and
 ``#{Token[...]}`` for a list token such as the L2 role's lazy ``ManagedPolicyArns``)."""
 
+_NOT_AN_ATTRIBUTE = object()
+
 GENERATED = "GeneratedName"
 _NO_VALUE = {"Ref": "AWS::NoValue"}
 _AWS_MANAGED = ":iam::aws:policy/"
@@ -152,9 +154,9 @@ def _property(node: CfnResource, name: str) -> Any:
     trips to Node than resolving every property (policy documents, state machine definitions)
     of the hundreds of resources this rule reads. A plain ``CfnResource`` holds a dict.
     """
-    if type(node) is CfnResource:
+    value = getattr(node, _snake_case(name), _NOT_AN_ATTRIBUTE)
+    if value is _NOT_AN_ATTRIBUTE:  # A plain CfnResource, or another class of the type.
         return get_property(resolved_properties(node), name)
-    value = getattr(node, _snake_case(name))
     if value is None or (isinstance(value, str) and _TOKEN not in value):
         return value
     if isinstance(value, list) and all(
