@@ -18,7 +18,11 @@ from .identity_stacks import IdentityAssignmentsStack, IdentityStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
 from .macie_members_stack import MacieMembersStack
 from .malware_protection_stack import MalwareProtectionStack
-from .management_events import build_management_event_stacks
+from .management_events import (
+    ManagementEventAlarmsStack,
+    ManagementEventForwarderStack,
+    build_management_event_stacks,
+)
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
 from .pipelines_stack import PipelinesStack
@@ -340,6 +344,8 @@ def config_sections_of(stack: Stack) -> tuple[str, ...]:
         (LogArchiveStack, ("logging",)),
         (OrganizationTrailStack, ("logging",)),
         (SecurityToolingStack, ("detection", "organization")),
+        (ManagementEventAlarmsStack, ("detection", "identity", "guardrails")),
+        (ManagementEventForwarderStack, ("detection", "guardrails")),
         (MacieMembersStack, ("detection", "accounts")),
         (MalwareProtectionStack, ("detection",)),
         (NetworkStack, ("network", "edge", "keys", "ai")),

@@ -24,7 +24,7 @@ from landing_zone.detection import (
 )
 from landing_zone.logging import names
 
-from .alerting import subscriptions
+from .alerting import administrator_arns, subscriptions
 from .sdk_calls import add_sdk_call_handler
 
 
@@ -101,6 +101,8 @@ class SecurityToolingStack(Stack):
                 paging_severity=Severity[alerting.paging_severity],
                 alert_subscriptions=subscriptions(alerting.alert_subscriptions),
                 paging_subscriptions=subscriptions(alerting.paging_subscriptions),
+                name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+                administrator_arns=administrator_arns(config),
             )
         else:
             self.forwarder = FindingForwarder(
@@ -109,4 +111,6 @@ class SecurityToolingStack(Stack):
                 home_region=org.home_region,
                 minimum_severity=Severity[alerting.minimum_severity],
                 alarm_subscriptions=subscriptions(alerting.alert_subscriptions),
+                name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+                administrator_arns=administrator_arns(config),
             )
