@@ -39,7 +39,15 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from aws_cdk import CfnResource, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_config as config
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.common.protected_namespace import (
@@ -72,6 +80,22 @@ NAME_PROPERTIES = {
 """The protected kinds and the property that names each."""
 
 RESOURCE_TYPES = frozenset(NAME_PROPERTIES)
+
+_L1_CLASSES: tuple[tuple[type[CfnResource], str], ...] = (
+    (lambda_.CfnFunction, "AWS::Lambda::Function"),
+    (iam.CfnRole, "AWS::IAM::Role"),
+    (iam.CfnManagedPolicy, "AWS::IAM::ManagedPolicy"),
+    (events.CfnRule, "AWS::Events::Rule"),
+    (sns.CfnTopic, "AWS::SNS::Topic"),
+    (cloudwatch.CfnAlarm, "AWS::CloudWatch::Alarm"),
+    (cloudwatch.CfnCompositeAlarm, "AWS::CloudWatch::CompositeAlarm"),
+    (logs.CfnMetricFilter, "AWS::Logs::MetricFilter"),
+    (logs.CfnLogGroup, "AWS::Logs::LogGroup"),
+    (sqs.CfnQueue, "AWS::SQS::Queue"),
+    (sfn.CfnStateMachine, "AWS::StepFunctions::StateMachine"),
+    (config.CfnConfigRule, "AWS::Config::ConfigRule"),
+)
+"""The L1 class of each protected kind: its type is known without a round trip to Node."""
 
 _EXEMPT_ROLE_LINKS = frozenset(
     {"AWS::Lambda::Function", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"}
@@ -218,7 +242,10 @@ def _role_name(namespace: _Namespace, reference: Any) -> str | None:
 def protected_namespace(node: CfnResource) -> RuleResult:
     """Findings on what an exempt role runs or is granted, and on generated names of the
     landing zone's protected kinds."""
-    resource_type = node.cfn_resource_type
+    resource_type = next(
+        (kind for l1_class, kind in _L1_CLASSES if isinstance(node, l1_class)),
+        None,
+    ) or str(node.cfn_resource_type)
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
     namespace = _namespace(Stack.of(node))
