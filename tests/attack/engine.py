@@ -93,7 +93,11 @@ class Scenario:
 
 
 def load_scenarios(path: Path = SCENARIOS) -> list[Scenario]:
-    raw = yaml.safe_load(path.read_text())
+    return load_scenarios_from_text(path.read_text())
+
+
+def load_scenarios_from_text(text: str) -> list[Scenario]:
+    raw = yaml.safe_load(text)
     scenarios = [Scenario(**entry) for entry in raw["scenarios"]]
     ids = [s.id for s in scenarios]
     duplicates = {i for i in ids if ids.count(i) > 1}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import ReferenceApp
-from engine import Outcome, Scenario, load_scenarios, run
+from engine import Outcome, Scenario, load_scenarios, load_scenarios_from_text, run
 from world import ALLOW_ALL, World, build_world
 
 SCENARIOS = load_scenarios()
@@ -82,6 +82,18 @@ def test_scenario_context_keys_apply_to_the_action(
     scenario that relies on one would test nothing."""
     ignored = set(outcomes[scenario.id].detail.get("ignoredContextKeys", []))
     assert not ignored & set(scenario.context), sorted(ignored & set(scenario.context))
+
+
+def test_an_open_scenario_is_a_strict_expected_failure() -> None:
+    """So the day its fix lands, the unexpected pass fails the run and says to remove ``open``."""
+    (scenario,) = load_scenarios_from_text(
+        "scenarios: [{id: x, persona: MA, account: sandbox, region: eu-west-1,"
+        " action: s3:ListBucket, resource: 'arn:aws:s3:::b', expect: denied, covers: [E1],"
+        " open: not yet}]"
+    )
+    (mark,) = _param(scenario).marks
+    assert mark.name == "xfail"
+    assert mark.kwargs == {"strict": True, "reason": "open: not yet"}
 
 
 def test_suite_is_large_enough_on_both_sides() -> None:
