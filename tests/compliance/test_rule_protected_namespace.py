@@ -5,6 +5,7 @@ from aws_cdk import App, CfnParameter, CfnResource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
@@ -86,6 +87,31 @@ def test_passes_functions_in_the_prefix_or_of_other_roles(
 ) -> None:
     role = iam.Role(stack, "Role", assumed_by=LAMBDA, role_name=role_name)
     assert _check(_function(stack, role, function_name)) == NagRuleCompliance.COMPLIANT
+
+
+@pytest.mark.parametrize(
+    ("role_name", "name", "expected"),
+    [
+        ("lz-scan", None, ["GeneratedName"]),
+        ("lz-scan", "scan", ["OutsidePrefix::scan"]),
+        ("lz-scan", "lz-scan", NagRuleCompliance.COMPLIANT),
+        ("workload-scan", None, NagRuleCompliance.COMPLIANT),
+    ],
+)
+def test_reports_state_machines_of_exempt_roles_outside_the_prefix(
+    stack: Stack, role_name: str, name: str | None, expected: object
+) -> None:
+    role = iam.Role(
+        stack, "Role", assumed_by=iam.ServicePrincipal("states.amazonaws.com"), role_name=role_name
+    )
+    state_machine = sfn.StateMachine(
+        stack,
+        "StateMachine",
+        definition_body=sfn.DefinitionBody.from_chainable(sfn.Pass(stack, "Pass")),
+        role=role,
+        state_machine_name=name,
+    )
+    assert _check(cast(CfnResource, state_machine.node.default_child)) == expected
 
 
 def test_reads_roles_given_by_arn(stack: Stack) -> None:

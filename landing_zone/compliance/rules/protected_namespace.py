@@ -9,9 +9,9 @@ acts with the role's exemptions.
 
 Findings:
 
-- ``GeneratedName`` on a Lambda function whose role is exempt, or on a customer managed policy
-  attached (``Roles``) to an exempt role, without a name; ``OutsidePrefix::<name>`` when named
-  outside the prefix.
+- ``GeneratedName`` on a Lambda function or Step Functions state machine whose role is exempt,
+  or on a customer managed policy attached (``Roles``) to an exempt role, without a name;
+  ``OutsidePrefix::<name>`` when named outside the prefix.
 - ``ManagedPolicy::<policy>`` on an exempt role whose ``ManagedPolicyArns`` lists a customer
   managed policy outside the prefix (AWS managed policies, ``arn:<partition>:iam::aws:policy/``,
   cannot be changed by an account and pass).
@@ -97,9 +97,10 @@ _L1_CLASSES: tuple[tuple[type[CfnResource], str], ...] = (
 )
 """The L1 class of each protected kind: its type is known without a round trip to Node."""
 
-_EXEMPT_ROLE_LINKS = frozenset(
-    {"AWS::Lambda::Function", "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"}
-)
+_RUN_AS = {"AWS::Lambda::Function": "Role", "AWS::StepFunctions::StateMachine": "RoleArn"}
+"""What runs as a role, and the property that names the role."""
+
+_EXEMPT_ROLE_LINKS = frozenset({*_RUN_AS, "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"})
 """Kinds that link a role to what it runs or is granted: checked in every stack."""
 
 _TOKEN = "Token["
@@ -227,6 +228,8 @@ def _part(value: Any, what: str) -> str:
 
 def _role_name(namespace: _Namespace, reference: Any) -> str | None:
     """The name of the role ``reference`` (``Fn::GetAtt`` ``Arn``, ``Ref`` or an ARN) names."""
+    if reference is None:
+        return None
     if is_intrinsic(reference) and "Fn::GetAtt" in reference:
         target = reference["Fn::GetAtt"]
         logical_id = target[0] if isinstance(target, list) else str(target).split(".", 1)[0]
@@ -253,8 +256,8 @@ def protected_namespace(node: CfnResource) -> RuleResult:
         return NagRuleCompliance.COMPLIANT
     name = _name(node, NAME_PROPERTIES[resource_type])
     findings: list[str] = []
-    if resource_type == "AWS::Lambda::Function":
-        role = _role_name(namespace, _property(node, "Role"))
+    if resource_type in _RUN_AS:
+        role = _role_name(namespace, _property(node, _RUN_AS[resource_type]))
         if namespace.exempt(role) and (finding := namespace.outside(name)) is not None:
             findings.append(finding)
     elif resource_type == "AWS::IAM::ManagedPolicy":
