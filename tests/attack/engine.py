@@ -384,20 +384,19 @@ class Builder:
             return self.world.resource_policies.get(f"arn:{PARTITION}:s3:::{bucket}")
         if ":iam::" in resource and ":role/" in resource and scenario.action.startswith("sts:"):
             name = resource.rsplit("/", 1)[-1]
-            qualifier_match = re.fullmatch(
-                r"cdk-([a-z0-9]+)-deploy-role-(\d{12})-([a-z0-9-]+)", name
+            bootstrap_role = re.fullmatch(
+                r"cdk-([a-z0-9]+)-(deploy|cfn-exec)-role-(\d{12})-([a-z0-9-]+)", name
             )
-            if qualifier_match:
-                qualifier, _, region = qualifier_match.groups()
-                # The landing zone's member accounts are bootstrapped with --trust <management>
-                # (README, deployment); workload accounts trust the pipelines' account.
-                trusted = self._bootstrap_trusted(qualifier, account)
+            if bootstrap_role:
+                # Bootstrap roles come from `cdk bootstrap`, not from the app: their trust is the
+                # one of the bootstrap template the landing zone prescribes for the account.
+                qualifier, kind, _, region = bootstrap_role.groups()
                 return bootstrap_trust(
-                    self.world, account, region, qualifier=qualifier, trusted=trusted
-                )
-            if re.fullmatch(r"cdk-[a-z0-9]+-cfn-exec-role-.*", name):
-                return bootstrap_trust(
-                    self.world, account, scenario.region, qualifier="x", trusted=[], role="exec"
+                    self.world,
+                    account,
+                    region,
+                    qualifier=qualifier,
+                    role="deploy" if kind == "deploy" else "exec",
                 )
             role = self.world.roles.get(resource)
             return role.trust if role else None
@@ -406,21 +405,6 @@ class Builder:
         if resource in self.world.aliases:
             return None
         return None
-
-    def _bootstrap_trusted(self, qualifier: str, account: str) -> list[str]:
-        if account == self.world.management:
-            return []
-        if qualifier == "lzone":
-            return [self.world.management]
-        identity = self.world.config.identity
-        pipelines = identity.pipelines if identity else {}
-        return sorted(
-            {
-                self.world.account_id(p.account or self.world.config.core_accounts.shared_services)
-                for p in pipelines.values()
-                if account in {self.world.account_id(a) for a in p.deploy_to}
-            }
-        )
 
 
 def _any_principal(policy: Policy) -> Policy:

@@ -15,8 +15,10 @@ evaluated against the name AWS would really give. Anything else that cannot be r
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import hashlib
+import importlib.util
 import json
 import re
 from collections.abc import Iterator
@@ -388,6 +390,7 @@ class World:
     )  # ARN -> (type, inst, id)
     _ssm: dict[str, tuple[Instance, str]] = field(default_factory=dict)
     _ou_resources: dict[str, str] = field(default_factory=dict)  # OU logical id -> id
+    _bootstrap: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- lookups used while resolving -----------------------------------------------------
 
@@ -543,6 +546,19 @@ def build_world(config: LandingZoneConfig, assembly: Path) -> World:
         stacks.append(Instance(artifact_id, template, account, region, name, world))
     _index_ssm(world, stacks)
     _organization(world, stacks)
+    # The deployer stack of scripts/bootstrap_templates.py (management account, home region):
+    # the one principal the landing zone's bootstrap roles trust.
+    deployer = bootstrap_templates(world)["lzone-deployer.template.json"]
+    stacks.append(
+        Instance(
+            f"{org.name}-deployer",
+            deployer,
+            world.management,
+            org.home_region,
+            f"{org.name}-deployer",
+            world,
+        )
+    )
     world.instances = list(stacks)
     for stack in stacks:
         world.instances.extend(_stackset_instances(world, stack))
@@ -837,32 +853,69 @@ def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 _CfnLoader.add_multi_constructor("!", _cfn_tag)
 
 
+def bootstrap_templates(world: World) -> dict[str, dict[str, Any]]:
+    """File name -> template, as ``scripts/bootstrap_templates.py`` writes them for the config:
+    the landing zone's deployer, its ``lzone`` bootstrap (roles trusting the deployer alone) and
+    the bootstrap of each production workload account (roles trusting its pipelines' roles)."""
+    if not world._bootstrap:
+        spec = importlib.util.spec_from_file_location(
+            "lz_bootstrap_templates", REPO / "scripts" / "bootstrap_templates.py"
+        )
+        if spec is None or spec.loader is None:
+            raise UnresolvableError("scripts/bootstrap_templates.py cannot be loaded")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        cdk_template = yaml.safe_load(CDK_BOOTSTRAP_TEMPLATE.read_text(encoding="utf-8"))
+        world._bootstrap = dict(module.bootstrap_templates(world.config, cdk_template))
+    return world._bootstrap
+
+
 def bootstrap_trust(
-    world: World,
-    account: str,
-    region: str,
-    *,
-    qualifier: str,
-    trusted: list[str],
-    role: str = "deploy",
+    world: World, account: str, region: str, *, qualifier: str, role: str = "deploy"
 ) -> Policy:
-    """The trust policy of ``cdk-<qualifier>-deploy-role-<account>-<region>`` (or, ``role="exec"``,
-    of the CloudFormation execution role) as the pinned CLI's bootstrap template writes it,
-    bootstrapped with ``--trust`` ``trusted`` accounts."""
-    template = yaml.load(CDK_BOOTSTRAP_TEMPLATE.read_text(), Loader=_CfnLoader)
+    """The trust policy of ``cdk-<qualifier>-deploy-role-<account>-<region>`` (or, with
+    ``role="exec"``, of the CloudFormation execution role) in the bootstrap the landing zone
+    prescribes there: its own ``lzone`` template, the template of a production workload account,
+    or else the pinned CLI's template bootstrapped with ``--trust`` the accounts of the
+    pipelines that deploy to the account (non-production: developers deploy through their own
+    account's trust)."""
+    templates = bootstrap_templates(world)
+    names = {v: k for k, v in world.accounts.items()}
+    trusted: list[str] = []
+    if qualifier == "lzone":
+        template = copy.deepcopy(templates["lzone-bootstrap.template.json"])
+    elif f"workload-{names.get(account)}-{qualifier}.template.json" in templates:
+        template = copy.deepcopy(templates[f"workload-{names[account]}-{qualifier}.template.json"])
+    else:
+        template = yaml.load(CDK_BOOTSTRAP_TEMPLATE.read_text(), Loader=_CfnLoader)
+        trusted = _pipeline_accounts(world, account)
+    parameters = template.setdefault("Parameters", {})
     for parameter, value in {
         "Qualifier": qualifier,
         "TrustedAccounts": ",".join(trusted),
         "TrustedAccountsForLookup": "",
         "CloudFormationExecutionPolicies": "",
     }.items():
-        template["Parameters"].setdefault(parameter, {})["Default"] = value
+        parameters.setdefault(parameter, {})["Default"] = value
     instance = Instance("CDKToolkit", template, account, region, f"CDKToolkit-{qualifier}", world)
     logical_id = "DeploymentActionRole" if role == "deploy" else "CloudFormationExecutionRole"
     trust = template["Resources"][logical_id]["Properties"]["AssumeRolePolicyDocument"]
     document: Policy = _split_principals(instance.resolve(trust))
     document.setdefault("Version", "2012-10-17")
     return document
+
+
+def _pipeline_accounts(world: World, account: str) -> list[str]:
+    identity = world.config.identity
+    pipelines = identity.pipelines if identity else {}
+    shared = world.config.core_accounts.shared_services
+    return sorted(
+        {
+            world.account_id(p.account or shared)
+            for p in pipelines.values()
+            if account in {world.account_id(a) for a in p.deploy_to}
+        }
+    )
 
 
 def _split_principals(document: Policy) -> Policy:
