@@ -306,8 +306,10 @@ class Builder:
             context["aws:SourceOrgID"] = self.world.org_id
         if in_org:
             context["aws:ResourceOrgID"] = self.world.org_id
-        if principal.human:
-            # The strongest attacker: a human who signed in with MFA.
+        if principal.human and scenario.attack:
+            # The strongest attacker: a human who signed in with MFA. A legitimate request gets
+            # no MFA key, as Identity Center sessions are understood not to carry it: a control
+            # that only an MFA key satisfies would deny it, and the suite must see that.
             context["aws:MultiFactorAuthPresent"] = "true"
         for key, value in resource_tags(self.world, resource).items():
             # What AWS knows about the resource (the simulator drops the keys an action does
