@@ -23,6 +23,7 @@ from .management_events import (
     ManagementEventForwarderStack,
     build_management_event_stacks,
 )
+from .namespace import mark_landing_zone
 from .naming import accounts_stack_role, stack_name
 from .organization_stack import OrganizationStack
 from .pipelines_stack import PipelinesStack
@@ -195,6 +196,7 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
             app,
             stack_name(org.name, role),
             buckets=buckets,
+            name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
             **core_stack_props(
                 role,
                 f"GuardDuty malware protection of {len(buckets)} bucket(s)",
@@ -327,6 +329,9 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         *identity_stacks,
     ]
     for stack in stacks:
+        # Every stack of the reference app is the landing zone's: Fintech-ProtectedNamespace
+        # requires explicit names in all of them (StackSet templates are marked where built).
+        mark_landing_zone(stack, config)
         for key, value in config.tags.items():
             Tags.of(stack).add(key, value)
     return stacks

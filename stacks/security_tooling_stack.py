@@ -92,7 +92,10 @@ class SecurityToolingStack(Stack):
                 linked_regions=[r for r in org.governed_regions if r != org.home_region],
             )
             self.config_aggregator = OrganizationConfigAggregator(
-                self, "ConfigAggregator", regions=org.governed_regions
+                self,
+                "ConfigAggregator",
+                regions=org.governed_regions,
+                name=f"{config.guardrails.parameters.landing_zone_role_prefix}config-aggregator",
             )
             self.alerts = FindingAlerts(
                 self,

@@ -262,6 +262,7 @@ class VpcTiers(Construct):
                         ),
                     )
                 )
+        _acknowledge_default_security_group_provider(Stack.of(self))
         self.public_subnets = self._subnets("public")
         self.application_subnets = self._subnets("application")
         self.data_subnets = self._subnets("data")
@@ -675,3 +676,27 @@ def _pascal(service: str) -> str:
 def _cidr_id(cidr: str) -> str:
     """``10.0.0.0/19`` -> ``10.0.0.0-19``: a construct id cannot contain ``/``."""
     return cidr.replace("/", "-")
+
+
+_DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
+
+
+def _acknowledge_default_security_group_provider(stack: Stack) -> None:
+    """aws-cdk-lib's singleton provider behind ``restrict_default_security_group`` names its role
+    and function itself; no prop reaches them."""
+    provider = stack.node.try_find_child(_DEFAULT_SG_PROVIDER)
+    if provider is None:
+        return
+    Validations.of(provider).acknowledge(
+        Acknowledgment(
+            id="Fintech-ProtectedNamespace[GeneratedName]",
+            reason=(
+                "aws-cdk-lib's provider that strips the default security group's rules names "
+                "its role and function itself. Neither is exempt from any guardrail (the names "
+                "match no landing-zone pattern), and the role may only revoke rules of the "
+                "default security group: an administrator who rewrote the function would gain "
+                "nothing they cannot do directly. tests/upgrade keeps it from being replaced, "
+                "since its delete restores the default rules."
+            ),
+        )
+    )
