@@ -355,10 +355,10 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
             "values, unmasking logs, SQS, Kinesis and Athena result reads; billing, payment, tax "
             "and account contact changes, closing the account, reservation and Savings Plans "
             "purchases; Identity Center, Identity Store and StackSet administration (explicit "
-            f"deny); IAM writes (not granted); {_MFA_NOTE}, which include writing, "
-            "attaching, detaching and deleting SCPs. Not covered by IAM: running code on a "
-            "workload (SSM sessions, Lambda code updates) or changing a database password "
-            "reaches its data; review "
+            f"deny); IAM writes (not granted); {_MFA_NOTE}. The MFA-gated actions "
+            "include writing, attaching, detaching and deleting SCPs. Not covered by IAM: "
+            "running code on a workload (SSM sessions, Lambda code updates) or changing a "
+            "database password reaches its data; review "
             "such calls in CloudTrail."
         ),
         assigned_to=(
