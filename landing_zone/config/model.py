@@ -913,8 +913,9 @@ class PipelineConfig(Strict):
     deploy_to: list[AccountName] = Field(
         min_length=1,
         description=(
-            "Accounts whose CDK bootstrap roles the pipeline may assume; each must trust the "
-            "role's account (cdk bootstrap --trust)."
+            "Accounts whose CDK bootstrap roles the pipeline may assume, never the management "
+            "account: production accounts trust the pipeline's role by exact ARN "
+            "(scripts/bootstrap_templates.py), the others its account (cdk bootstrap --trust)."
         ),
     )
     cdk_qualifier: str = Field(
