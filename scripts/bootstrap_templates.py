@@ -38,7 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 from landing_zone.compliance import apply_compliance_checks  # noqa: E402
 from landing_zone.config import LandingZoneError, load_config  # noqa: E402
-from landing_zone.config.identity import account_environment, deployer_name  # noqa: E402
+from landing_zone.config.identity import (  # noqa: E402
+    account_environment,
+    deployer_name,
+    pipeline_role_name,
+)
 from landing_zone.config.model import LandingZoneConfig  # noqa: E402
 from landing_zone.identity.bootstrap import (  # noqa: E402
     WORKLOAD_BOOTSTRAP_VARIANT,
@@ -47,7 +51,7 @@ from landing_zone.identity.bootstrap import (  # noqa: E402
     partition_of,
     trusted_roles_bootstrap_template,
 )
-from stacks.pipelines_stack import DeployerStack, pipeline_role_name  # noqa: E402
+from stacks.pipelines_stack import DeployerStack  # noqa: E402
 
 CDK_TEMPLATE = (
     ROOT / "node_modules" / "aws-cdk" / "lib" / "api" / "bootstrap" / "bootstrap-template.yaml"

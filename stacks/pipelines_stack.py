@@ -13,16 +13,11 @@ from constructs import Construct
 
 from landing_zone.common.naming import pascal_case
 from landing_zone.config import LandingZoneConfig
-from landing_zone.config.identity import deployer_name
+from landing_zone.config.identity import deployer_name, pipeline_role_name
 from landing_zone.config.model import PipelineConfig
 from landing_zone.identity import GitHubOidcProvider, PipelineDeployRole
 from landing_zone.identity.bootstrap import LANDING_ZONE_CDK_QUALIFIER, LandingZoneDeployer
 from landing_zone.identity.pipeline_role import GITHUB_ISSUER_HOST, CdkDeployBoundary
-
-
-def pipeline_role_name(pipeline: str) -> str:
-    # Not the landing zone's role prefix: the guardrails must bind a workload deployer.
-    return f"pipeline-{pipeline}-deploy"
 
 
 class PipelinesStack(Stack):
@@ -41,6 +36,7 @@ class PipelinesStack(Stack):
         # One provider per issuer and account; this stack is the only one that makes it.
         self.provider = GitHubOidcProvider(self, "GitHubOidcProvider")
         self.roles: dict[str, PipelineDeployRole] = {}
+        prefix = config.guardrails.parameters.landing_zone_role_prefix
         for name, pipeline in pipelines.items():
             targets = [config.accounts[account].id or "" for account in pipeline.deploy_to]
             scope_ = Construct(self, pascal_case(name))
@@ -49,6 +45,7 @@ class PipelinesStack(Stack):
                 "Boundary",
                 target_accounts=targets,
                 cdk_bootstrap_qualifier=pipeline.cdk_qualifier,
+                policy_name=f"{prefix}pipeline-{name}-boundary",
             ).policy
             self.roles[name] = PipelineDeployRole(
                 scope_,
@@ -62,6 +59,7 @@ class PipelinesStack(Stack):
                 cdk_bootstrap_qualifier=pipeline.cdk_qualifier,
                 max_session_duration_hours=pipeline.max_session_duration_hours,
                 role_name=pipeline_role_name(name),
+                cdk_bootstrap_policy_name=f"{prefix}pipeline-{name}-cdk-roles",
             )
 
 

@@ -18,6 +18,7 @@ from landing_zone.organization.guardrails import (
 from landing_zone.organization.packing import GuardrailPackingError, pack_guardrails
 
 from .errors import ConfigIssue, duplicate_issues
+from .identity import protected_role_names
 from .model import CDK_QUALIFIER, ROOT, LandingZoneConfig
 
 P = TypeVar("P")
@@ -43,6 +44,7 @@ def scp_parameters(config: LandingZoneConfig) -> GuardrailParameters:
         landing_zone_name=config.organization.name,
         cdk_bootstrap_qualifier=CDK_QUALIFIER,
         organization_id=config.organization.id,
+        protected_role_names=protected_role_names(config),
     )
 
 

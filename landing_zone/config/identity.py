@@ -348,6 +348,23 @@ def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterato
         )
 
 
+PIPELINE_ROLE_NAMES = "pipeline-*-deploy"
+"""The pipelines' deploy roles: protected like the landing zone's roles (``GuardrailParameters.
+protected_role_names``), so no admin of their account can change whom they trust (production
+accounts trust them by exact ARN), yet exempt from no guardrail: a workload deployer stays bound."""
+
+
+def pipeline_role_name(pipeline: str) -> str:
+    """The deploy role of ``identity.pipelines.<pipeline>``."""
+    return PIPELINE_ROLE_NAMES.replace("*", pipeline)
+
+
+def protected_role_names(config: LandingZoneConfig) -> tuple[str, ...]:
+    """Roles the landing zone creates for others, protected but not exempt."""
+    pipelines = {} if config.identity is None else config.identity.pipelines
+    return (PIPELINE_ROLE_NAMES,) if pipelines else ()
+
+
 def deployer_name(config: LandingZoneConfig) -> str | None:
     """The deployer role's name, or None when the config has no deployer."""
     deployer = None if config.identity is None else config.identity.deployer

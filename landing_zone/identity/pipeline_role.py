@@ -119,6 +119,7 @@ class PipelineDeployRole(Construct):
         cdk_bootstrap_qualifier: str = CDK_DEFAULT_QUALIFIER,
         max_session_duration_hours: int = 1,
         role_name: str | None = None,
+        cdk_bootstrap_policy_name: str | None = None,
     ) -> None:
         """
         :param provider: The account's IAM OIDC provider for the issuer, such as
@@ -150,6 +151,9 @@ class PipelineDeployRole(Construct):
             ``hnb659fds``, the CDK default.
         :param max_session_duration_hours: Longest session, from 1 to 12 hours. Default: 1.
         :param role_name: Name of the role. Default: a name CloudFormation generates.
+        :param cdk_bootstrap_policy_name: Name of the managed policy that lets the role assume
+            the bootstrap roles; under the guardrails' protected prefix, only the landing zone
+            can give it a new version. Default: a name CloudFormation generates.
 
         At least one of ``managed_policies``, ``policy_document`` and ``cdk_target_accounts``
         must grant something.
@@ -211,9 +215,13 @@ class PipelineDeployRole(Construct):
 
         self.cdk_bootstrap_policy: iam.ManagedPolicy | None = None
         if accounts:
-            self.cdk_bootstrap_policy = self._cdk_bootstrap_policy(accounts, qualifier)
+            self.cdk_bootstrap_policy = self._cdk_bootstrap_policy(
+                accounts, qualifier, cdk_bootstrap_policy_name
+            )
 
-    def _cdk_bootstrap_policy(self, accounts: Sequence[str], qualifier: str) -> iam.ManagedPolicy:
+    def _cdk_bootstrap_policy(
+        self, accounts: Sequence[str], qualifier: str, name: str | None
+    ) -> iam.ManagedPolicy:
         # Bootstrap role names end with the region, which the ARN leaves open; the account and
         # the kind of role are fixed, and the tag condition admits only roles the bootstrap
         # template made (never its cfn-exec role, which only CloudFormation may assume).
@@ -225,6 +233,7 @@ class PipelineDeployRole(Construct):
         policy = iam.ManagedPolicy(
             self,
             "CdkBootstrapRoles",
+            managed_policy_name=name,
             roles=[self.role],
             statements=[
                 iam.PolicyStatement(
@@ -272,11 +281,15 @@ class CdkDeployBoundary(Construct):
         *,
         target_accounts: Sequence[str],
         cdk_bootstrap_qualifier: str = CDK_DEFAULT_QUALIFIER,
+        policy_name: str | None = None,
     ) -> None:
         """
         :param target_accounts: Accounts whose CDK bootstrap roles are within the boundary.
         :param cdk_bootstrap_qualifier: Qualifier of their bootstrap stacks. Default:
             ``hnb659fds``.
+        :param policy_name: Name of the boundary policy; under the guardrails' protected
+            prefix, only the landing zone can widen it. Default: a name CloudFormation
+            generates.
         """
         super().__init__(scope, construct_id)
         accounts = validate_cdk_target_accounts("target_accounts", target_accounts)
@@ -289,6 +302,7 @@ class CdkDeployBoundary(Construct):
         self.policy = iam.ManagedPolicy(
             self,
             "Resource",
+            managed_policy_name=policy_name,
             description="Permissions boundary of a CI/CD deploy role: CDK bootstrap roles only",
             statements=[
                 iam.PolicyStatement(

@@ -233,6 +233,13 @@ class GuardrailParameters:
     guardrail: embedding models, which return vectors and which guardrails do not apply to.
     Default: none."""
 
+    protected_role_names: tuple[str, ...] = ()
+    """Names (``*`` wildcards allowed, not leading) of roles the landing zone creates for others
+    and that must not be exempt: ``protect-landing-zone-roles`` protects them like its own
+    (nobody else creates, changes, passes or re-trusts them), no guardrail exempts them. The
+    reference app's pipeline deploy roles, which production accounts trust by exact ARN.
+    Default: none."""
+
     landing_zone_name: str | None = None
     """The name of the landing zone's stateful resources that predate the protected prefix
     (config ``organization.name``): KMS aliases ``alias/<name>/*``, SSM parameters
@@ -304,6 +311,13 @@ class GuardrailParameters:
             raise ValueError(
                 f"organization_id must look like 'o-a1b2c3d4e5', received {self.organization_id!r}"
             )
+        _check_names(
+            "protected_role_names",
+            self.protected_role_names,
+            _ROLE_NAME_PATTERN,
+            "IAM role names of 1-64 characters (letters, digits, '+=,.@_-'), "
+            "'*' allowed except as the first character",
+        )
         _check_names(
             "deployment_role_names",
             self.deployment_role_names,
@@ -754,7 +768,10 @@ def _protect_landing_zone_roles(params: GuardrailParameters) -> list[PolicyState
         deny_statement(
             "ProtectLandingZoneRoles",
             action=_ROLE_CHANGE_ACTIONS,
-            resource=params.landing_zone_role_arns,
+            resource=[
+                *params.landing_zone_role_arns,
+                *(_role_arn(name) for name in params.protected_role_names),
+            ],
             condition=_unless_landing_zone(params),
         ),
         # The SDK-call handlers named with the prefix run as exempt roles: their functions are

@@ -792,3 +792,18 @@ def test_log_destinations_are_the_landing_zones_but_own_subscriptions_are_not(pa
     statement = by_sid("keep-data-in-organization", params)["DenyLogDestinations"]
     assert statement["Resource"] == "arn:aws:logs:*:*:destination:*"
     assert "logs:PutSubscriptionFilter" in statement["Action"]
+
+
+def test_protected_roles_are_protected_but_not_exempt():
+    params = GuardrailParameters(
+        governed_regions=("eu-west-1",), protected_role_names=("pipeline-*-deploy",)
+    )
+    statement = by_sid("protect-landing-zone-roles", params)["ProtectLandingZoneRoles"]
+    assert "arn:aws:iam::*:role/pipeline-*-deploy" in statement["Resource"]
+    assert "iam:UpdateAssumeRolePolicy" in statement["Action"]
+    assert "arn:aws:iam::*:role/pipeline-*-deploy" not in exempt_principals(statement)
+
+
+def test_rejects_a_protected_role_name_with_a_leading_wildcard():
+    with pytest.raises(ValueError, match="protected_role_names contains '\\*-deploy'"):
+        GuardrailParameters(governed_regions=("eu-west-1",), protected_role_names=("*-deploy",))
