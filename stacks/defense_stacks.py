@@ -31,6 +31,7 @@ from landing_zone.network import VpcTiers
 from .ai_layers import AiLayers
 from .baselines_stack import asset_bucket_prefix
 from .logging_stacks import retention
+from .namespace import mark_landing_zone
 from .naming import sdk_call_role_name
 from .references import organizational_unit_id
 from .sdk_calls import add_sdk_call_handler
@@ -217,6 +218,7 @@ class WorkloadDefenses(StackSetStack):
         )
         if placement.ai is not None or placement.replica_of is not None:
             add_workload_sdk_call_handler(self, config, placement)
+        mark_landing_zone(self, config)
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
         acknowledge_asset_replication(self, buckets)
 

@@ -20,6 +20,8 @@ GOVERNED = ("eu-west-1", "eu-central-1", "us-east-1")
 MANAGEMENT_BASELINES = [f"acme-pay-management-baseline-{r}" for r in GOVERNED]
 SECURITY_TOOLING = [f"acme-pay-security-tooling-{r}" for r in GOVERNED]
 MACIE_MEMBERS = [f"acme-pay-macie-members-{r}" for r in GOVERNED]
+# The management account's forwarders: every governed region (us-east-1 among them here).
+MANAGEMENT_EVENT_FORWARDERS = [f"acme-pay-management-events-forwarder-{r}" for r in GOVERNED]
 STACKS = [
     "acme-pay-organization",
     "acme-pay-accounts",
@@ -29,6 +31,8 @@ STACKS = [
     "acme-pay-organization-trail",
     *MANAGEMENT_BASELINES,
     *SECURITY_TOOLING,
+    "acme-pay-management-events",
+    *MANAGEMENT_EVENT_FORWARDERS,
     *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
     "acme-pay-network-eu-west-1",
@@ -45,6 +49,8 @@ PLACEMENT = {
     **{f"acme-pay-management-baseline-{r}": ("111111111111", r) for r in GOVERNED},
     **{f"acme-pay-security-tooling-{r}": ("333333333333", r) for r in GOVERNED},
     **{f"acme-pay-macie-members-{r}": ("333333333333", r) for r in GOVERNED},
+    **{f"acme-pay-management-events-forwarder-{r}": ("111111111111", r) for r in GOVERNED},
+    "acme-pay-management-events": ("333333333333", "eu-west-1"),
     "acme-pay-log-archive": ("222222222222", "eu-west-1"),
     "acme-pay-malware-protection-payments-prod-eu-west-1": ("666666666666", "eu-west-1"),
     "acme-pay-pipelines-shared-services": ("555555555555", "eu-west-1"),
