@@ -165,3 +165,26 @@ def test_unreadable_resource_fails_closed_and_can_be_acknowledged(stack: Stack) 
         (WILDCARD, unreadable),
     ]
     assert violations(stack, [FintechChecks()]) == {}
+
+
+def test_only_findings_and_errors_cross_into_cdk_nag(stack: Stack, monkeypatch) -> None:
+    # A compliant resource is decided in Python: cdk-nag's applyRule would record nothing for
+    # it, and each call costs round trips to Node. A finding still goes through applyRule.
+    applied: list[str] = []
+    original = FintechChecks._apply_rule
+
+    def counting(self, params) -> None:
+        applied.append(f"{params.rule_suffix_override}: {params.node.node.path}")
+        original(self, params)
+
+    monkeypatch.setattr(FintechChecks, "_apply_rule", counting)
+    logs.LogGroup(
+        stack,
+        "Kept",
+        encryption_key=kms.Key.from_key_arn(stack, "KeptKey", KEY_ARN),
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    _destroyed_log_group(stack, "Logs")
+
+    assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Logs/Resource"]}
+    assert applied == ["StatefulResourceRetained: Test/Logs/Resource"]
