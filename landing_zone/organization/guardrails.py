@@ -639,7 +639,30 @@ def _deny_iam_users_and_access_keys(params: GuardrailParameters) -> list[PolicyS
             action=_FEDERATION_ACTIONS,
             condition=_unless_landing_zone(params),
         ),
+        # The pipelines' account has GitHub's OIDC provider: an admin there could create a role
+        # trusting it for a repository of their own and come back from GitHub at any time.
+        # Only the landing zone's roles and the pipelines' deploy roles may act on GitHub
+        # Actions credentials. aws:FederatedProvider holds the identity provider of a web
+        # identity session (IAM User Guide, global condition keys; *unverified*: whether the
+        # value is the provider's ARN or its host name, which the pattern matches both).
+        deny_statement(
+            "DenyOtherRolesForGitHubActions",
+            action="*",
+            condition={
+                "StringLike": {"aws:FederatedProvider": f"*{GITHUB_ACTIONS_ISSUER}"},
+                "ArnNotLike": {
+                    "aws:PrincipalArn": [
+                        *params.landing_zone_role_arns,
+                        *(_role_arn(name) for name in params.protected_role_names),
+                    ]
+                },
+            },
+        ),
     ]
+
+
+GITHUB_ACTIONS_ISSUER = "token.actions.githubusercontent.com"
+"""GitHub Actions' OIDC issuer, as IAM names its provider."""
 
 
 # --- protect-s3-block-public-access --------------------------------------------------------

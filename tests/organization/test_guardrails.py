@@ -807,3 +807,16 @@ def test_protected_roles_are_protected_but_not_exempt():
 def test_rejects_a_protected_role_name_with_a_leading_wildcard():
     with pytest.raises(ValueError, match="protected_role_names contains '\\*-deploy'"):
         GuardrailParameters(governed_regions=("eu-west-1",), protected_role_names=("*-deploy",))
+
+
+def test_only_landing_zone_and_pipeline_roles_act_on_github_actions_credentials():
+    params = GuardrailParameters(
+        governed_regions=("eu-west-1",), protected_role_names=("pipeline-*-deploy",)
+    )
+    statement = by_sid("deny-iam-users-and-access-keys", params)["DenyOtherRolesForGitHubActions"]
+    assert statement["Action"] == "*"
+    assert statement["Condition"]["StringLike"] == {
+        "aws:FederatedProvider": "*token.actions.githubusercontent.com"
+    }
+    allowed = statement["Condition"]["ArnNotLike"]["aws:PrincipalArn"]
+    assert allowed == [*LANDING_ZONE_ARNS, "arn:aws:iam::*:role/pipeline-*-deploy"]
