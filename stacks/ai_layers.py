@@ -13,7 +13,12 @@ from constructs import Construct
 from landing_zone.ai import BedrockGuardrail
 from landing_zone.ai.agent_identity import AgentIdentity
 from landing_zone.ai.alarms import BedrockUsageAlarms
-from landing_zone.ai.invocation import guarded_inference_statements, inference_profile_arns
+from landing_zone.ai.invocation import (
+    guarded_inference_statements,
+    guardrail_pin_policy_name,
+    guardrail_pin_statement,
+    inference_profile_arns,
+)
 from landing_zone.ai.invocation_logging import ModelInvocationLogging
 from landing_zone.ai.training_data import TrainingData, macie_key_policy_statement
 from landing_zone.common.nag import granular_resource
@@ -80,6 +85,23 @@ class AiLayers(Construct):
             )
             if config.ai.guardrail.enforce_in_account
             else None
+        )
+        # The AI permission sets (data_scientist, ml_engineer) are one policy for every account,
+        # and each account's guardrail has its own ARN: they reference this policy by name
+        # (Identity Center attaches it in each assigned account), which pins their sessions here
+        # to this account's published version. Attached to nothing in the template.
+        self.guardrail_pin = iam.ManagedPolicy(
+            self,
+            "GuardrailPin",
+            managed_policy_name=guardrail_pin_policy_name(prefix, region),
+            description=f"Pins the AI permission sets to the published guardrail ({name})",
+            statements=[
+                guardrail_pin_statement(
+                    guardrail_version_arn=self.guardrail.version_arn,
+                    region=region,
+                    exempt_model_ids=config.guardrails.parameters.guardrail_exempt_bedrock_models,
+                )
+            ],
         )
         log_bucket = config.logging.log_bucket
         log_archive = config.core_account_id("log_archive")

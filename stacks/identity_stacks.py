@@ -10,10 +10,16 @@ from aws_cdk import CfnWaitConditionHandle, Stack
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from landing_zone.ai.invocation import guardrail_pin_policy_name
 from landing_zone.config import LandingZoneConfig
-from landing_zone.config.identity import AccountAssignment
+from landing_zone.config.identity import AccountAssignment, guardrail_pin_regions
 from landing_zone.config.model import IdentityConfig
-from landing_zone.identity import AccountAssignments, Assignment, PermissionSet
+from landing_zone.identity import (
+    AccountAssignments,
+    Assignment,
+    CustomerManagedPolicy,
+    PermissionSet,
+)
 from landing_zone.identity.job_functions import build_job_function
 
 
@@ -37,6 +43,7 @@ class IdentityStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         identity = _identity(config)
         instance_arn = identity.identity_center.instance_arn
+        prefix = config.guardrails.parameters.landing_zone_role_prefix
         self.permission_sets: dict[str, PermissionSet] = {}
         for name, settings in identity.permission_sets.items():
             # The construct id is the name itself: a new logical id would replace the
@@ -54,6 +61,12 @@ class IdentityStack(Stack):
                 artifact_buckets=settings.artifact_buckets,
                 models=settings.models,
                 execution_role_names=settings.execution_role_names,
+                # The AI permission sets: the policy each AI workload creates in its account
+                # and region pins them to that account's published guardrail version.
+                guardrail_pins=[
+                    CustomerManagedPolicy(guardrail_pin_policy_name(prefix, region))
+                    for region in guardrail_pin_regions(config, name)
+                ],
             )
             ssm.StringParameter(
                 permission_set,

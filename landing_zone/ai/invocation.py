@@ -22,6 +22,8 @@ __all__ = [
     "INFERENCE_ACTIONS",
     "foundation_model_arn",
     "guarded_inference_statements",
+    "guardrail_pin_policy_name",
+    "guardrail_pin_statement",
     "inference_profile_arns",
     "is_embedding_model",
 ]
@@ -35,6 +37,20 @@ ALLOW_SID = "InvokeApprovedModelsThroughTheGuardrail"
 DENY_SID = "DenyInferenceWithoutTheApprovedGuardrail"
 APPLY_SID = "ApplyTheApprovedGuardrail"
 DECRYPT_SID = "DecryptTheGuardrailThroughBedrock"
+PIN_SID = "DenyInferenceWithAnotherGuardrailOfThisRegion"
+
+
+def guardrail_pin_policy_name(prefix: str, region: str) -> str:
+    """The customer managed policy that pins the AI permission sets to the published guardrail
+    version of one AI workload (account and region): IAM names are per account, and an account
+    may have AI workloads in several regions. Under the protected ``prefix``, so
+    ``protect-landing-zone-roles`` keeps account admins from changing it."""
+    return f"{prefix}guardrail-pin-{region}"
+
+
+def _other_version(guardrail_version_arn: str) -> dict[str, dict[str, str]]:
+    # StringNotEquals is true when the key is missing: no guardrail is "another" one too.
+    return {"StringNotEquals": {GUARDRAIL_CONDITION_KEY: guardrail_version_arn}}
 
 
 def inference_profile_arns(model_id: str) -> str:
@@ -98,7 +114,7 @@ def guarded_inference_statements(
             effect=iam.Effect.DENY,
             actions=list(INFERENCE_ACTIONS),
             resources=["*"],
-            conditions={"StringNotEquals": approved},
+            conditions=_other_version(guardrail_version_arn),
         ),
         iam.PolicyStatement(
             sid=APPLY_SID, actions=["bedrock:ApplyGuardrail"], resources=[guardrail_arn]
@@ -116,3 +132,52 @@ def guarded_inference_statements(
             else []
         ),
     ]
+
+
+def guardrail_pin_statement(
+    *, guardrail_version_arn: str, region: str, exempt_model_ids: Sequence[str] = ()
+) -> iam.PolicyStatement:
+    """A Deny that pins whoever holds it to ``guardrail_version_arn``, the published version of
+    the guardrail of this account in ``region``, the way ``guarded_inference_statements`` pins
+    the inference roles, but fit for a policy an Identity Center permission set references in
+    every account it is assigned to (which may have AI workloads, so pins, in several regions):
+
+    - inference is denied when the request's ``bedrock:GuardrailIdentifier`` is not exactly that
+      version (``StringNotEquals``: another version, the DRAFT, another guardrail, or none) and
+      names a guardrail of ``region`` or none (``StringLikeIfExists``, true when the key is
+      missing: IAM user guide, condition operators, "...IfExists"). A request made in another
+      region carries that region's guardrail (a guardrail belongs to one region; that Bedrock
+      refuses another region's is unverified), so this pin leaves it to that region's pin, also
+      when a cross-Region inference profile routes it to a foundation model of ``region``:
+      Bedrock authorizes those calls on the foundation model of each destination region with
+      the caller's request (Bedrock user guide, "Geographic cross-Region inference", IAM policy
+      requirements). A resource scope (this region's models) could not do that, nor leave the
+      exempt models out in the same statement (IAM takes Resource or NotResource);
+    - ``exempt_model_ids`` (``guardrails.parameters.guardrail_exempt_bedrock_models``: embedding
+      models, which a guardrail does not apply to) are left out (``NotResource``), in every
+      region, as the SCP ``deny-bedrock-without-guardrail`` leaves them out.
+    """
+    if isinstance(exempt_model_ids, str):
+        raise ValueError(
+            f"exempt_model_ids: got the string {exempt_model_ids!r}; allowed: a list of model ids"
+        )
+    for model_id in exempt_model_ids:
+        foundation_model_arn(model_id)  # the same check of the id
+    this_region = f"arn:{Aws.PARTITION}:bedrock:{region}:*:guardrail/*"
+    conditions: dict[str, dict[str, str]] = {
+        **_other_version(guardrail_version_arn),
+        "StringLikeIfExists": {GUARDRAIL_CONDITION_KEY: this_region},
+    }
+    exempt = [
+        arn
+        for model_id in exempt_model_ids
+        for arn in model_arns(model_id, partition=Aws.PARTITION)
+    ]
+    return iam.PolicyStatement(
+        sid=PIN_SID,
+        effect=iam.Effect.DENY,
+        actions=list(INFERENCE_ACTIONS),
+        not_resources=exempt or None,
+        resources=None if exempt else ["*"],
+        conditions=conditions,
+    )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from landing_zone.ai.invocation import guardrail_pin_policy_name
 from landing_zone.identity.bootstrap import deployer_role_name, validate_role_name
 from landing_zone.identity.job_functions import (
     BREAK_GLASS_MAX_SESSION,
@@ -128,6 +129,39 @@ def account_assignments(config: LandingZoneConfig) -> list[AccountAssignment]:
                     continue  # refused by check_identity
                 found.add(AccountAssignment(assignment.permission_set, assignment.group, account))
     return sorted(found)
+
+
+def ai_workload_regions(config: LandingZoneConfig) -> dict[str, set[str]]:
+    """Account name -> the regions of its ``ai.workloads`` entries."""
+    home = config.organization.home_region
+    regions: dict[str, set[str]] = {}
+    for workload in config.ai.workloads.values():
+        regions.setdefault(workload.account, set()).add(workload.region or home)
+    return regions
+
+
+def guardrail_pin_regions(config: LandingZoneConfig, permission_set: str) -> list[str]:
+    """The regions whose guardrail pin policy (``guardrail_pin_policy_name``: created by the AI
+    workload of each account and region) the AI permission set ``permission_set`` references:
+    those of the ``ai.workloads`` of the accounts it is assigned to, sorted. Identity Center
+    attaches every reference in every assigned account, so each of them needs an AI workload
+    in each of these regions (checked by :func:`check_identity`). None for a permission set
+    without ``models``."""
+    identity = config.identity
+    if identity is None:
+        return []
+    settings = identity.permission_sets.get(permission_set)
+    if settings is None or not settings.models:
+        return []
+    regions = ai_workload_regions(config)
+    return sorted(
+        {
+            region
+            for assignment in account_assignments(config)
+            if assignment.permission_set == permission_set
+            for region in regions.get(assignment.account, set())
+        }
+    )
 
 
 def assignment_shards(config: LandingZoneConfig) -> dict[int, list[AccountAssignment]]:
@@ -326,6 +360,14 @@ def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterato
                     target,
                 )
                 continue
+            if permission_set is not None and permission_set.models:
+                yield from _guardrail_pins(
+                    config,
+                    (*where, "targets", position),
+                    assignment.permission_set,
+                    target,
+                    accounts,
+                )
             if job in NON_PRODUCTION_JOB_FUNCTIONS:
                 reached = [
                     a for a in accounts if account_environment(config, a) != "non-production"
@@ -346,6 +388,40 @@ def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterato
             f"{MAX_ACCOUNTS_PER_STACK} per stack, so raise this number",
             identity.assignment_stacks,
         )
+
+
+def _guardrail_pins(
+    config: LandingZoneConfig,
+    where: tuple[str | int, ...],
+    permission_set: str,
+    target: str,
+    accounts: list[str],
+) -> Iterator[ConfigIssue]:
+    """An AI permission set references the guardrail pin of every region in which its accounts
+    have AI workloads; Identity Center fails to provision it in an account that lacks one."""
+    needed = guardrail_pin_regions(config, permission_set)
+    regions = ai_workload_regions(config)
+    lacking = []
+    for account in accounts:
+        have = regions.get(account, set())
+        if not have:
+            lacking.append(f"{account} (no AI workload)")
+        elif missing := [region for region in needed if region not in have]:
+            lacking.append(f"{account} (none in {', '.join(missing)})")
+    if not lacking:
+        return
+    prefix = config.guardrails.parameters.landing_zone_role_prefix
+    pins = ", ".join(guardrail_pin_policy_name(prefix, region) for region in needed)
+    yield ConfigIssue(
+        where,
+        f"reaches accounts without an ai.workloads entry in every region of {permission_set}'s "
+        f"guardrail pins ({pins or 'none'}): {'; '.join(lacking)}. An AI permission set is "
+        "pinned to each account's published guardrail by the policy the AI workload creates "
+        "there, and Identity Center fails to provision it where that policy is missing; "
+        "allowed: accounts with an AI workload in each of those regions (add ai.workloads "
+        "entries or narrow the targets)",
+        target,
+    )
 
 
 PIPELINE_ROLE_NAMES = "pipeline-*-deploy"

@@ -41,6 +41,7 @@ from landing_zone.identity.permission_set import (
     ADMINISTRATOR_ACCESS,
     LONG_LIVED_CREDENTIAL_ACTIONS,
     SENSITIVE_ACTIONS,
+    CustomerManagedPolicy,
     PermissionSet,
     validate_permission_set_name,
 )
@@ -656,6 +657,7 @@ def data_scientist(
     models: Sequence[str],
     training_data_buckets: Sequence[str] = (),
     artifact_buckets: Sequence[str] = (),
+    guardrail_pins: Sequence[CustomerManagedPolicy] = (),
     name: str = JOB_FUNCTIONS["data_scientist"].permission_set_name,
     description: str | None = None,
     session_duration: Duration | None = None,
@@ -668,6 +670,11 @@ def data_scientist(
         profiles (``us.anthropic...``) are not covered.
     :param training_data_buckets: Buckets whose objects may be listed and read. Default: none.
     :param artifact_buckets: Buckets of model artifacts, read only here. Default: none.
+    :param guardrail_pins: The customer managed policies that pin inference to the published
+        guardrail version of each account (``guardrail_pin_policy_name``: the AI workloads
+        create one per account and region). The inline policy accepts any numbered version of
+        a guardrail of the account, because it is the same in every account; these Denies make
+        it the approved one. Each must exist in every assigned account. Default: none.
 
     The other parameters are those of every job function (see :func:`developer`).
     """
@@ -683,6 +690,7 @@ def data_scientist(
         session_duration=session_duration,
         require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions,
         aws_managed_policies=[],
+        customer_managed_policies=guardrail_pins,
         statements=[
             *_invoke_models(validate_model_ids("models", models)),
             *_read_buckets(_buckets(training, artifacts)),
@@ -718,6 +726,7 @@ def ml_engineer(
     training_data_buckets: Sequence[str] = (),
     artifact_buckets: Sequence[str] = (),
     execution_role_names: Sequence[str] = (),
+    guardrail_pins: Sequence[CustomerManagedPolicy] = (),
     name: str = JOB_FUNCTIONS["ml_engineer"].permission_set_name,
     description: str | None = None,
     session_duration: Duration | None = None,
@@ -732,6 +741,11 @@ def ml_engineer(
     :param execution_role_names: Roles that SageMaker models may run as, by name; they may be
         passed to SageMaker and to nothing else. Default: none, and then ``CreateModel`` fails,
         as SageMaker needs ``iam:PassRole`` on the model's execution role.
+    :param guardrail_pins: The customer managed policies that pin inference to the published
+        guardrail version of each account (``guardrail_pin_policy_name``: the AI workloads
+        create one per account and region). The inline policy accepts any numbered version of
+        a guardrail of the account, because it is the same in every account; these Denies make
+        it the approved one. Each must exist in every assigned account. Default: none.
 
     The other parameters are those of every job function (see :func:`developer`).
     """
@@ -775,6 +789,7 @@ def ml_engineer(
         session_duration=session_duration,
         require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions,
         aws_managed_policies=[],
+        customer_managed_policies=guardrail_pins,
         statements=statements,
     )
 
@@ -784,6 +799,7 @@ _JOB_FUNCTIONS_TAKING = {
     "training_data_buckets": _AI_JOB_FUNCTIONS,
     "artifact_buckets": _AI_JOB_FUNCTIONS,
     "models": _AI_JOB_FUNCTIONS,
+    "guardrail_pins": _AI_JOB_FUNCTIONS,
     "execution_role_names": ("ml_engineer",),
 }
 """Parameter of ``build_job_function`` -> the job functions that take it."""
@@ -803,6 +819,7 @@ def build_job_function(
     artifact_buckets: Sequence[str] = (),
     models: Sequence[str] = (),
     execution_role_names: Sequence[str] = (),
+    guardrail_pins: Sequence[CustomerManagedPolicy] = (),
 ) -> PermissionSet:
     """The permission set of ``job_function`` (a key of :data:`JOB_FUNCTIONS`), from the
     config's settings of one permission set. The AI parameters apply to ``data_scientist``
@@ -819,6 +836,7 @@ def build_job_function(
             ("artifact_buckets", artifact_buckets),
             ("models", models),
             ("execution_role_names", execution_role_names),
+            ("guardrail_pins", guardrail_pins),
         )
         if values and job_function not in _JOB_FUNCTIONS_TAKING[field]
     ]
@@ -839,6 +857,7 @@ def build_job_function(
             models=models,
             training_data_buckets=training_data_buckets,
             artifact_buckets=artifact_buckets,
+            guardrail_pins=guardrail_pins,
         )
     if job_function == "ml_engineer":
         return ml_engineer(
@@ -853,6 +872,7 @@ def build_job_function(
             training_data_buckets=training_data_buckets,
             artifact_buckets=artifact_buckets,
             execution_role_names=execution_role_names,
+            guardrail_pins=guardrail_pins,
         )
     builder = {
         "developer": developer,
@@ -948,6 +968,7 @@ def _permission_set(
     aws_managed_policies: Sequence[str],
     statements: Sequence[iam.PolicyStatement],
     allow_administrator_access: bool = False,
+    customer_managed_policies: Sequence[CustomerManagedPolicy] = (),
 ) -> PermissionSet:
     # Every job function but break glass: no credentials that outlive the session, and no way
     # into the landing zone's own bootstrap roles, whatever its allows or AWS managed policies
@@ -965,6 +986,7 @@ def _permission_set(
         description=description,
         session_duration=session_duration,
         aws_managed_policies=aws_managed_policies,
+        customer_managed_policies=customer_managed_policies,
         inline_policy=iam.PolicyDocument(statements=list(statements)) if statements else None,
         mfa_protected_actions=mfa_protected,
         allow_administrator_access=allow_administrator_access,
@@ -1047,8 +1069,9 @@ def _through_s3(buckets: Sequence[str]) -> dict[str, dict[str, object]]:
 
 def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
     # Permission sets are the same in every account, and each account's guardrail has its own
-    # id: require a guardrail of the account the session is in. Which version is approved is
-    # the account's enforced guardrail and the workload roles' business (BedrockGuardrail).
+    # id: require a numbered version of a guardrail of the account the session is in. Which
+    # version is the approved one, the customer managed policies of ``guardrail_pins`` say,
+    # one per account and region (guardrail_pin_statement).
     guarded = [model for model in models if not is_embedding_model(model)]
     embeddings = [model for model in models if is_embedding_model(model)]
     statements = [

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from world import PARTITION, Policy, World, bootstrap_trust, resource_tags
+from world import (
+    PARTITION,
+    PUBLISHED_GUARDRAIL_VERSION,
+    Policy,
+    World,
+    bootstrap_trust,
+    resource_tags,
+)
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
@@ -175,6 +182,9 @@ class Builder:
         arn = self.world.find(account=account, region=spec.pop("region", scenario.region), **spec)
         if attribute == "id":
             return arn.rsplit("/", 1)[-1]
+        if attribute == "published":
+            # A guardrail's published version, as its template's GuardrailVersion resolves it.
+            return f"{arn}:{PUBLISHED_GUARDRAIL_VERSION}"
         return arn + suffix
 
     # -- principals ------------------------------------------------------------------------
@@ -198,6 +208,7 @@ class Builder:
             role_name = f"AWSReservedSSO_{name}_{SSO_SUFFIX}"
             arn = f"arn:{PARTITION}:iam::{account}:role/aws-reserved/sso.amazonaws.com/{role_name}"
             policies = [{"name": n, "policy": d} for n, d in self.world.permission_sets[name]]
+            policies += self._referenced(name, account)
             reach = self._reach(name, account, arn)
             return Principal(arn, _session(arn, "alice"), account, org, policies, reach=reach)
         if persona in ("MA", "Workload", "StackSetsExec", "CfnExec"):
@@ -238,6 +249,26 @@ class Builder:
                 role.arn, _session(role.arn), account, org, policies, role.boundary, human=False
             )
         raise KeyError(f"{scenario.id}: unknown persona {persona}")
+
+    def _referenced(self, permission_set: str, account: str) -> list[dict[str, Any]]:
+        """The customer managed policies the permission set references, as the account has them
+        (a StackSet may create them): Identity Center fails to provision the permission set in an
+        assigned account without one, so a missing one fails the scenario; without an assignment
+        there is no role to carry them."""
+        if account not in self.world.assignments.get(permission_set, set()):
+            return []
+        found = []
+        for reference in self.world.permission_set_references.get(permission_set, []):
+            arn = f"arn:{PARTITION}:iam::{account}:policy{reference}"
+            if arn not in self.world.managed_policies:
+                raise LookupError(
+                    f"{permission_set} references {reference}, which account {account} lacks: "
+                    "Identity Center could not provision it there"
+                )
+            found.append(
+                {"name": reference.rsplit("/", 1)[-1], "policy": self.world.managed_policies[arn]}
+            )
+        return found
 
     def _managed(self, arn: str) -> dict[str, Any]:
         return {"name": arn.rsplit("/", 1)[-1], "policy": self.world.managed_policy(arn)}

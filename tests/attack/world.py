@@ -42,6 +42,10 @@ CDK_BOOTSTRAP_TEMPLATE = REPO / "node_modules/aws-cdk/lib/api/bootstrap/bootstra
 Policy = dict[str, Any]
 
 
+PUBLISHED_GUARDRAIL_VERSION = "3"
+"""The version every ``AWS::Bedrock::GuardrailVersion`` of the templates resolves to."""
+
+
 class UnresolvableError(Exception):
     """A template value the extractor cannot turn into a concrete one."""
 
@@ -277,7 +281,9 @@ class Instance:
         if kind == "AWS::Backup::BackupPlan" and attribute == "BackupPlanId":
             return self.arn_of(name).rsplit(":", 1)[1]
         if kind == "AWS::Bedrock::GuardrailVersion" and attribute == "Version":
-            return "1"
+            # As if the guardrail had been changed and published twice since: versions 1 and 2
+            # are older published versions, which still exist and must not pass for it.
+            return PUBLISHED_GUARDRAIL_VERSION
         if kind == "AWS::Bedrock::Guardrail" and attribute == "GuardrailId":
             return self.arn_of(name).rsplit("/", 1)[1]
         if attribute in ("GroupId", "DefaultSecurityGroup"):
@@ -384,6 +390,9 @@ class World:
     aliases: dict[str, str] = field(default_factory=dict)  # alias ARN -> key ARN
     endpoint_policies: dict[tuple[str, str, str], list[Policy]] = field(default_factory=dict)
     permission_sets: dict[str, list[tuple[str, Policy]]] = field(default_factory=dict)
+    # permission set -> its customer managed policy references (path + name), which Identity
+    # Center attaches from each assigned account's own policies of that name
+    permission_set_references: dict[str, list[str]] = field(default_factory=dict)
     assignments: dict[str, set[str]] = field(default_factory=dict)  # permission set -> accounts
     inventory: dict[str, tuple[str, Instance, str]] = field(
         default_factory=dict
@@ -819,6 +828,10 @@ def _identity_center(world: World, stacks: list[Instance]) -> None:
                     ("inline", json.loads(inline) if isinstance(inline, str) else inline)
                 )
             world.permission_sets[str(props["Name"])] = policies
+            world.permission_set_references[str(props["Name"])] = [
+                f"{ref.get('Path', '/')}{ref['Name']}"
+                for ref in props.get("CustomerManagedPolicyReferences", [])
+            ]
             arn_to_name[stack.arn_of(logical_id)] = str(props["Name"])
     for stack in stacks:
         for resource in stack.resources.values():

@@ -39,6 +39,7 @@ from landing_zone.identity.permission_set import (
     MAX_INLINE_POLICY_CHARACTERS,
     MFA_DENY_SID,
     SENSITIVE_ACTIONS,
+    CustomerManagedPolicy,
     PermissionSet,
     _longest,
 )
@@ -736,6 +737,35 @@ def test_build_job_function_rejects_what_does_not_fit() -> None:
                 name="X",
                 session_duration_hours=hours,
             )
+
+
+@pytest.mark.parametrize("job_function", ["data_scientist", "ml_engineer"])
+def test_ai_job_functions_reference_their_guardrail_pins(job_function) -> None:
+    """The inline policy is the same in every account and accepts any numbered version of the
+    account's guardrail; the referenced pins (one per region) make it the published one."""
+    pins = [CustomerManagedPolicy(f"lz-guardrail-pin-{r}") for r in ("eu-west-1", "us-east-1")]
+    permission_set = build_job_function(
+        _stack(),
+        "PermissionSet",
+        job_function=job_function,
+        instance_arn=INSTANCE_ARN,
+        name="Custom",
+        guardrail_pins=pins,
+        **AI_PROPS,
+    )
+    assert _properties(permission_set)["CustomerManagedPolicyReferences"] == [
+        {"Name": "lz-guardrail-pin-eu-west-1", "Path": "/"},
+        {"Name": "lz-guardrail-pin-us-east-1", "Path": "/"},
+    ]
+    with pytest.raises(ValueError, match=r"^guardrail_pins: given for job function 'developer'"):
+        build_job_function(
+            _stack(),
+            "X",
+            job_function="developer",
+            instance_arn=INSTANCE_ARN,
+            name="X",
+            guardrail_pins=pins,
+        )
 
 
 def test_session_duration_can_be_set_up_to_twelve_hours() -> None:

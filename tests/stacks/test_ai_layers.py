@@ -287,3 +287,49 @@ def test_what_records_alerts_or_scans_is_named_under_the_prefix(
         "lz-training-data-scan-${AWS::Region}",
     } <= policies
     assert {f"lz-s3-scan-{bucket}" for bucket in BUCKETS[template_name]} <= policies
+
+
+@pytest.mark.parametrize("template_name", [ML_PROD, ML_NONPROD])
+def test_guardrail_pin_denies_inference_with_any_other_version_of_the_region(
+    reference_app: ReferenceApp, template_name: str
+) -> None:
+    """The policy the AI permission sets reference by name (escape 12 of issue 14): one per
+    account and region, under the protected prefix, pinned to this template's version."""
+    template = reference_app.template(template_name)
+    (policy,) = [
+        r["Properties"]
+        for r in _of_type(template, "AWS::IAM::ManagedPolicy").values()
+        if r["Properties"].get("ManagedPolicyName") == "lz-guardrail-pin-eu-west-1"
+    ]
+    assert not {"Roles", "Users", "Groups"} & set(policy)
+    (deny,) = policy["PolicyDocument"]["Statement"]
+    version = {
+        "Fn::Join": [
+            "",
+            [
+                {"Fn::GetAtt": ["LayersAiGuardrailB7F4F1C6", "GuardrailArn"]},
+                ":",
+                {"Fn::GetAtt": ["LayersAiGuardrailVersion9EDDCED5", "Version"]},
+            ],
+        ]
+    }
+    assert deny["Effect"] == "Deny"
+    assert deny["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    # Exactly the published version: another version (older ones stay published), the DRAFT
+    # or none (StringNotEquals and ...IfExists hold when the key is missing); a guardrail of
+    # another region is that region's pin's business (cross-Region inference profiles).
+    assert deny["Condition"] == {
+        "StringNotEquals": {"bedrock:GuardrailIdentifier": version},
+        "StringLikeIfExists": {
+            "bedrock:GuardrailIdentifier": {
+                "Fn::Join": [
+                    "",
+                    ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:eu-west-1:*:guardrail/*"],
+                ]
+            }
+        },
+    }
+    # The embedding model the config exempts takes no guardrail; nothing else is left out.
+    assert "Resource" not in deny
+    assert "amazon.titan-embed-text-v2:0" in json.dumps(deny["NotResource"])
+    assert "anthropic" not in json.dumps(deny["NotResource"])

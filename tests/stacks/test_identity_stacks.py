@@ -182,6 +182,20 @@ def test_reference_assignments_are_created_one_after_another(reference_app: Refe
     assert len({d[0] for d in waits.values() if d}) == len(assignments) - 1
 
 
+def test_ai_permission_sets_reference_the_guardrail_pin_of_their_accounts(
+    reference_app: ReferenceApp,
+) -> None:
+    template = reference_app.template("acme-pay-identity")
+    references = {
+        r["Properties"]["Name"]: r["Properties"].get("CustomerManagedPolicyReferences")
+        for r in _resources(template, "AWS::SSO::PermissionSet").values()
+    }
+    pin = [{"Name": "lz-guardrail-pin-eu-west-1", "Path": "/"}]
+    assert references["DataScientist"] == pin
+    assert references["MLEngineer"] == pin
+    assert not any(v for k, v in references.items() if k not in ("DataScientist", "MLEngineer"))
+
+
 def _reference() -> dict[str, Any]:
     return copy.deepcopy(yaml.safe_load(EXAMPLE_CONFIG.read_text()))
 
@@ -247,3 +261,29 @@ def test_deployer_config_is_checked(change, field, message) -> None:
     raw["identity"]["deployer"].update(change)
     issues = _issues(raw)
     assert any(f"identity.deployer.{field}" in i and message in i for i in issues), issues
+
+
+def test_ai_permission_set_needs_an_ai_workload_in_every_pinned_region_of_each_account() -> None:
+    """Identity Center fails to provision a permission set whose customer managed policy is
+    missing from an assigned account: the guardrail pin exists only where an AI workload is."""
+    raw = _reference()
+    # ml-prod gets a second AI workload, in eu-central-1: MLEngineer is pinned there too, and
+    # DataScientist, once also assigned to ml-prod, reaches ml-nonprod, which has none there.
+    raw["ai"]["workloads"]["ml-prod-central"] = {"account": "ml-prod", "region": "eu-central-1"}
+    raw["identity"]["assignments"][4]["targets"] = ["AI/NonProd", "ml-prod"]
+    issues = _issues(raw)
+    (issue,) = [i for i in issues if "guardrail pins" in i]
+    assert issue.startswith("  - identity.assignments[4].targets[0] (line "), issue
+    assert "lz-guardrail-pin-eu-central-1, lz-guardrail-pin-eu-west-1" in issue
+    assert "ml-nonprod (none in eu-central-1)" in issue
+    assert issue.endswith('received "AI/NonProd"')
+
+
+def test_ai_permission_set_may_not_reach_an_account_without_ai_workload() -> None:
+    raw = _reference()
+    raw["identity"]["assignments"][5]["targets"] = ["AI/Prod", "payments-prod"]
+    issues = _issues(raw)
+    (issue,) = [i for i in issues if "guardrail pins" in i]
+    assert "identity.assignments[5].targets[1]" in issue
+    assert "payments-prod (no AI workload)" in issue
+    assert "allowed: accounts with an AI workload in each of those regions" in issue
