@@ -384,9 +384,9 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "data_scientist": JobFunctionDoc(
         permission_set_name="DataScientist",
         allowed=(
-            "Invoke the named Bedrock foundation models through a published guardrail version of "
-            "the account, never a draft "
-            "(embedding models without); list and read the named training-data "
+            "Invoke the named Bedrock foundation models only through the landing zone's "
+            "published guardrail version of the account (pinned by lz-guardrail-pin-<region>; "
+            "embedding models without); list and read the named training-data "
             "and artifact buckets (KMS decryption only through S3 for those buckets); open "
             "their own SageMaker Studio user profile (studiouserid tag equal to their session's) "
             "and follow training jobs."
@@ -400,9 +400,9 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
     "ml_engineer": JobFunctionDoc(
         permission_set_name="MLEngineer",
         allowed=(
-            "Invoke the named Bedrock foundation models through a published guardrail version of "
-            "the account, never a draft "
-            "(embedding models without); read the named training-data buckets, "
+            "Invoke the named Bedrock foundation models only through the landing zone's "
+            "published guardrail version of the account (pinned by lz-guardrail-pin-<region>; "
+            "embedding models without); read the named training-data buckets, "
             "read and write objects of the named artifact buckets; create and update SageMaker "
             "models, endpoint configurations and endpoints, passing only the named execution "
             "roles to SageMaker."
