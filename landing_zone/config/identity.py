@@ -400,6 +400,10 @@ def _guardrail_pins(
     """An AI permission set references the guardrail pin of every region in which its accounts
     have AI workloads; Identity Center fails to provision it in an account that lacks one."""
     needed = guardrail_pin_regions(config, permission_set)
+    if not needed:
+        # No account it reaches has an AI workload, so it references no pin (and no guardrail
+        # exists there: the SCPs then deny every model).
+        return
     regions = ai_workload_regions(config)
     lacking = []
     for account in accounts:

@@ -57,7 +57,8 @@ def _parent(template: dict[str, Any], account: dict[str, Any]) -> str:
 
 
 def _generated(count: int, *, start: int = 1) -> dict[str, dict[str, str]]:
-    ous = ["Sandbox", "Workloads/NonProd", "AI/NonProd"]
+    # Not the AI OUs: an account there needs an AI workload for the AI permission sets' pins.
+    ous = ["Sandbox", "Workloads/NonProd", "Workloads/Prod"]
     return {
         f"team-{n:02d}": {"email": f"aws-team-{n:02d}@acme-pay.example", "ou": ous[n % 3]}
         for n in range(start, start + count)
