@@ -29,6 +29,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from constructs import Construct, IValidation
 
+from landing_zone.common.credentials import (
+    IAM_IDENTITY_PROVIDER_ACTIONS,
+    IAM_USER_CREDENTIAL_ACTIONS,
+)
 from landing_zone.common.patterns import PERMISSION_SET_NAME, is_https_url
 from landing_zone.compliance.rules.iam_no_wildcard_actions import iam_no_wildcard_actions
 
@@ -119,27 +123,8 @@ SENSITIVE_ACTIONS: tuple[str, ...] = (
 functions reserve to sessions with MFA (see ``PermissionSet``'s ``mfa_protected_actions``)."""
 
 LONG_LIVED_CREDENTIAL_ACTIONS: tuple[str, ...] = (
-    # Credentials of IAM users that outlive any session: keys, passwords, SSH keys for
-    # CodeCommit, signing certificates, service-specific credentials; and reactivating a key.
-    "iam:CreateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:CreateServiceSpecificCredential",
-    "iam:CreateUser",
-    "iam:ResetServiceSpecificCredential",
-    "iam:UpdateAccessKey",
-    "iam:UpdateLoginProfile",
-    "iam:UpdateServiceSpecificCredential",
-    "iam:UploadSSHPublicKey",
-    "iam:UploadSigningCertificate",
-    "iam:UpdateSSHPublicKey",
-    "iam:UpdateSigningCertificate",
-    # Federation outside Identity Center: a new or changed identity provider plus a role
-    # that trusts it is a door no permission set controls.
-    "iam:AddClientIDToOpenIDConnectProvider",
-    "iam:CreateOpenIDConnectProvider",
-    "iam:CreateSAMLProvider",
-    "iam:UpdateOpenIDConnectProviderThumbprint",
-    "iam:UpdateSAMLProvider",
+    *IAM_USER_CREDENTIAL_ACTIONS,
+    *IAM_IDENTITY_PROVIDER_ACTIONS,
 )
 """Actions that mint credentials or identity providers outside IAM Identity Center, denied
 outright (MFA or not) by every job function but break glass (``Fintech`` escape 11: persistence

@@ -35,6 +35,10 @@ from landing_zone.common.bedrock import (
     account_guardrail_versions,
     model_arns,
 )
+from landing_zone.common.credentials import (
+    IAM_IDENTITY_PROVIDER_ACTIONS,
+    IAM_USER_CREDENTIAL_ACTIONS,
+)
 from landing_zone.common.patterns import BEDROCK_MODEL_ID, ORGANIZATION_ID, REGION
 
 PolicyStatement = dict[str, Any]
@@ -587,28 +591,8 @@ def _deny_unapproved_regions(params: GuardrailParameters) -> list[PolicyStatemen
 
 # --- deny-iam-users-and-access-keys --------------------------------------------------------
 
-_LONG_LIVED_CREDENTIAL_ACTIONS = (
-    "iam:CreateAccessKey",
-    "iam:CreateLoginProfile",
-    # CodeCommit, Keyspaces and Bedrock API keys are long-lived secrets too.
-    "iam:CreateServiceSpecificCredential",
-    "iam:CreateUser",
-    "iam:ResetServiceSpecificCredential",
-    "iam:UpdateAccessKey",
-    "iam:UpdateLoginProfile",
-    "iam:UpdateServiceSpecificCredential",
-    "iam:UploadSSHPublicKey",
-    "iam:UploadSigningCertificate",
-)
-"""Every way to give an IAM user a credential: a new one, a reactivated one (an access key
-set Active again), a new password, an SSH key (CodeCommit) or an X.509 signing certificate."""
-
 _FEDERATION_ACTIONS = (
-    "iam:AddClientIDToOpenIDConnectProvider",
-    "iam:CreateOpenIDConnectProvider",
-    "iam:CreateSAMLProvider",
-    "iam:UpdateOpenIDConnectProviderThumbprint",
-    "iam:UpdateSAMLProvider",
+    *IAM_IDENTITY_PROVIDER_ACTIONS,
     "rolesanywhere:CreateProfile",
     "rolesanywhere:CreateTrustAnchor",
     "rolesanywhere:UpdateProfile",
@@ -631,7 +615,7 @@ def _deny_iam_users_and_access_keys(params: GuardrailParameters) -> list[PolicyS
     return [
         deny_statement(
             "DenyIamUsersAndAccessKeys",
-            action=_LONG_LIVED_CREDENTIAL_ACTIONS,
+            action=IAM_USER_CREDENTIAL_ACTIONS,
             condition=condition,
         ),
         deny_statement(

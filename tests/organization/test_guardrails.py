@@ -263,7 +263,9 @@ def test_only_break_glass_roles_may_create_iam_users_and_keys(params):
         "iam:ResetServiceSpecificCredential",
         "iam:UpdateAccessKey",
         "iam:UpdateLoginProfile",
+        "iam:UpdateSSHPublicKey",
         "iam:UpdateServiceSpecificCredential",
+        "iam:UpdateSigningCertificate",
         "iam:UploadSSHPublicKey",
         "iam:UploadSigningCertificate",
     } == set(as_list(statement["Action"]))
