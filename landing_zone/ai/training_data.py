@@ -26,6 +26,7 @@ from landing_zone.detection import S3MalwareProtection
 from landing_zone.keys.defaults import bucket_encryption
 from landing_zone.logging import _validation
 from landing_zone.logging.log_buckets import AccessLogBucket
+from landing_zone.logging.protection import deny_bucket_configuration, unless
 
 MANAGED_DATA_IDENTIFIER_SELECTORS = ("ALL", "RECOMMENDED")
 """Managed data identifier sets a Macie job may use (``managedDataIdentifierSelector``)."""
@@ -37,20 +38,6 @@ CLEAN_SCAN_STATUS = "NO_THREATS_FOUND"
 """The ``GuardDutyMalwareScanStatus`` tag value of an object GuardDuty scanned and found clean."""
 
 MACIE_KEY_SID = "MacieReadsTrainingData"
-
-BUCKET_CONFIGURATION_ACTIONS = (
-    "s3:DeleteBucket",
-    "s3:DeleteBucketPolicy",
-    "s3:PutBucketLogging",
-    "s3:PutBucketObjectLockConfiguration",
-    "s3:PutBucketPolicy",
-    "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration",
-    "s3:PutLifecycleConfiguration",
-)
-"""Bucket settings only landing-zone roles may change: deleting the bucket, its policy (which
-holds these denies), access logging, Object Lock (a COMPLIANCE lock could block erasure),
-versioning, default encryption and the lifecycle (which could expire the version history)."""
 
 SCAN_TAG_ACTIONS = (
     "s3:DeleteObjectTagging",
@@ -257,7 +244,7 @@ class TrainingData(Construct):
                     principals=[iam.AnyPrincipal()],
                     actions=["s3:DeleteObjectVersion"],
                     resources=[bucket.arn_for_objects("*")],
-                    conditions={"ArnNotLike": {"aws:PrincipalArn": admins}},
+                    conditions=unless(admins),
                 )
             )
         self.malware_protection = self._malware_protection()
@@ -313,16 +300,10 @@ class TrainingData(Construct):
             ],
             **bucket_encryption(self.encryption_key),
         )
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyBucketConfigurationChanges",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=list(BUCKET_CONFIGURATION_ACTIONS),
-                resources=[bucket.bucket_arn],
-                conditions={"ArnNotLike": {"aws:PrincipalArn": admins}},
-            )
-        )
+        # The same bucket settings as the log buckets: the version history, the access logs
+        # and the policy holding these denies must outlast any account administrator.
+        for statement in deny_bucket_configuration(bucket.bucket_arn, admins):
+            bucket.add_to_resource_policy(statement)
         Validations.of(bucket).acknowledge(
             Acknowledgment(id="NIST.800.53.R5-S3BucketReplicationEnabled", reason=_NOT_REPLICATED),
             Acknowledgment(id="PCI.DSS.321-S3BucketReplicationEnabled", reason=_NOT_REPLICATED),

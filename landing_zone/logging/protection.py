@@ -46,6 +46,7 @@ BUCKET_CONFIGURATION_ACTIONS = (
     # configuration (DeleteBucketLifecycle, DeleteBucketReplication, DeleteBucketEncryption,
     # DeletePublicAccessBlock, DeleteBucketOwnershipControls) are authorized by these Put*
     # actions (Service Authorization Reference for Amazon S3, operations table).
+    "s3:DeleteBucket",
     "s3:DeleteBucketPolicy",
     "s3:PutBucketAcl",
     "s3:PutBucketLogging",
@@ -61,10 +62,11 @@ BUCKET_CONFIGURATION_ACTIONS = (
     "s3:PutLifecycleConfiguration",
     "s3:PutReplicationConfiguration",
 )
-"""Calls that weaken a log bucket without deleting anything: a shorter default retention for
-new objects, an expiry, another policy, no more replication to the archive, versioning
-suspended, other encryption, public access, no access logs, ACLs back on, notifications or an
-inventory (the list of every key) sent elsewhere, tags that ABAC policies may read."""
+"""Calls that remove or weaken a protected bucket (log, asset and training-data buckets):
+deleting it (once empty), a shorter default retention for new objects, an expiry, another
+policy, no more replication to the archive, versioning suspended, other encryption, public
+access, no access logs, ACLs back on, notifications or an inventory (the list of every key) sent
+elsewhere, tags that ABAC policies may read."""
 
 OBJECT_RETENTION_ACTIONS = (
     "s3:BypassGovernanceRetention",

@@ -14,7 +14,6 @@ from conftest import cdk_context, logical_id_of, sdk_call, template_text
 from constructs import Construct
 
 from landing_zone.ai.training_data import (
-    BUCKET_CONFIGURATION_ACTIONS,
     MACIE_KEY_SID,
     SCAN_TAG_ACTIONS,
     TrainingData,
@@ -22,6 +21,7 @@ from landing_zone.ai.training_data import (
 )
 from landing_zone.compliance import violations
 from landing_zone.keys import DataClassKey
+from landing_zone.logging.protection import BUCKET_CONFIGURATION_ACTIONS
 
 ENV = Environment(account="888888888888", region="eu-west-1")
 TRAINING = ("acme-ml-training-data-888888888888", "acme-ml-features-888888888888")
@@ -224,7 +224,11 @@ def test_only_landing_zone_roles_change_bucket_settings_or_delete_artifact_versi
         settings = statements["DenyBucketConfigurationChanges"]
         assert (settings["Effect"], settings["Principal"]) == ("Deny", {"AWS": "*"})
         assert set(settings["Action"]) == set(BUCKET_CONFIGURATION_ACTIONS)
-        assert {"s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"} <= set(settings["Action"])
+        assert {
+            "s3:DeleteBucket",
+            "s3:PutBucketVersioning",
+            "s3:PutLifecycleConfiguration",
+        } <= set(settings["Action"])
         assert settings["Resource"] == {"Fn::GetAtt": [bucket_id, "Arn"]}
         assert settings["Condition"] == not_landing_zone
         versions = statements.get("DenyDeletingArtifactVersions")

@@ -246,6 +246,7 @@ def test_every_bucket_denies_deletes_and_requests_without_tls_1_2(
 
 
 BUCKET_CONFIGURATION = [
+    "s3:DeleteBucket",
     "s3:DeleteBucketPolicy",
     "s3:PutBucketAcl",
     "s3:PutBucketLogging",
