@@ -34,7 +34,7 @@ from .logging_stacks import retention
 from .namespace import mark_landing_zone
 from .naming import sdk_call_role_name
 from .references import organizational_unit_id
-from .sdk_calls import add_sdk_call_handler
+from .sdk_calls import add_sdk_call_handler, named_sdk_call_handler
 
 
 class DefenseLayers(Construct):
@@ -239,12 +239,9 @@ def add_workload_sdk_call_handler(
     name = sdk_call_role_name(
         config.guardrails.parameters.landing_zone_role_prefix, f"{part}-{placement.region}"
     )
-    return AwsSdkCallHandler(
+    return named_sdk_call_handler(
         stack,
-        AwsSdkCallHandler.ID,
-        role_name=name,
-        function_name=name,
-        policy_name=name,
+        name,
         logical_id_suffix="" if placement.ai is not None else RENAMED_HANDLER_LOGICAL_ID_SUFFIX,
     )
 

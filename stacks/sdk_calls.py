@@ -20,12 +20,21 @@ def add_sdk_call_handler(stack: Stack, config: LandingZoneConfig) -> AwsSdkCallH
     """
     prefix = f"{config.organization.name}-"
     role = stack.stack_name.removeprefix(prefix)
-    name = sdk_call_role_name(config.guardrails.parameters.landing_zone_role_prefix, role)
+    return named_sdk_call_handler(
+        stack,
+        sdk_call_role_name(config.guardrails.parameters.landing_zone_role_prefix, role),
+        logical_id_suffix=RENAMED_HANDLER_LOGICAL_ID_SUFFIX,
+    )
+
+
+def named_sdk_call_handler(stack: Stack, name: str, *, logical_id_suffix: str) -> AwsSdkCallHandler:
+    """The stack's handler with one protected ``name`` for its role, function (and so log group)
+    and managed policy."""
     return AwsSdkCallHandler(
         stack,
         AwsSdkCallHandler.ID,
         role_name=name,
         function_name=name,
         policy_name=name,
-        logical_id_suffix=RENAMED_HANDLER_LOGICAL_ID_SUFFIX,
+        logical_id_suffix=logical_id_suffix,
     )

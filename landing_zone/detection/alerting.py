@@ -37,6 +37,7 @@ from landing_zone.logging._key_policy import (
     administered_key,
     use_through_services_statement,
 )
+from landing_zone.logging.protection import unless
 
 
 class Severity(Enum):
@@ -211,7 +212,7 @@ class EncryptedTopic(Construct):
                     principals=[iam.AnyPrincipal()],
                     actions=list(PROTECTED_TOPIC_ACTIONS),
                     resources=[self.topic.topic_arn],
-                    conditions={"ArnNotLike": {"aws:PrincipalArn": list(administrators)}},
+                    conditions=unless(administrators),
                 )
             )
         if services:
