@@ -1434,6 +1434,173 @@ class AiConfig(Strict):
     )
 
 
+# --- incident response -------------------------------------------------------------------------
+
+PlaybookName = Literal[
+    "isolate_instance", "contain_credentials", "block_network_actor", "s3_exfiltration", "root_use"
+]
+PLAYBOOKS: tuple[PlaybookName, ...] = (
+    "isolate_instance",
+    "contain_credentials",
+    "block_network_actor",
+    "s3_exfiltration",
+    "root_use",
+)
+ResponseMode = Literal["automatic", "approval", "dry_run"]
+TierAction = Literal["ticket", "notify", "contain"]
+WAF_IP_SET_ADDRESS_LIMIT = 10_000
+"""AWS WAF: addresses per IP set (https://docs.aws.amazon.com/waf/latest/developerguide/limits.html)."""
+
+_FINDING_TYPE_PATTERN = r"[A-Za-z0-9:/&.!*_-]{3,128}"
+FindingTypePattern = Annotated[
+    str,
+    _matches(
+        _FINDING_TYPE_PATTERN,
+        "a GuardDuty finding type such as 'Trojan:EC2/DNSDataExfiltration', where '*' matches "
+        "any characters",
+    ),
+    _pattern(_FINDING_TYPE_PATTERN, "A GuardDuty finding type; '*' matches any characters."),
+]
+_TIMESTAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?Z"
+UtcTimestamp = Annotated[
+    str,
+    _matches(_TIMESTAMP, "a UTC time such as '2027-01-15T22:00Z'"),
+    _pattern(_TIMESTAMP, "A UTC time such as 2027-01-15T22:00Z (quote it in YAML)."),
+]
+_IP_CIDR = r"[0-9a-fA-F:.]{2,39}/[0-9]{1,3}"
+IpCidr = Annotated[
+    str,
+    _matches(_IP_CIDR, "an IPv4 or IPv6 range in CIDR notation such as '203.0.113.0/24'"),
+    _pattern(_IP_CIDR, "An IPv4 or IPv6 range in CIDR notation."),
+]
+
+
+class PlaybookConfig(Strict):
+    finding_types: list[FindingTypePattern] = Field(
+        min_length=1,
+        description=(
+            "GuardDuty finding types that start this playbook; '*' matches any characters. "
+            "Each must match at least one finding type GuardDuty documents."
+        ),
+    )
+    enabled: bool = Field(
+        default=True, description="false: matching findings only alert by tier. Default: true."
+    )
+
+
+class ApprovalConfig(Strict):
+    timeout_minutes: int = Field(
+        default=30,
+        ge=5,
+        le=1440,
+        description="How long an approval waits for an answer. Default: 30.",
+    )
+    timeout_action: Literal["contain", "dry_run"] | None = Field(
+        default=None,
+        description=(
+            "What happens when nobody answers in time: 'contain' acts as if approved, 'dry_run' "
+            "records the plan and changes nothing. Required when any playbook runs in approval "
+            "mode (production OUs do by default)."
+        ),
+    )
+
+
+class IpBlockConfig(Strict):
+    expiry_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days a blocked address stays in the block IP set. Default: 30.",
+    )
+    cap: int = Field(
+        default=8_000,
+        ge=1,
+        description=(
+            f"Most addresses a block IP set holds; a block beyond it is refused and alerts. "
+            f"At most the WAF limit of {WAF_IP_SET_ADDRESS_LIMIT:,}. Default: 8,000."
+        ),
+    )
+    never_block: list[IpCidr] = Field(
+        default_factory=list,
+        description=(
+            "The organization's own egress ranges, never blocked (private and AWS-owned "
+            "addresses never are either). Default: none."
+        ),
+    )
+
+
+class MaintenanceWindow(Strict):
+    start: UtcTimestamp
+    end: UtcTimestamp
+    accounts: list[AccountName] = Field(
+        default_factory=list,
+        description="Accounts the window covers. Default: every account.",
+    )
+    description: str | None = Field(default=None, max_length=256)
+
+
+class FireDrillConfig(Strict):
+    account: AccountName = Field(
+        description=(
+            "Account whose GuardDuty detector generates the sample findings; it must not be in a "
+            "production OU."
+        )
+    )
+    schedule: str = Field(
+        default="cron(0 10 1 * ? *)",
+        pattern=r"^cron\(.+\)$",
+        description="EventBridge Scheduler cron expression (UTC). Default: 10:00 on the 1st.",
+    )
+
+
+class IncidentResponseConfig(Strict):
+    """Finding-driven containment run by Step Functions in the security-tooling account."""
+
+    tiers: dict[Severity, TierAction] = Field(
+        default_factory=lambda: {
+            "LOW": "ticket",
+            "MEDIUM": "notify",
+            "HIGH": "contain",
+            "CRITICAL": "contain",
+        },
+        description=(
+            "Finding severity -> ticket (an OpsItem and an event), notify (the alert topic) or "
+            "contain (run the playbook and page). Default: LOW ticket, MEDIUM notify, HIGH and "
+            "CRITICAL contain."
+        ),
+    )
+    playbooks: dict[PlaybookName, PlaybookConfig] = Field(
+        default_factory=dict,
+        description=(
+            "Playbook -> the finding types that start it. A playbook left out keeps its default "
+            "finding types (README, Incident response)."
+        ),
+    )
+    modes: dict[str, dict[PlaybookName, ResponseMode]] = Field(
+        default_factory=dict,
+        description=(
+            "OU path or account name -> playbook -> automatic, approval or dry_run. The account, "
+            "then its nearest OU, then the default applies: in production OUs approval for "
+            "isolate_instance and s3_exfiltration, automatic for the others; automatic "
+            "elsewhere."
+        ),
+    )
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    ip_block: IpBlockConfig = Field(default_factory=IpBlockConfig)
+    maintenance_windows: dict[Slug, MaintenanceWindow] = Field(
+        default_factory=dict,
+        description="Window name -> declared window for root use (a ticket, not a page).",
+    )
+    fire_drill: FireDrillConfig | None = Field(
+        default=None, description="Monthly sample-finding drill. Default: none."
+    )
+    tabletop_schedule: str = Field(
+        default="cron(0 9 1 1,4,7,10 ? *)",
+        pattern=r"^cron\(.+\)$",
+        description="When the alert topic is reminded that a tabletop is due. Default: quarterly.",
+    )
+
+
 class LandingZoneConfig(Strict):
     version: Literal[1] = Field(description="Config format version.")
     organization: OrganizationSettings
@@ -1455,6 +1622,10 @@ class LandingZoneConfig(Strict):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     edge: EdgeConfig = Field(default_factory=EdgeConfig)
     ai: AiConfig = Field(default_factory=AiConfig)
+    incident_response: IncidentResponseConfig | None = Field(
+        default=None,
+        description="Finding-driven containment playbooks. Default: none (detection only).",
+    )
     tags: dict[TagKey, TagValue] = Field(
         default_factory=dict, description="Tags applied to every resource that takes tags."
     )
