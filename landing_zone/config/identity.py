@@ -368,6 +368,17 @@ def _assignments(config: LandingZoneConfig, identity: IdentityConfig) -> Iterato
                     target,
                     accounts,
                 )
+            if job == "incident_responder":
+                outside = [a for a in accounts if a != config.core_accounts.security_tooling]
+                if outside:
+                    yield ConfigIssue(
+                        (*where, "targets", position),
+                        f"reaches accounts other than the security-tooling account "
+                        f"({', '.join(outside)}); an incident_responder permission set answers "
+                        "the response workflows there and may only be assigned to "
+                        f"{config.core_accounts.security_tooling}",
+                        target,
+                    )
             if job in NON_PRODUCTION_JOB_FUNCTIONS:
                 reached = [
                     a for a in accounts if account_environment(config, a) != "non-production"

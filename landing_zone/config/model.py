@@ -817,6 +817,7 @@ JobFunction = Literal[
     "developer",
     "security_auditor",
     "platform_admin",
+    "incident_responder",
     "break_glass",
     "data_scientist",
     "ml_engineer",
@@ -1448,6 +1449,12 @@ PLAYBOOKS: tuple[PlaybookName, ...] = (
 )
 ResponseMode = Literal["automatic", "approval", "dry_run"]
 TierAction = Literal["ticket", "notify", "contain"]
+DEFAULT_TIERS: dict[Severity, TierAction] = {
+    "LOW": "ticket",
+    "MEDIUM": "notify",
+    "HIGH": "contain",
+    "CRITICAL": "contain",
+}
 WAF_IP_SET_ADDRESS_LIMIT = 10_000
 """AWS WAF: addresses per IP set (https://docs.aws.amazon.com/waf/latest/developerguide/limits.html)."""
 
@@ -1557,12 +1564,7 @@ class IncidentResponseConfig(Strict):
     """Finding-driven containment run by Step Functions in the security-tooling account."""
 
     tiers: dict[Severity, TierAction] = Field(
-        default_factory=lambda: {
-            "LOW": "ticket",
-            "MEDIUM": "notify",
-            "HIGH": "contain",
-            "CRITICAL": "contain",
-        },
+        default_factory=lambda: dict(DEFAULT_TIERS),
         description=(
             "Finding severity -> ticket (an OpsItem and an event), notify (the alert topic) or "
             "contain (run the playbook and page). Default: LOW ticket, MEDIUM notify, HIGH and "

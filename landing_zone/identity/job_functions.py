@@ -368,6 +368,22 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
             "administrator for Organizations policies only."
         ),
     ),
+    "incident_responder": JobFunctionDoc(
+        permission_set_name="IncidentResponder",
+        allowed=(
+            "What the security auditor reads, plus the incident-response workflows of the "
+            "security-tooling account: read their executions (DescribeExecution, "
+            "GetExecutionHistory, ListExecutions), answer an approval (SendTaskSuccess and "
+            "SendTaskFailure with the task token the page carries) and start a "
+            "lz-response-* workflow (a rollback with the recorded execution id)."
+        ),
+        denied=(
+            "Everything the security auditor may not do (explicit deny), every other state "
+            "machine, changing or stopping a workflow (guardrail); answering approvals and "
+            f"starting workflows without MFA; {_MFA_NOTE}."
+        ),
+        assigned_to="The security-tooling account only, to the on-call responders.",
+    ),
     "break_glass": JobFunctionDoc(
         permission_set_name=BREAK_GLASS_PERMISSION_SET_NAME,
         allowed=(
@@ -513,6 +529,94 @@ def security_auditor(
                 sid="ReadFindingsAndLogs",
                 actions=[*SECURITY_FINDINGS_READ_ACTIONS, *LOG_READ_ACTIONS],
                 resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="DenyChangesToSecurityEvidence",
+                effect=iam.Effect.DENY,
+                actions=list(AUDITOR_DENIED_ACTIONS),
+                resources=["*"],
+            ),
+        ],
+    )
+
+
+RESPONSE_WORKFLOW_PREFIX = "lz-response-"
+"""Names of the incident-response state machines (landing_zone.response)."""
+
+RESPONDER_ACTIONS = (
+    "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
+    "states:SendTaskSuccess",
+    "states:StartExecution",
+)
+"""What an incident responder may do to the response workflows, in sessions with MFA."""
+
+
+@_summarized("incident_responder")
+def incident_responder(
+    scope: Construct,
+    construct_id: str,
+    *,
+    instance_arn: str,
+    name: str = JOB_FUNCTIONS["incident_responder"].permission_set_name,
+    description: str | None = None,
+    session_duration: Duration | None = None,
+    require_mfa_for_sensitive_actions: bool = True,
+    workflow_prefix: str = RESPONSE_WORKFLOW_PREFIX,
+) -> PermissionSet:
+    """Follow, approve and roll back the incident-response workflows; change nothing else.
+
+    Task tokens have no resource in IAM (``states:SendTask*`` take ``*``), so the
+    protect-delegated-administration guardrail denies them in the security-tooling account
+    to everyone but this permission set and the landing zone's roles, and the page that
+    carries the token goes to the paging topic's subscribers only.
+
+    :param workflow_prefix: Name prefix of the state machines it may start. Default:
+        ``lz-response-``.
+
+    The other parameters are those of every job function (see :func:`developer`).
+    """
+    workflows = f"arn:{Aws.PARTITION}:states:*:*:stateMachine:{workflow_prefix}*"
+    executions = f"arn:{Aws.PARTITION}:states:*:*:execution:{workflow_prefix}*"
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    return _permission_set(
+        scope,
+        construct_id,
+        instance_arn=instance_arn,
+        name=name,
+        description=description
+        or "Incident responders: follow, approve and roll back the response workflows.",
+        session_duration=session_duration,
+        require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions,
+        aws_managed_policies=[SECURITY_AUDIT, VIEW_ONLY_ACCESS],
+        statements=[
+            iam.PolicyStatement(
+                sid="ReadFindingsAndLogs",
+                actions=[*SECURITY_FINDINGS_READ_ACTIONS, *LOG_READ_ACTIONS],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="FollowResponseWorkflows",
+                actions=[
+                    "states:DescribeExecution",
+                    "states:DescribeStateMachine",
+                    "states:GetExecutionHistory",
+                    "states:ListExecutions",
+                ],
+                resources=[workflows, executions],
+            ),
+            iam.PolicyStatement(
+                sid="StartResponseWorkflows",
+                actions=["states:StartExecution"],
+                resources=[workflows],
+                conditions=mfa,
+            ),
+            iam.PolicyStatement(
+                # Task tokens have no resource type in IAM: only "*" matches them.
+                sid="AnswerApprovals",
+                actions=[a for a in RESPONDER_ACTIONS if a != "states:StartExecution"],
+                resources=["*"],
+                conditions=mfa,
             ),
             iam.PolicyStatement(
                 sid="DenyChangesToSecurityEvidence",
@@ -877,6 +981,7 @@ def build_job_function(
     builder = {
         "developer": developer,
         "security_auditor": security_auditor,
+        "incident_responder": incident_responder,
         "platform_admin": platform_admin,
         "break_glass": break_glass,
     }[job_function]

@@ -508,6 +508,30 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "may only be assigned to accounts of OUs with environment: non-production",
     ),
     (
+        "incident-responder-beyond-security-tooling",
+        lambda config: (
+            (
+                _set(
+                    "identity.permission_sets.IncidentResponder",
+                    {"job_function": "incident_responder"},
+                )(config),
+                _set(
+                    "identity.assignments",
+                    [
+                        {
+                            "group": "security-auditors",
+                            "permission_set": "IncidentResponder",
+                            "targets": ["Security"],
+                        }
+                    ],
+                )(config),
+            )
+            and None
+        ),
+        "identity.assignments[0].targets[0]",
+        "may only be assigned to security-tooling",
+    ),
+    (
         "developer-assigned-to-root",
         _set(
             "identity.assignments",

@@ -29,6 +29,7 @@ from landing_zone.identity.job_functions import (
     build_job_function,
     data_scientist,
     developer,
+    incident_responder,
     ml_engineer,
     platform_admin,
     reserved_role_name_pattern,
@@ -53,6 +54,7 @@ FUNCTIONS = {
     "developer": developer,
     "security_auditor": security_auditor,
     "platform_admin": platform_admin,
+    "incident_responder": incident_responder,
     "break_glass": break_glass,
     "data_scientist": data_scientist,
     "ml_engineer": ml_engineer,
@@ -74,11 +76,12 @@ def _stack() -> Stack:
 
 @pytest.fixture(scope="module")
 def stack() -> Stack:
-    """The six job functions with their defaults, side by side."""
+    """The seven job functions with their defaults, side by side."""
     stack = _stack()
     developer(stack, "Developer", instance_arn=INSTANCE_ARN)
     security_auditor(stack, "SecurityAuditor", instance_arn=INSTANCE_ARN)
     platform_admin(stack, "PlatformAdmin", instance_arn=INSTANCE_ARN)
+    incident_responder(stack, "IncidentResponder", instance_arn=INSTANCE_ARN)
     break_glass(stack, "BreakGlass", instance_arn=INSTANCE_ARN)
     data_scientist(stack, "DataScientist", instance_arn=INSTANCE_ARN, **AI_PROPS)
     ml_engineer(
@@ -178,7 +181,7 @@ def test_there_is_a_job_function_for_each_the_config_names() -> None:
 
 
 def test_every_session_lasts_at_most_twelve_hours_and_defaults_to_one(permission_sets) -> None:
-    assert len(permission_sets) == 6
+    assert len(permission_sets) == 7
     for properties in permission_sets.values():
         assert _seconds(properties["SessionDuration"]) <= 12 * 3600
         assert properties["SessionDuration"] == "PT1H"
@@ -352,6 +355,33 @@ def test_security_auditor_is_allowed_only_reads(permission_sets) -> None:
         name = action.partition(":")[2]
         assert name.startswith(_READ_VERBS) or action in _READ_ONLY_LOG_SESSIONS, action
         assert not _denied_outright(auditor, action), f"{action} is both allowed and denied"
+
+
+def test_incident_responder_reads_and_answers_only_the_response_workflows(permission_sets):
+    responder = permission_sets["IncidentResponder"]
+    workflows = "arn:${AWS::Partition}:states:*:*:stateMachine:lz-response-*"
+    by_sid = {statement.get("Sid"): statement for statement in _statements(responder)}
+    start = by_sid["StartResponseWorkflows"]
+    assert start["Action"] == "states:StartExecution"
+    assert template_text(start["Resource"]) == workflows
+    answer = by_sid["AnswerApprovals"]
+    assert sorted(_as_list(answer["Action"])) == [
+        "states:SendTaskFailure",
+        "states:SendTaskHeartbeat",
+        "states:SendTaskSuccess",
+    ]
+    # Starting a workflow and answering an approval change things: only with MFA.
+    for statement in (start, answer):
+        assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    writes = [
+        action
+        for action in _allowed_actions(responder)
+        if not action.partition(":")[2].startswith(_READ_VERBS)
+        and action not in _READ_ONLY_LOG_SESSIONS
+    ]
+    assert sorted(writes) == sorted(["states:StartExecution", *_as_list(answer["Action"])])
+    assert _denied_outright(responder, "guardduty:ArchiveFindings")
+    assert _denied_outright(responder, "s3:PutBucketPolicy")
 
 
 @pytest.mark.parametrize(
