@@ -14,6 +14,7 @@ from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
 from .identity import check_identity
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
+from .response import check_incident_response
 from .security_checks import check_baselines, check_detection, check_logging
 from .sharding import account_shards, macie_member_shards
 
@@ -249,6 +250,7 @@ CHECKS: tuple[Check, ...] = (
     check_identity,
     check_defense,
     check_ai,
+    check_incident_response,
 )
 
 
