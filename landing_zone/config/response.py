@@ -258,6 +258,8 @@ def _fire_drill(
             drill.account,
         )
         return
+    if account.ou != ROOT and account.ou not in config.organizational_units:
+        return  # reported at accounts.<name>.ou already
     if account_environment(config, drill.account) == "production":
         yield ConfigIssue(
             where,

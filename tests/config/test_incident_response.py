@@ -445,3 +445,9 @@ def test_cli_stops_on_a_drill_account_in_production_before_any_template(tmp_path
     assert 'received "payments-prod"' in result.stderr
     assert "Traceback" not in result.stderr
     assert not list(out.glob("*.template.json"))
+
+
+def test_a_drill_account_in_an_undefined_ou_is_reported_once_at_the_account() -> None:
+    lines = _problems(lambda config: config["accounts"]["sandbox"].__setitem__("ou", "Playground"))
+    assert _at(lines, "accounts.sandbox.ou")
+    assert not _at(lines, "incident_response.fire_drill.account")
