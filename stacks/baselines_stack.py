@@ -7,6 +7,8 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
+from landing_zone.ai.invocation_logging import ACCESS_LOG_PREFIX as BEDROCK_ACCESS_LOG_PREFIX
+from landing_zone.ai.invocation_logging import BUCKET_PREFIX as BEDROCK_LOG_PREFIX
 from landing_zone.baseline import AccountBaseline, BaselineAssetBucket, BaselineStackSet
 from landing_zone.baseline.backup import BackupSettings
 from landing_zone.baseline.config_recorder import ConfigRecorder
@@ -17,8 +19,14 @@ from landing_zone.baseline.iam_controls import (
     account_password_policy,
 )
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.guardrails import scp_parameters
+from landing_zone.config.model import CDK_QUALIFIER
+from landing_zone.edge.waf_log_bucket import ACCESS_LOG_PREFIX as WAF_ACCESS_LOG_PREFIX
+from landing_zone.edge.web_acl import LOG_NAME_PREFIX as WAF_LOG_PREFIX
 from landing_zone.logging import names
+from landing_zone.response.response_role import ResponseRole
 
+from .ai_layers import TRAINING_ACCESS_LOG_PREFIX
 from .namespace import mark_landing_zone
 from .references import organizational_unit_id
 from .sdk_calls import add_sdk_call_handler
@@ -101,6 +109,39 @@ class ManagementBaselineStack(Stack):
         )
 
 
+def response_role(baseline: AccountBaseline, config: LandingZoneConfig) -> ResponseRole:
+    """The incident-response role of every account, created by the home region's instance."""
+    assert config.incident_response is not None
+    drill = config.incident_response.fire_drill
+    guardrails = scp_parameters(config)
+    org = config.organization.name
+    return ResponseRole(
+        baseline,
+        "ResponseRole",
+        role_name_prefix=guardrails.landing_zone_role_prefix,
+        security_tooling_account_id=config.core_account_id("security_tooling"),
+        organization_id=config.organization.id,
+        drill_account_id=None if drill is None else config.accounts[drill.account].id,
+        protected_role_arns=[
+            *guardrails.landing_zone_role_arns,
+            *(f"arn:aws:iam::*:role/{name}" for name in guardrails.protected_role_names),
+        ],
+        # The landing zone's log buckets (organization name, WAF, Bedrock and training-data
+        # access logs) and its CDK staging buckets.
+        protected_bucket_names=[
+            f"{org}-*",
+            f"cdk-{CDK_QUALIFIER}-*",
+            f"{WAF_LOG_PREFIX}*",
+            f"{WAF_ACCESS_LOG_PREFIX}*",
+            f"{BEDROCK_LOG_PREFIX}*",
+            f"{BEDROCK_ACCESS_LOG_PREFIX}*",
+            f"{TRAINING_ACCESS_LOG_PREFIX}*",
+        ],
+        # IAM is global: one stack instance per account creates the role.
+        condition=baseline.iam_config_rules.is_global_resources_region,
+    )
+
+
 def asset_bucket_prefix(config: LandingZoneConfig) -> str:
     # Bucket names are global: the management account id makes them unique to this landing zone.
     management_id = config.accounts[config.core_accounts.management].id
@@ -143,6 +184,9 @@ class BaselinesStack(Stack):
             password_policy=password_policy_settings(config),
         )
         mark_landing_zone(self.baseline, config)
+        self.response_role = (
+            None if config.incident_response is None else response_role(self.baseline, config)
+        )
         self.stack_set = BaselineStackSet(
             self,
             "AccountBaselineStackSet",
