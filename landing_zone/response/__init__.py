@@ -1,0 +1,55 @@
+"""Incident response: finding-driven containment playbooks run by Step Functions in the
+security-tooling account, acting through a response role in every account.
+
+The constructs are re-exported lazily: the decision logic, the runtime and the playbook
+definitions are plain Python, and importing them must not load aws-cdk-lib (nor the detection
+package, which the constructs build on).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .workflows import (
+        DRILL,
+        DRILL_CHECK,
+        IP_EXPIRY,
+        PLAYBOOK_WORKFLOWS,
+        ResponseForwarding,
+        ResponseTopic,
+        ResponseWorkflows,
+        execution_role_arns,
+        resource_name,
+    )
+
+_EXPORTS = {
+    "DRILL": "workflows",
+    "DRILL_CHECK": "workflows",
+    "IP_EXPIRY": "workflows",
+    "PLAYBOOK_WORKFLOWS": "workflows",
+    "ResponseForwarding": "workflows",
+    "ResponseTopic": "workflows",
+    "ResponseWorkflows": "workflows",
+    "execution_role_arns": "workflows",
+    "resource_name": "workflows",
+}
+
+__all__ = [
+    "DRILL",
+    "DRILL_CHECK",
+    "IP_EXPIRY",
+    "PLAYBOOK_WORKFLOWS",
+    "ResponseForwarding",
+    "ResponseTopic",
+    "ResponseWorkflows",
+    "execution_role_arns",
+    "resource_name",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
