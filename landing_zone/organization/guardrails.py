@@ -39,10 +39,17 @@ from landing_zone.common.credentials import (
     IAM_IDENTITY_PROVIDER_ACTIONS,
     IAM_USER_CREDENTIAL_ACTIONS,
 )
-from landing_zone.common.patterns import BEDROCK_MODEL_ID, ORGANIZATION_ID, REGION
+from landing_zone.common.patterns import ACCOUNT_ID, BEDROCK_MODEL_ID, ORGANIZATION_ID, REGION
 
 PolicyStatement = dict[str, Any]
 """One IAM policy statement, ready for ``json.dumps``."""
+
+RESPONSE_ROLE_SUFFIX = "response"
+"""The incident-response role of every account is ``<landing_zone_role_prefix>response``."""
+
+FORENSIC_SNAPSHOT_TAG_KEY = "lz-forensic-finding"
+"""Tag key (value: the finding id) the incident response puts on the snapshots it takes as
+evidence; ``keep-data-in-organization`` protects the snapshots that carry it."""
 
 P = TypeVar("P")
 
@@ -262,6 +269,16 @@ class GuardrailParameters:
     """The organization id (``o-...``). When given, ``keep-data-in-organization`` denies
     replicating S3 objects into buckets of other organizations. Default: none."""
 
+    incident_response_account_id: str | None = None
+    """The account whose incident-response workflows act in every account through the role
+    ``<landing_zone_role_prefix>response`` (the security tooling account, when the config has
+    ``incident_response``). When given, ``deny-iam-users-and-access-keys`` lets that role
+    deactivate an access key (and reactivate it on rollback), and ``keep-data-in-organization``
+    denies deleting, untagging or sharing a forensic snapshot (tagged
+    ``FORENSIC_SNAPSHOT_TAG_KEY``) to everyone but that role, and sharing one with any account
+    but this one to everyone. The role is a landing-zone role like any other ``<prefix>*`` role
+    and gets no other exemption. Default: none."""
+
     def __post_init__(self) -> None:
         _check_names(
             "guardrail_exempt_bedrock_models",
@@ -311,6 +328,13 @@ class GuardrailParameters:
                 "cdk_bootstrap_qualifier must be 1-10 lowercase letters or digits (a CDK "
                 f"bootstrap qualifier), received {self.cdk_bootstrap_qualifier!r}"
             )
+        if self.incident_response_account_id is not None and not ACCOUNT_ID.fullmatch(
+            self.incident_response_account_id
+        ):
+            raise ValueError(
+                "incident_response_account_id must be a 12-digit AWS account id, received "
+                f"{self.incident_response_account_id!r}"
+            )
         if self.organization_id is not None and not ORGANIZATION_ID.fullmatch(self.organization_id):
             raise ValueError(
                 f"organization_id must look like 'o-a1b2c3d4e5', received {self.organization_id!r}"
@@ -329,6 +353,13 @@ class GuardrailParameters:
             "IAM role names of 1-64 characters (letters, digits, '+=,.@_-'), "
             "'*' allowed except as the first character",
         )
+
+    @property
+    def response_role_arn(self) -> str | None:
+        """ARN pattern of the incident-response role, when the landing zone has one."""
+        if self.incident_response_account_id is None:
+            return None
+        return _role_arn(f"{self.landing_zone_role_prefix}{RESPONSE_ROLE_SUFFIX}")
 
     @property
     def landing_zone_role_arns(self) -> tuple[str, ...]:
@@ -607,17 +638,34 @@ def _deny_iam_users_and_access_keys(params: GuardrailParameters) -> list[PolicyS
     # The exemption is on the caller, not on a user path: a path such as /break-glass/ would
     # let anyone who may create users put one there. Only the break-glass roles, not the
     # landing-zone automation, may mint long-lived credentials.
-    condition = (
-        {"ArnNotLike": {"aws:PrincipalArn": [_role_arn(n) for n in params.break_glass_role_names]}}
-        if params.break_glass_role_names
-        else None
-    )
-    return [
+    break_glass = [_role_arn(n) for n in params.break_glass_role_names]
+    condition = {"ArnNotLike": {"aws:PrincipalArn": break_glass}} if break_glass else None
+    credential_statements = [
         deny_statement(
             "DenyIamUsersAndAccessKeys",
             action=IAM_USER_CREDENTIAL_ACTIONS,
             condition=condition,
-        ),
+        )
+    ]
+    response_role = params.response_role_arn
+    if response_role is not None:
+        # The response playbook deactivates the access key a finding names, and its rollback
+        # makes it active again; no condition key tells the two apart (Service Authorization
+        # Reference, IAM: UpdateAccessKey has none), so the role may do both, nothing else.
+        credential_statements = [
+            deny_statement(
+                "DenyIamUsersAndAccessKeys",
+                action=[a for a in IAM_USER_CREDENTIAL_ACTIONS if a != "iam:UpdateAccessKey"],
+                condition=condition,
+            ),
+            deny_statement(
+                "DenyAccessKeyUpdates",
+                action="iam:UpdateAccessKey",
+                condition={"ArnNotLike": {"aws:PrincipalArn": [*break_glass, response_role]}},
+            ),
+        ]
+    return [
+        *credential_statements,
         deny_statement(
             "DenyOwnIdentityProviders",
             action=_FEDERATION_ACTIONS,
@@ -1187,6 +1235,7 @@ def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatem
             },
         ),
     ]
+    statements += _protect_forensic_snapshots(params)
     if params.organization_id is not None:
         # S3 replication writes as the replication role into the destination bucket: refuse a
         # bucket of another organization (aws:ResourceOrgID is the bucket owner's).
@@ -1198,6 +1247,39 @@ def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatem
             )
         )
     return statements
+
+
+def _protect_forensic_snapshots(params: GuardrailParameters) -> list[PolicyStatement]:
+    # Evidence of an incident: the snapshots the isolate-instance playbook takes carry the
+    # forensic tag. Only the response role may share them (its own policy: with the security
+    # tooling account only), and nobody may delete them or remove the tag that protects them.
+    # EC2 snapshot ARNs have no account; aws:ResourceTag is supported on them (Service
+    # Authorization Reference, Amazon EC2).
+    response_role = params.response_role_arn
+    if response_role is None:
+        return []
+    snapshots = "arn:aws:ec2:*::snapshot/*"
+    tagged = {"Null": {f"aws:ResourceTag/{FORENSIC_SNAPSHOT_TAG_KEY}": "false"}}
+    return [
+        deny_statement(
+            "ProtectForensicSnapshots",
+            action=("ec2:DeleteSnapshot", "ec2:DeleteTags", "ec2:ModifySnapshotAttribute"),
+            resource=snapshots,
+            condition={**tagged, "ArnNotLike": {"aws:PrincipalArn": response_role}},
+        ),
+        # Even the response role: a forensic snapshot goes to the security tooling account.
+        deny_statement(
+            "ShareForensicSnapshotsForAnalysisOnly",
+            action="ec2:ModifySnapshotAttribute",
+            resource=snapshots,
+            condition={
+                **tagged,
+                "ForAnyValue:StringNotEquals": {
+                    "ec2:Add/userId": str(params.incident_response_account_id)
+                },
+            },
+        ),
+    ]
 
 
 # --- require-encryption-at-rest ------------------------------------------------------------

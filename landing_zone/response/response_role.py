@@ -28,6 +28,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
+from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY, RESPONSE_ROLE_SUFFIX
 
 ACTING_WORKFLOWS: Final[tuple[str, ...]] = (
     "isolate-instance",
@@ -45,13 +46,13 @@ REGIONAL_CALL: Final = "regional-call"
 """The Lambda function (and role) ``<prefix>response-regional-call`` that makes a workflow's
 call in a region other than the home region, as the response role of the finding's account."""
 
-RESPONSE_ROLE_NAME: Final = "response"
+RESPONSE_ROLE_NAME: Final = RESPONSE_ROLE_SUFFIX
 """The response role is ``<prefix>response``; the workflows' roles ``<prefix>response-<name>``."""
 
-FORENSIC_TAG_KEY: Final = "lz-forensic-finding"
-"""Tag key the isolate-instance playbook puts on every forensic snapshot (value: the finding
-id). The guardrail ``keep-data-in-organization`` protects snapshots carrying it, and the
-response role may create snapshots only with it."""
+FORENSIC_TAG_KEY: Final = FORENSIC_SNAPSHOT_TAG_KEY
+"""Tag key (``lz-forensic-finding``, value: the finding id) the isolate-instance playbook puts
+on every forensic snapshot. The guardrail ``keep-data-in-organization`` protects snapshots
+carrying it, and the response role may create snapshots only with it."""
 
 _ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
 _PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
@@ -171,6 +172,7 @@ class ResponseRole(Construct):
             document=iam.PolicyDocument(
                 statements=_statements(
                     role_name_prefix,
+                    security_tooling_account_id=security_tooling_account_id,
                     drill_account_id=drill_account_id,
                     protected_role_arns=protected_role_arns,
                     protected_bucket_names=protected_bucket_names,
@@ -200,6 +202,7 @@ def _arn(service: str, resource: str, *, region: str = "*", account: str = Aws.A
 def _statements(
     prefix: str,
     *,
+    security_tooling_account_id: str,
     drill_account_id: str | None,
     protected_role_arns: Sequence[str],
     protected_bucket_names: Sequence[str],
@@ -263,6 +266,24 @@ def _statements(
             actions=["ec2:CreateSnapshot"],
             resources=[snapshot],
             conditions={"Null": {f"aws:RequestTag/{FORENSIC_TAG_KEY}": "false"}},
+        ),
+        # Forensic analysis happens in the security-tooling account: a forensic snapshot may be
+        # shared with it, and with no one else (the guardrail keep-data-in-organization says
+        # the same for every principal).
+        iam.PolicyStatement(
+            sid="ShareForensicSnapshots",
+            actions=["ec2:ModifySnapshotAttribute"],
+            resources=[snapshot],
+            conditions={
+                # Present: ForAllValues passes a request without the key (IAM User Guide,
+                # "Multivalued context keys"); and no group (all: public).
+                "Null": {
+                    f"aws:ResourceTag/{FORENSIC_TAG_KEY}": "false",
+                    "ec2:Add/userId": "false",
+                    "ec2:Add/group": "true",
+                },
+                "ForAllValues:StringEquals": {"ec2:Add/userId": [security_tooling_account_id]},
+            },
         ),
         # Tags: on the snapshot only as it is created, on the instance and the quarantine
         # groups to say what the response did.
@@ -333,7 +354,11 @@ def _statements(
         iam.PolicyStatement(
             sid="UpdateBlockLists",
             actions=["wafv2:GetIPSet", "wafv2:UpdateIPSet"],
-            resources=[_arn("wafv2", f"*/ipset/*-block-ipv{version}/*") for version in (4, 6)],
+            resources=[
+                _arn("wafv2", f"{scope}/ipset/*-block-ipv{version}/*")
+                for scope in ("regional", "global")
+                for version in (4, 6)
+            ],
         ),
         # s3-exfiltration: a deny statement for the finding's principal added to the bucket
         # policy, the previous policy kept; rollback puts it back, or deletes the policy when
@@ -357,20 +382,16 @@ def _statements(
     if drill_account_id is not None:
         # The monthly fire drill: sample findings of the mapped types, in the drill account
         # only (the template is the same everywhere; the principal is this account's role).
-        statements += [
-            iam.PolicyStatement(
-                sid="FireDrillDetectors",
-                actions=["guardduty:ListDetectors"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:PrincipalAccount": drill_account_id}},
-            ),
+        # Both take no resource (Service Authorization Reference, GuardDuty): the principal's
+        # account decides.
+        statements.append(
             iam.PolicyStatement(
                 sid="FireDrillSampleFindings",
-                actions=["guardduty:CreateSampleFindings"],
-                resources=[_arn("guardduty", "detector/*")],
-                conditions={"StringEquals": {"aws:ResourceAccount": drill_account_id}},
-            ),
-        ]
+                actions=["guardduty:CreateSampleFindings", "guardduty:ListDetectors"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:PrincipalAccount": drill_account_id}},
+            )
+        )
     return statements
 
 
@@ -379,9 +400,10 @@ def _acknowledge(policy: iam.ManagedPolicy) -> None:
     partition, account = "<AWS::Partition>", "<AWS::AccountId>"
     reasons = {
         "Resource::*": (
-            "Describe calls of EC2 and Auto Scaling, wafv2:ListIPSets and "
-            "guardduty:ListDetectors take no resource type (Service Authorization Reference): "
-            "IAM accepts only '*'; they read, they change nothing."
+            "Describe calls of EC2 and Auto Scaling, wafv2:ListIPSets and (drill account "
+            "only) GuardDuty's ListDetectors and CreateSampleFindings take no resource type "
+            "(Service Authorization Reference): IAM accepts only '*'. All but the sample "
+            "findings only read; those are the drill's purpose, in the drill account only."
         ),
         f"Resource::arn:{partition}:ec2:*:{account}:instance/*": (
             "Any instance of this account may be the one a finding names; the region is any "
@@ -413,20 +435,17 @@ def _acknowledge(policy: iam.ManagedPolicy) -> None:
         f"Resource::arn:{partition}:iam::{account}:instance-profile/*": (
             "The profile of the isolated instance, to find the role whose sessions to revoke."
         ),
-        f"Resource::arn:{partition}:wafv2:*:{account}:*/ipset/*-block-ipv4/*": (
-            "The block lists of every web ACL of the account, by their naming convention, "
-            "regional or CloudFront scope."
-        ),
-        f"Resource::arn:{partition}:wafv2:*:{account}:*/ipset/*-block-ipv6/*": (
-            "The block lists of every web ACL of the account, by their naming convention, "
-            "regional or CloudFront scope."
-        ),
+        **{
+            f"Resource::arn:{partition}:wafv2:*:{account}:{scope}/ipset/*-block-ipv{version}/*": (
+                "The block lists of every web ACL of the account, by their naming convention "
+                "(landing_zone/edge/web_acl.py)."
+            )
+            for scope in ("regional", "global")
+            for version in (4, 6)
+        },
         f"Resource::arn:{partition}:s3:::*": (
             "The bucket the exfiltration finding names, in this account only "
             "(aws:ResourceAccount); the landing zone's buckets are explicitly denied."
-        ),
-        f"Resource::arn:{partition}:guardduty:*:{account}:detector/*": (
-            "The drill account's detector, whose id the drill reads with ListDetectors."
         ),
     }
     for finding, reason in reasons.items():
