@@ -15,7 +15,8 @@ The state document (the JSON every state reads and writes) is the WORKFLOW INPUT
 - ``outcome``: set by the frame's ``Outcome.<outcome>`` states (``finish(outcome)``);
 - ``error``: ``{"Error", "Cause"}`` of a caught failure, else null.
 
-API (stable; other playbooks build on it): ``sdk_call``, ``playbook_definition``, ``Steps``,
+API (stable; other playbooks build on it): ``sdk_call``, ``sdk_map``, ``playbook_definition``,
+``Steps``,
 ``finish``, ``FAILURE``, ``OUTCOMES``, ``PLACEHOLDERS``, ``State``, ``States``.
 
 Error names: the ``aws-sdk`` integration names a service error ``<Service>.<ErrorCode>`` (for
@@ -221,6 +222,69 @@ def sdk_call(
             **common,
         },
         f"{name}.Lambda": lambda_task,
+        **_log(name, path, next_state),
+    }
+
+
+def sdk_map(
+    name: str,
+    service: str,
+    action: str,
+    parameters: dict[str, Any],
+    *,
+    items_path: str,
+    next_state: str,
+    result_selector: dict[str, Any] | None = None,
+    result_path: str | None = None,
+    max_concurrency: int = 5,
+) -> States:
+    """One call per item of ``items_path`` (a Map state), recorded as one journal entry.
+
+    Inside the call, ``$.item`` is the current item; ``$.target``, ``$.finding`` and ``$.plan``
+    are available as outside. The results (a list, in item order, each shaped by
+    ``result_selector`` as in ``sdk_call``) land at ``result_path`` (default
+    ``$.results.<name>``). A failing item fails the Map, which goes to ``FAILURE``.
+    """
+    if not _STEP_NAME.match(name):
+        raise ValueError(f"step name {name!r}: expected PascalCase letters and digits")
+    path = result_path or f"$.results.{name}"
+    inner = {
+        key: value
+        for key, value in sdk_call(
+            "Item",
+            service,
+            action,
+            parameters,
+            next_state="Item.Done",
+            result_selector=result_selector,
+            result_path="$.result",
+        ).items()
+        if not key.startswith(("Item.Entry", "Item.Log"))
+    }
+    for key in ("Item.Sdk", "Item.Lambda"):
+        inner[key]["Next"] = "Item.Done"
+        del inner[key]["Catch"]
+    inner["Item.Done"] = {"Type": "Pass", "OutputPath": "$.result", "End": True}
+    return {
+        name: {
+            "Type": "Map",
+            "ItemsPath": items_path,
+            "ItemSelector": {
+                "item.$": "$$.Map.Item.Value",
+                "target.$": "$.target",
+                "finding.$": "$.finding",
+                "plan.$": "$.plan",
+            },
+            "MaxConcurrency": max_concurrency,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Item",
+                "States": inner,
+            },
+            "ResultPath": path,
+            "Next": f"{name}.Entry",
+            "Catch": _catch_all(None),
+        },
         **_log(name, path, next_state),
     }
 

@@ -1,0 +1,530 @@
+"""Playbook 1: isolate an EC2 instance (plan: ``{"instance_id", "vpc_id"}``).
+
+Inspect (read-only, also in dry run): the instance (not found or terminated → ``not_found``),
+its termination protection, Auto Scaling group, the quarantine groups of its VPC (the instance
+already in ``lz-quarantine`` alone → ``already_contained``) and its instance profile's role.
+
+Contain, in the order of the AWS Security Incident Response Guide
+(https://docs.aws.amazon.com/security-ir/latest/userguide/containment.html): termination
+protection on; a snapshot of every attached EBS volume, tagged with the finding id (a snapshot
+of an encrypted volume is encrypted with the volume's key, recorded per snapshot); detach from
+its Auto Scaling group without decrementing the desired capacity (the group launches a clean
+replacement); security groups swapped to ``lz-quarantine-open`` (all traffic: tracked
+connections become untracked) then ``lz-quarantine`` (no rules: untracked traffic stops)
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html);
+sessions of the instance profile's role issued before now denied with the documented inline
+policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
+the instance tagged. Never terminates, never deletes a volume or a snapshot.
+
+Rollback: original security groups and termination protection, the inline deny removed, the
+tags removed. Snapshots stay (evidence); the instance stays out of its Auto Scaling group,
+whose replacement serves (attaching it back would raise the desired capacity).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from landing_zone.response.asl import DECIDE, Steps, finish, playbook_definition, sdk_call, sdk_map
+
+PLAYBOOK = "isolate_instance"
+OPEN_GROUP = "lz-quarantine-open"
+QUARANTINE_GROUP = "lz-quarantine"
+REVOKE_POLICY_NAME = "lz-response-revoke-older-sessions"
+FINDING_TAG = "lz-response:finding"
+QUARANTINE_TAG = "lz-response:quarantined"
+
+_INSTANCE = "$.plan.instance_id"
+_ALL_TRAFFIC = [
+    {
+        "IpProtocol": "-1",
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+        "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+    }
+]
+
+
+def _find_group(name: str, group: str, next_state: str) -> dict[str, Any]:
+    return sdk_call(
+        name,
+        "ec2",
+        "describeSecurityGroups",
+        {
+            "Filters": [
+                {"Name": "group-name", "Values": [group]},
+                {"Name": "vpc-id", "Values.$": "States.Array($.plan.vpc_id)"},
+            ]
+        },
+        next_state=next_state,
+        result_selector={
+            "count.$": "States.ArrayLength($.SecurityGroups)",
+            "ids.$": "$.SecurityGroups[*].GroupId",
+        },
+    )
+
+
+def _inspect() -> Steps:
+    states: dict[str, Any] = {
+        **sdk_call(
+            "DescribeInstance",
+            "ec2",
+            "describeInstances",
+            {"Filters": [{"Name": "instance-id", "Values.$": f"States.Array({_INSTANCE})"}]},
+            next_state="InstanceFound",
+            result_selector={
+                "count.$": "States.ArrayLength($.Reservations)",
+                # Wildcard paths give lists; each ends on an object of the list (emulators unwrap
+                # a single match of a deeper field).
+                "state.$": "$.Reservations[*].Instances[*].State",
+                "groups.$": "$.Reservations[*].Instances[*].SecurityGroups[*].GroupId",
+                "group_count.$": (
+                    "States.ArrayLength($.Reservations[*].Instances[*].SecurityGroups[*])"
+                ),
+                "profile.$": "$.Reservations[*].Instances[*].IamInstanceProfile",
+            },
+            result_path="$.before.instance",
+        ),
+        "InstanceFound": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.before.instance.count",
+                    "NumericEquals": 0,
+                    "Next": finish("not_found"),
+                },
+            ],
+            "Default": "InstanceState",
+        },
+        # "[0]" then ".Name" in two steps: emulators return a list for "x[0].Name".
+        "InstanceState": {
+            "Type": "Pass",
+            "Parameters": {"value.$": "$.before.instance.state[0]"},
+            "ResultPath": "$.instance_state",
+            "Next": "InstanceGone",
+        },
+        "InstanceGone": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Or": [
+                        {"Variable": "$.instance_state.value.Name", "StringEquals": state}
+                        for state in ("terminated", "shutting-down")
+                    ],
+                    "Next": finish("not_found"),
+                },
+            ],
+            "Default": "Volumes",
+        },
+        **sdk_call(
+            "Volumes",
+            "ec2",
+            "describeVolumes",
+            {
+                "Filters": [
+                    {"Name": "attachment.instance-id", "Values.$": f"States.Array({_INSTANCE})"}
+                ]
+            },
+            next_state="TerminationProtection",
+            result_selector={
+                "ids.$": "$.Volumes[*].VolumeId",
+                "encrypted.$": "$.Volumes[*].Encrypted",
+            },
+            result_path="$.before.volumes",
+        ),
+        **sdk_call(
+            "TerminationProtection",
+            "ec2",
+            "describeInstanceAttribute",
+            {"InstanceId.$": _INSTANCE, "Attribute": "disableApiTermination"},
+            next_state="AutoScalingGroup",
+            result_selector={"enabled.$": "$.DisableApiTermination.Value"},
+            result_path="$.before.termination_protection",
+        ),
+        **sdk_call(
+            "AutoScalingGroup",
+            "autoscaling",
+            "describeAutoScalingInstances",
+            {"InstanceIds.$": f"States.Array({_INSTANCE})"},
+            next_state="FindOpenGroup",
+            result_selector={
+                "count.$": "States.ArrayLength($.AutoScalingInstances)",
+                "groups.$": "$.AutoScalingInstances[*].AutoScalingGroupName",
+            },
+            result_path="$.before.auto_scaling",
+        ),
+        **_find_group("FindOpenGroup", OPEN_GROUP, "FindQuarantineGroup"),
+        **_find_group("FindQuarantineGroup", QUARANTINE_GROUP, "QuarantineExists"),
+        "QuarantineExists": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.results.FindQuarantineGroup.count",
+                    "NumericGreaterThan": 0,
+                    "Next": "AlreadyContained",
+                }
+            ],
+            "Default": "HasProfile",
+        },
+        "AlreadyContained": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "And": [
+                        {"Variable": "$.before.instance.group_count", "NumericEquals": 1},
+                        {
+                            "Variable": "$.before.instance.groups[0]",
+                            "StringEqualsPath": "$.results.FindQuarantineGroup.ids[0]",
+                        },
+                    ],
+                    "Next": finish("already_contained"),
+                }
+            ],
+            "Default": "HasProfile",
+        },
+        "HasProfile": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.before.instance.profile[0]",
+                    "IsPresent": True,
+                    "Next": "ProfileArn",
+                }
+            ],
+            "Default": "NoProfile",
+        },
+        "NoProfile": {
+            "Type": "Pass",
+            "Result": {"name": None},
+            "ResultPath": "$.before.role",
+            "Next": DECIDE,
+        },
+        "ProfileArn": {
+            "Type": "Pass",
+            "Parameters": {"value.$": "$.before.instance.profile[0]"},
+            "ResultPath": "$.profile",
+            "Next": "Profile",
+        },
+        **sdk_call(
+            "Profile",
+            "iam",
+            "getInstanceProfile",
+            {
+                # arn:aws:iam::<account>:instance-profile[/path]/<name>: the name is the last part.
+                "InstanceProfileName.$": (
+                    "States.ArrayGetItem(States.StringSplit($.profile.value.Arn, '/'), "
+                    "States.MathAdd(States.ArrayLength(States.StringSplit("
+                    "$.profile.value.Arn, '/')), -1))"
+                )
+            },
+            next_state="ProfileHasRole",
+            result_selector={"names.$": "$.InstanceProfile.Roles[*].RoleName"},
+            result_path="$.profile_roles",
+        ),
+        "ProfileHasRole": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.profile_roles.names[0]",
+                    "IsPresent": True,
+                    "Next": "ProfileRole",
+                }
+            ],
+            "Default": "NoProfile",
+        },
+        "ProfileRole": {
+            "Type": "Pass",
+            "Parameters": {"name.$": "$.profile_roles.names[0]"},
+            "ResultPath": "$.before.role",
+            "Next": DECIDE,
+        },
+    }
+    return Steps("DescribeInstance", states)
+
+
+def _revoke_policy_state(next_state: str) -> dict[str, Any]:
+    """The documented "revoke older sessions" policy, dated now."""
+    return {
+        "Type": "Pass",
+        "Parameters": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LzResponseRevokeOlderSessions",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime.$": "$$.State.EnteredTime"}},
+                }
+            ],
+        },
+        "ResultPath": "$.revoke_policy",
+        "Next": next_state,
+    }
+
+
+def _contain() -> Steps:
+    finding_tags = [
+        {"Key": FINDING_TAG, "Value.$": "$.finding.id"},
+        {"Key": "lz-response:instance", "Value.$": _INSTANCE},
+    ]
+    states: dict[str, Any] = {
+        **sdk_call(
+            "EnableTerminationProtection",
+            "ec2",
+            "modifyInstanceAttribute",
+            {"InstanceId.$": _INSTANCE, "DisableApiTermination": {"Value": True}},
+            next_state="SnapshotVolumes",
+        ),
+        **sdk_map(
+            "SnapshotVolumes",
+            "ec2",
+            "createSnapshot",
+            {
+                "VolumeId.$": "$.item",
+                "Description.$": "States.Format('lz-response forensic snapshot, finding {}', "
+                "$.finding.id)",
+                "TagSpecifications": [
+                    {"ResourceType": "snapshot", "Tags": [*finding_tags]},
+                ],
+            },
+            items_path="$.before.volumes.ids",
+            next_state="InAutoScalingGroup",
+            # StartTime is a timestamp: select what the record needs.
+            result_selector={
+                "SnapshotId.$": "$.SnapshotId",
+                "VolumeId.$": "$.VolumeId",
+                "Encrypted.$": "$.Encrypted",
+            },
+        ),
+        "InAutoScalingGroup": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.before.auto_scaling.count",
+                    "NumericGreaterThan": 0,
+                    "Next": "DetachFromAutoScalingGroup",
+                }
+            ],
+            "Default": "OpenGroupExists",
+        },
+        **sdk_call(
+            "DetachFromAutoScalingGroup",
+            "autoscaling",
+            "detachInstances",
+            {
+                "AutoScalingGroupName.$": "$.before.auto_scaling.groups[0]",
+                "InstanceIds.$": f"States.Array({_INSTANCE})",
+                "ShouldDecrementDesiredCapacity": False,
+            },
+            next_state="OpenGroupExists",
+            result_selector={"activities.$": "$.Activities[*].ActivityId"},
+        ),
+        "OpenGroupExists": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.results.FindOpenGroup.count",
+                    "NumericGreaterThan": 0,
+                    "Next": "UseOpenGroup",
+                }
+            ],
+            "Default": "CreateOpenGroup",
+        },
+        "UseOpenGroup": {
+            "Type": "Pass",
+            "Parameters": {"id.$": "$.results.FindOpenGroup.ids[0]"},
+            "ResultPath": "$.open_group",
+            "Next": "QuarantineGroupExists",
+        },
+        **sdk_call(
+            "CreateOpenGroup",
+            "ec2",
+            "createSecurityGroup",
+            {
+                "GroupName": OPEN_GROUP,
+                "Description": "lz-response isolation step 1: all traffic, untracks connections",
+                "VpcId.$": "$.plan.vpc_id",
+            },
+            next_state="AllowAllIntoOpenGroup",
+            result_selector={"id.$": "$.GroupId"},
+            result_path="$.open_group",
+        ),
+        **sdk_call(
+            "AllowAllIntoOpenGroup",
+            "ec2",
+            "authorizeSecurityGroupIngress",
+            {"GroupId.$": "$.open_group.id", "IpPermissions": _ALL_TRAFFIC},
+            next_state="QuarantineGroupExists",
+            result_selector={"Return.$": "$.Return"},
+        ),
+        "QuarantineGroupExists": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.results.FindQuarantineGroup.count",
+                    "NumericGreaterThan": 0,
+                    "Next": "UseQuarantineGroup",
+                }
+            ],
+            "Default": "CreateQuarantineGroup",
+        },
+        "UseQuarantineGroup": {
+            "Type": "Pass",
+            "Parameters": {"id.$": "$.results.FindQuarantineGroup.ids[0]"},
+            "ResultPath": "$.quarantine_group",
+            "Next": "QuarantineGroupRules",
+        },
+        **sdk_call(
+            "CreateQuarantineGroup",
+            "ec2",
+            "createSecurityGroup",
+            {
+                "GroupName": QUARANTINE_GROUP,
+                "Description": "lz-response isolation step 2: no rules",
+                "VpcId.$": "$.plan.vpc_id",
+            },
+            next_state="QuarantineGroupRules",
+            result_selector={"id.$": "$.GroupId"},
+            result_path="$.quarantine_group",
+        ),
+        # A new group allows all IPv4 egress; revoked whenever present (a run that stopped
+        # between creating and revoking left it).
+        **sdk_call(
+            "QuarantineGroupRules",
+            "ec2",
+            "describeSecurityGroups",
+            {"GroupIds.$": "States.Array($.quarantine_group.id)"},
+            next_state="QuarantineGroupHasEgress",
+            result_selector={
+                "egress.$": "$.SecurityGroups[0].IpPermissionsEgress",
+            },
+        ),
+        "QuarantineGroupHasEgress": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.results.QuarantineGroupRules.egress[0]",
+                    "IsPresent": True,
+                    "Next": "RevokeQuarantineEgress",
+                }
+            ],
+            "Default": "SwapToOpenGroup",
+        },
+        **sdk_call(
+            "RevokeQuarantineEgress",
+            "ec2",
+            "revokeSecurityGroupEgress",
+            {
+                "GroupId.$": "$.quarantine_group.id",
+                # The rule every new group gets (IPv4, all traffic).
+                "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            },
+            next_state="SwapToOpenGroup",
+            result_selector={"Return.$": "$.Return"},
+        ),
+        **sdk_call(
+            "SwapToOpenGroup",
+            "ec2",
+            "modifyInstanceAttribute",
+            {"InstanceId.$": _INSTANCE, "Groups.$": "States.Array($.open_group.id)"},
+            next_state="SwapToQuarantineGroup",
+        ),
+        **sdk_call(
+            "SwapToQuarantineGroup",
+            "ec2",
+            "modifyInstanceAttribute",
+            {"InstanceId.$": _INSTANCE, "Groups.$": "States.Array($.quarantine_group.id)"},
+            next_state="RoleToRevoke",
+        ),
+        "RoleToRevoke": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.before.role.name", "IsString": True, "Next": "RevokePolicy"}
+            ],
+            "Default": "TagInstance",
+        },
+        "RevokePolicy": _revoke_policy_state("RevokeRoleSessions"),
+        **sdk_call(
+            "RevokeRoleSessions",
+            "iam",
+            "putRolePolicy",
+            {
+                "RoleName.$": "$.before.role.name",
+                "PolicyName": REVOKE_POLICY_NAME,
+                "PolicyDocument.$": "States.JsonToString($.revoke_policy)",
+            },
+            next_state="TagInstance",
+        ),
+        **sdk_call(
+            "TagInstance",
+            "ec2",
+            "createTags",
+            {
+                "Resources.$": f"States.Array({_INSTANCE})",
+                "Tags": [
+                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
+                    {"Key": "lz-response:execution", "Value.$": "$$.Execution.Name"},
+                ],
+            },
+            next_state=finish("contained"),
+        ),
+    }
+    return Steps("EnableTerminationProtection", states)
+
+
+def _rollback() -> Steps:
+    states: dict[str, Any] = {
+        **sdk_call(
+            "RestoreGroups",
+            "ec2",
+            "modifyInstanceAttribute",
+            {"InstanceId.$": _INSTANCE, "Groups.$": "$.before.instance.groups"},
+            next_state="RestoreTerminationProtection",
+        ),
+        **sdk_call(
+            "RestoreTerminationProtection",
+            "ec2",
+            "modifyInstanceAttribute",
+            {
+                "InstanceId.$": _INSTANCE,
+                "DisableApiTermination": {"Value.$": "$.before.termination_protection.enabled"},
+            },
+            next_state="RoleToRestore",
+        ),
+        "RoleToRestore": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.before.role.name", "IsString": True, "Next": "RemoveRevokePolicy"}
+            ],
+            "Default": "UntagInstance",
+        },
+        **sdk_call(
+            "RemoveRevokePolicy",
+            "iam",
+            "deleteRolePolicy",
+            {"RoleName.$": "$.before.role.name", "PolicyName": REVOKE_POLICY_NAME},
+            next_state="UntagInstance",
+        ),
+        **sdk_call(
+            "UntagInstance",
+            "ec2",
+            "deleteTags",
+            {
+                "Resources.$": f"States.Array({_INSTANCE})",
+                "Tags": [{"Key": QUARANTINE_TAG}, {"Key": "lz-response:execution"}],
+            },
+            next_state=finish("rolled_back"),
+        ),
+    }
+    return Steps("RestoreGroups", states)
+
+
+def definition() -> dict[str, Any]:
+    """The ``lz-response-isolate-instance`` state machine definition."""
+    return playbook_definition(
+        PLAYBOOK,
+        inspect=_inspect(),
+        contain=_contain(),
+        rollback=_rollback(),
+        comment="Isolate an EC2 instance: protect, snapshot, detach, quarantine, revoke, tag",
+    )
