@@ -386,7 +386,9 @@ def test_disabled_playbook_maps_nothing(settings: dict[str, Any]) -> None:
 
 
 def test_first_playbook_in_config_order_wins_like_finding_types() -> None:
-    playbooks = {"isolate_instance": ["Backdoor:EC2/*"], "block_network_actor": ["*"]}
+    assert decisions.PRECEDENCE == finding_types.PRECEDENCE
+    # settings.json is written with sorted keys: the order of the mapping must not matter.
+    playbooks = {"block_network_actor": ["*"], "isolate_instance": ["Backdoor:EC2/*"]}
     assert decisions.playbook_for("Backdoor:EC2/Spambot", playbooks) == "isolate_instance"
     assert decisions.playbook_for("Recon:EC2/PortProbeUnprotectedPort", playbooks) == (
         "block_network_actor"

@@ -44,6 +44,15 @@ UNREADABLE_TIER = "MEDIUM"
 someone looks at what the automation could not."""
 
 ROOT_USE = "root_use"
+PRECEDENCE = (
+    "isolate_instance",
+    "contain_credentials",
+    "block_network_actor",
+    "s3_exfiltration",
+    ROOT_USE,
+)
+"""The order in which playbooks claim a finding type: ``finding_types.PRECEDENCE`` (the config
+model's ``PLAYBOOKS``), which the asset does not ship."""
 IDENTITY_CENTER_ROLE_PREFIX = "AWSReservedSSO_"
 """Roles Identity Center creates for permission sets; no account policy may change them
 (https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html)."""
@@ -190,10 +199,10 @@ def matches(pattern: str, finding_type: str) -> bool:
 
 
 def playbook_for(finding_type: str, playbooks: Mapping[str, list[str]]) -> str | None:
-    """The first playbook, in the settings' order (the config model's ``PLAYBOOKS``), whose
-    patterns match; a disabled playbook has none."""
-    for playbook, patterns in playbooks.items():
-        if any(matches(pattern, finding_type) for pattern in patterns):
+    """The first playbook in ``PRECEDENCE`` order whose patterns match, whatever the order of
+    ``playbooks`` (``settings.json`` is written with sorted keys); a disabled playbook has none."""
+    for playbook in PRECEDENCE:
+        if any(matches(pattern, finding_type) for pattern in playbooks.get(playbook, ())):
             return playbook
     return None
 
