@@ -54,7 +54,6 @@ FORENSIC_TAG_KEY: Final = FORENSIC_SNAPSHOT_TAG_KEY
 on every forensic snapshot. The guardrail ``keep-data-in-organization`` protects snapshots
 carrying it, and the response role may create snapshots only with it."""
 
-_ROLE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]{1,64}")
 _PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 _ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/[A-Za-z0-9_+=,.@*/-]{1,512}")
 _BUCKET_PATTERN = re.compile(r"[a-z0-9.*-]{2,63}")
@@ -138,10 +137,9 @@ class ResponseRole(Construct):
         for name in protected_bucket_names:
             _check("protected_bucket_names", name, _BUCKET_PATTERN)
 
+        # At most 32 characters: the longest name it gives (<prefix>response-contain-
+        # credentials) stays within IAM's 64.
         self.role_name = response_role_name(role_name_prefix)
-        for name in (self.role_name, *trusted_role_names(role_name_prefix)):
-            # IAM role names are at most 64 characters.
-            _check("role_name_prefix (the role names it gives)", name, _ROLE_NAME)
         self.trusted_role_arns = tuple(
             f"arn:{Aws.PARTITION}:iam::{security_tooling_account_id}:role/{name}"
             for name in trusted_role_names(role_name_prefix)
