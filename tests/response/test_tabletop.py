@@ -100,7 +100,7 @@ def test_flowchart_follows_the_definition(definitions: dict[str, dict[str, Any]]
     assert 's0{"Route"}' in chart
     assert "s0 -->|mode StringEquals dry_run| " in chart
     assert 'Act.Sdk<br/>ec2:ModifyInstanceAttribute"]' in chart
-    assert 's3 -.->|error: States.ALL| s7' in chart
+    assert "s3 -.->|error: States.ALL| s7" in chart
     assert 's7(["Failed.Record"])' in chart
     # Unreachable states are left out.
     assert "Orphan" not in chart
