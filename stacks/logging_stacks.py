@@ -18,6 +18,7 @@ from landing_zone.logging import LogArchive, LogLifecycle, OrganizationTrail, Tr
 
 from .alerting import administrator_arns, break_glass_names, subscriptions
 from .namespace import mark_landing_zone
+from .security_tooling_stack import response_evidence
 
 # The config speaks in days (as CloudWatch Logs does); aws-cdk-lib in enum names.
 _RETENTION = {
@@ -88,6 +89,8 @@ class LogArchiveStack(Stack):
                 )
                 if present
             ],
+            # With incident_response: the workflows write evidence, the auditors read it.
+            response_evidence=response_evidence(config),
         )
 
 

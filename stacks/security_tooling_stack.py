@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from aws_cdk import Aws, Stack
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.model import SEVERITIES
 from landing_zone.config.security_checks import managed_rule_spec
 from landing_zone.detection import (
     AccessAnalyzers,
@@ -22,7 +24,17 @@ from landing_zone.detection import (
     SecurityHubOrganization,
     Severity,
 )
-from landing_zone.logging import names
+from landing_zone.logging import ResponseEvidence, names
+from landing_zone.response import (
+    DRILL,
+    ResponseForwarding,
+    ResponseTopic,
+    ResponseWorkflows,
+    execution_role_arns,
+    playbooks,
+)
+from landing_zone.response.playbooks.drill import drill_input, mapped_finding_types
+from landing_zone.response.settings import compile_settings
 
 from .alerting import administrator_arns, subscriptions
 from .sdk_calls import add_sdk_call_handler
@@ -30,8 +42,10 @@ from .sdk_calls import add_sdk_call_handler
 
 class SecurityToolingStack(Stack):
     """The delegated administrator's side of GuardDuty, Inspector, Macie, Access Analyzer and
-    AWS Config in one region; in the home region also Security Hub, the Config aggregator and
-    the finding alerts. Other regions forward their GuardDuty findings to the home region."""
+    AWS Config in one region; in the home region also Security Hub, the Config aggregator, the
+    finding alerts and, with ``incident_response``, the response workflows. Other regions
+    forward their GuardDuty findings (and root sign-ins, for the response) to the home
+    region."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, config: LandingZoneConfig, **kwargs: Any
@@ -107,13 +121,137 @@ class SecurityToolingStack(Stack):
                 name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
                 administrator_arns=administrator_arns(config),
             )
+            if config.incident_response is not None:
+                self.response = _response_workflows(self, config, self.alerts)
         else:
             self.forwarder = FindingForwarder(
                 self,
                 "FindingForwarder",
                 home_region=org.home_region,
-                minimum_severity=Severity[alerting.minimum_severity],
+                # The response triages findings below the alerts' threshold too.
+                minimum_severity=forwarded_severity(config),
                 alarm_subscriptions=subscriptions(alerting.alert_subscriptions),
                 name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
                 administrator_arns=administrator_arns(config),
             )
+            if config.incident_response is not None:
+                self.response_forwarding = ResponseForwarding(
+                    self,
+                    "ResponseForwarding",
+                    forwarder=self.forwarder,
+                    name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+                )
+
+
+def _response_workflows(
+    stack: Stack, config: LandingZoneConfig, alerts: FindingAlerts
+) -> ResponseWorkflows:
+    response = config.incident_response
+    assert response is not None, "only called with incident_response"
+    org = config.organization
+    log_archive_id = config.core_account_id("log_archive")
+    drill_input = fire_drill_input(config)
+    return ResponseWorkflows(
+        stack,
+        "Response",
+        definitions=response_definitions(),
+        settings=compile_settings(config),
+        alert_topic=ResponseTopic(topic=alerts.alert_topic.topic, key=alerts.alert_topic.key),
+        paging_topic=ResponseTopic(topic=alerts.paging_topic.topic, key=alerts.paging_topic.key),
+        organization_id=org.id,
+        evidence_bucket_name=names.log_bucket_name(org.name, log_archive_id),
+        evidence_key_arn=names.logs_key_alias_arn(org.name, log_archive_id, org.home_region),
+        log_archive_account_id=log_archive_id,
+        name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+        tabletop_schedule=response.tabletop_schedule,
+        fire_drill_schedule=(
+            None
+            if drill_input is None or response.fire_drill is None
+            else response.fire_drill.schedule
+        ),
+        fire_drill_input=drill_input,
+        administrator_arns=administrator_arns(config),
+    )
+
+
+def response_definitions() -> dict[str, dict[str, Any]]:
+    """The state machine definitions of the response workflows, by workflow name: the
+    playbooks, the IP block clean-up and the fire drill."""
+    names_ = [*playbooks.NAMES, *([] if DRILL in playbooks.NAMES else [DRILL])]
+    return {
+        name: (
+            playbooks.definition(name)
+            if name in playbooks.NAMES
+            else importlib.import_module(f"{playbooks.__name__}.{name}").definition()
+        )
+        for name in names_
+        if importlib.util.find_spec(f"{playbooks.__name__}.{name}") is not None
+    }
+
+
+def forwarded_severity(config: LandingZoneConfig) -> Severity:
+    """The lowest severity the home region needs from the other regions: the alerts' minimum,
+    or with ``incident_response`` the lowest severity a response tier handles."""
+    minimum = Severity[config.detection.alerting.minimum_severity]
+    response = config.incident_response
+    if response is None:
+        return minimum
+    tiered = [Severity[severity] for severity in SEVERITIES if severity in response.tiers]
+    return min([minimum, *tiered], key=lambda severity: severity.rank)
+
+
+def fire_drill_input(config: LandingZoneConfig) -> dict[str, Any] | None:
+    """The monthly drill's input, or None without a drill (or a drill account id)."""
+    response = config.incident_response
+    if response is None or response.fire_drill is None:
+        return None
+    account = config.accounts[response.fire_drill.account].id
+    if account is None:
+        return None
+    org = config.organization
+    prefix = config.guardrails.parameters.landing_zone_role_prefix
+    tooling = config.core_account_id("security_tooling")
+    finding_types = mapped_finding_types(response)
+    return drill_input(
+        account=account,
+        region=org.home_region,
+        home_region=org.home_region,
+        finding_types=finding_types,
+        state_machines={
+            playbook: (
+                f"arn:aws:states:{org.home_region}:{tooling}:stateMachine:"
+                f"{prefix}response-{playbook.replace('_', '-')}"
+            )
+            for playbook in finding_types
+        },
+        role_name=f"{prefix}response",
+    )
+
+
+def response_evidence(config: LandingZoneConfig) -> ResponseEvidence | None:
+    """Who writes incident-response evidence into the log archive (the workflows' execution
+    roles) and who reads it (the security auditors' Identity Center roles there)."""
+    if config.incident_response is None:
+        return None
+    prefix = config.guardrails.parameters.landing_zone_role_prefix
+    identity = config.identity
+    auditors = (
+        []
+        if identity is None
+        else sorted(
+            name
+            for name, permission_set in identity.permission_sets.items()
+            if permission_set.job_function == "security_auditor"
+        )
+    )
+    log_archive = config.core_account_id("log_archive")
+    return ResponseEvidence(
+        writer_role_arns=execution_role_arns(
+            config.core_account_id("security_tooling"), prefix, sorted(response_definitions())
+        ),
+        reader_role_arns=[
+            f"arn:aws:iam::{log_archive}:role/aws-reserved/sso.amazonaws.com/"
+            f"*AWSReservedSSO_{name}_*"
+            for name in auditors
+        ],
+    )

@@ -9,6 +9,7 @@ from landing_zone.logging.log_buckets import (
     ConfigDeliveryBucket,
     LogArchiveBucket,
     LogLifecycle,
+    ResponseEvidence,
 )
 from landing_zone.logging.organization_trail import DataEventScope, OrganizationTrail
 from landing_zone.logging.trail_alarms import CIS_TRAIL_ALARMS, TrailAlarmControl, TrailAlarms
@@ -24,6 +25,7 @@ __all__ = [
     "LogArchiveKey",
     "LogLifecycle",
     "OrganizationTrail",
+    "ResponseEvidence",
     "TrailAlarmControl",
     "TrailAlarms",
     "names",

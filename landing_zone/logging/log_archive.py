@@ -16,6 +16,7 @@ from landing_zone.logging.log_buckets import (
     ConfigDeliveryBucket,
     LogArchiveBucket,
     LogLifecycle,
+    ResponseEvidence,
 )
 from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
@@ -48,6 +49,7 @@ class LogArchive(Construct):
         replicated_logs: Collection[str] = (),
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
         landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
+        response_evidence: ResponseEvidence | None = None,
     ) -> None:
         """
         :param organization_id: AWS Organizations id (``o-...``) whose services may write.
@@ -73,6 +75,8 @@ class LogArchive(Construct):
             logs. The log archive stack's deployer (CloudFormation's execution role) must match
             one. Default: ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
             ``GuardrailParameters.landing_zone_role_arns`` of the config.
+        :param response_evidence: Incident-response evidence writers and readers of the log
+            bucket and key (``ResponseEvidence``). Default: none.
         """
         super().__init__(scope, construct_id)
         account = _validation.stack_account(self)
@@ -89,6 +93,7 @@ class LogArchive(Construct):
             replicated_logs=replicated_logs,
             additional_key_policy_statements=additional_key_policy_statements,
             landing_zone_principals=landing_zone_principals,
+            response_evidence=response_evidence,
         )
         self.key = self.key_construct.key
         self.access_log_bucket = AccessLogBucket(
@@ -117,6 +122,7 @@ class LogArchive(Construct):
             log_replication_role_prefix=log_replication_role_prefix,
             replicated_logs=replicated_logs,
             landing_zone_principals=landing_zone_principals,
+            response_evidence=response_evidence,
         ).bucket
         self.config_bucket = ConfigDeliveryBucket(
             self,

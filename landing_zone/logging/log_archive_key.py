@@ -21,6 +21,7 @@ from landing_zone.logging._key_policy import (
     administered_key,
     checked_statements,
 )
+from landing_zone.logging.log_buckets import ResponseEvidence
 from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 _KEY_SIDS = (
@@ -33,6 +34,8 @@ _KEY_SIDS = (
     "LogDeliveryEncryptsFlowLogs",
     "BedrockEncryptsInvocationLogs",
     "GuardDutyEncryptsFindings",
+    "ResponseWorkflowsEncryptEvidence",
+    "AuditorsDecryptEvidence",
 )
 
 
@@ -80,6 +83,7 @@ class LogArchiveKey(Construct):
         replicated_logs: Collection[str] = (),
         additional_key_policy_statements: Sequence[iam.PolicyStatement] = (),
         landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
+        response_evidence: ResponseEvidence | None = None,
     ) -> None:
         """
         :param organization_id: AWS Organizations id (``o-...``) whose services may encrypt.
@@ -103,6 +107,9 @@ class LogArchiveKey(Construct):
             change the key; the role that deploys it must match one. Default:
             ``DEFAULT_LANDING_ZONE_PRINCIPALS``; pass
             ``GuardrailParameters.landing_zone_role_arns`` of the config.
+        :param response_evidence: Incident-response evidence: its writers (security-tooling
+            execution roles) may encrypt, its readers decrypt, through S3 for the log bucket's
+            evidence prefix only. Default: none.
         """
         super().__init__(scope, construct_id)
         _validation.organization_id("organization_id", organization_id)
@@ -135,6 +142,13 @@ class LogArchiveKey(Construct):
                         logs,
                     )
                     for logs in sorted(replicated_logs)
+                ),
+                *(
+                    _response_evidence_statements(
+                        organization_name, security_tooling_account_id, response_evidence
+                    )
+                    if response_evidence is not None
+                    else []
                 ),
                 *extra,
             ],
@@ -265,3 +279,44 @@ def _guardduty_statement(security_tooling_account_id: str) -> iam.PolicyStatemen
             },
         },
     )
+
+
+def _response_evidence_statements(
+    organization_name: str, security_tooling_account_id: str, evidence: ResponseEvidence
+) -> list[iam.PolicyStatement]:
+    bucket = f"arn:{Aws.PARTITION}:s3:::{names.log_bucket_name(organization_name, Aws.ACCOUNT_ID)}"
+    # Through S3, for the bucket (S3 Bucket Keys) or an evidence record: the encryption context.
+    through_s3 = {
+        "kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com",
+    }
+    context = {"kms:EncryptionContext:aws:s3:arn": [bucket, f"{bucket}/{evidence.prefix}/*"]}
+    statements = [
+        iam.PolicyStatement(
+            sid="ResponseWorkflowsEncryptEvidence",
+            principals=[iam.AccountPrincipal(security_tooling_account_id)],
+            actions=["kms:Encrypt", "kms:GenerateDataKey"],
+            resources=["*"],
+            conditions={
+                "StringEquals": through_s3,
+                "StringLike": context,
+                "ArnEquals": {"aws:PrincipalArn": list(evidence.writer_role_arns)},
+            },
+        )
+    ]
+    if evidence.reader_role_arns:
+        statements.append(
+            iam.PolicyStatement(
+                sid="AuditorsDecryptEvidence",
+                # Granted here directly (wildcard principal, narrowed below): the readers hold
+                # no IAM permission on the key.
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {**through_s3, "kms:CallerAccount": Aws.ACCOUNT_ID},
+                    "StringLike": context,
+                    "ArnLike": {"aws:PrincipalArn": list(evidence.reader_role_arns)},
+                },
+            )
+        )
+    return statements

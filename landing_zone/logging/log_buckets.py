@@ -11,10 +11,11 @@ why nobody else may change them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -124,6 +125,43 @@ class LogLifecycle:
             )
             if days is not None
         ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseEvidence:
+    """Who writes and who reads incident-response evidence in the log bucket.
+
+    Writers are the response workflows' execution roles of the security-tooling account (exact
+    ARNs, ``aws:PrincipalArn``), each record under ``<prefix>/``; readers are principals of the
+    log-archive account (ARN patterns, such as the auditors' Identity Center role), which read
+    that prefix without any IAM permission of their own. Records stay under the bucket's Object
+    Lock retention and its deny of every delete like any log.
+    """
+
+    writer_role_arns: Sequence[str]
+    """Execution role ARNs (``landing_zone.response.execution_role_arns``)."""
+    reader_role_arns: Sequence[str] = ()
+    """Role ARN patterns of the log-archive account that may read the records. Default: none
+    (principals whose IAM policies allow it read them like any log)."""
+    prefix: str = names.RESPONSE_PREFIX
+    """Key prefix of the records. Default: ``incident-response``."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.writer_role_arns, str) or isinstance(self.reader_role_arns, str):
+            raise TypeError("writer_role_arns and reader_role_arns: expected lists of role ARNs")
+        if not self.writer_role_arns:
+            raise ValueError("writer_role_arns: got none; allowed: the execution role ARNs")
+        for value in [*self.writer_role_arns, *self.reader_role_arns]:
+            if not Token.is_unresolved(value) and not value.startswith("arn:"):
+                raise ValueError(f"ResponseEvidence: {value!r} is not a role ARN (pattern)")
+        if not Token.is_unresolved(self.prefix) and not _PREFIX.fullmatch(self.prefix):
+            raise ValueError(
+                f"prefix: got {self.prefix!r}; allowed: letters, digits, '-', '_' or '/' "
+                "without a leading or trailing '/'"
+            )
+
+
+_PREFIX = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 
 
 DEFAULT_LOG_LIFECYCLE = LogLifecycle()
@@ -257,6 +295,7 @@ class LogArchiveBucket(Construct):
         log_replication_role_prefix: str | None = None,
         replicated_logs: Collection[str] = (),
         landing_zone_principals: Sequence[str] = DEFAULT_LANDING_ZONE_PRINCIPALS,
+        response_evidence: ResponseEvidence | None = None,
     ) -> None:
         """
         :param bucket_name: Name of the bucket; see ``names.log_bucket_name``.
@@ -284,6 +323,8 @@ class LogArchiveBucket(Construct):
         :param landing_zone_principals: Role ARN patterns that may still change the bucket's
             configuration and its objects' retention. Default:
             ``DEFAULT_LANDING_ZONE_PRINCIPALS``.
+        :param response_evidence: Incident-response evidence: the security-tooling account's
+            execution roles write under its prefix, its readers read there. Default: none.
         """
         super().__init__(scope, construct_id)
         _validation.bucket_name("bucket_name", bucket_name)
@@ -320,6 +361,13 @@ class LogArchiveBucket(Construct):
             *_cloudtrail_statements(self.bucket, trail_arn, organization_id, management_account_id),
             *_organization_writer_statements(self.bucket, organization_id),
             *_guardduty_statements(self.bucket, security_tooling_account_id),
+            *(
+                _response_evidence_statements(
+                    self.bucket, security_tooling_account_id, response_evidence
+                )
+                if response_evidence is not None
+                else []
+            ),
             *(
                 statement
                 for logs in sorted(replicated_logs)
@@ -608,3 +656,43 @@ def _guardduty_statements(
             conditions=detectors,
         ),
     ]
+
+
+def _response_evidence_statements(
+    bucket: s3.Bucket, security_tooling_account_id: str, evidence: ResponseEvidence
+) -> list[iam.PolicyStatement]:
+    records = bucket.arn_for_objects(f"{evidence.prefix}/*")
+    statements = [
+        # Cross-account: the execution roles' own policies must allow it too.
+        iam.PolicyStatement(
+            sid="ResponseWorkflowsWriteEvidence",
+            principals=[iam.AccountPrincipal(security_tooling_account_id)],
+            actions=["s3:PutObject"],
+            resources=[records],
+            conditions={"ArnEquals": {"aws:PrincipalArn": list(evidence.writer_role_arns)}},
+        )
+    ]
+    if evidence.reader_role_arns:
+        # A wildcard principal narrowed to roles of this account: an allow for the account
+        # itself would still need each reader's IAM policy (S3 user guide, bucket policies).
+        readers = {
+            "StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID},
+            "ArnLike": {"aws:PrincipalArn": list(evidence.reader_role_arns)},
+        }
+        statements += [
+            iam.PolicyStatement(
+                sid="AuditorsListEvidence",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={**readers, "StringLike": {"s3:prefix": f"{evidence.prefix}/*"}},
+            ),
+            iam.PolicyStatement(
+                sid="AuditorsReadEvidence",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetObject", "s3:GetObjectVersion"],
+                resources=[records],
+                conditions=readers,
+            ),
+        ]
+    return statements

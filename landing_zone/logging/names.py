@@ -32,6 +32,9 @@ BEDROCK_PREFIX = "bedrock"
 GUARDDUTY_PREFIX = "guardduty"
 """Key prefix of exported GuardDuty findings in the log bucket."""
 
+RESPONSE_PREFIX = "incident-response"
+"""Key prefix of incident-response evidence records and drill reports in the log bucket."""
+
 SOURCE_ACCOUNT = "${aws:SourceAccount}"
 """The account an AWS service principal acts for, as a policy variable: any single-valued global
 condition key can be one (IAM user guide, "Policy variables"), and the services that deliver

@@ -51,6 +51,7 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -439,6 +440,14 @@ class ResponseWorkflows(Construct):
         )
         self._substitutions["RegionalCallFunctionArn"] = self.regional_call.function.function_arn
 
+        self.ip_block_table = (
+            self._ip_block_table(administrator_arns)
+            if any(IP_BLOCK_TABLE in placeholders(d) for d in definitions.values())
+            else None
+        )
+        if self.ip_block_table is not None:
+            self._substitutions[IP_BLOCK_TABLE] = self.ip_block_table.ref
+
         self.workflows: dict[str, _Workflow] = {}
         for workflow in sorted(definitions, key=_ORDER.index):
             self.workflows[workflow] = self._workflow(workflow, definitions[workflow])
@@ -707,7 +716,21 @@ class ResponseWorkflows(Construct):
         if assumes_response_role(definition):
             statements.append(self._assume_response_role_statement())
         text = json.dumps(definition)
-        for action in sorted(actions):
+        table_actions = sorted(a for a in actions if a.startswith("dynamodb:"))
+        if table_actions:
+            if self.ip_block_table is None:
+                raise ValueError(
+                    f"definitions[{workflow!r}]: calls {table_actions} without the "
+                    f"${{{IP_BLOCK_TABLE}}} table"
+                )
+            statements.append(
+                iam.PolicyStatement(
+                    sid="UseIpBlockTable",
+                    actions=table_actions,
+                    resources=[self.ip_block_table.attr_arn],
+                )
+            )
+        for action in sorted(set(actions) - set(table_actions)):
             if action == "lambda:InvokeFunction":
                 statements.append(
                     iam.PolicyStatement(
@@ -852,6 +875,68 @@ class ResponseWorkflows(Construct):
                     acknowledgments[finding] = Acknowledgment(id=finding, reason=reason)
         if acknowledgments:
             Validations.of(policy).acknowledge(*acknowledgments.values())
+
+    def _ip_block_table(self, administrator_arns: Sequence[str]) -> dynamodb.CfnTable:
+        """The expiry of every blocked address (``block_network_actor`` writes, ``ip_expiry``
+        sweeps): no evidence (the records in the log archive are), but what keeps a block from
+        lasting forever or ending early, so only landing-zone principals may change it."""
+        name = f"{self._prefix}{RESPONSE_ROLE}-ip-blocks"
+        table_arn = self._stack.format_arn(service="dynamodb", resource="table", resource_name=name)
+        table = dynamodb.CfnTable(
+            self,
+            "IpBlockTable",
+            table_name=name,
+            billing_mode="PAY_PER_REQUEST",
+            key_schema=[
+                dynamodb.CfnTable.KeySchemaProperty(attribute_name="target", key_type="HASH"),
+                dynamodb.CfnTable.KeySchemaProperty(attribute_name="cidr", key_type="RANGE"),
+            ],
+            attribute_definitions=[
+                dynamodb.CfnTable.AttributeDefinitionProperty(
+                    attribute_name="target", attribute_type="S"
+                ),
+                dynamodb.CfnTable.AttributeDefinitionProperty(
+                    attribute_name="cidr", attribute_type="S"
+                ),
+            ],
+            # KMS (the AWS managed key of DynamoDB): the entries are addresses and dates.
+            sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
+            point_in_time_recovery_specification=(
+                dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty(
+                    point_in_time_recovery_enabled=True
+                )
+            ),
+            deletion_protection_enabled=True,
+            resource_policy=dynamodb.CfnTable.ResourcePolicyProperty(
+                policy_document={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            # Early removal unblocks an attacker, a removed entry never expires.
+                            "Sid": "DenyChangesButByLandingZone",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": list(_TABLE_PROTECTED_ACTIONS),
+                            "Resource": table_arn,
+                            "Condition": {
+                                "ArnNotLike": {"aws:PrincipalArn": list(administrator_arns)}
+                            },
+                        }
+                    ],
+                }
+            ),
+        )
+        table.apply_removal_policy(RemovalPolicy.RETAIN)
+        Validations.of(table).acknowledge(
+            *(
+                Acknowledgment(id=rule, reason=_TABLE_NOT_BACKED_UP)
+                for rule in (
+                    "NIST.800.53.R5-DynamoDBInBackupPlan",
+                    "PCI.DSS.321-DynamoDBInBackupPlan",
+                )
+            )
+        )
+        return table
 
     # --- rules ------------------------------------------------------------------------------
 
@@ -1075,6 +1160,30 @@ class ResponseForwarding(Construct):
             )
         )
 
+
+IP_BLOCK_TABLE = "IpBlockTableName"
+"""Placeholder of the IP block expiry table (``block_network_actor``, ``ip_expiry``)."""
+
+_TABLE_PROTECTED_ACTIONS = (
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:DeleteResourcePolicy",
+    "dynamodb:DeleteTable",
+    "dynamodb:PutItem",
+    "dynamodb:PutResourcePolicy",
+    "dynamodb:RestoreTableToPointInTime",
+    "dynamodb:UpdateContinuousBackups",
+    "dynamodb:UpdateItem",
+    "dynamodb:UpdateTable",
+)
+"""Writes and table changes the IP block table's resource policy denies to all but the
+landing-zone principals (DynamoDB developer guide, resource-based policies)."""
+
+_TABLE_NOT_BACKED_UP = (
+    "The table only schedules the removal of blocked addresses; the evidence of every block "
+    "(address, expiry, calls) is the workflow's record in the log archive's Object Lock bucket. "
+    "Point-in-time recovery restores the table for 35 days."
+)
 
 _DRILL_CHECKS = {
     "states:ListExecutions": "ListPlaybookExecutions",
