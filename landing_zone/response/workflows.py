@@ -491,7 +491,8 @@ class ResponseWorkflows(Construct):
                     actions=["events:PutEvents"],
                     resources=[self.default_bus_arn],
                 ),
-                *self._publish_statements(),
+                # The notify tier; pages come from the workflows.
+                *self._publish_statements([self.alert_topic]),
                 iam.PolicyStatement(
                     sid="SendUndeliveredFindings",
                     actions=["sqs:SendMessage"],

@@ -387,6 +387,11 @@ def test_triage_may_start_playbooks_ticket_and_notify_only(
             "root_use",
         }
     }
+    # The notify tier only: pages come from the workflows.
+    (topic,) = _as_list(statements["PublishToResponseTopics"]["Resource"])
+    assert (
+        home["Resources"][topic["Ref"]]["Properties"]["TopicName"] == "lz-security-findings-alerts"
+    )
     assert _text(statements["OpenOpsItems"]["Resource"]) == (
         f"arn:aws:ssm:{HOME}:{TOOLING}:opsitem/*"
     )
