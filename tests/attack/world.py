@@ -86,6 +86,7 @@ NAME_PROPERTY: dict[str, str] = {
     "AWS::WAFv2::IPSet": "Name",
     "AWS::Bedrock::Guardrail": "Name",
     "AWS::SSO::PermissionSet": "Name",
+    "AWS::DynamoDB::Table": "TableName",
 }
 # Lowercase-only names (S3) and their limit.
 _LOWER = {"AWS::S3::Bucket": 63}
@@ -216,6 +217,8 @@ class Instance:
             return (
                 f"arn:{PARTITION}:cognito-idp:{r}:{a}:userpool/{r}_{self.opaque_id(logical_id)[:9]}"
             )
+        if kind == "AWS::DynamoDB::Table":
+            return f"arn:{PARTITION}:dynamodb:{r}:{a}:table/{name}"
         if kind == "AWS::SSO::PermissionSet":
             instance = str(self.resolve(props["InstanceArn"])).rsplit("/", 1)[-1]
             ps_id = self.opaque_id(logical_id)[:16]
