@@ -1,0 +1,833 @@
+"""Playbook 3: block a network actor in the web ACLs of the finding's account and region.
+
+Plan: ``{"ip", "cidr", "version": "IPV4"|"IPV6", "expires_at", "cap"}`` (the triage has already
+refused private, AWS-owned and ``never_block`` addresses).
+
+Inspect (read-only, also in dry run): ``wafv2:ListIPSets`` (scope ``REGIONAL``) and the block
+lists of the plan's IP version among them, found by name: the web ACL construct names them
+``<web-acl-name>-block-ipv4`` and ``<web-acl-name>-block-ipv6`` (``landing_zone/edge/web_acl.py``).
+Each one's size and whether it holds the address go into ``before.ip_sets``. No block list in the
+account and region → ``not_found`` (recorded and paged as a result, not an error); the address in
+every block list → ``already_contained``.
+
+Contain: for each block list still without the address, ``GetIPSet`` then ``UpdateIPSet`` with
+the address added and the lock token just read; ``WAFOptimisticLockException`` (someone changed
+the set in between) reads again, up to :data:`LOCK_ATTEMPTS` times
+(https://docs.aws.amazon.com/waf/latest/APIReference/API_UpdateIPSet.html: the call replaces the
+whole address list and description, so both are sent back as read). A list that already holds
+``plan.cap`` addresses is left alone: the outcome is ``cap_reached`` and the alert topic gets the
+sets at their cap (the page of the result follows as for every contained finding).
+
+Expiry. The address and ``expires_at`` go into the evidence record and into the DynamoDB table
+``${IpBlockTableName}`` (security-tooling account, home region; key ``target`` =
+``<account>#<region>``, ``cidr``), which the scheduled ``ip_expiry`` workflow queries for expired
+entries. Why a table, among the ways the clean-up could learn an address's expiry:
+
+- tags on the IP set (``lz-expires:<cidr>``): 50 tags per resource against a cap of thousands of
+  addresses; the set's description holds 256 characters;
+- the evidence records: the log archive bucket is Object Lock and denies ``s3:DeleteObject``, so
+  nothing marks an expiry as done; the clean-up would list and read every block record ever
+  written (years of retention) every day, or one object per address per day; and Step Functions
+  cannot read an object body in the emulator the tests run in;
+- the IP set alone: it holds no dates.
+
+The table costs one stateful resource but gives the clean-up exactly the expired entries
+(``expires_at <= now``), survives a missed day (an entry stays until removed), and a block that
+is rolled back or swept deletes its entry. It holds no evidence: the evidence record (WORM) keeps
+``plan.expires_at`` and every call.
+
+Rollback: the address removed from the block lists that did not hold it before, and its expiry
+entry deleted when this execution wrote it.
+
+Limits: ``ListIPSets`` is read once with ``Limit`` 100 (an account with more than 100 regional
+IP sets in one region needs pagination here); a block list's full address list passes through
+the state document, whose size limit is 256 KiB
+(https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): about 8,000 IPv4 /32
+addresses fit, IPv6 /128 addresses fill it from about 6,000 (the execution then fails loudly with
+``States.DataLimitExceeded`` and pages) — a cap above 5,000 is therefore unsafe for IPv6 lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from landing_zone.response.asl import (
+    DECIDE,
+    FAILURE,
+    OUTCOMES,
+    State,
+    States,
+    Steps,
+    finish,
+    playbook_definition,
+    sdk_call,
+)
+
+PLAYBOOK: Final = "block_network_actor"
+BLOCK_LIST_SUFFIXES: Final = {"IPV4": "-block-ipv4", "IPV6": "-block-ipv6"}
+"""Name suffixes of the web ACLs' block lists by IP version (``WebAcl._block_list``)."""
+IP_BLOCK_TABLE: Final = "${IpBlockTableName}"
+"""Placeholder of the expiry table's name (security-tooling account, home region)."""
+LOCK_ATTEMPTS: Final = 5
+"""Reads and writes of one IP set before a lock conflict fails the execution."""
+LOCK_ERRORS: Final = (
+    # The regional-call Lambda's name (botocore's exception class), the aws-sdk integration's
+    # name if it follows the Java SDK v2 class (unverified), and moto's.
+    "Wafv2.WAFOptimisticLockException",
+    "Wafv2.WafOptimisticLockException",
+    "wafv2.WAFOptimisticLockException",
+)
+CAP_REACHED: Final = "cap_reached"
+
+
+# --- journal and Map helpers (also used by ip_expiry) ----------------------------------------
+
+
+def journal_entry(name: str, result: Any, next_state: str, *, first: bool = False) -> States:
+    """Two Pass states appending ``{"step": name, "result": result}`` (a payload template) to
+    ``$.journal.text``, as ``asl.sdk_call`` does; ``first`` starts a new journal."""
+    text = (
+        "States.JsonToString($.journal.entry)"
+        if first
+        else "States.Format('{},{}', $.journal.text, States.JsonToString($.journal.entry))"
+    )
+    key = "result.$" if isinstance(result, str) else "result"
+    return {
+        f"{name}.Entry": {
+            "Type": "Pass",
+            "Parameters": {"step": name, key: result},
+            "ResultPath": "$.journal.entry",
+            "Next": f"{name}.Log",
+        },
+        f"{name}.Log": {
+            "Type": "Pass",
+            "Parameters": {"text.$": text},
+            "ResultPath": "$.journal",
+            "Next": next_state,
+        },
+    }
+
+
+def listed(name: str, expression: str, holder: str, next_state: str) -> States:
+    """``{"value": <expression>}`` at ``holder``, always a list: the emulator's JSONPath returns
+    the single match of a wildcard or filter path as a scalar, Step Functions a list
+    (a match is assumed: a path that selects nothing is an error)."""
+    return {
+        name: {
+            "Type": "Pass",
+            "Parameters": {"value.$": expression},
+            "ResultPath": holder,
+            "Next": f"{name}.IsList",
+        },
+        f"{name}.IsList": {
+            "Type": "Choice",
+            "Choices": [{"Variable": f"{holder}.value[0]", "IsPresent": True, "Next": next_state}],
+            "Default": f"{name}.Wrap",
+        },
+        f"{name}.Wrap": {
+            "Type": "Pass",
+            "Parameters": {"value.$": f"States.Array({holder}.value)"},
+            "ResultPath": holder,
+            "Next": next_state,
+        },
+    }
+
+
+def logged_as(states: States, name: str, result: dict[str, Any]) -> States:
+    """``sdk_call`` states whose journal entry records ``result`` instead of the whole result
+    (an IP set's address list does not belong in the record)."""
+    states[f"{name}.Entry"]["Parameters"] = {"step": name, "result": result}
+    return states
+
+
+def failing_to(states: States, fail_state: str) -> States:
+    """States whose catchers to the frame's ``FAILURE`` go to ``fail_state`` instead: inside a
+    Map iteration the frame's states are out of reach, so the iteration fails with the error it
+    caught and the Map's own catcher records it."""
+    for state in states.values():
+        for catcher in state.get("Catch", []):
+            if catcher["Next"] == FAILURE:
+                catcher["Next"] = fail_state
+    return states
+
+
+def iteration(start: str, states: States, fail_state: str) -> dict[str, Any]:
+    """An inline Map's ItemProcessor; ``fail_state`` fails with ``$.error``."""
+    return {
+        "ProcessorConfig": {"Mode": "INLINE"},
+        "StartAt": start,
+        "States": {
+            **failing_to(states, fail_state),
+            fail_state: {
+                "Type": "Fail",
+                "ErrorPath": "$.error.Error",
+                "CausePath": "$.error.Cause",
+            },
+        },
+    }
+
+
+def each_set(
+    name: str, items_path: str, item: dict[str, Any], processor: dict[str, Any], next_state: str
+) -> States:
+    """A Map over IP sets, one at a time (one writer per set keeps lock conflicts rare); each
+    iteration's journal comes back in its output and is recorded as one entry ``name``."""
+    return {
+        name: {
+            "Type": "Map",
+            "ItemsPath": items_path,
+            "ItemSelector": {**item, "target.$": "$.target", "retry": {"n": 0}},
+            "MaxConcurrency": 1,
+            "ItemProcessor": processor,
+            "ResultPath": f"$.scan.{name}",
+            "Next": f"{name}.Entry",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+        },
+        **journal_entry(name, f"$.scan.{name}", next_state),
+    }
+
+
+def select_block_lists(name: str, next_state: str, *, plan_version: bool) -> States:
+    """A Map over ``$.scan.listed.IPSets`` (not empty) marking the block lists (of
+    ``plan.version`` only when ``plan_version``), then, if there is any, those lists as
+    ``{"block", "Name", "Id", "ARN"}`` in ``$.scan.selected.value``; ``$.scan.found.any`` says
+    whether there is any.
+
+    Filters are applied only to lists known to hold a match: a JSONPath filter that selects
+    nothing is an error in the emulator (and, as a path that matches nothing, possibly in
+    Step Functions)."""
+    matches: list[State] = []
+    for version, suffix in BLOCK_LIST_SUFFIXES.items():
+        by_name: State = {"Variable": "$.set.Name", "StringMatches": f"*{suffix}"}
+        by_version: State = {"Variable": "$.version", "StringEquals": version}
+        rule = {"And": [by_version, by_name]} if plan_version else by_name
+        matches.append({**rule, "Next": f"{name}.Keep"})
+    item: dict[str, Any] = {"set.$": "$$.Map.Item.Value"}
+    if plan_version:
+        item["version.$"] = "$.plan.version"
+    return {
+        name: {
+            "Type": "Map",
+            "ItemsPath": "$.scan.listed.IPSets",
+            "ItemSelector": item,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": f"{name}.Match",
+                "States": {
+                    f"{name}.Match": {
+                        "Type": "Choice",
+                        "Choices": matches,
+                        "Default": f"{name}.Skip",
+                    },
+                    f"{name}.Keep": _mark(True),
+                    f"{name}.Skip": _mark(False),
+                },
+            },
+            "ResultPath": "$.scan.marked",
+            "Next": f"{name}.Flags",
+        },
+        **listed(f"{name}.Flags", "$.scan.marked[*].block", "$.scan.flags", f"{name}.Any"),
+        f"{name}.Any": {
+            "Type": "Pass",
+            "Parameters": {"any.$": "States.ArrayContains($.scan.flags.value, true)"},
+            "ResultPath": "$.scan.found",
+            "Next": f"{name}.Found",
+        },
+        f"{name}.Found": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.scan.found.any", "BooleanEquals": True, "Next": f"{name}.Sets"}
+            ],
+            "Default": next_state,
+        },
+        **listed(
+            f"{name}.Sets", "$.scan.marked[?(@.block == true)]", "$.scan.selected", next_state
+        ),
+    }
+
+
+def _mark(block: bool) -> State:
+    return {
+        "Type": "Pass",
+        "Parameters": {
+            "block": block,
+            "Name.$": "$.set.Name",
+            "Id.$": "$.set.Id",
+            "ARN.$": "$.set.ARN",
+        },
+        "End": True,
+    }
+
+
+def list_ip_sets(name: str, next_state: str) -> States:
+    """``wafv2:ListIPSets`` (regional) into ``$.scan.listed``."""
+    return sdk_call(
+        name,
+        "wafv2",
+        "listIPSets",
+        {"Scope": "REGIONAL", "Limit": 100},
+        next_state=next_state,
+        result_selector={"IPSets.$": "$.IPSets"},
+        result_path="$.scan.listed",
+    )
+
+
+def _get_set(name: str, next_state: str) -> States:
+    return logged_as(
+        sdk_call(
+            name,
+            "wafv2",
+            "getIPSet",
+            {"Scope": "REGIONAL", "Name.$": "$.set.Name", "Id.$": "$.set.Id"},
+            next_state=next_state,
+            result_selector={"IPSet.$": "$.IPSet", "LockToken.$": "$.LockToken"},
+            result_path="$.get",
+        ),
+        name,
+        {
+            "name.$": "$.get.IPSet.Name",
+            "lock_token.$": "$.get.LockToken",
+            "addresses.$": "States.ArrayLength($.get.IPSet.Addresses)",
+        },
+    )
+
+
+def _update_set(prefix: str, addresses: str, logged: dict[str, Any], done: str) -> States:
+    """``UpdateIPSet`` with ``addresses`` and the description and lock token just read (two
+    calls: one with the description, one for a set without); a lock conflict reads again."""
+    states: States = {
+        f"{prefix}.Describe": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.get.IPSet.Description",
+                    "IsPresent": True,
+                    "Next": f"{prefix}Update",
+                }
+            ],
+            "Default": f"{prefix}UpdateBare",
+        },
+        f"{prefix}.Conflict": {
+            "Type": "Pass",
+            "Parameters": {"n.$": "States.MathAdd($.retry.n, 1)"},
+            "ResultPath": "$.retry",
+            "Next": f"{prefix}.Again",
+        },
+        f"{prefix}.Again": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.retry.n", "NumericLessThan": LOCK_ATTEMPTS, "Next": f"{prefix}Get"}
+            ],
+            "Default": f"{prefix}.GiveUp",
+        },
+        f"{prefix}.GiveUp": {
+            "Type": "Pass",
+            "Parameters": {"Error.$": "$.conflict.Error", "Cause.$": "$.conflict.Cause"},
+            "ResultPath": "$.error",
+            "Next": f"{prefix}.Fail",
+        },
+    }
+    base = {"Scope": "REGIONAL", "Name.$": "$.set.Name", "Id.$": "$.set.Id"}
+    for step, description in ((f"{prefix}Update", True), (f"{prefix}UpdateBare", False)):
+        parameters = {
+            **base,
+            **({"Description.$": "$.get.IPSet.Description"} if description else {}),
+            "Addresses.$": addresses,
+            "LockToken.$": "$.get.LockToken",
+        }
+        states.update(
+            logged_as(
+                sdk_call(
+                    step,
+                    "wafv2",
+                    "updateIPSet",
+                    parameters,
+                    next_state=done,
+                    result_selector={"NextLockToken.$": "$.NextLockToken"},
+                    result_path="$.update",
+                    catch=[
+                        {
+                            "ErrorEquals": list(LOCK_ERRORS),
+                            "ResultPath": "$.conflict",
+                            "Next": f"{prefix}.Conflict",
+                        }
+                    ],
+                ),
+                step,
+                {**logged, "next_lock_token.$": "$.update.NextLockToken"},
+            )
+        )
+    return states
+
+
+def _set_output(prefix: str, fields: dict[str, str]) -> States:
+    return {
+        f"{prefix}.Out": {
+            "Type": "Pass",
+            "Parameters": {
+                "set": {
+                    "name.$": "$.set.Name",
+                    "id.$": "$.set.Id",
+                    "arn.$": "$.set.ARN",
+                    **fields,
+                },
+                "calls.$": "States.StringToJson(States.Format('[{}]', $.journal.text))",
+            },
+            "End": True,
+        }
+    }
+
+
+def _status(prefix: str, status: str) -> State:
+    return {"Type": "Pass", "Result": status, "ResultPath": "$.status", "Next": f"{prefix}.Out"}
+
+
+def _start(prefix: str, result: dict[str, Any], first_call: str) -> States:
+    return journal_entry(f"{prefix}Set", result, first_call, first=True)
+
+
+def probe_processor() -> dict[str, Any]:
+    """One block list, read only: ``{"set": {name, id, arn, addresses, present, full}}``."""
+    p = "Probe"
+    states: States = {
+        **_start(p, {"name.$": "$.set.Name", "id.$": "$.set.Id"}, f"{p}Get"),
+        **_get_set(f"{p}Get", f"{p}.Check"),
+        f"{p}.Check": {
+            "Type": "Pass",
+            "Parameters": {
+                "present.$": "States.ArrayContains($.get.IPSet.Addresses, $.plan.cidr)",
+                "count.$": "States.ArrayLength($.get.IPSet.Addresses)",
+            },
+            "ResultPath": "$.check",
+            "Next": f"{p}.Full",
+        },
+        f"{p}.Full": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.check.count",
+                    "NumericGreaterThanEqualsPath": "$.plan.cap",
+                    "Next": f"{p}.AtCap",
+                }
+            ],
+            "Default": f"{p}.BelowCap",
+        },
+        f"{p}.AtCap": _status(p, "full"),
+        f"{p}.BelowCap": _status(p, "open"),
+        **_set_output(
+            p,
+            {
+                "addresses.$": "$.check.count",
+                "present.$": "$.check.present",
+                "capacity.$": "$.status",
+            },
+        ),
+    }
+    return iteration(f"{p}Set.Entry", states, f"{p}.Fail")
+
+
+def add_processor() -> dict[str, Any]:
+    """One block list: the address added unless present or at the cap; ``set.status`` is
+    ``added``, ``already_present`` or ``cap_reached``."""
+    p = "Add"
+    # JSONPath has no list append: the list's JSON text without its closing bracket, a comma,
+    # the quoted address and the bracket, parsed back (addresses never contain "]").
+    appended = (
+        "States.StringToJson(States.Format('{},\"{}\"]', States.ArrayGetItem("
+        "States.StringSplit(States.JsonToString($.get.IPSet.Addresses), ']'), 0), $.plan.cidr))"
+    )
+    states: States = {
+        **_start(p, {"name.$": "$.set.Name", "id.$": "$.set.Id"}, f"{p}Get"),
+        **_get_set(f"{p}Get", f"{p}.Check"),
+        f"{p}.Check": {
+            "Type": "Pass",
+            "Parameters": {
+                "present.$": "States.ArrayContains($.get.IPSet.Addresses, $.plan.cidr)",
+                "count.$": "States.ArrayLength($.get.IPSet.Addresses)",
+            },
+            "ResultPath": "$.check",
+            "Next": f"{p}.Route",
+        },
+        f"{p}.Route": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.check.present", "BooleanEquals": True, "Next": f"{p}.Present"},
+                {
+                    "Variable": "$.check.count",
+                    "NumericGreaterThanEqualsPath": "$.plan.cap",
+                    "Next": f"{p}.Capped",
+                },
+                {"Variable": "$.check.count", "NumericEquals": 0, "Next": f"{p}.First"},
+            ],
+            "Default": f"{p}.Append",
+        },
+        f"{p}.First": {
+            "Type": "Pass",
+            "Parameters": {"addresses.$": "States.Array($.plan.cidr)"},
+            "ResultPath": "$.new",
+            "Next": f"{p}.Describe",
+        },
+        f"{p}.Append": {
+            "Type": "Pass",
+            "Parameters": {"addresses.$": appended},
+            "ResultPath": "$.new",
+            "Next": f"{p}.Describe",
+        },
+        **_update_set(
+            p,
+            "$.new.addresses",
+            {"added.$": "$.plan.cidr", "addresses_before.$": "$.check.count"},
+            f"{p}.Added",
+        ),
+        f"{p}.Present": _status(p, "already_present"),
+        f"{p}.Capped": _status(p, CAP_REACHED),
+        f"{p}.Added": _status(p, "added"),
+        **_set_output(p, {"addresses.$": "$.check.count", "status.$": "$.status"}),
+    }
+    return iteration(f"{p}Set.Entry", states, f"{p}.Fail")
+
+
+def remove_processor() -> dict[str, Any]:
+    """One block list: every address of ``$.cidrs`` removed; ``set.status`` is ``removed`` or
+    ``absent`` (none of them was there)."""
+    p = "Drop"
+    states: States = {
+        **_start(p, {"name.$": "$.set.Name", "id.$": "$.set.Id", "remove.$": "$.cidrs"}, f"{p}Get"),
+        **_get_set(f"{p}Get", f"{p}.Filter"),
+        # JSONPath has no "remove value": a Map keeps each address not in $.cidrs.
+        f"{p}.Filter": {
+            "Type": "Map",
+            "ItemsPath": "$.get.IPSet.Addresses",
+            "ItemSelector": {"address.$": "$$.Map.Item.Value", "cidrs.$": "$.cidrs"},
+            "ResultSelector": {"all.$": "$"},
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": f"{p}.Test",
+                "States": {
+                    f"{p}.Test": {
+                        "Type": "Pass",
+                        "Parameters": {
+                            "drop.$": "States.ArrayContains($.cidrs, $.address)",
+                            "address.$": "$.address",
+                        },
+                        "Next": f"{p}.Which",
+                    },
+                    f"{p}.Which": {
+                        "Type": "Choice",
+                        "Choices": [
+                            {"Variable": "$.drop", "BooleanEquals": True, "Next": f"{p}.Gone"}
+                        ],
+                        "Default": f"{p}.Kept",
+                    },
+                    f"{p}.Gone": {"Type": "Pass", "Result": False, "End": True},
+                    f"{p}.Kept": {"Type": "Pass", "InputPath": "$.address", "End": True},
+                },
+            },
+            "ResultPath": "$.filter",
+            "Next": f"{p}.Dropped",
+        },
+        f"{p}.Dropped": {
+            "Type": "Pass",
+            "Parameters": {
+                "any.$": "States.ArrayContains($.filter.all, false)",
+                "distinct.$": "States.ArrayLength(States.ArrayUnique($.filter.all))",
+                "count.$": "States.ArrayLength($.filter.all)",
+            },
+            "ResultPath": "$.check",
+            "Next": f"{p}.Changed",
+        },
+        f"{p}.Changed": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.check.any", "BooleanEquals": False, "Next": f"{p}.Absent"},
+                {"Variable": "$.check.distinct", "NumericEquals": 1, "Next": f"{p}.Emptied"},
+            ],
+            "Default": f"{p}.Keep",
+        },
+        # Every address was to go: the filter below would select nothing.
+        f"{p}.Emptied": {
+            "Type": "Pass",
+            "Result": {"value": []},
+            "ResultPath": "$.new",
+            "Next": f"{p}.Describe",
+        },
+        **listed(f"{p}.Keep", "$.filter.all[?(@ != false)]", "$.new", f"{p}.Describe"),
+        **_update_set(
+            p,
+            "$.new.value",
+            {"removed.$": "$.cidrs", "addresses_before.$": "$.check.count"},
+            f"{p}.Removed",
+        ),
+        f"{p}.Absent": _status(p, "absent"),
+        f"{p}.Removed": _status(p, "removed"),
+        **_set_output(p, {"addresses.$": "$.check.count", "status.$": "$.status"}),
+    }
+    return iteration(f"{p}Set.Entry", states, f"{p}.Fail")
+
+
+def _outcome(outcome: str) -> tuple[str, States]:
+    """The frame's state for ``outcome``, or (for ``cap_reached``, which the frame's
+    ``OUTCOMES`` does not list yet) one of this playbook's that does what the frame's do."""
+    if outcome in OUTCOMES:
+        return finish(outcome), {}
+    name = f"Outcome.{outcome}"
+    return name, {
+        name: {
+            "Type": "Pass",
+            "Result": outcome,
+            "ResultPath": "$.outcome",
+            "Next": "Evidence.Build",
+        }
+    }
+
+
+# --- the playbook ------------------------------------------------------------------------------
+
+
+def _inspect() -> Steps:
+    states: States = {
+        **list_ip_sets("ListIpSets", "Inspect.Listed"),
+        "Inspect.Listed": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.scan.listed.IPSets[0]", "IsPresent": True, "Next": "Inspect.Select"}
+            ],
+            "Default": "Inspect.None",
+        },
+        **select_block_lists("Inspect.Select", "Inspect.Any", plan_version=True),
+        "Inspect.Any": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.scan.found.any", "BooleanEquals": True, "Next": "InspectIpSets"}
+            ],
+            "Default": "Inspect.None",
+        },
+        "Inspect.None": {
+            "Type": "Pass",
+            "Parameters": {"cidr.$": "$.plan.cidr", "ip_sets": []},
+            "ResultPath": "$.before",
+            "Next": finish("not_found"),
+        },
+        **each_set(
+            "InspectIpSets",
+            "$.scan.selected.value",
+            {"set.$": "$$.Map.Item.Value", "plan.$": "$.plan"},
+            probe_processor(),
+            "Inspect.Probed",
+        ),
+        **listed(
+            "Inspect.Probed", "$.scan.InspectIpSets[*].set", "$.scan.probed", "Inspect.Before"
+        ),
+        "Inspect.Before": {
+            "Type": "Pass",
+            "Parameters": {
+                "cidr.$": "$.plan.cidr",
+                "expires_at.$": "$.plan.expires_at",
+                "ip_sets.$": "$.scan.probed.value",
+            },
+            "ResultPath": "$.before",
+            "Next": "Inspect.Present",
+        },
+        **listed(
+            "Inspect.Present", "$.before.ip_sets[*].present", "$.scan.present", "Inspect.Missing"
+        ),
+        "Inspect.Missing": {
+            "Type": "Pass",
+            "Parameters": {"any.$": "States.ArrayContains($.scan.present.value, false)"},
+            "ResultPath": "$.scan.found",
+            "Next": "Inspect.Route",
+        },
+        "Inspect.Route": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.scan.found.any", "BooleanEquals": True, "Next": "Inspect.Sets"}
+            ],
+            "Default": finish("already_contained"),
+        },
+        **listed(
+            "Inspect.Sets", "$.before.ip_sets[?(@.present == false)]", "$.scan.missing", DECIDE
+        ),
+    }
+    return Steps("ListIpSets", states)
+
+
+def _contain() -> Steps:
+    cap_reached, cap_state = _outcome(CAP_REACHED)
+    states: States = {
+        **each_set(
+            "BlockIpSets",
+            "$.scan.missing.value",
+            {
+                "set": {
+                    "Name.$": "$$.Map.Item.Value.name",
+                    "Id.$": "$$.Map.Item.Value.id",
+                    "ARN.$": "$$.Map.Item.Value.arn",
+                },
+                "plan.$": "$.plan",
+            },
+            add_processor(),
+            "Contain.Statuses",
+        ),
+        **listed(
+            "Contain.Statuses",
+            "$.scan.BlockIpSets[*].set.status",
+            "$.scan.statuses",
+            "Contain.Tally",
+        ),
+        "Contain.Tally": {
+            "Type": "Pass",
+            "Parameters": {
+                "added.$": "States.ArrayContains($.scan.statuses.value, 'added')",
+                "capped.$": f"States.ArrayContains($.scan.statuses.value, '{CAP_REACHED}')",
+            },
+            "ResultPath": "$.scan.tally",
+            "Next": "Contain.AnyAdded",
+        },
+        "Contain.AnyAdded": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.scan.tally.added", "BooleanEquals": True, "Next": "RecordExpiry"}
+            ],
+            "Default": "Contain.AnyCapped",
+        },
+        # Home region, security-tooling account: the execution role's own call, no Credentials.
+        "RecordExpiry": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem",
+            "Parameters": {
+                "TableName": IP_BLOCK_TABLE,
+                "Item": {
+                    "target": {"S.$": "States.Format('{}#{}', $.target.account, $.target.region)"},
+                    "cidr": {"S.$": "$.plan.cidr"},
+                    "account": {"S.$": "$.target.account"},
+                    "region": {"S.$": "$.target.region"},
+                    "role_arn": {"S.$": "$.target.role_arn"},
+                    "version": {"S.$": "$.plan.version"},
+                    "expires_at": {"S.$": "$.plan.expires_at"},
+                    "execution": {"S.$": "$$.Execution.Id"},
+                    "finding_id": {"S.$": "$.finding.id"},
+                },
+            },
+            "ResultPath": None,
+            "Next": "RecordExpiry.Entry",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+        },
+        **journal_entry(
+            "RecordExpiry",
+            {"table": IP_BLOCK_TABLE, "cidr.$": "$.plan.cidr", "expires_at.$": "$.plan.expires_at"},
+            "Contain.AnyCapped",
+        ),
+        "Contain.AnyCapped": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.scan.tally.capped", "BooleanEquals": True, "Next": "Capped"},
+                {
+                    "Variable": "$.scan.tally.added",
+                    "BooleanEquals": True,
+                    "Next": finish("contained"),
+                },
+            ],
+            "Default": finish("already_contained"),
+        },
+        **listed(
+            "Capped",
+            f"$.scan.BlockIpSets[?(@.set.status == '{CAP_REACHED}')].set",
+            "$.scan.capped",
+            "CapAlert",
+        ),
+        "CapAlert": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": "${AlertTopicArn}",
+                "Subject": "lz-response block_network_actor: block list at its cap",
+                "Message": {
+                    "summary.$": (
+                        "States.Format('CAP REACHED: {} not blocked in {}/{}: a block list "
+                        "holds {} addresses or more', $.plan.cidr, $.target.account, "
+                        "$.target.region, $.plan.cap)"
+                    ),
+                    "capped.$": "$.scan.capped.value",
+                    "finding.$": "$.finding",
+                    "plan.$": "$.plan",
+                    "execution.$": "$$.Execution.Id",
+                },
+            },
+            "ResultSelector": {"MessageId.$": "$.MessageId"},
+            "ResultPath": "$.results.CapAlert",
+            "Next": "CapAlert.Entry",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+        },
+        **journal_entry("CapAlert", "$.results.CapAlert", cap_reached),
+        **cap_state,
+    }
+    return Steps("BlockIpSets", states)
+
+
+def _rollback() -> Steps:
+    states: States = {
+        **listed(
+            "Rollback.Sets",
+            "$.before.ip_sets[?(@.present == false)]",
+            "$.scan.restore",
+            "UnblockIpSets",
+        ),
+        **each_set(
+            "UnblockIpSets",
+            "$.scan.restore.value",
+            {
+                "set": {
+                    "Name.$": "$$.Map.Item.Value.name",
+                    "Id.$": "$$.Map.Item.Value.id",
+                    "ARN.$": "$$.Map.Item.Value.arn",
+                },
+                "cidrs.$": "States.Array($.plan.cidr)",
+            },
+            remove_processor(),
+            "ForgetExpiry",
+        ),
+        # Only the entry this execution wrote: a later block of the address keeps its own.
+        "ForgetExpiry": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:dynamodb:deleteItem",
+            "Parameters": {
+                "TableName": IP_BLOCK_TABLE,
+                "Key": {
+                    "target": {"S.$": "States.Format('{}#{}', $.target.account, $.target.region)"},
+                    "cidr": {"S.$": "$.plan.cidr"},
+                },
+                "ConditionExpression": "execution = :execution",
+                "ExpressionAttributeValues": {":execution": {"S.$": "$.rollback_of"}},
+            },
+            "ResultPath": None,
+            "Next": "ForgetExpiry.Entry",
+            "Catch": [
+                {
+                    "ErrorEquals": ["DynamoDb.ConditionalCheckFailedException"],
+                    "ResultPath": None,
+                    "Next": "ForgetExpiry.Entry",
+                },
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE},
+            ],
+        },
+        **journal_entry(
+            "ForgetExpiry",
+            {"table": IP_BLOCK_TABLE, "cidr.$": "$.plan.cidr", "execution.$": "$.rollback_of"},
+            finish("rolled_back"),
+        ),
+    }
+    return Steps("Rollback.Sets", states)
+
+
+def definition() -> dict[str, Any]:
+    """The ``lz-response-block-network-actor`` state machine definition."""
+    return playbook_definition(
+        PLAYBOOK,
+        inspect=_inspect(),
+        contain=_contain(),
+        rollback=_rollback(),
+        comment=(
+            "Adds the finding's remote address to the block lists of the web ACLs in the "
+            "finding's account and region, with an expiry the ip_expiry workflow enforces"
+        ),
+    )
