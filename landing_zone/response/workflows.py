@@ -64,7 +64,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from landing_zone.common.nag import granular_resource
-from landing_zone.common.protected_names import check_prefix
+from landing_zone.common.protected_names import check_prefix, checked_name
 from landing_zone.detection.alerting import FindingForwarder, _dead_letter_alarm, _DeadLetterQueue
 from landing_zone.detection.management_events import CONSOLE_SIGN_IN
 from landing_zone.logging import names
@@ -455,7 +455,7 @@ class ResponseWorkflows(Construct):
         dead_letters = _DeadLetterQueue(
             self,
             "TriageDeadLetterQueue",
-            queue_name=f"{name_prefix}{RESPONSE_ROLE}-triage-dead-letters",
+            queue_name=checked_name("queue", f"{name_prefix}{RESPONSE_ROLE}-triage-dead-letters"),
         )
         self.dead_letter_queue = dead_letters.queue
         playbooks = [self.workflows[p] for p in PLAYBOOK_WORKFLOWS if p in self.workflows]
@@ -562,7 +562,7 @@ class ResponseWorkflows(Construct):
         role = iam.Role(
             self,
             f"{construct_id}Role",
-            role_name=full_name,
+            role_name=checked_name("role", full_name),
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=description,
         )
@@ -652,7 +652,7 @@ class ResponseWorkflows(Construct):
         role = iam.Role(
             self,
             f"{construct_id}Role",
-            role_name=name,
+            role_name=checked_name("role", name),
             assumed_by=iam.ServicePrincipal(
                 "states.amazonaws.com",
                 conditions={
@@ -961,7 +961,7 @@ class ResponseWorkflows(Construct):
             rule = events.CfnRule(
                 self,
                 construct_id,
-                name=f"{self._prefix}{RESPONSE_ROLE}-{name}",
+                name=checked_name("rule", f"{self._prefix}{RESPONSE_ROLE}-{name}"),
                 description=description,
                 event_pattern=pattern,
                 state="ENABLED",
@@ -1011,7 +1011,7 @@ class ResponseWorkflows(Construct):
         role = iam.Role(
             self,
             f"{construct_id}Role",
-            role_name=full_name,
+            role_name=checked_name("role", full_name),
             # EventBridge Scheduler user guide, "Set up the execution role".
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com",
