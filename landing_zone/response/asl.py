@@ -547,8 +547,8 @@ def _rollback_entry(playbook: str, rollback_start: str) -> States:
             "Choices": [
                 {
                     "And": [
-                        {"Variable": "$.original.Record.playbook", "StringEquals": playbook},
-                        {"Variable": "$.original.Record.outcome", "StringEquals": "contained"},
+                        {"Variable": "$.playbook", "StringEquals": playbook},
+                        {"Variable": "$.original_outcome", "StringEquals": "contained"},
                     ],
                     "Next": rollback_start,
                 }
@@ -562,7 +562,7 @@ def _rollback_entry(playbook: str, rollback_start: str) -> States:
                 "Cause.$": (
                     "States.Format('execution {} of playbook {} ended {}: only a contained "
                     "execution of this playbook can be rolled back', $.rollback_of, "
-                    "$.original.Record.playbook, $.original.Record.outcome)"
+                    "$.playbook, $.original_outcome)"
                 ),
             },
             "ResultPath": "$.error",

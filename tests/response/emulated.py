@@ -43,7 +43,11 @@ from typing import Any
 from unittest.mock import patch
 
 import boto3
+import botocore.session
 from moto import mock_aws
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (  # noqa: E501
+    StateTaskServiceAwsSdk,
+)
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -275,6 +279,25 @@ def _environment(self: ExecutionWorker) -> Any:
     return env
 
 
+def _sfn_parameters(self: StateTaskServiceAwsSdk, parameters: dict[str, Any], *_: Any) -> None:
+    """Step Functions takes PascalCase parameters and returns PascalCase fields for every
+    aws-sdk service; moto 5.2.1 passes them through unchanged, which only works for services
+    whose API is PascalCase (EC2, IAM, S3…). Normalise the camelCase API used here (sfn)."""
+    if self._get_boto_service_name() == "stepfunctions":
+        self._to_boto_request(parameters, _sfn_operation(self).input_shape)
+
+
+def _sfn_response(self: StateTaskServiceAwsSdk, response: Any, *_: Any) -> None:
+    if self._get_boto_service_name() == "stepfunctions":
+        self._from_boto_response(response, _sfn_operation(self).output_shape)
+
+
+def _sfn_operation(task: StateTaskServiceAwsSdk) -> Any:
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    action = task.resource.api_action
+    return model.operation_model(action[0].upper() + action[1:])
+
+
 _ORIGINAL_START = StepFunctionsParserBackend.start_execution
 _ORIGINAL_ENVIRONMENT = ExecutionWorker._get_evaluation_environment
 
@@ -286,6 +309,8 @@ def emulated(region: str = REGION) -> Iterator[Emulated]:
         mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
         patch.object(StepFunctionsParserBackend, "start_execution", _start_execution),
         patch.object(ExecutionWorker, "_get_evaluation_environment", _environment),
+        patch.object(StateTaskServiceAwsSdk, "_normalise_parameters", _sfn_parameters),
+        patch.object(StateTaskServiceAwsSdk, "_normalise_response", _sfn_response),
     ):
         yield _setup(region)
 

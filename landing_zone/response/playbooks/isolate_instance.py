@@ -66,55 +66,48 @@ def _find_group(name: str, group: str, next_state: str) -> dict[str, Any]:
 def _inspect() -> Steps:
     states: dict[str, Any] = {
         **sdk_call(
-            "DescribeInstance",
+            "FindInstance",
             "ec2",
             "describeInstances",
-            {"Filters": [{"Name": "instance-id", "Values.$": f"States.Array({_INSTANCE})"}]},
-            next_state="InstanceFound",
-            result_selector={
-                "count.$": "States.ArrayLength($.Reservations)",
-                # Wildcard paths give lists; each ends on an object of the list (emulators unwrap
-                # a single match of a deeper field).
-                "state.$": "$.Reservations[*].Instances[*].State",
-                "groups.$": "$.Reservations[*].Instances[*].SecurityGroups[*].GroupId",
-                "group_count.$": (
-                    "States.ArrayLength($.Reservations[*].Instances[*].SecurityGroups[*])"
-                ),
-                "profile.$": "$.Reservations[*].Instances[*].IamInstanceProfile",
+            {
+                "Filters": [
+                    {"Name": "instance-id", "Values.$": f"States.Array({_INSTANCE})"},
+                    # Terminated or shutting down: nothing to isolate.
+                    {
+                        "Name": "instance-state-name",
+                        "Values": ["pending", "running", "stopping", "stopped"],
+                    },
+                ]
             },
-            result_path="$.before.instance",
+            next_state="InstanceFound",
+            result_selector={"count.$": "States.ArrayLength($.Reservations)"},
         ),
         "InstanceFound": {
             "Type": "Choice",
             "Choices": [
                 {
-                    "Variable": "$.before.instance.count",
+                    "Variable": "$.results.FindInstance.count",
                     "NumericEquals": 0,
                     "Next": finish("not_found"),
                 },
             ],
-            "Default": "InstanceState",
+            "Default": "DescribeInstance",
         },
-        # "[0]" then ".Name" in two steps: emulators return a list for "x[0].Name".
-        "InstanceState": {
-            "Type": "Pass",
-            "Parameters": {"value.$": "$.before.instance.state[0]"},
-            "ResultPath": "$.instance_state",
-            "Next": "InstanceGone",
-        },
-        "InstanceGone": {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Or": [
-                        {"Variable": "$.instance_state.value.Name", "StringEquals": state}
-                        for state in ("terminated", "shutting-down")
-                    ],
-                    "Next": finish("not_found"),
-                },
-            ],
-            "Default": "Volumes",
-        },
+        # Paths end on objects of a list: emulators unwrap a single match of a deeper field.
+        **sdk_call(
+            "DescribeInstance",
+            "ec2",
+            "describeInstances",
+            {"InstanceIds.$": f"States.Array({_INSTANCE})"},
+            next_state="Volumes",
+            result_selector={
+                "groups.$": "$.Reservations[0].Instances[0].SecurityGroups[*].GroupId",
+                "group_count.$": (
+                    "States.ArrayLength($.Reservations[0].Instances[0].SecurityGroups)"
+                ),
+            },
+            result_path="$.before.instance",
+        ),
         **sdk_call(
             "Volumes",
             "ec2",
@@ -163,7 +156,7 @@ def _inspect() -> Steps:
                     "Next": "AlreadyContained",
                 }
             ],
-            "Default": "HasProfile",
+            "Default": "ProfileAssociation",
         },
         "AlreadyContained": {
             "Type": "Choice",
@@ -179,13 +172,29 @@ def _inspect() -> Steps:
                     "Next": finish("already_contained"),
                 }
             ],
-            "Default": "HasProfile",
+            "Default": "ProfileAssociation",
         },
+        **sdk_call(
+            "ProfileAssociation",
+            "ec2",
+            "describeIamInstanceProfileAssociations",
+            {
+                "Filters": [
+                    {"Name": "instance-id", "Values.$": f"States.Array({_INSTANCE})"},
+                    {"Name": "state", "Values": ["associated"]},
+                ]
+            },
+            next_state="HasProfile",
+            result_selector={
+                "profiles.$": "$.IamInstanceProfileAssociations[*].IamInstanceProfile",
+            },
+            result_path="$.before.profile",
+        ),
         "HasProfile": {
             "Type": "Choice",
             "Choices": [
                 {
-                    "Variable": "$.before.instance.profile[0]",
+                    "Variable": "$.before.profile.profiles[0]",
                     "IsPresent": True,
                     "Next": "ProfileArn",
                 }
@@ -200,7 +209,7 @@ def _inspect() -> Steps:
         },
         "ProfileArn": {
             "Type": "Pass",
-            "Parameters": {"value.$": "$.before.instance.profile[0]"},
+            "Parameters": {"value.$": "$.before.profile.profiles[0]"},
             "ResultPath": "$.profile",
             "Next": "Profile",
         },
@@ -238,7 +247,7 @@ def _inspect() -> Steps:
             "Next": DECIDE,
         },
     }
-    return Steps("DescribeInstance", states)
+    return Steps("FindInstance", states)
 
 
 def _revoke_policy_state(next_state: str) -> dict[str, Any]:
