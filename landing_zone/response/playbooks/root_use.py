@@ -1,0 +1,132 @@
+"""Playbook 5: root user activity (plan: ``{"in_window": bool, "window": name | null}``).
+
+No containment: the root user of a member account is locked down by the organization's SCPs
+and its use is a question for a person, not for automation. The triage decides the rest:
+
+- inside a maintenance window declared for the account it sends ``action: ticket`` (and has
+  opened the OpsItem): the frame puts the ticket event on ``${TicketBusArn}`` at the start, and
+  this playbook puts a second one naming the window, outcome ``ticketed``;
+- outside, ``tier: CRITICAL`` with that tier's action (``contain`` by default): the playbook
+  pages ``${PagingTopicArn}`` with the account, region, finding and plan (the triage's plan may
+  carry the source IP and the event), outcome ``manual_step_required``: someone must confirm
+  who used the root user and why.
+
+Dry run (fire drills) records the plan and sends neither. The evidence record is written as for
+every playbook. Rollback has nothing to undo: the frame refuses it (only a ``contained``
+execution can be rolled back).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from landing_zone.response.asl import DECIDE, FAILURE, States, Steps, finish, playbook_definition
+from landing_zone.response.playbooks.block_network_actor import journal_entry
+
+PLAYBOOK: Final = "root_use"
+
+
+def _message(prefix: str) -> dict[str, Any]:
+    return {
+        "summary.$": (
+            f"States.Format('{prefix}: root user activity in account {{}} ({{}}): {{}}', "
+            "$.target.account, $.target.region, $.finding.title)"
+        ),
+        "account.$": "$.target.account",
+        "region.$": "$.target.region",
+        "finding.$": "$.finding",
+        "plan.$": "$.plan",
+        "tier.$": "$.tier",
+        "execution.$": "$$.Execution.Id",
+    }
+
+
+def _respond() -> Steps:
+    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}]
+    states: States = {
+        "Root.Window": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.plan.in_window", "BooleanEquals": True, "Next": "RootTicket"}
+            ],
+            "Default": "RootPage",
+        },
+        "RootTicket": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {
+                "Entries": [
+                    {
+                        "EventBusName": "${TicketBusArn}",
+                        "Source": "lz.response",
+                        "DetailType": "Root use inside a maintenance window",
+                        "Detail": {
+                            **_message("TICKET"),
+                            "window.$": "$.plan.window",
+                            "ticket.$": "$.ticket",
+                        },
+                    }
+                ]
+            },
+            "ResultSelector": {"FailedEntryCount.$": "$.FailedEntryCount"},
+            "ResultPath": "$.results.RootTicket",
+            "Next": "RootTicket.Entry",
+            "Catch": catch,
+        },
+        **journal_entry("RootTicket", "$.results.RootTicket", finish("ticketed")),
+        "RootPage": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": "${PagingTopicArn}",
+                "Subject": "lz-response root_use: CRITICAL root user activity",
+                "Message": {
+                    **_message("CRITICAL"),
+                    "manual_step": (
+                        "Confirm with the account owner who signed in as root and why; if "
+                        "nobody did, rotate the root credentials and MFA (break-glass runbook)."
+                    ),
+                },
+            },
+            "ResultSelector": {"MessageId.$": "$.MessageId"},
+            "ResultPath": "$.results.RootPage",
+            "Next": "RootPage.Entry",
+            "Catch": catch,
+        },
+        **journal_entry("RootPage", "$.results.RootPage", finish("manual_step_required")),
+    }
+    return Steps("Root.Window", states)
+
+
+def _inspect() -> Steps:
+    """Nothing to read: the plan says all; the frame's ``DECIDE`` handles dry run and tiers."""
+    return Steps(
+        "Root.Before",
+        {
+            "Root.Before": {
+                "Type": "Pass",
+                "Parameters": {"in_window.$": "$.plan.in_window", "window.$": "$.plan.window"},
+                "ResultPath": "$.before",
+                "Next": DECIDE,
+            }
+        },
+    )
+
+
+def _rollback() -> Steps:
+    # Unreachable: root_use never ends "contained", and the frame rolls back nothing else.
+    return Steps(
+        "Root.NothingToUndo",
+        {"Root.NothingToUndo": {"Type": "Pass", "Next": finish("rolled_back")}},
+    )
+
+
+def definition() -> dict[str, Any]:
+    """The ``lz-response-root-use`` state machine definition."""
+    return playbook_definition(
+        PLAYBOOK,
+        inspect=_inspect(),
+        contain=_respond(),
+        rollback=_rollback(),
+        comment="Pages root user activity outside a maintenance window, tickets it inside",
+    )
