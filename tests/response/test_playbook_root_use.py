@@ -63,10 +63,10 @@ def test_inside_a_window_tickets_and_does_not_page(aws: Emulated, machine: str) 
     assert run.output["outcome"] == "ticketed"
     assert aws.messages("paging") == []
     events = aws.ticket_events()
-    windowed = [event for event in events if event["detail"].get("window") == "q4-dr-test"]
-    assert len(windowed) == 1
-    assert windowed[0]["detail-type"] == "Root use inside a maintenance window"
-    assert windowed[0]["detail"]["summary"].startswith("TICKET: root user activity")
+    tickets = [event for event in events if event["detail-type"] == "Incident response ticket"]
+    assert len(tickets) == 1
+    assert tickets[0]["detail"]["plan"] == {"in_window": True, "window": "q4-dr-test"}
+    assert tickets[0]["detail"]["finding"]["type"] == "Policy:IAMUser/RootCredentialUsage"
     record, _ = aws.evidence("root_use", run.arn)
     assert record["outcome"] == "ticketed"
 

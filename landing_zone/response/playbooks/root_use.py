@@ -4,12 +4,14 @@ No containment: the root user of a member account is locked down by the organiza
 and its use is a question for a person, not for automation. The triage decides the rest:
 
 - inside a maintenance window declared for the account it sends ``action: ticket`` (and has
-  opened the OpsItem): the frame puts the ticket event on ``${TicketBusArn}`` at the start, and
-  this playbook puts a second one naming the window, outcome ``ticketed``;
+  opened the OpsItem): the frame puts the ticket event (with the plan, which names the window)
+  on ``${TicketBusArn}`` at the start and ends ``ticketed`` without reaching this playbook's
+  steps;
 - outside, ``tier: CRITICAL`` with that tier's action (``contain`` by default): the playbook
   pages ``${PagingTopicArn}`` with the account, region, finding and plan (the triage's plan may
   carry the source IP and the event), outcome ``manual_step_required``: someone must confirm
-  who used the root user and why.
+  who used the root user and why. (``action: notify`` or ``ticket`` for CRITICAL in config
+  is the frame's, as for every playbook.)
 
 Dry run (fire drills) records the plan and sends neither. The evidence record is written as for
 every playbook. Rollback has nothing to undo: the frame refuses it (only a ``contained``
@@ -44,36 +46,6 @@ def _message(prefix: str) -> dict[str, Any]:
 def _respond() -> Steps:
     catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}]
     states: States = {
-        "Root.Window": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.plan.in_window", "BooleanEquals": True, "Next": "RootTicket"}
-            ],
-            "Default": "RootPage",
-        },
-        "RootTicket": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::events:putEvents",
-            "Parameters": {
-                "Entries": [
-                    {
-                        "EventBusName": "${TicketBusArn}",
-                        "Source": "lz.response",
-                        "DetailType": "Root use inside a maintenance window",
-                        "Detail": {
-                            **_message("TICKET"),
-                            "window.$": "$.plan.window",
-                            "ticket.$": "$.ticket",
-                        },
-                    }
-                ]
-            },
-            "ResultSelector": {"FailedEntryCount.$": "$.FailedEntryCount"},
-            "ResultPath": "$.results.RootTicket",
-            "Next": "RootTicket.Entry",
-            "Catch": catch,
-        },
-        **journal_entry("RootTicket", "$.results.RootTicket", finish("ticketed")),
         "RootPage": {
             "Type": "Task",
             "Resource": "arn:aws:states:::sns:publish",
@@ -95,7 +67,7 @@ def _respond() -> Steps:
         },
         **journal_entry("RootPage", "$.results.RootPage", finish("manual_step_required")),
     }
-    return Steps("Root.Window", states)
+    return Steps("RootPage", states)
 
 
 def _inspect() -> Steps:
