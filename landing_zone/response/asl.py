@@ -15,8 +15,8 @@ The state document (the JSON every state reads and writes) is the WORKFLOW INPUT
 - ``outcome``: set by the frame's ``Outcome.<outcome>`` states (``finish(outcome)``);
 - ``error``: ``{"Error", "Cause"}`` of a caught failure, else null.
 
-API (stable; other playbooks build on it): ``sdk_call``, ``sdk_map``, ``playbook_definition``,
-``Steps``,
+API (stable; other playbooks build on it): ``sdk_call``, ``sdk_map``, ``log_call``,
+``playbook_definition``, ``Steps``,
 ``finish``, ``FAILURE``, ``OUTCOMES``, ``PLACEHOLDERS``, ``State``, ``States``.
 
 Error names: the ``aws-sdk`` integration names a service error ``<Service>.<ErrorCode>`` (for
@@ -146,6 +146,12 @@ def _log(name: str, result_path: str, next_state: str, *, first: bool = False) -
             "Next": next_state,
         },
     }
+
+
+def log_call(name: str, result_path: str, next_state: str) -> States:
+    """Journal states for a call made by a plain Task (not ``sdk_call``): route the task to
+    ``<name>.Entry``; the entry is ``{"step": name, "result": <result_path>}``."""
+    return _log(name, result_path, next_state)
 
 
 def sdk_call(
