@@ -45,6 +45,8 @@ PLACEHOLDERS: Final = frozenset(
         "TicketBusArn",
         "RegionalCallFunctionArn",
         "HomeRegion",
+        # The IP block expiry table of block_network_actor and ip_expiry (security tooling).
+        "IpBlockTableName",
     }
 )
 """Every ``${Name}`` a definition may hold; the construct substitutes each one."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from landing_zone.response.asl import (
     DECIDE,
+    FAILURE,
     Steps,
     finish,
     log_call,
@@ -129,6 +130,7 @@ def _inspect() -> Steps:
             },
             "ResultPath": "$.key_match",
             "Next": "KeySummary",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
         "KeySummary": {
             "Type": "Pass",
@@ -232,9 +234,7 @@ def _inspect() -> Steps:
             "ResultSelector": {"MessageId.$": "$.MessageId"},
             "ResultPath": "$.results.PageManualStep",
             "Next": "PageManualStep.Entry",
-            "Catch": [
-                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Failed.Record"}
-            ],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
         **log_call("PageManualStep", "$.results.PageManualStep", finish("manual_step_required")),
     }
