@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from aws_cdk import Aws, Stack
@@ -33,6 +32,7 @@ from landing_zone.response import (
     execution_role_arns,
     playbooks,
 )
+from landing_zone.response.playbooks.drill import definition as drill_definition
 from landing_zone.response.playbooks.drill import drill_input, mapped_finding_types
 from landing_zone.response.settings import compile_settings
 
@@ -175,18 +175,13 @@ def _response_workflows(
 
 
 def response_definitions() -> dict[str, dict[str, Any]]:
-    """The state machine definitions of the response workflows, by workflow name: the
-    playbooks, the IP block clean-up and the fire drill."""
-    names_ = [*playbooks.NAMES, *([] if DRILL in playbooks.NAMES else [DRILL])]
-    return {
-        name: (
-            playbooks.definition(name)
-            if name in playbooks.NAMES
-            else importlib.import_module(f"{playbooks.__name__}.{name}").definition()
-        )
-        for name in names_
-        if importlib.util.find_spec(f"{playbooks.__name__}.{name}") is not None
-    }
+    """The state machine definitions of the response workflows, by workflow name: every one
+    ``landing_zone.response.playbooks`` declares (the playbooks and the IP block clean-up) and
+    the fire drill."""
+    definitions = {name: playbooks.definition(name) for name in playbooks.NAMES}
+    if DRILL not in definitions:
+        definitions[DRILL] = drill_definition()
+    return definitions
 
 
 def forwarded_severity(config: LandingZoneConfig) -> Severity:
