@@ -45,6 +45,18 @@ def scp_parameters(config: LandingZoneConfig) -> GuardrailParameters:
         cdk_bootstrap_qualifier=CDK_QUALIFIER,
         organization_id=config.organization.id,
         protected_role_names=protected_role_names(config),
+        incident_response_account_id=(
+            None if config.incident_response is None else config.core_account_id("security_tooling")
+        ),
+        incident_responder_permission_sets=tuple(
+            sorted(
+                name
+                for name, settings in (
+                    {} if config.identity is None else config.identity.permission_sets
+                ).items()
+                if settings.job_function == "incident_responder"
+            )
+        ),
     )
 
 

@@ -379,8 +379,8 @@ JOB_FUNCTIONS: dict[str, JobFunctionDoc] = {
         ),
         denied=(
             "Everything the security auditor may not do (explicit deny), every other state "
-            "machine, changing or stopping a workflow (guardrail); answering approvals and "
-            f"starting workflows without MFA; {_MFA_NOTE}."
+            "machine, changing or stopping a workflow (guardrail); "
+            f"{_MFA_NOTE}."
         ),
         assigned_to="The security-tooling account only, to the on-call responders.",
     ),
@@ -549,7 +549,9 @@ RESPONDER_ACTIONS = (
     "states:SendTaskSuccess",
     "states:StartExecution",
 )
-"""What an incident responder may do to the response workflows, in sessions with MFA."""
+"""What an incident responder may do to the response workflows. Identity Center sessions carry
+no ``aws:MultiFactorAuthPresent`` key, so MFA is what Identity Center asks at sign-in (README,
+MFA), not a condition here."""
 
 
 @_summarized("incident_responder")
@@ -578,7 +580,6 @@ def incident_responder(
     """
     workflows = f"arn:{Aws.PARTITION}:states:*:*:stateMachine:{workflow_prefix}*"
     executions = f"arn:{Aws.PARTITION}:states:*:*:execution:{workflow_prefix}*"
-    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     return _permission_set(
         scope,
         construct_id,
@@ -609,14 +610,12 @@ def incident_responder(
                 sid="StartResponseWorkflows",
                 actions=["states:StartExecution"],
                 resources=[workflows],
-                conditions=mfa,
             ),
             iam.PolicyStatement(
                 # Task tokens have no resource type in IAM: only "*" matches them.
                 sid="AnswerApprovals",
                 actions=[a for a in RESPONDER_ACTIONS if a != "states:StartExecution"],
                 resources=["*"],
-                conditions=mfa,
             ),
             iam.PolicyStatement(
                 sid="DenyChangesToSecurityEvidence",

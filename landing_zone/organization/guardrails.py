@@ -39,7 +39,13 @@ from landing_zone.common.credentials import (
     IAM_IDENTITY_PROVIDER_ACTIONS,
     IAM_USER_CREDENTIAL_ACTIONS,
 )
-from landing_zone.common.patterns import ACCOUNT_ID, BEDROCK_MODEL_ID, ORGANIZATION_ID, REGION
+from landing_zone.common.patterns import (
+    ACCOUNT_ID,
+    BEDROCK_MODEL_ID,
+    ORGANIZATION_ID,
+    PERMISSION_SET_NAME,
+    REGION,
+)
 
 PolicyStatement = dict[str, Any]
 """One IAM policy statement, ready for ``json.dumps``."""
@@ -279,7 +285,22 @@ class GuardrailParameters:
     but this one to everyone. The role is a landing-zone role like any other ``<prefix>*`` role
     and gets no other exemption. Default: none."""
 
+    incident_responder_permission_sets: tuple[str, ...] = ()
+    """Names of the permission sets of the incident responders. When
+    ``incident_response_account_id`` is given, ``protect-delegated-administration`` denies
+    starting a ``<prefix>response-*`` workflow, and answering any Step Functions task token
+    (``states:SendTask*``, which IAM scopes to ``*`` only), to every principal but the
+    landing-zone roles and these permission sets' roles: a forged start isolates an instance or
+    denies a principal anywhere, a forged answer approves a containment. Default: none, so only
+    the landing-zone roles may."""
+
     def __post_init__(self) -> None:
+        _check_names(
+            "incident_responder_permission_sets",
+            self.incident_responder_permission_sets,
+            PERMISSION_SET_NAME,
+            "permission set names of 1-32 letters, digits or '+=,.@_-'",
+        )
         _check_names(
             "guardrail_exempt_bedrock_models",
             self.guardrail_exempt_bedrock_models,
@@ -1137,13 +1158,45 @@ organization settings."""
 
 
 def _protect_delegated_administration(params: GuardrailParameters) -> list[PolicyStatement]:
-    return [
+    statements = [
         deny_statement(
             "ProtectDelegatedAdministration",
             action=_DELEGATED_ADMINISTRATION_ACTIONS,
             condition=_unless_landing_zone(params),
         )
     ]
+    if params.incident_response_account_id is not None:
+        responders = {
+            "ArnNotLike": {
+                "aws:PrincipalArn": [
+                    *params.landing_zone_role_arns,
+                    # Identity Center puts its roles under this path (a region may follow).
+                    *(
+                        _role_arn(f"aws-reserved/sso.amazonaws.com/*AWSReservedSSO_{name}_*")
+                        for name in params.incident_responder_permission_sets
+                    ),
+                ]
+            }
+        }
+        prefix = params.landing_zone_role_prefix
+        statements += [
+            deny_statement(
+                "ProtectResponseWorkflows",
+                action=("states:StartExecution", "states:StartSyncExecution"),
+                resource=f"arn:aws:states:*:*:stateMachine:{prefix}{RESPONSE_ROLE_SUFFIX}-*",
+                condition=responders,
+            ),
+            deny_statement(
+                "OnlyRespondersAnswerTasks",
+                action=(
+                    "states:SendTaskFailure",
+                    "states:SendTaskHeartbeat",
+                    "states:SendTaskSuccess",
+                ),
+                condition=responders,
+            ),
+        ]
+    return statements
 
 
 # --- keep-data-in-organization -------------------------------------------------------------

@@ -44,6 +44,7 @@ PERMISSION_SET_PERSONAS = {
     "PA": "PlatformAdmin",
     "Developer": "Developer",
     "SecurityAuditor": "SecurityAuditor",
+    "IncidentResponder": "IncidentResponder",
     "DataScientist": "DataScientist",
     "MLEngineer": "MLEngineer",
     "BreakGlass": "BreakGlass",

@@ -370,9 +370,9 @@ def test_incident_responder_reads_and_answers_only_the_response_workflows(permis
         "states:SendTaskHeartbeat",
         "states:SendTaskSuccess",
     ]
-    # Starting a workflow and answering an approval change things: only with MFA.
+    # Identity Center sessions carry no MFA key: a condition on it would never match.
     for statement in (start, answer):
-        assert statement["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        assert "Condition" not in statement
     writes = [
         action
         for action in _allowed_actions(responder)
