@@ -29,6 +29,7 @@ from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY, RESPONSE_ROLE_SUFFIX
+from landing_zone.response.playbooks.isolate_instance import EXECUTION_TAG, QUARANTINE_TAG
 
 ACTING_WORKFLOWS: Final[tuple[str, ...]] = (
     "isolate-instance",
@@ -50,6 +51,8 @@ RESPONSE_ROLE_NAME: Final = RESPONSE_ROLE_SUFFIX
 """The response role is ``<prefix>response``; the workflows' roles ``<prefix>response-<name>``."""
 
 FORENSIC_TAG_KEY: Final = FORENSIC_SNAPSHOT_TAG_KEY
+ROLLBACK_TAG_KEYS: Final = (QUARANTINE_TAG, EXECUTION_TAG)
+"""The instance tags the isolate-instance playbook puts and its rollback removes."""
 """Tag key (``lz-forensic-finding``, value: the finding id) the isolate-instance playbook puts
 on every forensic snapshot. The guardrail ``keep-data-in-organization`` protects snapshots
 carrying it, and the response role may create snapshots only with it."""
@@ -295,6 +298,16 @@ def _statements(
             sid="TagInstancesAndGroups",
             actions=["ec2:CreateTags"],
             resources=[instance, security_group],
+        ),
+        # A rollback removes the quarantine tags it put on the instance, and no other tag.
+        iam.PolicyStatement(
+            sid="UntagInstancesOnRollback",
+            actions=["ec2:DeleteTags"],
+            resources=[instance],
+            conditions={
+                "ForAllValues:StringEquals": {"aws:TagKeys": list(ROLLBACK_TAG_KEYS)},
+                "Null": {"aws:TagKeys": "false"},
+            },
         ),
         # Out of its Auto Scaling group without decrementing the desired capacity, so the
         # group launches a clean replacement.

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY
 from landing_zone.response.playbooks import definition
 from landing_zone.response.playbooks.isolate_instance import REVOKE_POLICY_NAME
 from tests.response.emulated import Emulated, emulated, rollback_input, workflow_input
@@ -89,7 +90,7 @@ def _protected(aws: Emulated, instance_id: str) -> bool:
 
 def _snapshots(aws: Emulated) -> list[dict[str, Any]]:
     described = aws.client("ec2").describe_snapshots(
-        OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": ["lz-response:finding"]}]
+        OwnerIds=["self"], Filters=[{"Name": "tag-key", "Values": [FORENSIC_SNAPSHOT_TAG_KEY]}]
     )
     return list(described["Snapshots"])
 
@@ -129,7 +130,7 @@ def test_contains_the_instance(aws: Emulated, workload: Workload, machine: str) 
     assert {snapshot["VolumeId"] for snapshot in snapshots} == volume_ids
     for snapshot in snapshots:
         tags = {tag["Key"]: tag["Value"] for tag in snapshot["Tags"]}
-        assert tags["lz-response:finding"] == run.output["finding"]["id"]
+        assert tags[FORENSIC_SNAPSHOT_TAG_KEY] == run.output["finding"]["id"]
         # A snapshot has its volume's encryption (the record keeps it per snapshot).
         assert snapshot["Encrypted"] == encrypted[snapshot["VolumeId"]]
     assert True in encrypted.values()

@@ -187,6 +187,7 @@ def test_the_policy_grants_exactly_the_playbooks_calls() -> None:
         "ShareForensicSnapshots": ["ec2:ModifySnapshotAttribute"],
         "TagSnapshotsOnCreation": ["ec2:CreateTags"],
         "TagInstancesAndGroups": ["ec2:CreateTags"],
+        "UntagInstancesOnRollback": ["ec2:DeleteTags"],
         "DetachFromAutoScaling": ["autoscaling:DetachInstances"],
         "DeactivateAccessKeys": ["iam:ListAccessKeys", "iam:UpdateAccessKey"],
         "RevokeRoleSessions": ["iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:PutRolePolicy"],
@@ -442,3 +443,14 @@ def _without_responders(data: dict[str, Any]) -> LandingZoneConfig:
         elif isinstance(section, list):
             identity[key] = [a for a in section if "respond" not in json.dumps(a).lower()]
     return parse_config(yaml.safe_dump(data), "t.yaml")
+
+
+def test_rollback_removes_only_the_quarantine_tags() -> None:
+    _, policy = _role_and_policy(_synth())
+    statement = _statements(policy)["UntagInstancesOnRollback"]
+    assert statement["Condition"] == {
+        "ForAllValues:StringEquals": {
+            "aws:TagKeys": ["lz-response:quarantined", "lz-response:execution"]
+        },
+        "Null": {"aws:TagKeys": "false"},
+    }

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY
 from landing_zone.response.asl import DECIDE, Steps, finish, playbook_definition, sdk_call, sdk_map
 
 PLAYBOOK = "isolate_instance"
 OPEN_GROUP = "lz-quarantine-open"
 QUARANTINE_GROUP = "lz-quarantine"
 REVOKE_POLICY_NAME = "lz-response-revoke-older-sessions"
-FINDING_TAG = "lz-response:finding"
+FINDING_TAG = FORENSIC_SNAPSHOT_TAG_KEY
 QUARANTINE_TAG = "lz-response:quarantined"
+EXECUTION_TAG = "lz-response:execution"
 
 _INSTANCE = "$.plan.instance_id"
 _ALL_TRAFFIC = [
@@ -472,7 +474,7 @@ def _contain() -> Steps:
                 "Resources.$": f"States.Array({_INSTANCE})",
                 "Tags": [
                     {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
-                    {"Key": "lz-response:execution", "Value.$": "$$.Execution.Name"},
+                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
                 ],
             },
             next_state=finish("contained"),
@@ -520,7 +522,7 @@ def _rollback() -> Steps:
             "deleteTags",
             {
                 "Resources.$": f"States.Array({_INSTANCE})",
-                "Tags": [{"Key": QUARANTINE_TAG}, {"Key": "lz-response:execution"}],
+                "Tags": [{"Key": QUARANTINE_TAG}, {"Key": EXECUTION_TAG}],
             },
             next_state=finish("rolled_back"),
         ),
