@@ -9,7 +9,7 @@ import pytest
 
 from landing_zone.response.playbooks import root_use
 from tests.response.emulated import Emulated, emulated, rollback_input, workflow_input
-from tests.response.test_playbook_block_network_actor import patch_moto
+from tests.response.ip_block_world import patch_moto
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from landing_zone.response.playbooks import s3_exfiltration
 from tests.response.emulated import Emulated, emulated, rollback_input, workflow_input
-from tests.response.test_playbook_block_network_actor import patch_moto
+from tests.response.ip_block_world import patch_moto
 
 BUCKET = "payments-exports-123456789012"
 PRINCIPAL = "arn:aws:iam::123456789012:role/reporting-batch"

@@ -152,13 +152,35 @@ def failing_to(states: States, fail_state: str) -> States:
 
 
 def iteration(start: str, states: States, fail_state: str) -> dict[str, Any]:
-    """An inline Map's ItemProcessor; ``fail_state`` fails with ``$.error``."""
+    """An inline Map's ItemProcessor; ``fail_state`` fails with ``$.error``, renamed
+    ``Response.StepFailed`` (the original name in the Cause) when it is one of the reserved
+    ``States.*`` names a Fail state may not raise."""
     return {
         "ProcessorConfig": {"Mode": "INLINE"},
         "StartAt": start,
         "States": {
             **failing_to(states, fail_state),
             fail_state: {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.error.Error",
+                        "StringMatches": "States.*",
+                        "Next": f"{fail_state}.Rename",
+                    }
+                ],
+                "Default": f"{fail_state}.Raise",
+            },
+            f"{fail_state}.Rename": {
+                "Type": "Pass",
+                "Parameters": {
+                    "Error": "Response.StepFailed",
+                    "Cause.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)",
+                },
+                "ResultPath": "$.error",
+                "Next": f"{fail_state}.Raise",
+            },
+            f"{fail_state}.Raise": {
                 "Type": "Fail",
                 "ErrorPath": "$.error.Error",
                 "CausePath": "$.error.Cause",
