@@ -206,6 +206,8 @@ def sdk_call(
             "Payload": {
                 "role_arn.$": "$.target.role_arn",
                 "region.$": "$.target.region",
+                # Names the role session after the execution in the target account's CloudTrail.
+                "execution_name.$": "$$.Execution.Name",
                 "service": service,
                 "action": action,
                 "parameters": parameters,
@@ -651,6 +653,10 @@ def _evidence(playbook: str) -> States:
                 "ContentType": "application/json",
                 "ServerSideEncryption": "aws:kms",
                 "SSEKMSKeyId": "${EvidenceKeyArn}",
+                # The archive has Object Lock with a default retention: S3 then requires an
+                # integrity checksum on every PutObject (S3 User Guide, "Object Lock
+                # considerations"); the SDK computes it from the algorithm named here.
+                "ChecksumAlgorithm": "SHA256",
             },
             "ResultSelector": {"ETag.$": "$.ETag"},
             "ResultPath": "$.evidence",

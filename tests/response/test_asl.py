@@ -73,6 +73,7 @@ def test_every_call_has_the_regional_lambda_branch(playbook: str) -> None:
             "FunctionName": "${RegionalCallFunctionArn}",
             "Payload": {
                 "role_arn.$": "$.target.role_arn",
+                "execution_name.$": "$$.Execution.Name",
                 "region.$": "$.target.region",
                 "service": service,
                 "action": action,
