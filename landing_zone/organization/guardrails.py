@@ -1186,6 +1186,26 @@ def _protect_delegated_administration(params: GuardrailParameters) -> list[Polic
                 resource=f"arn:aws:states:*:*:stateMachine:{prefix}{RESPONSE_ROLE_SUFFIX}-*",
                 condition=responders,
             ),
+            # The schedules that expire blocks, run drills and remind of tabletops, and the
+            # table of blocks to expire: other lz-* kinds the SCPs above do not name.
+            deny_statement(
+                "ProtectResponseSchedulesAndTables",
+                action=(
+                    "dynamodb:DeleteResourcePolicy",
+                    "dynamodb:DeleteTable",
+                    "dynamodb:PutResourcePolicy",
+                    "dynamodb:RestoreTableToPointInTime",
+                    "dynamodb:UpdateContinuousBackups",
+                    "dynamodb:UpdateTable",
+                    "scheduler:DeleteSchedule",
+                    "scheduler:UpdateSchedule",
+                ),
+                resource=(
+                    f"arn:aws:dynamodb:*:*:table/{prefix}*",
+                    f"arn:aws:scheduler:*:*:schedule/*/{prefix}*",
+                ),
+                condition=_unless_landing_zone(params),
+            ),
             deny_statement(
                 "OnlyRespondersAnswerTasks",
                 action=(

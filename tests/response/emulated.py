@@ -290,6 +290,19 @@ def _sfn_parameters(self: StateTaskServiceAwsSdk, parameters: dict[str, Any], *_
 def _sfn_response(self: StateTaskServiceAwsSdk, response: Any, *_: Any) -> None:
     if self._get_boto_service_name() == "stepfunctions":
         self._from_boto_response(response, _sfn_operation(self).output_shape)
+        if isinstance(response, dict):
+            # Step Functions hands task results on as JSON: timestamps are ISO 8601 strings.
+            response.update(_iso(response))
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if isinstance(value, dict):
+        return {key: _iso(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_iso(item) for item in value]
+    return value
 
 
 def _sfn_operation(task: StateTaskServiceAwsSdk) -> Any:

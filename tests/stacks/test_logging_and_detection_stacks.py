@@ -167,7 +167,7 @@ def test_other_regions_forward_findings_and_skip_global_resources(
     (forward,) = [
         r
         for r in _resources(template, "AWS::Events::Rule")
-        if any("event-bus/default" in template_text(t["Arn"]) for t in r["Properties"]["Targets"])
+        if r["Properties"].get("Name") == "lz-guardduty-findings-forwarder"
     ]
     assert "eu-west-1" in template_text(forward["Properties"]["Targets"][0]["Arn"])
     types = {a["Properties"]["Type"] for a in _resources(template, "AWS::AccessAnalyzer::Analyzer")}

@@ -180,7 +180,10 @@ PINNED_LOGICAL_IDS = {
             "FindingAlertsAlertTopicKey7829AECE",
             "FindingAlertsPagingTopicKey84AF9DA8",
             "FindingAlertsDeadLetterQueueKey55A48D7C",
+            "ResponseLogKeyF67AAC30",
+            "ResponseTriageDeadLetterQueueKeyC0AC1700",
         },
+        "AWS::DynamoDB::Table": {"ResponseIpBlockTable3F6A6A0A"},
     },
     # Replacing a permission set drops every assignment of it.
     "acme-pay-identity": {

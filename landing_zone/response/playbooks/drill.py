@@ -550,9 +550,11 @@ def _report() -> States:
             "Choices": [
                 {"Variable": "$.report.failed_playbooks[0]", "IsPresent": True, "Next": "Failed"}
             ],
-            "Default": "Passed",
+            "Default": "Passed.Report",
         },
-        "Passed": {"Type": "Succeed", "OutputPath": "$.report"},
+        # The output is the report; cfn-lint's schema (E3601) refuses OutputPath on Succeed.
+        "Passed.Report": {"Type": "Pass", "OutputPath": "$.report", "Next": "Passed"},
+        "Passed": {"Type": "Succeed"},
         "Failed": {
             "Type": "Fail",
             "Error": "Drill.PlaybooksFailed",
