@@ -73,10 +73,13 @@ def test_assignments_expand_ous_to_their_accounts(reference_app: ReferenceApp) -
     assert {group for ps, group, _ in found if ps == "BreakGlass"} == {"break-glass"}
     assert {account for ps, _, account in found if ps == "DataScientist"} == {"ml-nonprod"}
     assert {account for ps, _, account in found if ps == "MLEngineer"} == {"ml-prod"}
+    assert {account for ps, _, account in found if ps == "IncidentResponder"} == {
+        config.core_accounts.security_tooling
+    }
     # What the config check guarantees, seen in the template: no developer in production.
     for account in developer:
         assert account_environment(config, account) == "non-production"
-    assert len(found) == 32
+    assert len(found) == 33
 
 
 def test_assignments_wait_for_the_permission_sets_and_the_accounts(
@@ -104,7 +107,7 @@ def test_assignment_stacks_are_sharded_and_deployed_one_after_another() -> None:
         total += len(
             [c for c in stacks[name].node.find_all() if type(c).__name__ == "CfnAssignment"]
         )
-    assert total == 32
+    assert total == 33
 
 
 def _policy_resources(template: dict[str, Any], role_id: str) -> set[str]:
@@ -216,9 +219,10 @@ def test_no_job_function_but_break_glass_may_be_assigned_the_management_account(
     raw["identity"]["assignments"].append(
         {"group": group, "permission_set": job, "targets": ["management"]}
     )
+    appended = len(raw["identity"]["assignments"]) - 1
     issues = _issues(raw)
     assert any(
-        "identity.assignments[6].targets[0]" in issue
+        f"identity.assignments[{appended}].targets[0]" in issue
         and "is the management account" in issue
         and "only break_glass" in issue
         for issue in issues

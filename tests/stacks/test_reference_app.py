@@ -191,6 +191,7 @@ PINNED_LOGICAL_IDS = {
             "BreakGlass65847508",
             "DataScientist36CD7BDB",
             "Developer08C05065",
+            "IncidentResponder1E06781E",
             "MLEngineer8E96F721",
             "PlatformAdmin27A2E845",
             "SecurityAuditorDB0F2A60",
