@@ -205,7 +205,34 @@ def generate_config(accounts: int) -> dict[str, Any]:
     if "identity" in reference:
         config["identity"] = _identity(reference["identity"], units, generated, config["ai"])
         config["identity"]["assignment_stacks"] = _assignment_stacks(config)
+    if "incident_response" in reference:
+        config["incident_response"] = _incident_response(reference["incident_response"], config)
     return config
+
+
+def _incident_response(response: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """The reference section, with what names reference accounts or OUs kept where they exist:
+    modes of OUs and accounts that remain, windows over the accounts that remain, and the fire
+    drill in the first generated sandbox account."""
+    accounts: dict[str, Any] = config["accounts"]
+    targets = {"Root", *config["organizational_units"], *accounts}
+    windows = {}
+    for name, window in response.get("maintenance_windows", {}).items():
+        kept = [a for a in window.get("accounts", []) if a in accounts]
+        if kept or not window.get("accounts"):
+            windows[name] = {**window, "accounts": kept} if kept else window
+    section = {
+        **response,
+        "modes": {t: m for t, m in response.get("modes", {}).items() if t in targets},
+        "maintenance_windows": windows,
+    }
+    sandboxes = [name for name, account in accounts.items() if account["ou"] == "Sandbox"]
+    if "fire_drill" in response:
+        if sandboxes:
+            section["fire_drill"] = {**response["fire_drill"], "account": sandboxes[0]}
+        else:
+            del section["fire_drill"]
+    return section
 
 
 def _ai(reference: dict[str, Any], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:

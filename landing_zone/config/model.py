@@ -1457,6 +1457,10 @@ DEFAULT_TIERS: dict[Severity, TierAction] = {
 }
 WAF_IP_SET_ADDRESS_LIMIT = 10_000
 """AWS WAF: addresses per IP set (https://docs.aws.amazon.com/waf/latest/developerguide/limits.html)."""
+IP_BLOCK_CAP_LIMIT = 4_000
+"""Most addresses the block playbook may keep in one IP set: it reads and writes the whole list
+through its state, which Step Functions limits to 256 KiB (Step Functions quotas); 4,000 IPv6
+/128 entries take about 185 KB."""
 
 _FINDING_TYPE_PATTERN = r"[A-Za-z0-9:/&.!*_-]{3,128}"
 FindingTypePattern = Annotated[
@@ -1520,11 +1524,13 @@ class IpBlockConfig(Strict):
         description="Days a blocked address stays in the block IP set. Default: 30.",
     )
     cap: int = Field(
-        default=8_000,
+        default=IP_BLOCK_CAP_LIMIT,
         ge=1,
         description=(
             f"Most addresses a block IP set holds; a block beyond it is refused and alerts. "
-            f"At most the WAF limit of {WAF_IP_SET_ADDRESS_LIMIT:,}. Default: 8,000."
+            f"At most {IP_BLOCK_CAP_LIMIT:,} (the workflow carries the whole list in its "
+            f"256 KiB state; WAF's own limit is {WAF_IP_SET_ADDRESS_LIMIT:,}). "
+            f"Default: {IP_BLOCK_CAP_LIMIT:,}."
         ),
     )
     never_block: list[IpCidr] = Field(

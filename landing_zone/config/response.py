@@ -17,6 +17,7 @@ from .errors import ConfigIssue, duplicate_issues
 from .guardrails import _ancestors
 from .identity import account_environment
 from .model import (
+    IP_BLOCK_CAP_LIMIT,
     PLAYBOOKS,
     ROOT,
     SEVERITIES,
@@ -166,11 +167,12 @@ def _approval(config: LandingZoneConfig, response: IncidentResponseConfig) -> It
 def _ip_block(response: IncidentResponseConfig) -> Iterator[ConfigIssue]:
     where: Where = (*SECTION, "ip_block")
     cap = response.ip_block.cap
-    if cap > WAF_IP_SET_ADDRESS_LIMIT:
+    if cap > IP_BLOCK_CAP_LIMIT:
         yield ConfigIssue(
             (*where, "cap"),
-            f"is above the {WAF_IP_SET_ADDRESS_LIMIT:,} addresses a WAF IP set holds; allowed: "
-            f"1 to {WAF_IP_SET_ADDRESS_LIMIT:,}, well under the limit so the alert comes first",
+            f"is above {IP_BLOCK_CAP_LIMIT:,}: the block playbook carries the whole address list "
+            "through its Step Functions state (256 KiB at most), and a WAF IP set holds "
+            f"{WAF_IP_SET_ADDRESS_LIMIT:,}; allowed: 1 to {IP_BLOCK_CAP_LIMIT:,}",
             cap,
         )
     networks: list[str] = []

@@ -16,7 +16,11 @@ import pytest
 import yaml
 
 from landing_zone.config import ConfigError, LandingZoneConfig, parse_config
-from landing_zone.config.model import WAF_IP_SET_ADDRESS_LIMIT, IncidentResponseConfig
+from landing_zone.config.model import (
+    IP_BLOCK_CAP_LIMIT,
+    WAF_IP_SET_ADDRESS_LIMIT,
+    IncidentResponseConfig,
+)
 from landing_zone.config.response import finding_types, mode_for
 from landing_zone.response.finding_types import DEFAULT_PLAYBOOK_FINDING_TYPES
 
@@ -104,7 +108,7 @@ def test_defaults_contain_high_and_critical_and_keep_every_default_playbook() ->
     assert response.approval.timeout_minutes == 30
     assert response.approval.timeout_action is None
     assert response.ip_block.expiry_days == 30
-    assert response.ip_block.cap == 8_000 < WAF_IP_SET_ADDRESS_LIMIT
+    assert response.ip_block.cap == IP_BLOCK_CAP_LIMIT == 4_000 < WAF_IP_SET_ADDRESS_LIMIT
     assert response.fire_drill is None
     assert finding_types(response) == DEFAULT_PLAYBOOK_FINDING_TYPES
 
@@ -233,10 +237,10 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "incident_response.modes)",
     ),
     (
-        "cap-above-waf-limit",
-        _response(ip_block={"cap": WAF_IP_SET_ADDRESS_LIMIT + 1}),
+        "cap-above-state-limit",
+        _response(ip_block={"cap": IP_BLOCK_CAP_LIMIT + 1}),
         "incident_response.ip_block.cap",
-        "allowed: 1 to 10,000",
+        "allowed: 1 to 4,000",
     ),
     (
         "never-block-host-bits-set",
