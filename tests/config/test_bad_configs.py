@@ -32,6 +32,14 @@ def _set(path: str, value: Any) -> Mutation:
     return mutate
 
 
+def _all(*mutations: Mutation) -> Mutation:
+    def mutate(config: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(config)
+
+    return mutate
+
+
 def _delete(path: str) -> Mutation:
     def mutate(config: dict[str, Any]) -> None:
         *parents, last = path.split(".")
@@ -509,24 +517,20 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
     ),
     (
         "incident-responder-beyond-security-tooling",
-        lambda config: (
-            (
-                _set(
-                    "identity.permission_sets.IncidentResponder",
-                    {"job_function": "incident_responder"},
-                )(config),
-                _set(
-                    "identity.assignments",
-                    [
-                        {
-                            "group": "security-auditors",
-                            "permission_set": "IncidentResponder",
-                            "targets": ["Security"],
-                        }
-                    ],
-                )(config),
-            )
-            and None
+        _all(
+            _set(
+                "identity.permission_sets.IncidentResponder", {"job_function": "incident_responder"}
+            ),
+            _set(
+                "identity.assignments",
+                [
+                    {
+                        "group": "security-auditors",
+                        "permission_set": "IncidentResponder",
+                        "targets": ["Security"],
+                    }
+                ],
+            ),
         ),
         "identity.assignments[0].targets[0]",
         "may only be assigned to security-tooling",
