@@ -181,7 +181,7 @@ def test_maintenance_windows_name_account_ids(settings: dict[str, Any]) -> None:
 def test_ip_block_approval_and_drill(settings: dict[str, Any]) -> None:
     assert settings["ip_block"] == {
         "expiry_days": 30,
-        "cap": 8000,
+        "cap": 4000,
         "never_block": ["203.0.113.0/24", "2001:db8:4100::/48"],
     }
     assert settings["approval"] == {"timeout_seconds": 1800, "timeout_action": "contain"}
