@@ -524,33 +524,37 @@ def security_auditor(
         session_duration=session_duration,
         require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions,
         aws_managed_policies=[SECURITY_AUDIT, VIEW_ONLY_ACCESS],
-        statements=[
-            iam.PolicyStatement(
-                sid="ReadFindingsAndLogs",
-                actions=[*SECURITY_FINDINGS_READ_ACTIONS, *LOG_READ_ACTIONS],
-                resources=["*"],
-            ),
-            iam.PolicyStatement(
-                sid="DenyChangesToSecurityEvidence",
-                effect=iam.Effect.DENY,
-                actions=list(AUDITOR_DENIED_ACTIONS),
-                resources=["*"],
-            ),
-        ],
+        statements=_security_auditor_statements(),
     )
+
+
+def _security_auditor_statements(
+    *extra: iam.PolicyStatement,
+) -> list[iam.PolicyStatement]:
+    """Read findings and logs, ``extra``, and never change security evidence: the security
+    auditor's policy, which the incident responder extends."""
+    return [
+        iam.PolicyStatement(
+            sid="ReadFindingsAndLogs",
+            actions=[*SECURITY_FINDINGS_READ_ACTIONS, *LOG_READ_ACTIONS],
+            resources=["*"],
+        ),
+        *extra,
+        iam.PolicyStatement(
+            sid="DenyChangesToSecurityEvidence",
+            effect=iam.Effect.DENY,
+            actions=list(AUDITOR_DENIED_ACTIONS),
+            resources=["*"],
+        ),
+    ]
 
 
 RESPONSE_WORKFLOW_PREFIX = "lz-response-"
 """Names of the incident-response state machines (landing_zone.response)."""
 
-RESPONDER_ACTIONS = (
-    "states:SendTaskFailure",
-    "states:SendTaskHeartbeat",
-    "states:SendTaskSuccess",
-    "states:StartExecution",
-)
-"""What an incident responder may do to the response workflows. Identity Center sessions carry
-no ``aws:MultiFactorAuthPresent`` key, so MFA is what Identity Center asks at sign-in (README,
+APPROVAL_ACTIONS = ("states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess")
+"""How an incident responder answers an approval. Identity Center sessions carry no
+``aws:MultiFactorAuthPresent`` key, so MFA is what Identity Center asks at sign-in (README,
 MFA), not a condition here."""
 
 
@@ -590,12 +594,7 @@ def incident_responder(
         session_duration=session_duration,
         require_mfa_for_sensitive_actions=require_mfa_for_sensitive_actions,
         aws_managed_policies=[SECURITY_AUDIT, VIEW_ONLY_ACCESS],
-        statements=[
-            iam.PolicyStatement(
-                sid="ReadFindingsAndLogs",
-                actions=[*SECURITY_FINDINGS_READ_ACTIONS, *LOG_READ_ACTIONS],
-                resources=["*"],
-            ),
+        statements=_security_auditor_statements(
             iam.PolicyStatement(
                 sid="FollowResponseWorkflows",
                 actions=[
@@ -614,16 +613,10 @@ def incident_responder(
             iam.PolicyStatement(
                 # Task tokens have no resource type in IAM: only "*" matches them.
                 sid="AnswerApprovals",
-                actions=[a for a in RESPONDER_ACTIONS if a != "states:StartExecution"],
+                actions=list(APPROVAL_ACTIONS),
                 resources=["*"],
             ),
-            iam.PolicyStatement(
-                sid="DenyChangesToSecurityEvidence",
-                effect=iam.Effect.DENY,
-                actions=list(AUDITOR_DENIED_ACTIONS),
-                resources=["*"],
-            ),
-        ],
+        ),
     )
 
 
