@@ -65,6 +65,42 @@ def _find_group(name: str, group: str, next_state: str) -> dict[str, Any]:
     )
 
 
+def _use_or_create_group(
+    label: str, group: str, description: str, *, result_path: str, created: str, found: str
+) -> dict[str, Any]:
+    """``<label>Exists``: the group ``Find<label>`` found (``Use<label>``, then ``found``), or a
+    new one in the instance's VPC (``Create<label>``, then ``created``); its id at
+    ``result_path``."""
+    return {
+        f"{label}Exists": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": f"$.results.Find{label}.count",
+                    "NumericGreaterThan": 0,
+                    "Next": f"Use{label}",
+                }
+            ],
+            "Default": f"Create{label}",
+        },
+        f"Use{label}": {
+            "Type": "Pass",
+            "Parameters": {"id.$": f"$.results.Find{label}.ids[0]"},
+            "ResultPath": result_path,
+            "Next": found,
+        },
+        **sdk_call(
+            f"Create{label}",
+            "ec2",
+            "createSecurityGroup",
+            {"GroupName": group, "Description": description, "VpcId.$": "$.plan.vpc_id"},
+            next_state=created,
+            result_selector={"id.$": "$.GroupId"},
+            result_path=result_path,
+        ),
+    }
+
+
 def _inspect() -> Steps:
     states: dict[str, Any] = {
         **sdk_call(
@@ -330,35 +366,13 @@ def _contain() -> Steps:
             next_state="OpenGroupExists",
             result_selector={"activities.$": "$.Activities[*].ActivityId"},
         ),
-        "OpenGroupExists": {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Variable": "$.results.FindOpenGroup.count",
-                    "NumericGreaterThan": 0,
-                    "Next": "UseOpenGroup",
-                }
-            ],
-            "Default": "CreateOpenGroup",
-        },
-        "UseOpenGroup": {
-            "Type": "Pass",
-            "Parameters": {"id.$": "$.results.FindOpenGroup.ids[0]"},
-            "ResultPath": "$.open_group",
-            "Next": "QuarantineGroupExists",
-        },
-        **sdk_call(
-            "CreateOpenGroup",
-            "ec2",
-            "createSecurityGroup",
-            {
-                "GroupName": OPEN_GROUP,
-                "Description": "lz-response isolation step 1: all traffic, untracks connections",
-                "VpcId.$": "$.plan.vpc_id",
-            },
-            next_state="AllowAllIntoOpenGroup",
-            result_selector={"id.$": "$.GroupId"},
+        **_use_or_create_group(
+            "OpenGroup",
+            OPEN_GROUP,
+            "lz-response isolation step 1: all traffic, untracks connections",
             result_path="$.open_group",
+            created="AllowAllIntoOpenGroup",
+            found="QuarantineGroupExists",
         ),
         **sdk_call(
             "AllowAllIntoOpenGroup",
@@ -368,35 +382,13 @@ def _contain() -> Steps:
             next_state="QuarantineGroupExists",
             result_selector={"Return.$": "$.Return"},
         ),
-        "QuarantineGroupExists": {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Variable": "$.results.FindQuarantineGroup.count",
-                    "NumericGreaterThan": 0,
-                    "Next": "UseQuarantineGroup",
-                }
-            ],
-            "Default": "CreateQuarantineGroup",
-        },
-        "UseQuarantineGroup": {
-            "Type": "Pass",
-            "Parameters": {"id.$": "$.results.FindQuarantineGroup.ids[0]"},
-            "ResultPath": "$.quarantine_group",
-            "Next": "QuarantineGroupRules",
-        },
-        **sdk_call(
-            "CreateQuarantineGroup",
-            "ec2",
-            "createSecurityGroup",
-            {
-                "GroupName": QUARANTINE_GROUP,
-                "Description": "lz-response isolation step 2: no rules",
-                "VpcId.$": "$.plan.vpc_id",
-            },
-            next_state="QuarantineGroupRules",
-            result_selector={"id.$": "$.GroupId"},
+        **_use_or_create_group(
+            "QuarantineGroup",
+            QUARANTINE_GROUP,
+            "lz-response isolation step 2: no rules",
             result_path="$.quarantine_group",
+            created="QuarantineGroupRules",
+            found="QuarantineGroupRules",
         ),
         # A new group allows all IPv4 egress; revoked whenever present (a run that stopped
         # between creating and revoking left it).
