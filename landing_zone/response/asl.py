@@ -150,6 +150,29 @@ def _log(name: str, result_path: str, next_state: str, *, first: bool = False) -
     }
 
 
+def revoke_older_sessions(next_state: str) -> State:
+    """A Pass state putting at ``$.revoke_policy`` the documented "revoke older sessions" policy
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html), dated
+    when the state runs: attached inline to a role, it denies every session issued before."""
+    return {
+        "Type": "Pass",
+        "Parameters": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LzResponseRevokeOlderSessions",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"DateLessThan": {"aws:TokenIssueTime.$": "$$.State.EnteredTime"}},
+                }
+            ],
+        },
+        "ResultPath": "$.revoke_policy",
+        "Next": next_state,
+    }
+
+
 def log_call(name: str, result_path: str, next_state: str) -> States:
     """Journal states for a call made by a plain Task (not ``sdk_call``): route the task to
     ``<name>.Entry``; the entry is ``{"step": name, "result": <result_path>}``."""

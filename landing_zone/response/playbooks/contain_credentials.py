@@ -27,6 +27,7 @@ from landing_zone.response.asl import (
     finish,
     log_call,
     playbook_definition,
+    revoke_older_sessions,
     sdk_call,
 )
 
@@ -265,25 +266,7 @@ def _contain() -> Steps:
             },
             next_state=finish("contained"),
         ),
-        "RevokePolicy": {
-            "Type": "Pass",
-            "Parameters": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "LzResponseRevokeOlderSessions",
-                        "Effect": "Deny",
-                        "Action": "*",
-                        "Resource": "*",
-                        "Condition": {
-                            "DateLessThan": {"aws:TokenIssueTime.$": "$$.State.EnteredTime"}
-                        },
-                    }
-                ],
-            },
-            "ResultPath": "$.revoke_policy",
-            "Next": "RevokeRoleSessions",
-        },
+        "RevokePolicy": revoke_older_sessions("RevokeRoleSessions"),
         **sdk_call(
             "RevokeRoleSessions",
             "iam",

@@ -26,7 +26,15 @@ from __future__ import annotations
 from typing import Any
 
 from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY
-from landing_zone.response.asl import DECIDE, Steps, finish, playbook_definition, sdk_call, sdk_map
+from landing_zone.response.asl import (
+    DECIDE,
+    Steps,
+    finish,
+    playbook_definition,
+    revoke_older_sessions,
+    sdk_call,
+    sdk_map,
+)
 
 PLAYBOOK = "isolate_instance"
 OPEN_GROUP = "lz-quarantine-open"
@@ -288,27 +296,6 @@ def _inspect() -> Steps:
     return Steps("FindInstance", states)
 
 
-def _revoke_policy_state(next_state: str) -> dict[str, Any]:
-    """The documented "revoke older sessions" policy, dated now."""
-    return {
-        "Type": "Pass",
-        "Parameters": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "LzResponseRevokeOlderSessions",
-                    "Effect": "Deny",
-                    "Action": "*",
-                    "Resource": "*",
-                    "Condition": {"DateLessThan": {"aws:TokenIssueTime.$": "$$.State.EnteredTime"}},
-                }
-            ],
-        },
-        "ResultPath": "$.revoke_policy",
-        "Next": next_state,
-    }
-
-
 def _contain() -> Steps:
     finding_tags = [
         {"Key": FINDING_TAG, "Value.$": "$.finding.id"},
@@ -446,7 +433,7 @@ def _contain() -> Steps:
             ],
             "Default": "TagInstance",
         },
-        "RevokePolicy": _revoke_policy_state("RevokeRoleSessions"),
+        "RevokePolicy": revoke_older_sessions("RevokeRoleSessions"),
         **sdk_call(
             "RevokeRoleSessions",
             "iam",
