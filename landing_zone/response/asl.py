@@ -123,8 +123,9 @@ def _payload_path(expression: str) -> str:
     return re.sub(r"(?<![$\w])\$(?=[.\[]|$|[,)])", "$.Payload", expression)
 
 
-def _log(name: str, result_path: str, next_state: str, *, first: bool = False) -> States:
-    """Two Pass states appending ``{"step": name, "result": <result_path>}`` to the journal.
+def _log(name: str, result: Any, next_state: str, *, first: bool = False) -> States:
+    """Two Pass states appending ``{"step": name, "result": <result>}`` to the journal:
+    ``result`` is a path (a string) or a payload template; ``first`` starts a new journal.
 
     The entry is built as an object and serialized with ``States.JsonToString``: braces and
     quotes in intrinsic string literals need escapes that emulators parse differently.
@@ -137,7 +138,10 @@ def _log(name: str, result_path: str, next_state: str, *, first: bool = False) -
     return {
         f"{name}.Entry": {
             "Type": "Pass",
-            "Parameters": {"step": name, "result.$": result_path},
+            "Parameters": {
+                "step": name,
+                ("result.$" if isinstance(result, str) else "result"): result,
+            },
             "ResultPath": "$.journal.entry",
             "Next": f"{name}.Log",
         },
@@ -173,10 +177,11 @@ def revoke_older_sessions(next_state: str) -> State:
     }
 
 
-def log_call(name: str, result_path: str, next_state: str) -> States:
+def log_call(name: str, result: Any, next_state: str, *, first: bool = False) -> States:
     """Journal states for a call made by a plain Task (not ``sdk_call``): route the task to
-    ``<name>.Entry``; the entry is ``{"step": name, "result": <result_path>}``."""
-    return _log(name, result_path, next_state)
+    ``<name>.Entry``; the entry is ``{"step": name, "result": <result>}``, ``result`` a path or
+    a payload template; ``first`` starts a new journal."""
+    return _log(name, result, next_state, first=first)
 
 
 def sdk_call(

@@ -59,6 +59,7 @@ from landing_zone.response.asl import (
     States,
     Steps,
     finish,
+    log_call,
     playbook_definition,
     sdk_call,
 )
@@ -81,31 +82,6 @@ CAP_REACHED: Final = "cap_reached"
 
 
 # --- journal and Map helpers (also used by ip_expiry) ----------------------------------------
-
-
-def journal_entry(name: str, result: Any, next_state: str, *, first: bool = False) -> States:
-    """Two Pass states appending ``{"step": name, "result": result}`` (a payload template) to
-    ``$.journal.text``, as ``asl.sdk_call`` does; ``first`` starts a new journal."""
-    text = (
-        "States.JsonToString($.journal.entry)"
-        if first
-        else "States.Format('{},{}', $.journal.text, States.JsonToString($.journal.entry))"
-    )
-    key = "result.$" if isinstance(result, str) else "result"
-    return {
-        f"{name}.Entry": {
-            "Type": "Pass",
-            "Parameters": {"step": name, key: result},
-            "ResultPath": "$.journal.entry",
-            "Next": f"{name}.Log",
-        },
-        f"{name}.Log": {
-            "Type": "Pass",
-            "Parameters": {"text.$": text},
-            "ResultPath": "$.journal",
-            "Next": next_state,
-        },
-    }
 
 
 def listed(name: str, expression: str, holder: str, next_state: str) -> States:
@@ -205,7 +181,7 @@ def each_set(
             "Next": f"{name}.Entry",
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
-        **journal_entry(name, f"$.scan.{name}", next_state),
+        **log_call(name, f"$.scan.{name}", next_state),
     }
 
 
@@ -405,7 +381,7 @@ def _status(prefix: str, status: str) -> State:
 
 
 def _start(prefix: str, result: dict[str, Any], first_call: str) -> States:
-    return journal_entry(f"{prefix}Set", result, first_call, first=True)
+    return log_call(f"{prefix}Set", result, first_call, first=True)
 
 
 def probe_processor() -> dict[str, Any]:
@@ -734,7 +710,7 @@ def _contain() -> Steps:
             "Next": "RecordExpiry.Entry",
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
-        **journal_entry(
+        **log_call(
             "RecordExpiry",
             {"table": IP_BLOCK_TABLE, "cidr.$": "$.plan.cidr", "expires_at.$": "$.plan.expires_at"},
             "Contain.AnyCapped",
@@ -780,7 +756,7 @@ def _contain() -> Steps:
             "Next": "CapAlert.Entry",
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
-        **journal_entry("CapAlert", "$.results.CapAlert", cap_reached),
+        **log_call("CapAlert", "$.results.CapAlert", cap_reached),
         **cap_state,
     }
     return Steps("BlockIpSets", states)
@@ -832,7 +808,7 @@ def _rollback() -> Steps:
                 {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE},
             ],
         },
-        **journal_entry(
+        **log_call(
             "ForgetExpiry",
             {"table": IP_BLOCK_TABLE, "cidr.$": "$.plan.cidr", "execution.$": "$.rollback_of"},
             finish("rolled_back"),

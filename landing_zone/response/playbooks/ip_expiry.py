@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from landing_zone.response.asl import FAILURE, States
+from landing_zone.response.asl import FAILURE, States, log_call
 from landing_zone.response.playbooks.block_network_actor import (
     IP_BLOCK_TABLE,
     each_set,
     iteration,
-    journal_entry,
     list_ip_sets,
     listed,
     remove_processor,
@@ -119,7 +118,7 @@ def _target_processor() -> dict[str, Any]:
         "Target.Here": _home(True),
         "Target.Away": _home(False),
         **listed("Target.Cidrs", "$.query.Items[*].cidr.S", "$.cidrs", "SweepTarget.Entry"),
-        **journal_entry(
+        **log_call(
             "SweepTarget",
             {"target.$": "$.key", "expired.$": "$.cidrs.value", "now.$": "$.now"},
             "TargetListIpSets",
@@ -158,7 +157,7 @@ def _target_processor() -> dict[str, Any]:
             "Next": "ForgetExpired.Entry",
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
-        **journal_entry("ForgetExpired", "$.forgot", "Target.Out"),
+        **log_call("ForgetExpired", "$.forgot", "Target.Out"),
         "Target.Out": {
             "Type": "Pass",
             "Parameters": {
@@ -283,9 +282,7 @@ def definition() -> dict[str, Any]:
         },
         "Clock.Given": _clock("$.now"),
         "Clock.Start": _clock("$$.Execution.StartTime"),
-        **journal_entry(
-            "SweepStart", {"now.$": "$.now", "input.$": "$.input"}, "Scope", first=True
-        ),
+        **log_call("SweepStart", {"now.$": "$.now", "input.$": "$.input"}, "Scope", first=True),
         "Scope": {
             "Type": "Choice",
             "Choices": [{"Variable": "$.input.target", "IsPresent": True, "Next": "Scope.One"}],
@@ -326,7 +323,7 @@ def definition() -> dict[str, Any]:
             "Next": "SweepTargets.Entry",
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
-        **journal_entry("SweepTargets", "$.swept", "Scope.More"),
+        **log_call("SweepTargets", "$.swept", "Scope.More"),
         "Scope.More": {
             "Type": "Choice",
             "Choices": [

@@ -22,8 +22,15 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from landing_zone.response.asl import DECIDE, FAILURE, States, Steps, finish, playbook_definition
-from landing_zone.response.playbooks.block_network_actor import journal_entry
+from landing_zone.response.asl import (
+    DECIDE,
+    FAILURE,
+    States,
+    Steps,
+    finish,
+    log_call,
+    playbook_definition,
+)
 
 PLAYBOOK: Final = "root_use"
 
@@ -65,7 +72,7 @@ def _respond() -> Steps:
             "Next": "RootPage.Entry",
             "Catch": catch,
         },
-        **journal_entry("RootPage", "$.results.RootPage", finish("manual_step_required")),
+        **log_call("RootPage", "$.results.RootPage", finish("manual_step_required")),
     }
     return Steps("RootPage", states)
 
