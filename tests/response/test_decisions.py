@@ -143,7 +143,7 @@ def test_every_finding_file_is_a_documented_event() -> None:
                 "cidr": "198.51.100.99/32",
                 "version": "IPV4",
                 "expires_at": "2026-12-31T10:00:30Z",
-                "cap": 8000,
+                "cap": 4000,
             },
         ),
         (
@@ -158,7 +158,7 @@ def test_every_finding_file_is_a_documented_event() -> None:
                 "cidr": "192.0.2.200/32",
                 "version": "IPV4",
                 "expires_at": "2026-12-31T10:00:30Z",
-                "cap": 8000,
+                "cap": 4000,
             },
         ),
         (
