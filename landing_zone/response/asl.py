@@ -61,12 +61,18 @@ OUTCOMES: Final = (
     "rolled_back",
     "ticketed",
     "notified",
+    "cap_reached",
     "failed",
 )
-"""Outcomes a record can carry; a playbook ends a path with ``finish(outcome)``."""
+"""Outcomes a record can carry; a playbook ends a path with ``finish(outcome)``. The frame has a
+state for each outcome the playbook's paths reach, and for no other: Step Functions refuses a
+definition with a state nothing leads to (``MISSING_TRANSITION_TARGET``)."""
 
 FAILURE: Final = "Failed.Record"
 """State that records a caught error, writes the evidence, pages ``FAILED`` and fails."""
+
+START: Final = "Rollback?"
+"""The frame's first state: a rollback request or a finding."""
 
 DECIDE: Final = "Decide"
 """State an ``inspect`` path goes to once before-state is known: ticket, notify, dry run,
@@ -818,10 +824,10 @@ def playbook_definition(
     and ``Result.*`` pages/notifies the outcome; the output is the record. Any uncaught error
     goes to ``FAILURE``: recorded (outcome failed), paged as ``FAILED: <error>``, Fail state.
     """
-    frame_names = {"Rollback?", "Init", DECIDE, FAILURE}
+    frame_names = {START, "Init", DECIDE, FAILURE}
     parts = [contain.states, rollback.states, inspect.states if inspect else {}]
     states: States = {
-        "Rollback?": {
+        START: {
             "Type": "Choice",
             "Choices": [
                 {
@@ -846,10 +852,14 @@ def playbook_definition(
         if clash:
             raise ValueError(f"playbook {playbook}: state names {sorted(clash)} are the frame's")
         states.update(part)
+    reached = {target for state in states.values() for target in _targets(state)}
+    for outcome in OUTCOMES[:-1]:
+        if finish(outcome) not in reached:
+            del states[finish(outcome)]
     _check_transitions(playbook, states)
     return {
         "Comment": comment or f"Landing zone incident response playbook {playbook}",
-        "StartAt": "Rollback?",
+        "StartAt": START,
         "States": states,
     }
 
@@ -862,9 +872,19 @@ def _targets(state: State) -> list[str]:
 
 
 def _check_transitions(playbook: str, states: States) -> None:
-    """Every transition names a state (Step Functions would refuse the definition anyway; this
-    says which playbook and state at synth time)."""
+    """Every transition names a state and every state is reached from ``start`` (Step Functions
+    would refuse the definition anyway; this says which playbook and state at synth time)."""
     for name, state in states.items():
         for target in _targets(state):
             if target not in states:
                 raise ValueError(f"playbook {playbook}: state {name!r} goes to unknown {target!r}")
+    reached: set[str] = set()
+    pending = [START]
+    while pending:
+        name = pending.pop()
+        if name not in reached:
+            reached.add(name)
+            pending += _targets(states[name])
+    unreached = sorted(set(states) - reached)
+    if unreached:
+        raise ValueError(f"playbook {playbook}: no transition reaches {unreached}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import re
@@ -148,6 +149,55 @@ def test_rejects_unknown_transitions_and_frame_names() -> None:
     clash = asl.Steps("Init", {"Init": {"Type": "Pass", "End": True}})
     with pytest.raises(ValueError, match="are the frame's"):
         asl.playbook_definition("x", contain=clash, rollback=clash)
+
+
+def _unreached(machine: dict[str, Any]) -> list[str]:
+    """States of ``machine`` (and of its Map processors) no transition leads to."""
+    states = machine["States"]
+    reached: set[str] = set()
+    pending = [machine["StartAt"]]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        state = states[name]
+        pending += [state[key] for key in ("Next", "Default") if key in state]
+        pending += [choice["Next"] for choice in state.get("Choices", [])]
+        pending += [catcher["Next"] for catcher in state.get("Catch", [])]
+    unreached = sorted(set(states) - reached)
+    for name in sorted(reached):
+        if states[name].get("Type") == "Map":
+            unreached += _unreached(states[name]["ItemProcessor"])
+    return unreached
+
+
+@pytest.mark.parametrize("workflow", [*AVAILABLE, "drill"])
+def test_every_state_is_reached(workflow: str) -> None:
+    # Step Functions refuses a definition with a state nothing leads to
+    # (MISSING_TRANSITION_TARGET: State "<name>" is not reachable).
+    module = importlib.import_module(f"landing_zone.response.playbooks.{workflow}")
+    assert _unreached(module.definition()) == []
+
+
+def test_outcome_states_are_only_those_the_playbook_reaches() -> None:
+    states = definition("root_use")["States"]
+    assert "Outcome.manual_step_required" in states
+    assert "Outcome.contained" not in states
+    assert "Outcome.cap_reached" in definition("block_network_actor")["States"]
+
+
+def test_rejects_states_no_transition_reaches() -> None:
+    steps = asl.Steps(
+        "A",
+        {
+            "A": {"Type": "Pass", "Next": asl.finish("contained")},
+            "Orphan": {"Type": "Pass", "Next": asl.finish("contained")},
+        },
+    )
+    back = asl.Steps("B", {"B": {"Type": "Pass", "Next": asl.finish("rolled_back")}})
+    with pytest.raises(ValueError, match=r"no transition reaches \['Orphan'\]"):
+        asl.playbook_definition("x", contain=steps, rollback=back)
 
 
 def test_approval_waits_on_a_task_token_with_timeout_from_input() -> None:

@@ -54,7 +54,6 @@ from typing import Any, Final
 from landing_zone.response.asl import (
     DECIDE,
     FAILURE,
-    OUTCOMES,
     State,
     States,
     Steps,
@@ -563,22 +562,6 @@ def remove_processor() -> dict[str, Any]:
     return iteration(f"{p}Set.Entry", states, f"{p}.Fail")
 
 
-def _outcome(outcome: str) -> tuple[str, States]:
-    """The frame's state for ``outcome``, or (for ``cap_reached``, which the frame's
-    ``OUTCOMES`` does not list yet) one of this playbook's that does what the frame's do."""
-    if outcome in OUTCOMES:
-        return finish(outcome), {}
-    name = f"Outcome.{outcome}"
-    return name, {
-        name: {
-            "Type": "Pass",
-            "Result": outcome,
-            "ResultPath": "$.outcome",
-            "Next": "Evidence.Build",
-        }
-    }
-
-
 # --- the playbook ------------------------------------------------------------------------------
 
 
@@ -650,7 +633,6 @@ def _inspect() -> Steps:
 
 
 def _contain() -> Steps:
-    cap_reached, cap_state = _outcome(CAP_REACHED)
     states: States = {
         **each_set(
             "BlockIpSets",
@@ -756,8 +738,7 @@ def _contain() -> Steps:
             "Next": "CapAlert.Entry",
             "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
         },
-        **log_call("CapAlert", "$.results.CapAlert", cap_reached),
-        **cap_state,
+        **log_call("CapAlert", "$.results.CapAlert", finish(CAP_REACHED)),
     }
     return Steps("BlockIpSets", states)
 
