@@ -372,6 +372,21 @@ def _publish(
     }
 
 
+def publish_call(
+    name: str, topic: str, subject: str, message: dict[str, Any], next_state: str
+) -> States:
+    """``<name>``: publish ``message`` to ``topic`` (a placeholder such as
+    ``${PagingTopicArn}``), recorded in the journal as the call ``name``; an error goes to the
+    failure path (pages, records, fails)."""
+    return {
+        name: {
+            **_publish(topic, subject, message, f"{name}.Entry", f"$.results.{name}"),
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+        },
+        **log_call(name, f"$.results.{name}", next_state),
+    }
+
+
 def _summary(prefix: str) -> dict[str, Any]:
     return {
         "summary.$": (

@@ -60,6 +60,7 @@ from landing_zone.response.asl import (
     finish,
     log_call,
     playbook_definition,
+    publish_call,
     sdk_call,
 )
 
@@ -715,30 +716,23 @@ def _contain() -> Steps:
             "$.scan.capped",
             "CapAlert",
         ),
-        "CapAlert": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sns:publish",
-            "Parameters": {
-                "TopicArn": "${AlertTopicArn}",
-                "Subject": "lz-response block_network_actor: block list at its cap",
-                "Message": {
-                    "summary.$": (
-                        "States.Format('CAP REACHED: {} not blocked in {}/{}: a block list "
-                        "holds {} addresses or more', $.plan.cidr, $.target.account, "
-                        "$.target.region, $.plan.cap)"
-                    ),
-                    "capped.$": "$.scan.capped.value",
-                    "finding.$": "$.finding",
-                    "plan.$": "$.plan",
-                    "execution.$": "$$.Execution.Id",
-                },
+        **publish_call(
+            "CapAlert",
+            "${AlertTopicArn}",
+            "lz-response block_network_actor: block list at its cap",
+            {
+                "summary.$": (
+                    "States.Format('CAP REACHED: {} not blocked in {}/{}: a block list "
+                    "holds {} addresses or more', $.plan.cidr, $.target.account, "
+                    "$.target.region, $.plan.cap)"
+                ),
+                "capped.$": "$.scan.capped.value",
+                "finding.$": "$.finding",
+                "plan.$": "$.plan",
+                "execution.$": "$$.Execution.Id",
             },
-            "ResultSelector": {"MessageId.$": "$.MessageId"},
-            "ResultPath": "$.results.CapAlert",
-            "Next": "CapAlert.Entry",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
-        },
-        **log_call("CapAlert", "$.results.CapAlert", finish(CAP_REACHED)),
+            finish(CAP_REACHED),
+        ),
     }
     return Steps("BlockIpSets", states)
 

@@ -25,8 +25,8 @@ from landing_zone.response.asl import (
     FAILURE,
     Steps,
     finish,
-    log_call,
     playbook_definition,
+    publish_call,
     revoke_older_sessions,
     sdk_call,
 )
@@ -218,26 +218,19 @@ def _inspect() -> Steps:
             "ResultPath": "$.manual_step",
             "Next": "PageManualStep",
         },
-        "PageManualStep": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sns:publish",
-            "Parameters": {
-                "TopicArn": "${PagingTopicArn}",
-                "Subject": "lz-response contain_credentials: MANUAL STEP REQUIRED",
-                "Message": {
-                    "summary.$": "$.manual_step.text",
-                    "account.$": "$.target.account",
-                    "finding.$": "$.finding",
-                    "plan.$": "$.plan",
-                    "execution.$": "$$.Execution.Id",
-                },
+        **publish_call(
+            "PageManualStep",
+            "${PagingTopicArn}",
+            "lz-response contain_credentials: MANUAL STEP REQUIRED",
+            {
+                "summary.$": "$.manual_step.text",
+                "account.$": "$.target.account",
+                "finding.$": "$.finding",
+                "plan.$": "$.plan",
+                "execution.$": "$$.Execution.Id",
             },
-            "ResultSelector": {"MessageId.$": "$.MessageId"},
-            "ResultPath": "$.results.PageManualStep",
-            "Next": "PageManualStep.Entry",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
-        },
-        **log_call("PageManualStep", "$.results.PageManualStep", finish("manual_step_required")),
+            finish("manual_step_required"),
+        ),
     }
     return Steps("PrincipalType", states)
 

@@ -24,12 +24,11 @@ from typing import Any, Final
 
 from landing_zone.response.asl import (
     DECIDE,
-    FAILURE,
     States,
     Steps,
     finish,
-    log_call,
     playbook_definition,
+    publish_call,
 )
 
 PLAYBOOK: Final = "root_use"
@@ -51,28 +50,20 @@ def _message(prefix: str) -> dict[str, Any]:
 
 
 def _respond() -> Steps:
-    catch = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}]
     states: States = {
-        "RootPage": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sns:publish",
-            "Parameters": {
-                "TopicArn": "${PagingTopicArn}",
-                "Subject": "lz-response root_use: CRITICAL root user activity",
-                "Message": {
-                    **_message("CRITICAL"),
-                    "manual_step": (
-                        "Confirm with the account owner who signed in as root and why; if "
-                        "nobody did, rotate the root credentials and MFA (break-glass runbook)."
-                    ),
-                },
+        **publish_call(
+            "RootPage",
+            "${PagingTopicArn}",
+            "lz-response root_use: CRITICAL root user activity",
+            {
+                **_message("CRITICAL"),
+                "manual_step": (
+                    "Confirm with the account owner who signed in as root and why; if "
+                    "nobody did, rotate the root credentials and MFA (break-glass runbook)."
+                ),
             },
-            "ResultSelector": {"MessageId.$": "$.MessageId"},
-            "ResultPath": "$.results.RootPage",
-            "Next": "RootPage.Entry",
-            "Catch": catch,
-        },
-        **log_call("RootPage", "$.results.RootPage", finish("manual_step_required")),
+            finish("manual_step_required"),
+        ),
     }
     return Steps("RootPage", states)
 
