@@ -22,6 +22,7 @@ from constructs import Construct
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import MAX_IAM_NAME, bounded_name
+from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from landing_zone.detection import S3MalwareProtection
 from landing_zone.keys.defaults import bucket_encryption
 from landing_zone.logging import _validation
@@ -767,28 +768,12 @@ class TrainingData(Construct):
                 ),
                 iam.PolicyStatement(
                     sid="DeliverStateMachineLogs",
-                    # The log delivery actions Step Functions documents; none has a resource
-                    # type.
-                    actions=[
-                        "logs:CreateLogDelivery",
-                        "logs:DeleteLogDelivery",
-                        "logs:DescribeLogGroups",
-                        "logs:DescribeResourcePolicies",
-                        "logs:GetLogDelivery",
-                        "logs:ListLogDeliveries",
-                        "logs:PutResourcePolicy",
-                        "logs:UpdateLogDelivery",
-                    ],
+                    actions=list(LOG_DELIVERY_ACTIONS),
                     resources=["*"],
                 ),
                 iam.PolicyStatement(
                     sid="WriteStateMachineTraces",
-                    actions=[
-                        "xray:GetSamplingRules",
-                        "xray:GetSamplingTargets",
-                        "xray:PutTelemetryRecords",
-                        "xray:PutTraceSegments",
-                    ],
+                    actions=list(TRACING_ACTIONS),
                     resources=["*"],
                 ),
             ],

@@ -65,6 +65,7 @@ from constructs import Construct
 
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.protected_names import check_prefix, checked_name
+from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from landing_zone.detection.alerting import FindingForwarder, _dead_letter_alarm, _DeadLetterQueue
 from landing_zone.detection.management_events import CONSOLE_SIGN_IN
 from landing_zone.logging import names
@@ -800,17 +801,7 @@ class ResponseWorkflows(Construct):
         statements.append(
             iam.PolicyStatement(
                 sid="DeliverExecutionLogs",
-                # https://docs.aws.amazon.com/step-functions/latest/dg/cw-logs.html
-                actions=[
-                    "logs:CreateLogDelivery",
-                    "logs:DeleteLogDelivery",
-                    "logs:DescribeLogGroups",
-                    "logs:DescribeResourcePolicies",
-                    "logs:GetLogDelivery",
-                    "logs:ListLogDeliveries",
-                    "logs:PutResourcePolicy",
-                    "logs:UpdateLogDelivery",
-                ],
+                actions=list(LOG_DELIVERY_ACTIONS),
                 resources=["*"],
             )
         )
@@ -818,12 +809,7 @@ class ResponseWorkflows(Construct):
             statements.append(
                 iam.PolicyStatement(
                     sid="WriteExecutionTraces",
-                    actions=[
-                        "xray:GetSamplingRules",
-                        "xray:GetSamplingTargets",
-                        "xray:PutTelemetryRecords",
-                        "xray:PutTraceSegments",
-                    ],
+                    actions=list(TRACING_ACTIONS),
                     resources=["*"],
                 )
             )
