@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .workflows import (
         DRILL,
-        DRILL_CHECK,
         IP_EXPIRY,
         PLAYBOOK_WORKFLOWS,
         ResponseForwarding,
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "DRILL": "workflows",
-    "DRILL_CHECK": "workflows",
     "IP_EXPIRY": "workflows",
     "PLAYBOOK_WORKFLOWS": "workflows",
     "ResponseForwarding": "workflows",
@@ -38,7 +36,6 @@ _EXPORTS = {
 
 __all__ = [
     "DRILL",
-    "DRILL_CHECK",
     "IP_EXPIRY",
     "PLAYBOOK_WORKFLOWS",
     "ResponseForwarding",

@@ -51,11 +51,12 @@ RESPONSE_ROLE_NAME: Final = RESPONSE_ROLE_SUFFIX
 """The response role is ``<prefix>response``; the workflows' roles ``<prefix>response-<name>``."""
 
 FORENSIC_TAG_KEY: Final = FORENSIC_SNAPSHOT_TAG_KEY
-ROLLBACK_TAG_KEYS: Final = (QUARANTINE_TAG, EXECUTION_TAG)
-"""The instance tags the isolate-instance playbook puts and its rollback removes."""
 """Tag key (``lz-forensic-finding``, value: the finding id) the isolate-instance playbook puts
 on every forensic snapshot. The guardrail ``keep-data-in-organization`` protects snapshots
 carrying it, and the response role may create snapshots only with it."""
+
+ROLLBACK_TAG_KEYS: Final = (QUARANTINE_TAG, EXECUTION_TAG)
+"""The instance tags the isolate-instance playbook puts and its rollback removes."""
 
 _PREFIX = re.compile(r"[A-Za-z0-9+=,.@_-]{1,32}")
 _ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}|\*):role/[A-Za-z0-9_+=,.@*/-]{1,512}")
@@ -68,8 +69,10 @@ def response_role_name(prefix: str) -> str:
 
 
 def execution_role_name(prefix: str, workflow: str) -> str:
-    """``<prefix>response-<workflow>``: a workflow's execution role (or the regional call's)."""
-    return f"{prefix}{RESPONSE_ROLE_NAME}-{workflow}"
+    """``<prefix>response-<workflow, '_' as '-'>``: a workflow's execution role (or the regional
+    call's); its state machine, policy and log group, and every other resource of the response
+    (``<prefix>response-ip-blocks``, ...) are named the same way."""
+    return f"{response_role_name(prefix)}-{workflow.replace('_', '-')}"
 
 
 def trusted_role_names(prefix: str) -> tuple[str, ...]:

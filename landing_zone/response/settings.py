@@ -20,10 +20,8 @@ from landing_zone.config.response import (
     mode_for,
     parse_time,
 )
+from landing_zone.response.response_role import execution_role_name, response_role_name
 
-RESPONSE_NAME = "response"
-"""``<landing_zone_role_prefix>response``: the response role in every account, and with
-``-<playbook>`` the playbooks' state machines and execution roles."""
 ALERT_TOPIC = "security-findings-alerts"
 PAGING_TOPIC = "security-findings-paging"
 """The topics of ``landing_zone.detection.alerting.FindingAlerts`` (under the same prefix) in the
@@ -32,14 +30,6 @@ UNAPPROVED_TIMEOUT_ACTION = "dry_run"
 """The approval timeout action when config sets none (validation requires one whenever a known
 account runs a playbook in approval mode): an unknown account's approval that nobody answers then
 changes nothing."""
-
-
-def response_name(config: LandingZoneConfig) -> str:
-    return f"{config.guardrails.parameters.landing_zone_role_prefix}{RESPONSE_NAME}"
-
-
-def state_machine_name(config: LandingZoneConfig, playbook: str) -> str:
-    return f"{response_name(config)}-{playbook.replace('_', '-')}"
 
 
 def compile_settings(config: LandingZoneConfig) -> dict[str, Any]:
@@ -58,11 +48,11 @@ def compile_settings(config: LandingZoneConfig) -> dict[str, Any]:
         "home_region": home,
         "organization_id": config.organization.id,
         "security_tooling_account": tooling,
-        "response_role_name": response_name(config),
+        "response_role_name": response_role_name(prefix),
         "state_machines": {
             playbook: (
                 f"arn:{partition}:states:{home}:{tooling}:stateMachine:"
-                f"{state_machine_name(config, playbook)}"
+                f"{execution_role_name(prefix, playbook)}"
             )
             for playbook in PLAYBOOKS
         },

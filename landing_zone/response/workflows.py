@@ -71,6 +71,7 @@ from landing_zone.detection.management_events import CONSOLE_SIGN_IN
 from landing_zone.logging import names
 from landing_zone.logging._key_policy import administered_key, logs_service_statement
 from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
+from landing_zone.response.response_role import execution_role_name, response_role_name
 
 RUNTIME_DIRECTORY = Path(__file__).parent / "runtime"
 """The Lambda code of the triage and regional-call functions (stdlib and boto3 only)."""
@@ -95,12 +96,6 @@ IP_EXPIRY = "ip_expiry"
 
 DRILL = "drill"
 """The monthly fire drill: generates the sample findings; the fire-drill schedule starts it."""
-
-DRILL_CHECK = "drill_check"
-"""The fire drill's checker: waits for the expected executions and reports."""
-
-RESPONSE_ROLE = "response"
-"""Name (after the prefix) of the role every member account trusts the workflows with."""
 
 TABLETOP_MESSAGE = (
     "An incident-response tabletop exercise is due this quarter. Write the pack from the "
@@ -132,7 +127,7 @@ _SDK_SERVICE_PREFIXES = {"sfn": "states"}
 def resource_name(name_prefix: str, workflow: str) -> str:
     """``<prefix>response-<workflow with hyphens>``: the state machine, its execution role, its
     policy and its log group share it."""
-    return f"{name_prefix}{RESPONSE_ROLE}-{workflow.replace('_', '-')}"
+    return execution_role_name(name_prefix, workflow)
 
 
 def execution_role_arns(account_id: str, name_prefix: str, workflows: Sequence[str]) -> list[str]:
@@ -456,7 +451,7 @@ class ResponseWorkflows(Construct):
         dead_letters = _DeadLetterQueue(
             self,
             "TriageDeadLetterQueue",
-            queue_name=checked_name("queue", f"{name_prefix}{RESPONSE_ROLE}-triage-dead-letters"),
+            queue_name=checked_name("queue", resource_name(name_prefix, "triage-dead-letters")),
         )
         self.dead_letter_queue = dead_letters.queue
         playbooks = [self.workflows[p] for p in PLAYBOOK_WORKFLOWS if p in self.workflows]
@@ -511,7 +506,7 @@ class ResponseWorkflows(Construct):
             self,
             dead_letters.queue,
             "Findings or root sign-ins could not be triaged for incident response",
-            alarm_name=f"{name_prefix}{RESPONSE_ROLE}-triage-dead-letters",
+            alarm_name=resource_name(name_prefix, "triage-dead-letters"),
         )
         for topic in (alert_topic, paging_topic):
             self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic.topic))
@@ -610,7 +605,7 @@ class ResponseWorkflows(Construct):
         return iam.PolicyStatement(
             sid="AssumeResponseRoleInOrganization",
             actions=["sts:AssumeRole"],
-            resources=[f"arn:{Aws.PARTITION}:iam::*:role/{self._prefix}{RESPONSE_ROLE}"],
+            resources=[f"arn:{Aws.PARTITION}:iam::*:role/{response_role_name(self._prefix)}"],
             conditions={"StringEquals": {"aws:ResourceOrgID": self._organization_id}},
         )
 
@@ -867,7 +862,7 @@ class ResponseWorkflows(Construct):
         """The expiry of every blocked address (``block_network_actor`` writes, ``ip_expiry``
         sweeps): no evidence (the records in the log archive are), but what keeps a block from
         lasting forever or ending early, so only landing-zone principals may change it."""
-        name = f"{self._prefix}{RESPONSE_ROLE}-ip-blocks"
+        name = resource_name(self._prefix, "ip-blocks")
         table_arn = self._stack.format_arn(service="dynamodb", resource="table", resource_name=name)
         table = dynamodb.CfnTable(
             self,
@@ -947,7 +942,7 @@ class ResponseWorkflows(Construct):
             rule = events.CfnRule(
                 self,
                 construct_id,
-                name=checked_name("rule", f"{self._prefix}{RESPONSE_ROLE}-{name}"),
+                name=checked_name("rule", resource_name(self._prefix, name)),
                 description=description,
                 event_pattern=pattern,
                 state="ENABLED",
@@ -993,7 +988,7 @@ class ResponseWorkflows(Construct):
     def _schedule_role(
         self, construct_id: str, name: str, statements: Sequence[iam.PolicyStatement]
     ) -> tuple[iam.Role, iam.ManagedPolicy]:
-        full_name = f"{self._prefix}{RESPONSE_ROLE}-{name}-schedule"
+        full_name = resource_name(self._prefix, f"{name}-schedule")
         role = iam.Role(
             self,
             f"{construct_id}Role",
@@ -1003,7 +998,7 @@ class ResponseWorkflows(Construct):
                 "scheduler.amazonaws.com",
                 conditions={"StringEquals": {"aws:SourceAccount": self._stack.account}},
             ),
-            description=f"Runs the schedule {self._prefix}{RESPONSE_ROLE}-{name}",
+            description=f"Runs the schedule {resource_name(self._prefix, name)}",
         )
         policy = iam.ManagedPolicy(
             self,
@@ -1084,7 +1079,7 @@ class ResponseWorkflows(Construct):
         return scheduler.CfnSchedule(
             self,
             construct_id,
-            name=f"{self._prefix}{RESPONSE_ROLE}-{name}",
+            name=resource_name(self._prefix, name),
             description=description,
             schedule_expression=expression,
             schedule_expression_timezone="UTC",
@@ -1121,7 +1116,7 @@ class ResponseForwarding(Construct):
         self.rule = events.CfnRule(
             self,
             "Resource",
-            name=f"{name_prefix}{RESPONSE_ROLE}-forward",
+            name=resource_name(name_prefix, "forward"),
             description="Root user console sign-ins, to the home region's response triage",
             event_pattern=ROOT_SIGN_IN_PATTERN,
             state="ENABLED",
@@ -1179,7 +1174,7 @@ _DRILL_CHECKS = {
 }
 """What the drill reads of the playbooks' executions, by the sid of its grant."""
 
-_ORDER = (*PLAYBOOK_WORKFLOWS, IP_EXPIRY, DRILL, DRILL_CHECK)
+_ORDER = (*PLAYBOOK_WORKFLOWS, IP_EXPIRY, DRILL)
 _COLON = ArnFormat.COLON_RESOURCE_NAME
 _SCHEDULE_RETRIES = scheduler.CfnSchedule.RetryPolicyProperty(
     maximum_event_age_in_seconds=3600, maximum_retry_attempts=10

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from landing_zone.response import asl
-from landing_zone.response.playbooks import NAMES, definition, state_machine_name
+from landing_zone.response.playbooks import NAMES, definition
+from landing_zone.response.response_role import execution_role_name
 
 MINE = ("isolate_instance", "contain_credentials")
 """Playbooks of this change; the others are checked once their modules exist."""
@@ -37,10 +38,9 @@ def test_my_playbooks_are_available() -> None:
 
 
 def test_state_machine_names() -> None:
-    assert state_machine_name("isolate_instance") == "lz-response-isolate-instance"
-    assert state_machine_name("ip_expiry") == "lz-response-ip-expiry"
-    with pytest.raises(ValueError, match="playbook 'nope'"):
-        state_machine_name("nope")
+    assert execution_role_name("lz-", "isolate_instance") == "lz-response-isolate-instance"
+    assert execution_role_name("lz-", "ip_expiry") == "lz-response-ip-expiry"
+    assert execution_role_name("acme-", "regional-call") == "acme-response-regional-call"
 
 
 @pytest.mark.parametrize("playbook", AVAILABLE)

@@ -16,12 +16,6 @@ NAMES: Final[tuple[str, ...]] = (*PLAYBOOKS, "ip_expiry")
 of expired IP blocks."""
 
 
-def state_machine_name(playbook: str) -> str:
-    """``lz-response-<playbook with hyphens>``, e.g. ``lz-response-isolate-instance``."""
-    _check(playbook)
-    return f"lz-response-{playbook.replace('_', '-')}"
-
-
 def definition(playbook: str) -> dict[str, Any]:
     """The state machine definition (ASL as a dict, ``${Placeholder}`` strings unsubstituted)."""
     _check(playbook)
