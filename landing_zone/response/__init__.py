@@ -1,9 +1,10 @@
 """Incident response: finding-driven containment playbooks run by Step Functions in the
 security-tooling account, acting through a response role in every account.
 
-The constructs are re-exported lazily: the decision logic, the runtime and the playbook
-definitions are plain Python, and importing them must not load aws-cdk-lib (nor the detection
-package, which the constructs build on).
+The constructs are re-exported lazily: the decision logic and the Lambda runtime
+(``runtime/``) are plain Python, and importing them must not load aws-cdk-lib (nor the
+detection package, which the constructs build on). The playbook definitions are plain data but
+read the config model and the guardrails' names, which do load it.
 """
 
 from __future__ import annotations
