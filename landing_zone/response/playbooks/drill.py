@@ -9,6 +9,7 @@ region), started by the monthly EventBridge Scheduler schedule with ``drill_inpu
                  "role_arn": "arn:aws:iam::<drill account>:role/lz-response"},
       "finding_types": [["Backdoor:EC2/C&CActivity.B", …], …],   # batches of at most 50
       "wait_seconds": 900,
+      "page_within_seconds": 120,
       "playbooks": [{"playbook": "isolate_instance",
                      "state_machine_arn": "arn:aws:states:…:lz-response-isolate-instance",
                      "finding_types": ["Backdoor:EC2/C&CActivity.B", …]}, …]
@@ -26,24 +27,34 @@ region), started by the monthly EventBridge Scheduler schedule with ``drill_inpu
 4. ``Check``: for each playbook, ``states:ListExecutions`` (newest first, the latest 100), and
    for each execution started after the drill started, ``states:DescribeExecution``. A drill
    execution is one whose input has ``drill: true`` and ``target.account`` = the drill account
-   (execution names come from finding ids, which the drill cannot know in advance). For each,
-   ``states:GetExecutionHistory`` gives the timings: when the execution entered ``Decide`` (its
-   plan and before-state were known) and when ``Announce.Page`` returned (the page was
-   published). A playbook passes when it has at least one drill execution per finding type it
-   was given and all of them SUCCEEDED; otherwise the alert topic gets a message naming it.
-5. ``Report``: the drill report (``{"drill", "target", "started_at", "finished_at", "passed",
-   "playbooks": [{"playbook", "passed", "expected", "found", "statuses", "executions":
-   [{"execution", "status", "finding_type", "finding_id", "finding_updated_at",
-   "execution_started_at", "planned_at", "paged_at"}]}], "calls"}``) is written SSE-KMS to
+   (execution names come from finding ids, which the drill cannot know in advance). ``Timing``
+   then invokes the drill-timing function (``${DrillTimingFunctionArn}``,
+   ``runtime/drill_timing.py``) with the playbook's drill executions: it reads each one's
+   ``states:GetExecutionHistory`` for when it entered ``Decide`` (its plan and before-state were
+   known) and when ``Announce.Page`` returned (the page was published), and returns each with
+   ``seconds_to_plan`` and ``seconds_to_page`` from the finding event (null when never reached),
+   their maxima and whether every page that was due (tier action ``contain``) came within
+   ``page_within_seconds``. The drill does not read the histories itself: Amazon States
+   Language's JSONPath has no date arithmetic, and a JSONPath filter matching no event (an
+   execution that never paged) is a ``States.Runtime`` error, which no ``Catch`` takes, in the
+   emulator the tests use (unverified on AWS). A playbook passes when it has at least one drill
+   execution per finding type it was given, all of them SUCCEEDED, and its pages were on time;
+   otherwise the alert topic gets a message naming it.
+5. ``Report``: the drill report (``{"drill", "target", "started_at", "finished_at",
+   "passed_playbooks", "failed_playbooks", "playbooks": [{"playbook", "passed", "expected",
+   "found", "statuses", "page_within_seconds", "max_seconds_to_plan", "max_seconds_to_page",
+   "late_pages", "missing_pages", "unmeasured", "executions": [{"execution", "status",
+   "finding_type", "finding_id", "finding_updated_at", "finding_event_time", "measured_from",
+   "tier", "action", "execution_started_at", "planned_at", "paged_at", "page_expected",
+   "seconds_to_plan", "seconds_to_page"}]}], "calls"}``) is written SSE-KMS to
    ``s3://${EvidenceBucket}/${EvidencePrefix}/drills/<execution name>.json``; the execution then
    fails if any playbook did not pass, so the drill's own history shows it.
 
-Timings are timestamps (ISO 8601, UTC), not durations: Amazon States Language's JSONPath mode has
-no date arithmetic, so ``planned_at`` / ``paged_at`` minus ``finding_updated_at`` (GuardDuty's
-``updatedAt`` of the sample finding, the nearest the workflow input has to the event time) is
-left to the reader of the report (README, Incident response). ``planned_at`` and ``paged_at``
-are lists: one timestamp, or none when the execution never got there (a ticket or notify tier
-does not page).
+The finding event the durations start at: the workflow input's ``finding.updated_at``
+(GuardDuty's ``updatedAt`` of the sample finding), or ``finding.event_time`` (the EventBridge
+event's ``time``) once the triage passes it; ``measured_from`` names the one used. GuardDuty
+publishes a new finding to EventBridge within about five minutes of ``updatedAt``, so a time
+measured from it includes GuardDuty's own delay.
 
 The ``states:*`` calls read this account's own state machines, so they carry no
 ``Credentials``.
@@ -60,6 +71,7 @@ from landing_zone.response.finding_types import (
     FINDING_TYPES,
     playbook_for,
 )
+from landing_zone.response.runtime.drill_timing import PAGE_WITHIN_SECONDS
 
 if TYPE_CHECKING:
     from landing_zone.config.model import IncidentResponseConfig, PlaybookName
@@ -82,8 +94,42 @@ LIST_EXECUTIONS: Final = 100
 PAGE_STATE: Final = "Announce.Page"
 """The playbook frame's state that publishes the start page (``asl._announce``)."""
 
+TIMING_PLACEHOLDER: Final = "DrillTimingFunctionArn"
+"""The ``${...}`` name of the drill-timing function (``<prefix>response-drill-timing``, handler
+``runtime/drill_timing.py``) that the drill invokes; ``ResponseWorkflows`` substitutes it."""
+
+_TIMING_RESULT = (
+    "executions",
+    "on_time",
+    "summary",
+    "page_within_seconds",
+    "max_seconds_to_plan",
+    "max_seconds_to_page",
+    "late_pages",
+    "missing_pages",
+    "unmeasured",
+)
+"""What the drill keeps of the drill-timing function's answer."""
+
+# Transient Lambda errors, retried as the Step Functions developer guide advises
+# (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html), and
+# throttling: the function has no reserved concurrency.
+_LAMBDA_RETRY: Final = {
+    "ErrorEquals": [
+        "Lambda.ClientExecutionTimeoutException",
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+    ],
+    "IntervalSeconds": 2,
+    "MaxAttempts": 6,
+    "BackoffRate": 2,
+}
+
 _SDK = "arn:aws:states:::aws-sdk:"
 _SNS_PUBLISH = "arn:aws:states:::sns:publish"
+_LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 
 
 def mapped_finding_types(config: IncidentResponseConfig) -> dict[PlaybookName, list[str]]:
@@ -112,10 +158,13 @@ def drill_input(
     finding_types: Mapping[PlaybookName, Sequence[str]],
     state_machines: Mapping[PlaybookName, str],
     wait_seconds: int = DRILL_WAIT_SECONDS,
+    page_within_seconds: int = PAGE_WITHIN_SECONDS,
     role_name: str = "lz-response",
 ) -> dict[str, Any]:
     """The drill's input: ``finding_types`` (playbook -> types, e.g. ``mapped_finding_types``)
-    and ``state_machines`` (playbook -> state machine ARN) must name the same playbooks."""
+    and ``state_machines`` (playbook -> state machine ARN) must name the same playbooks;
+    ``page_within_seconds`` is the longest a page may take after the finding event (default two
+    minutes, the contract of the severity tiers)."""
     if set(finding_types) != set(state_machines):
         raise ValueError(
             f"finding types for {sorted(finding_types)} but state machines for "
@@ -123,6 +172,8 @@ def drill_input(
         )
     if not 0 <= wait_seconds <= 3600:
         raise ValueError(f"wait_seconds {wait_seconds}: expected 0 to 3600")
+    if not 1 <= page_within_seconds <= 3600:
+        raise ValueError(f"page_within_seconds {page_within_seconds}: expected 1 to 3600")
     every = sorted({t for types in finding_types.values() for t in types})
     if not every:
         raise ValueError("no finding types to drill: at least one playbook needs a mapped type")
@@ -137,6 +188,7 @@ def drill_input(
             every[start : start + SAMPLE_BATCH] for start in range(0, len(every), SAMPLE_BATCH)
         ],
         "wait_seconds": wait_seconds,
+        "page_within_seconds": page_within_seconds,
         "playbooks": [
             {
                 "playbook": playbook,
@@ -190,6 +242,7 @@ def _start() -> States:
                 "target.$": "$.target",
                 "finding_types.$": "$.finding_types",
                 "wait_seconds.$": "$.wait_seconds",
+                "page_within_seconds.$": "$.page_within_seconds",
                 "playbooks.$": "$.playbooks",
                 "drill": {
                     "execution.$": "$$.Execution.Id",
@@ -335,37 +388,21 @@ def _describe_one() -> States:
                             "StringEqualsPath": "$.account",
                         },
                     ],
-                    "Next": "History",
+                    "Next": "Found",
                 }
             ],
             "Default": "Skip",
-        },
-        "History": {
-            "Type": "Task",
-            "Resource": f"{_SDK}sfn:getExecutionHistory",
-            "Parameters": {"ExecutionArn.$": "$.execution", "MaxResults": 1000},
-            "ResultSelector": {
-                "planned_at.$": (
-                    f"$.Events[?(@.StateEnteredEventDetails.Name == '{DECIDE}')].Timestamp"
-                ),
-                "paged_at.$": (
-                    f"$.Events[?(@.StateExitedEventDetails.Name == '{PAGE_STATE}')].Timestamp"
-                ),
-            },
-            "ResultPath": "$.history",
-            "Next": "Found",
         },
         "Found": {
             "Type": "Pass",
             "Parameters": {
                 "execution.$": "$.execution",
                 "status.$": "$.described.status",
-                "finding_type.$": "$.described.input.finding.type",
-                "finding_id.$": "$.described.input.finding.id",
-                "finding_updated_at.$": "$.described.input.finding.updated_at",
+                # The whole finding: the timing prefers its event time, when it has one.
+                "finding.$": "$.described.input.finding",
+                "tier.$": "$.described.input.tier",
+                "action.$": "$.described.input.action",
                 "execution_started_at.$": "$.described.started",
-                "planned_at.$": "$.history.planned_at",
-                "paged_at.$": "$.history.paged_at",
             },
             "Next": "Found.Wrap",
         },
@@ -405,6 +442,24 @@ def _check_one() -> States:
             },
             "ResultSelector": {"executions.$": "$[*].record"},
             "ResultPath": "$.found",
+            "Next": "Timing",
+        },
+        # The drill-timing function reads each execution's history: when it planned and paged.
+        "Timing": {
+            "Type": "Task",
+            "Resource": _LAMBDA_INVOKE,
+            "Parameters": {
+                "FunctionName": f"${{{TIMING_PLACEHOLDER}}}",
+                "Payload": {
+                    "executions.$": "$.found.executions",
+                    "page_within_seconds.$": "$.page_within_seconds",
+                    "plan_state": DECIDE,
+                    "page_state": PAGE_STATE,
+                },
+            },
+            "ResultSelector": {f"{key}.$": f"$.Payload.{key}" for key in _TIMING_RESULT},
+            "ResultPath": "$.timing",
+            "Retry": [dict(_LAMBDA_RETRY)],
             "Next": "Count",
         },
         "Count": {
@@ -416,12 +471,14 @@ def _check_one() -> States:
                 "expected.$": "States.ArrayLength($.finding_types)",
                 "found.$": "States.ArrayLength($.found.executions)",
                 "statuses.$": "States.ArrayUnique($.found.executions[*].status)",
-                "executions.$": "$.found.executions",
+                "executions.$": "$.timing.executions",
+                "timing.$": "$.timing",
                 "drill.$": "$.drill",
             },
             "Next": "Passed?",
         },
-        # Passed: at least one execution per generated type, and SUCCEEDED the only status.
+        # Passed: at least one execution per generated type, SUCCEEDED the only status, and
+        # every page that was due on time.
         "Passed?": {
             "Type": "Choice",
             "Choices": [
@@ -431,6 +488,7 @@ def _check_one() -> States:
                         {"Variable": "$.found", "NumericGreaterThan": 0},
                         {"Variable": "$.statuses[1]", "IsPresent": False},
                         {"Variable": "$.statuses[0]", "StringEquals": "SUCCEEDED"},
+                        {"Variable": "$.timing.on_time", "BooleanEquals": True},
                     ],
                     "Next": "Passed",
                 }
@@ -446,14 +504,19 @@ def _check_one() -> States:
                 "Message": {
                     "summary.$": (
                         "States.Format('DRILL FAILED {}: {} of {} expected executions found, "
-                        "statuses {}', $.playbook, $.found, $.expected, "
-                        "States.JsonToString($.statuses))"
+                        "statuses {}, {}', $.playbook, $.found, $.expected, "
+                        "States.JsonToString($.statuses), $.timing.summary)"
                     ),
                     "playbook.$": "$.playbook",
                     "state_machine_arn.$": "$.state_machine_arn",
                     "expected.$": "$.expected",
                     "found.$": "$.found",
                     "statuses.$": "$.statuses",
+                    "page_within_seconds.$": "$.timing.page_within_seconds",
+                    "max_seconds_to_page.$": "$.timing.max_seconds_to_page",
+                    "late_pages.$": "$.timing.late_pages",
+                    "missing_pages.$": "$.timing.missing_pages",
+                    "unmeasured.$": "$.timing.unmeasured",
                     "executions.$": "$.executions[*].execution",
                     "drill.$": "$.drill.execution",
                 },
@@ -478,6 +541,12 @@ def _verdict(*, passed: bool) -> State:
             "expected.$": "$.expected",
             "found.$": "$.found",
             "statuses.$": "$.statuses",
+            "page_within_seconds.$": "$.timing.page_within_seconds",
+            "max_seconds_to_plan.$": "$.timing.max_seconds_to_plan",
+            "max_seconds_to_page.$": "$.timing.max_seconds_to_page",
+            "late_pages.$": "$.timing.late_pages",
+            "missing_pages.$": "$.timing.missing_pages",
+            "unmeasured.$": "$.timing.unmeasured",
             "executions.$": "$.executions",
         },
         "End": True,
@@ -494,6 +563,7 @@ def _check() -> States:
                 "state_machine_arn.$": "$$.Map.Item.Value.state_machine_arn",
                 "finding_types.$": "$$.Map.Item.Value.finding_types",
                 "account.$": "$.target.account",
+                "page_within_seconds.$": "$.page_within_seconds",
                 "drill.$": "$.drill",
             },
             "MaxConcurrency": 5,

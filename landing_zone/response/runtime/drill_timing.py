@@ -1,16 +1,21 @@
-"""Lambda handler of ``lz-response-drill-timing``: the fire drill's durations and its timing
-verdict for one playbook.
+"""Lambda handler of ``lz-response-drill-timing``: when the fire drill's playbook executions
+planned and paged, how long after the finding event, and whether one playbook's pages were on
+time.
 
-The drill state machine (``landing_zone.response.playbooks.drill``) collects each drill execution
-of a playbook with the timestamps Step Functions gives (Amazon States Language's JSONPath has no
-date arithmetic) and invokes this function with::
+The drill state machine (``landing_zone.response.playbooks.drill``) collects the drill executions
+of one playbook and invokes this function with::
 
-    {"page_within_seconds": 120,
-     "executions": [{"execution", "status", "tier", "action", "execution_started_at",
-                     "finding": {… the workflow input's finding …},
-                     "planned_at": ["<ISO 8601>"] | [], "paged_at": ["<ISO 8601>"] | []}, …]}
+    {"page_within_seconds": 120, "plan_state": "Decide", "page_state": "Announce.Page",
+     "executions": [{"execution": "<execution ARN>", "status", "tier", "action",
+                     "execution_started_at", "finding": {… the workflow input's finding …}}, …]}
 
-It returns the executions with their durations and the playbook's timing verdict::
+For each execution it reads ``states:GetExecutionHistory`` (without execution data, oldest event
+first): ``planned_at`` is when it first entered ``plan_state`` (plan and before-state known),
+``paged_at`` when it first left ``page_state`` (the start page was published). The drill cannot
+do this itself: a JSONPath filter that matches no event (an execution that never paged) is a
+``States.Runtime`` error in the Step Functions emulator the tests use, which no ``Catch`` takes,
+and Amazon States Language's JSONPath has no date arithmetic. It returns the executions with their
+durations and the playbook's timing verdict (``timing``)::
 
     {"page_within_seconds": 120, "on_time": true, "summary": "…",
      "max_seconds_to_plan": 1.234 | null, "max_seconds_to_page": 0.5 | null,
@@ -26,21 +31,25 @@ It returns the executions with their durations and the playbook's timing verdict
   about five minutes (GuardDuty user guide, "Processing GuardDuty findings with Amazon
   EventBridge"), so a time measured from ``updatedAt`` includes that delay. ``measured_from``
   says which one each duration starts at.
-- ``seconds_to_plan``: finding event -> the execution entered ``Decide`` (its first entry);
-  ``seconds_to_page``: finding event -> its start page was published; null when never reached.
+- ``seconds_to_plan``: finding event -> ``planned_at``; ``seconds_to_page``: finding event ->
+  ``paged_at``; null when never reached.
 - A page is expected when the tier's action is ``contain`` (the playbook frame pages only then).
   The playbook is on time when every execution that should page did, none later than
   ``page_within_seconds`` (exactly the limit passes), and every timestamp could be read.
 
 Timestamps are ISO 8601, with or without fractional seconds, ``Z`` or an offset; one without an
-offset is UTC, as every Step Functions timestamp is. Standard library only.
+offset is UTC, as every Step Functions timestamp is. Standard library and boto3 only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
+
+import boto3
+from botocore.config import Config
 
 PAGE_WITHIN_SECONDS = 120
 """The contract (issue 15, severity tiers): the page reaches the paging topic within two minutes
@@ -49,17 +58,57 @@ of the finding event."""
 PAGING_ACTION = "contain"
 """The tier action whose executions page (``asl._announce``)."""
 
+ClientFor = Callable[[str], Any]
+"""Region -> Step Functions client."""
+
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """The Lambda entry point (``drill_timing.handler``)."""
+    return time_executions(event, client_for=_client)
+
+
+def time_executions(event: Mapping[str, Any], *, client_for: ClientFor) -> dict[str, Any]:
+    """The handler's work, with the Step Functions client of a region from ``client_for``."""
     limit = event.get("page_within_seconds", PAGE_WITHIN_SECONDS)
-    return timing(event.get("executions") or [], page_within_seconds=limit)
+    plan_state, page_state = str(event["plan_state"]), str(event["page_state"])
+    executions = []
+    for execution in event.get("executions") or []:
+        arn = str(execution["execution"])
+        # arn:<partition>:states:<region>:<account>:execution:<machine>:<name>
+        client = client_for(arn.split(":")[3])
+        planned_at, paged_at = reached(client, arn, plan_state, page_state)
+        executions.append({**execution, "planned_at": planned_at, "paged_at": paged_at})
+    return timing(executions, page_within_seconds=limit)
+
+
+def reached(
+    client: Any, execution_arn: str, plan_state: str, page_state: str
+) -> tuple[str | None, str | None]:
+    """When the execution first entered ``plan_state`` and first left ``page_state`` (ISO 8601,
+    UTC, milliseconds), None for a state it never got to."""
+    planned: str | None = None
+    paged: str | None = None
+    pages = client.get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn, includeExecutionData=False
+    )
+    for page in pages:
+        for history_event in page["events"]:
+            entered = history_event.get("stateEnteredEventDetails", {}).get("name")
+            exited = history_event.get("stateExitedEventDetails", {}).get("name")
+            if planned is None and entered == plan_state:
+                planned = _iso(history_event["timestamp"])
+            if paged is None and exited == page_state:
+                paged = _iso(history_event["timestamp"])
+            if planned is not None and paged is not None:
+                return planned, paged
+    return planned, paged
 
 
 def timing(
     executions: Sequence[Mapping[str, Any]], *, page_within_seconds: float = PAGE_WITHIN_SECONDS
 ) -> dict[str, Any]:
-    """Durations of ``executions`` (as the drill collects them) and the playbook's verdict."""
+    """Durations of ``executions`` (records with ``planned_at``/``paged_at``, ISO 8601 or None)
+    and the playbook's verdict."""
     if (
         isinstance(page_within_seconds, bool)
         or not isinstance(page_within_seconds, int | float)
@@ -102,11 +151,13 @@ def _timed(execution: Mapping[str, Any]) -> dict[str, Any]:
         if event_time is not None
         else ("updated_at", _instant(finding.get("updated_at")))
     )
-    planned_at = _first(execution.get("planned_at"))
-    paged_at = _first(execution.get("paged_at"))
+    planned_at, paged_at = execution.get("planned_at"), execution.get("paged_at")
     planned, paged = _instant(planned_at), _instant(paged_at)
-    readable = start is not None and (planned_at is None or planned is not None)
-    readable = readable and (paged_at is None or paged is not None)
+    readable = (
+        start is not None
+        and (planned_at is None or planned is not None)
+        and (paged_at is None or paged is not None)
+    )
     return {
         "execution": execution.get("execution"),
         "status": execution.get("status"),
@@ -127,13 +178,6 @@ def _timed(execution: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _first(timestamps: Any) -> Any:
-    """The first of a JSONPath filter's matches (history events come oldest first), or None."""
-    if isinstance(timestamps, list):
-        return timestamps[0] if timestamps else None
-    return timestamps
-
-
 def _instant(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -144,6 +188,11 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def _iso(value: datetime) -> str:
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _between(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
@@ -152,3 +201,11 @@ def _between(start: datetime | None, end: datetime | None) -> float | None:
 
 def _seconds(value: float | None) -> str:
     return "none" if value is None else f"{value:g} s"
+
+
+@cache
+def _client(region: str) -> Any:
+    # Standard retries back off on throttling: the drill times up to 100 executions a playbook.
+    return boto3.client(
+        "stepfunctions", region_name=region, config=Config(retries={"mode": "standard"})
+    )
