@@ -13,6 +13,9 @@ Step Functions workflow per playbook, the rules that start them and their schedu
   role of the member accounts trusts;
 - ``<prefix>response-regional-call`` (Lambda): the workflows' calls in a region other than this
   one, which the ``aws-sdk`` integrations cannot reach;
+- ``<prefix>response-drill-timing`` (Lambda, with a drill workflow): reads the histories of the
+  playbooks' drill executions and times their plans and pages, which the drill's JSONPath
+  cannot;
 - EventBridge Scheduler schedules: the daily clean-up of expired IP blocks, the quarterly
   tabletop reminder and, with a drill workflow, the monthly fire drill.
 
@@ -71,6 +74,7 @@ from landing_zone.detection.management_events import CONSOLE_SIGN_IN
 from landing_zone.logging import names
 from landing_zone.logging._key_policy import administered_key, logs_service_statement
 from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
+from landing_zone.response.playbooks.drill import TIMING_PLACEHOLDER
 from landing_zone.response.response_role import execution_role_name, response_role_name
 
 RUNTIME_DIRECTORY = Path(__file__).parent / "runtime"
@@ -271,8 +275,9 @@ WILDCARD_REASONS = {
         "only; execution names are derived from the findings at run time."
     ),
     "ReadPlaybookExecutionHistories": (
-        "The drill times the executions its sample findings started (plan, page) from their "
-        "histories, of the playbook workflows only."
+        "The drill-timing function times the executions the drill's sample findings started "
+        "(plan, page) from their histories, of the playbook workflows only; execution names "
+        "are derived from the findings at run time."
     ),
     "ReadOwnExecutionsForRollback": (
         "A rollback reads the record of an earlier execution of this workflow only; execution "
@@ -299,7 +304,9 @@ class ResponseWorkflows(Construct):
     """Triage, playbook workflows, regional calls and schedules of incident response.
 
     Children: ``Triage`` (function ``<prefix>response-triage``), ``RegionalCall`` (function
-    ``<prefix>response-regional-call``), one ``Workflow<Name>`` per definition (state machine,
+    ``<prefix>response-regional-call``), ``DrillTiming`` (function
+    ``<prefix>response-drill-timing``, when a definition names ``${DrillTimingFunctionArn}``),
+    one ``Workflow<Name>`` per definition (state machine,
     execution role, policy and log group, all named ``<prefix>response-<name>``), the rules
     ``<prefix>response-triage`` and ``<prefix>response-triage-root-sign-in``, the triage's
     dead-letter queue and alarm, and the schedules ``<prefix>response-ip-expiry``,
@@ -435,6 +442,14 @@ class ResponseWorkflows(Construct):
             ),
         )
         self._substitutions["RegionalCallFunctionArn"] = self.regional_call.function.function_arn
+
+        self.drill_timing = (
+            self._drill_timing(code)
+            if any(TIMING_PLACEHOLDER in placeholders(d) for d in definitions.values())
+            else None
+        )
+        if self.drill_timing is not None:
+            self._substitutions[TIMING_PLACEHOLDER] = self.drill_timing.function.function_arn
 
         self.ip_block_table = (
             self._ip_block_table(administrator_arns)
@@ -601,6 +616,38 @@ class ResponseWorkflows(Construct):
         )
         return _Function(function=function, role=role, policy=policy, log_group=log_group)
 
+    def _drill_timing(self, code: lambda_.Code) -> _Function:
+        """The drill's timing: reads the playbooks' execution histories, calls nothing else."""
+        function = self._function(
+            "DrillTiming",
+            "drill-timing",
+            code=code,
+            handler="drill_timing.handler",
+            description="Times the fire drill's playbook executions: finding event to plan, page",
+            # Up to 100 executions a playbook, one or two history pages each.
+            timeout=Duration.minutes(2),
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadPlaybookExecutionHistories",
+                    actions=["states:GetExecutionHistory"],
+                    resources=[
+                        self._executions_arn(resource_name(self._prefix, p))
+                        for p in PLAYBOOK_WORKFLOWS
+                    ],
+                )
+            ],
+        )
+        Validations.of(function.function).acknowledge(
+            Acknowledgment(
+                id="NIST.800.53.R5-LambdaDLQ",
+                reason=(
+                    "The drill invokes the function synchronously and handles its errors (retry, "
+                    "then the drill's failure path alerts): no event is left to hold."
+                ),
+            ),
+        )
+        return function
+
     def _assume_response_role_statement(self) -> iam.PolicyStatement:
         return iam.PolicyStatement(
             sid="AssumeResponseRoleInOrganization",
@@ -729,13 +776,7 @@ class ResponseWorkflows(Construct):
             )
         for action in sorted(set(actions) - set(table_actions)):
             if action == "lambda:InvokeFunction":
-                statements.append(
-                    iam.PolicyStatement(
-                        sid="InvokeRegionalCall",
-                        actions=[action],
-                        resources=[self.regional_call.function.function_arn],
-                    )
-                )
+                statements += self._invoke_statements(workflow, text)
             elif action == "sns:Publish":
                 topics = [
                     topic
@@ -787,7 +828,8 @@ class ResponseWorkflows(Construct):
             else:
                 raise ValueError(
                     f"definitions[{workflow!r}]: a task calls {action} in this account; "
-                    "ResponseWorkflows grants only lambda:InvokeFunction (regional calls), "
+                    "ResponseWorkflows grants only lambda:InvokeFunction (regional calls, drill "
+                    "timing), "
                     "sns:Publish, events:PutEvents, s3:PutObject (evidence), "
                     "states:DescribeExecution (rollback) and, to the drill, the states reads "
                     "of the playbooks' executions: run it with Credentials in the "
@@ -809,6 +851,28 @@ class ResponseWorkflows(Construct):
                 )
             )
         return statements
+
+    def _invoke_statements(self, workflow: str, text: str) -> list[iam.PolicyStatement]:
+        """One grant per function the definition names: the regional call, the drill timing."""
+        functions = [
+            (sid, function)
+            for sid, placeholder, function in (
+                ("InvokeRegionalCall", "RegionalCallFunctionArn", self.regional_call),
+                ("InvokeDrillTiming", TIMING_PLACEHOLDER, self.drill_timing),
+            )
+            if function is not None and f"${{{placeholder}}}" in text
+        ]
+        if not functions:
+            raise ValueError(
+                f"definitions[{workflow!r}]: a task invokes a Lambda function that is neither "
+                "${RegionalCallFunctionArn} nor ${DrillTimingFunctionArn}"
+            )
+        return [
+            iam.PolicyStatement(
+                sid=sid, actions=["lambda:InvokeFunction"], resources=[f.function.function_arn]
+            )
+            for sid, f in functions
+        ]
 
     def _executions_arn(self, state_machine_name: str) -> str:
         return self._stack.format_arn(
@@ -1170,9 +1234,9 @@ _TABLE_NOT_BACKED_UP = (
 _DRILL_CHECKS = {
     "states:ListExecutions": "ListPlaybookExecutions",
     "states:DescribeExecution": "ReadPlaybookExecutions",
-    "states:GetExecutionHistory": "ReadPlaybookExecutionHistories",
 }
-"""What the drill reads of the playbooks' executions, by the sid of its grant."""
+"""What the drill reads of the playbooks' executions, by the sid of its grant (their histories
+are the drill-timing function's)."""
 
 _ORDER = (*PLAYBOOK_WORKFLOWS, IP_EXPIRY, DRILL)
 _COLON = ArnFormat.COLON_RESOURCE_NAME

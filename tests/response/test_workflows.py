@@ -19,6 +19,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.detection import FindingAlerts
 from landing_zone.response import ResponseTopic, ResponseWorkflows
 from landing_zone.response.asl import PLACEHOLDERS
+from landing_zone.response.playbooks.drill import TIMING_PLACEHOLDER
 from landing_zone.response.settings import compile_settings
 from landing_zone.response.workflows import own_account_actions, placeholders, stage_code
 from stacks.logging_stacks import LogArchiveStack
@@ -222,7 +223,7 @@ def test_definition_strings_parse_and_substitutions_cover_every_placeholder(
         used = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text))
         substitutions = machine["Properties"].get("DefinitionSubstitutions", {})
         assert used == set(substitutions), workflow
-        assert used <= {*PLACEHOLDERS, "IpBlockTableName"}
+        assert used <= {*PLACEHOLDERS, "IpBlockTableName", TIMING_PLACEHOLDER}
 
 
 def test_substitutions_name_the_real_resources(home: dict[str, Any]) -> None:
@@ -246,6 +247,47 @@ def test_substitutions_name_the_real_resources(home: dict[str, Any]) -> None:
     ][0]
     function = home["Resources"][function_id]["Properties"]
     assert function["FunctionName"] == "lz-response-regional-call"
+    assert "DrillTimingFunctionArn" not in values
+
+
+def test_the_drill_invokes_the_drill_timing_function(
+    home: dict[str, Any], definitions: dict[str, dict[str, Any]]
+) -> None:
+    if "drill" not in definitions:
+        pytest.skip("no drill workflow")
+    _, machine = _named(
+        home, "AWS::StepFunctions::StateMachine", "StateMachineName", "lz-response-drill"
+    )
+    substituted = machine["Properties"]["DefinitionSubstitutions"][TIMING_PLACEHOLDER]
+    function_id = substituted["Fn::GetAtt"][0]
+    assert home["Resources"][function_id]["Properties"]["FunctionName"] == (
+        "lz-response-drill-timing"
+    )
+    invokes = {
+        s["Sid"]: s["Resource"]
+        for s in _statements(home, "lz-response-drill")
+        if s["Action"] == "lambda:InvokeFunction"
+    }
+    # The timing function, and the regional call of its own calls in another region.
+    assert invokes["InvokeDrillTiming"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    assert set(invokes) == {"InvokeDrillTiming", "InvokeRegionalCall"}
+
+
+def test_only_the_drill_may_invoke_the_drill_timing_function(
+    home: dict[str, Any], definitions: dict[str, dict[str, Any]]
+) -> None:
+    function_id, _ = _named(
+        home, "AWS::Lambda::Function", "FunctionName", "lz-response-drill-timing"
+    )
+    invoking = {
+        policy["Properties"]["ManagedPolicyName"]
+        for policy in _resources(home, "AWS::IAM::ManagedPolicy").values()
+        if function_id in json.dumps(policy["Properties"]["PolicyDocument"])
+    }
+    assert invoking == {"lz-response-drill"}
+    for workflow in set(definitions) - {"drill"}:
+        sids = {s.get("Sid") for s in _statements(home, _workflow_name(workflow))}
+        assert "InvokeDrillTiming" not in sids, workflow
 
 
 # --- execution roles --------------------------------------------------------------------------
@@ -342,12 +384,28 @@ def test_the_drill_reads_the_playbooks_executions(
     listed = {_text(r) for r in _as_list(statements["ListPlaybookExecutions"]["Resource"])}
     assert f"arn:aws:states:{HOME}:{TOOLING}:stateMachine:lz-response-root-use" in listed
     assert len(listed) == 5
-    for sid in ("ReadPlaybookExecutions", "ReadPlaybookExecutionHistories"):
-        for resource in _as_list(statements[sid]["Resource"]):
+    # The histories are the drill-timing function's to read.
+    histories = {s["Sid"]: s for s in _statements(home, "lz-response-drill-timing")}[
+        "ReadPlaybookExecutionHistories"
+    ]
+    assert "ReadPlaybookExecutionHistories" not in statements
+    for statement in (statements["ReadPlaybookExecutions"], histories):
+        resources = [_text(r) for r in _as_list(statement["Resource"])]
+        assert len(resources) == 5
+        for resource in resources:
             assert re.fullmatch(
                 rf"arn:aws:states:{HOME}:{TOOLING}:execution:lz-response-[a-z0-9-]+:\*",
-                _text(resource),
+                resource,
             )
+
+
+def test_drill_timing_may_only_read_the_playbooks_histories(home: dict[str, Any]) -> None:
+    statements = _statements(home, "lz-response-drill-timing")
+    assert _actions(statements) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "states:GetExecutionHistory",
+    }
 
 
 # --- functions --------------------------------------------------------------------------------
@@ -416,6 +474,7 @@ def test_functions_are_named_logged_and_run_their_handlers(home: dict[str, Any])
     for name, handler in (
         ("lz-response-triage", "triage.handler"),
         ("lz-response-regional-call", "regional_call.handler"),
+        ("lz-response-drill-timing", "drill_timing.handler"),
     ):
         _, function = _named(home, "AWS::Lambda::Function", "FunctionName", name)
         properties = function["Properties"]
@@ -443,7 +502,12 @@ def test_asset_holds_the_runtime_and_the_compiled_settings(
     assert json.loads((asset / "settings.json").read_text()) == json.loads(
         json.dumps(compile_settings(built.config))
     )
-    assert {"triage.py", "regional_call.py", "decisions.py"} <= {p.name for p in asset.iterdir()}
+    assert {"triage.py", "regional_call.py", "decisions.py", "drill_timing.py"} <= {
+        p.name for p in asset.iterdir()
+    }
+    # One asset serves every response function.
+    _, timing = _named(home, "AWS::Lambda::Function", "FunctionName", "lz-response-drill-timing")
+    assert timing["Properties"]["Code"] == function["Properties"]["Code"]
 
 
 def test_staging_is_deterministic_and_outside_the_repository(tmp_path: Path) -> None:
@@ -687,6 +751,36 @@ def test_the_same_call_with_credentials_assumes_the_response_role(runtime: Path)
         "DeliverExecutionLogs",
         "WriteExecutionTraces",
     }
+
+
+def test_rejects_invoking_a_function_other_than_its_own(runtime: Path) -> None:
+    elsewhere = _definition(
+        {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": f"arn:aws:lambda:{HOME}:{TOOLING}:function:other"},
+        }
+    )
+    with pytest.raises(ValueError, match=r"definitions\['root_use'\]: a task invokes a Lambda"):
+        _construct({"root_use": elsewhere}, runtime)
+
+
+def test_the_drill_timing_function_comes_with_the_drill_only(runtime: Path) -> None:
+    assert _construct({"root_use": _definition({"Type": "Pass"})}, runtime).drill_timing is None
+    timed = _definition(
+        {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": f"${{{TIMING_PLACEHOLDER}}}"},
+        }
+    )
+    workflows = _construct({"drill": timed}, runtime)
+    assert workflows.drill_timing is not None
+    statements = Stack.of(workflows).resolve(
+        workflows.workflows["drill"].policy.document.to_json()
+    )["Statement"]
+    (invoke,) = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    assert invoke["Sid"] == "InvokeDrillTiming"
 
 
 def test_rejects_a_placeholder_without_a_value(runtime: Path) -> None:
