@@ -21,6 +21,7 @@ in member accounts, and by MFA, custody and an alarm in the management account.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -112,12 +113,19 @@ def check_principals(prop: str, principals: Sequence[str]) -> tuple[str, ...]:
             "role among them, or nothing could update the resource again)"
         )
     for value in values:
-        if not Token.is_unresolved(value) and not _ROLE_ARN_PATTERN.fullmatch(value):
+        if not _is_role_arn_pattern(value):
             raise ValueError(
                 f"{prop}: {value!r} is not a role ARN pattern; allowed: "
                 "'arn:aws:iam::<account id or *>:role/<name, * allowed>'"
             )
     return values
+
+
+@functools.cache
+def _is_role_arn_pattern(value: str) -> bool:
+    # Cached: every key and bucket of every account checks the same few patterns, and
+    # Token.is_unresolved is a round trip to Node.
+    return bool(_ROLE_ARN_PATTERN.fullmatch(value)) or Token.is_unresolved(value)
 
 
 def unless(principals: Sequence[str]) -> dict[str, dict[str, list[str]]]:
@@ -165,8 +173,17 @@ GRANT_PROTECTION_SID = "DenyGrantsOutsideTheLandingZone"
 def deny_key_changes(principals: Sequence[str]) -> list[iam.PolicyStatement]:
     """Key policy statements that deny ``KEY_PROTECTION_ACTIONS`` to all but ``principals``, and
     grants that are not for an AWS resource (``kms:GrantIsForAWSResource``: EBS, RDS and the
-    like create grants through the caller, which must keep working) to the same."""
-    return [
+    like create grants through the caller, which must keep working) to the same.
+
+    The statements are frozen and shared by every key policy with the same ``principals``: each
+    new statement costs round trips to Node, for several keys in each of hundreds of accounts.
+    """
+    return list(_key_denies(tuple(principals)))
+
+
+@functools.cache
+def _key_denies(principals: tuple[str, ...]) -> tuple[iam.PolicyStatement, ...]:
+    return (
         iam.PolicyStatement(
             sid=KEY_PROTECTION_SID,
             effect=iam.Effect.DENY,
@@ -174,7 +191,7 @@ def deny_key_changes(principals: Sequence[str]) -> list[iam.PolicyStatement]:
             actions=list(KEY_PROTECTION_ACTIONS),
             resources=["*"],
             conditions=unless(principals),
-        ),
+        ).freeze(),
         iam.PolicyStatement(
             sid=GRANT_PROTECTION_SID,
             effect=iam.Effect.DENY,
@@ -186,5 +203,5 @@ def deny_key_changes(principals: Sequence[str]) -> list[iam.PolicyStatement]:
                 # IfExists: a request without the key is no AWS resource's grant either.
                 "BoolIfExists": {"kms:GrantIsForAWSResource": "false"},
             },
-        ),
-    ]
+        ).freeze(),
+    )
