@@ -8,6 +8,7 @@ the internet except the public tier, and workloads reach AWS services through th
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Mapping, Sequence
@@ -452,8 +453,22 @@ def endpoint_policy_statements(
     - ``bedrock-runtime`` only, ``OrganizationPrincipalsToFoundationModels``: the
       organization's principals may invoke foundation models, which AWS owns (their ARNs have
       no account), in any region a cross-region inference profile routes to.
+
+    The statements are frozen and shared by every endpoint policy with the same arguments:
+    each new statement costs round trips to Node, for the ten or so endpoints of each of
+    hundreds of VPCs. A policy document copies nothing, so sharing leaves each policy as it
+    would be with statements of its own.
     """
-    statements = [
+    return [
+        *_perimeter_statements(organization_id),
+        *(_aws_owned_objects_statements(region) if service == "s3" else ()),
+        *(_foundation_model_statements(organization_id) if service == "bedrock-runtime" else ()),
+    ]
+
+
+@functools.cache
+def _perimeter_statements(organization_id: str) -> tuple[iam.PolicyStatement, ...]:
+    return (
         iam.PolicyStatement(
             sid="OrganizationPrincipalsToOrganizationResources",
             principals=[iam.AnyPrincipal()],
@@ -465,38 +480,43 @@ def endpoint_policy_statements(
                     "aws:ResourceOrgID": organization_id,
                 }
             },
-        ),
+        ).freeze(),
         iam.PolicyStatement(
             sid="AwsServicePrincipals",
             principals=[iam.AnyPrincipal()],
             actions=["*"],
             resources=["*"],
             conditions={"Bool": {"aws:PrincipalIsAWSService": "true"}},
-        ),
-    ]
-    if service == "s3":
-        statements.append(
-            iam.PolicyStatement(
-                sid="AwsOwnedPackagesAndImageLayers",
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:GetObject"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:s3:::{bucket.format(region=region)}/*"
-                    for bucket in AWS_OWNED_S3_OBJECTS
-                ],
-            )
-        )
-    if service == "bedrock-runtime":
-        statements.append(
-            iam.PolicyStatement(
-                sid="OrganizationPrincipalsToFoundationModels",
-                principals=[iam.AnyPrincipal()],
-                actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                resources=[f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"],
-                conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
-            )
-        )
-    return statements
+        ).freeze(),
+    )
+
+
+@functools.cache
+def _aws_owned_objects_statements(region: str) -> tuple[iam.PolicyStatement, ...]:
+    return (
+        iam.PolicyStatement(
+            sid="AwsOwnedPackagesAndImageLayers",
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:GetObject"],
+            resources=[
+                f"arn:{Aws.PARTITION}:s3:::{bucket.format(region=region)}/*"
+                for bucket in AWS_OWNED_S3_OBJECTS
+            ],
+        ).freeze(),
+    )
+
+
+@functools.cache
+def _foundation_model_statements(organization_id: str) -> tuple[iam.PolicyStatement, ...]:
+    return (
+        iam.PolicyStatement(
+            sid="OrganizationPrincipalsToFoundationModels",
+            principals=[iam.AnyPrincipal()],
+            actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            resources=[f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"],
+            conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+        ).freeze(),
+    )
 
 
 def availability_zones_context(
