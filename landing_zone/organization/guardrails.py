@@ -57,6 +57,16 @@ FORENSIC_SNAPSHOT_TAG_KEY = "lz-forensic-finding"
 """Tag key (value: the finding id) the incident response puts on the snapshots it takes as
 evidence; ``keep-data-in-organization`` protects the snapshots that carry it."""
 
+QUARANTINED_INSTANCE_TAG_KEY = "lz-response:quarantined"
+"""Tag key (value: the finding id) the incident response puts on an instance it isolated;
+``keep-data-in-organization`` keeps everyone but the response role from changing the instance's
+security groups, network interfaces, termination protection or that tag, or terminating it."""
+
+QUARANTINE_GROUP_TAG_KEY = "lz-response:quarantine-group"
+"""Tag key the incident response puts on the quarantine security groups it creates (and looks
+them up by); ``keep-data-in-organization`` keeps everyone but the response role from changing
+their rules, deleting them, or putting the tag on a group of their own."""
+
 P = TypeVar("P")
 
 _KEBAB_CASE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -282,8 +292,10 @@ class GuardrailParameters:
     deactivate an access key (and reactivate it on rollback), and ``keep-data-in-organization``
     denies deleting, untagging or sharing a forensic snapshot (tagged
     ``FORENSIC_SNAPSHOT_TAG_KEY``) to everyone but that role, and sharing one with any account
-    but this one to everyone. The role is a landing-zone role like any other ``<prefix>*`` role
-    and gets no other exemption. Default: none."""
+    but this one to everyone; undoing an isolation (``QUARANTINED_INSTANCE_TAG_KEY``,
+    ``QUARANTINE_GROUP_TAG_KEY``) or putting any of these tags to everyone but that role. The
+    role is a landing-zone role like any other ``<prefix>*`` role and gets no other exemption.
+    Default: none."""
 
     incident_responder_permission_sets: tuple[str, ...] = ()
     """Names of the permission sets of the incident responders. When
@@ -1308,7 +1320,7 @@ def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatem
             },
         ),
     ]
-    statements += _protect_forensic_snapshots(params)
+    statements += _protect_incident_evidence(params)
     if params.organization_id is not None:
         # S3 replication writes as the replication role into the destination bucket: refuse a
         # bucket of another organization (aws:ResourceOrgID is the bucket owner's).
@@ -1322,23 +1334,26 @@ def _keep_data_in_organization(params: GuardrailParameters) -> list[PolicyStatem
     return statements
 
 
-def _protect_forensic_snapshots(params: GuardrailParameters) -> list[PolicyStatement]:
-    # Evidence of an incident: the snapshots the isolate-instance playbook takes carry the
-    # forensic tag. Only the response role may share them (its own policy: with the security
-    # tooling account only), and nobody may delete them or remove the tag that protects them.
-    # EC2 snapshot ARNs have no account; aws:ResourceTag is supported on them (Service
-    # Authorization Reference, Amazon EC2).
+def _protect_incident_evidence(params: GuardrailParameters) -> list[PolicyStatement]:
+    # Evidence of an incident, and the containment itself, outlive every principal of the
+    # account but the response role. EC2 snapshot ARNs have no account; aws:ResourceTag is
+    # supported on snapshots, instances and security groups, and aws:TagKeys on CreateTags
+    # (Service Authorization Reference, Amazon EC2).
     response_role = params.response_role_arn
     if response_role is None:
         return []
     snapshots = "arn:aws:ec2:*::snapshot/*"
     tagged = {"Null": {f"aws:ResourceTag/{FORENSIC_SNAPSHOT_TAG_KEY}": "false"}}
+    not_response = {"ArnNotLike": {"aws:PrincipalArn": response_role}}
     return [
+        # The snapshots the isolate-instance playbook takes: nobody deletes them, removes the
+        # tag that protects them or shares them; the response role shares them (its own
+        # policy: with the security tooling account only).
         deny_statement(
             "ProtectForensicSnapshots",
             action=("ec2:DeleteSnapshot", "ec2:DeleteTags", "ec2:ModifySnapshotAttribute"),
             resource=snapshots,
-            condition={**tagged, "ArnNotLike": {"aws:PrincipalArn": response_role}},
+            condition={**tagged, **not_response},
         ),
         # Even the response role: a forensic snapshot goes to the security tooling account.
         deny_statement(
@@ -1350,6 +1365,61 @@ def _protect_forensic_snapshots(params: GuardrailParameters) -> list[PolicyState
                 "ForAnyValue:StringNotEquals": {
                     "ec2:Add/userId": str(params.incident_response_account_id)
                 },
+            },
+        ),
+        # An isolated instance stays isolated: its groups (ModifyInstanceAttribute), its
+        # interfaces (the instance is a resource of attaching one and of changing an attached
+        # one's groups), its termination protection and its quarantine tag are the response
+        # role's to change, and the instance is not terminated (its memory and disks are
+        # evidence). Rollback is starting the playbook again with rollback: true.
+        deny_statement(
+            "KeepQuarantinedInstancesIsolated",
+            action=(
+                "ec2:AttachNetworkInterface",
+                "ec2:DeleteTags",
+                "ec2:ModifyInstanceAttribute",
+                "ec2:ModifyNetworkInterfaceAttribute",
+                "ec2:TerminateInstances",
+            ),
+            resource="arn:aws:ec2:*:*:instance/*",
+            condition={
+                "Null": {f"aws:ResourceTag/{QUARANTINED_INSTANCE_TAG_KEY}": "false"},
+                **not_response,
+            },
+        ),
+        # The quarantine groups keep the rules the playbook gave them (none, or all traffic
+        # for the first step), and nobody else makes a group one.
+        deny_statement(
+            "ProtectQuarantineGroups",
+            action=(
+                "ec2:AuthorizeSecurityGroupEgress",
+                "ec2:AuthorizeSecurityGroupIngress",
+                "ec2:DeleteSecurityGroup",
+                "ec2:DeleteTags",
+                "ec2:ModifySecurityGroupRules",
+                "ec2:RevokeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupIngress",
+                "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+                "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+            ),
+            resource="arn:aws:ec2:*:*:security-group/*",
+            condition={
+                "Null": {f"aws:ResourceTag/{QUARANTINE_GROUP_TAG_KEY}": "false"},
+                **not_response,
+            },
+        ),
+        deny_statement(
+            "ResponseTagsAreTheResponses",
+            action="ec2:CreateTags",
+            condition={
+                "ForAnyValue:StringEquals": {
+                    "aws:TagKeys": [
+                        FORENSIC_SNAPSHOT_TAG_KEY,
+                        QUARANTINE_GROUP_TAG_KEY,
+                        QUARANTINED_INSTANCE_TAG_KEY,
+                    ]
+                },
+                **not_response,
             },
         ),
     ]

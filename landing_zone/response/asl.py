@@ -281,6 +281,7 @@ def sdk_map(
     result_selector: dict[str, Any] | None = None,
     result_path: str | None = None,
     max_concurrency: int = 5,
+    otherwise: tuple[str, str] | None = None,
 ) -> States:
     """One call per item of ``items_path`` (a Map state), recorded as one journal entry.
 
@@ -288,26 +289,42 @@ def sdk_map(
     are available as outside. The results (a list, in item order, each shaped by
     ``result_selector`` as in ``sdk_call``) land at ``result_path`` (default
     ``$.results.<name>``). A failing item fails the Map, which goes to ``FAILURE``.
+
+    ``otherwise`` = ``(boolean path, other action)``: items for which the boolean at the path
+    (in the item's state, e.g. ``$.item.IsEgress``) is not true call the other action of the
+    same service instead, with the same parameters and selector.
     """
     if not _STEP_NAME.match(name):
         raise ValueError(f"step name {name!r}: expected PascalCase letters and digits")
     path = result_path or f"$.results.{name}"
-    inner = {
-        key: value
-        for key, value in sdk_call(
-            "Item",
+    calls = [("Item", action)] + ([] if otherwise is None else [("Other", otherwise[1])])
+    inner: States = {}
+    for step, call_action in calls:
+        states = sdk_call(
+            step,
             service,
-            action,
+            call_action,
             parameters,
             next_state="Item.Done",
             result_selector=result_selector,
             result_path="$.result",
-        ).items()
-        if not key.startswith(("Item.Entry", "Item.Log"))
-    }
-    for key in ("Item.Sdk", "Item.Lambda"):
-        inner[key]["Next"] = "Item.Done"
-        del inner[key]["Catch"]
+        )
+        for key in (f"{step}.Sdk", f"{step}.Lambda"):
+            states[key]["Next"] = "Item.Done"
+            del states[key]["Catch"]
+        inner |= {
+            key: value
+            for key, value in states.items()
+            if not key.startswith((f"{step}.Entry", f"{step}.Log"))
+        }
+    start = "Item"
+    if otherwise is not None:
+        start = "Item.Which"
+        inner["Item.Which"] = {
+            "Type": "Choice",
+            "Choices": [{"Variable": otherwise[0], "BooleanEquals": True, "Next": "Item"}],
+            "Default": "Other",
+        }
     inner["Item.Done"] = {"Type": "Pass", "OutputPath": "$.result", "End": True}
     return {
         name: {
@@ -322,7 +339,7 @@ def sdk_map(
             "MaxConcurrency": max_concurrency,
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": "Item",
+                "StartAt": start,
                 "States": inner,
             },
             "ResultPath": path,

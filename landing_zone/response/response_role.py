@@ -232,6 +232,7 @@ def _statements(
                 "ec2:DescribeIamInstanceProfileAssociations",
                 "ec2:DescribeInstanceAttribute",
                 "ec2:DescribeInstances",
+                "ec2:DescribeSecurityGroupRules",
                 "ec2:DescribeSecurityGroups",
                 "ec2:DescribeSnapshots",
                 "ec2:DescribeVolumes",
@@ -246,8 +247,9 @@ def _statements(
             resources=[instance, security_group],
         ),
         # The quarantine groups lz-quarantine-open (all traffic) and lz-quarantine (no rules)
-        # in the instance's VPC: created idempotently, the default egress rule revoked, the
-        # open group's rules authorized.
+        # in the instance's VPC: created idempotently (tagged as they are created), every rule
+        # of lz-quarantine revoked (the default egress rules, IPv4 and IPv6), the open group's
+        # rules authorized.
         iam.PolicyStatement(
             sid="QuarantineGroups",
             actions=[
@@ -255,6 +257,7 @@ def _statements(
                 "ec2:AuthorizeSecurityGroupIngress",
                 "ec2:CreateSecurityGroup",
                 "ec2:RevokeSecurityGroupEgress",
+                "ec2:RevokeSecurityGroupIngress",
             ],
             resources=[security_group, _arn("ec2", "vpc/*")],
         ),

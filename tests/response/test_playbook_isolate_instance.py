@@ -10,7 +10,7 @@ import pytest
 
 from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY
 from landing_zone.response.playbooks import definition
-from landing_zone.response.playbooks.isolate_instance import REVOKE_POLICY_NAME
+from landing_zone.response.playbooks.isolate_instance import GROUP_TAG, REVOKE_POLICY_NAME
 from tests.response.emulated import Emulated, emulated, rollback_input, workflow_input
 
 PLAYBOOK = "isolate_instance"
@@ -162,6 +162,47 @@ def test_contains_the_instance(aws: Emulated, workload: Workload, machine: str) 
     assert quarantine["IpPermissionsEgress"] == []
 
 
+def test_quarantine_group_loses_ipv6_egress_too(
+    aws: Emulated, workload: Workload, machine: str
+) -> None:
+    # A dual-stack VPC: a new group there also allows all IPv6 egress. Here the group exists
+    # already (a run stopped after creating it) with both default rules and one more.
+    ec2 = aws.client("ec2")
+    group = ec2.create_security_group(
+        GroupName="lz-quarantine",
+        Description="left by a stopped run",
+        VpcId=workload.vpc_id,
+        TagSpecifications=[
+            {
+                "ResourceType": "security-group",
+                "Tags": [{"Key": GROUP_TAG, "Value": "lz-quarantine"}],
+            }
+        ],
+    )["GroupId"]
+    ec2.authorize_security_group_egress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 443,
+                "ToPort": 443,
+                "IpRanges": [{"CidrIp": "192.0.2.0/24"}],
+            },
+        ],
+    )
+    before = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+    assert any(rule.get("Ipv6Ranges") for rule in before["IpPermissionsEgress"])
+
+    run = aws.run(machine, _input(workload))
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert _groups(aws, workload.instance_id) == ["lz-quarantine"]
+    after = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]
+    assert after["IpPermissionsEgress"] == []
+    assert after["IpPermissions"] == []
+
+
 def test_record_lists_before_state_and_every_call(
     aws: Emulated, workload: Workload, machine: str
 ) -> None:
@@ -182,7 +223,7 @@ def test_record_lists_before_state_and_every_call(
         "DetachFromAutoScalingGroup",
         "CreateOpenGroup",
         "CreateQuarantineGroup",
-        "RevokeQuarantineEgress",
+        "RevokeQuarantineRules",
         "SwapToOpenGroup",
         "SwapToQuarantineGroup",
         "RevokeRoleSessions",
@@ -286,16 +327,23 @@ def test_failed_call_fails_loudly_and_pages(
     aws: Emulated, workload: Workload, machine: str
 ) -> None:
     # moto enforces no IAM on the state machine's calls (it ignores Credentials): the failure
-    # here is a call the service refuses (a VPC that does not exist, so the quarantine group
-    # cannot be created), which takes the same Catch (States.ALL) an AccessDenied takes.
+    # here is a call the service refuses, which takes the same Catch (States.ALL) an
+    # AccessDenied takes. Someone else's lz-quarantine (untagged: only the response role may
+    # put the tag) could carry rules again after the swap, so the playbook does not use it, and
+    # creating its own fails on the duplicate name.
+    aws.client("ec2").create_security_group(
+        GroupName="lz-quarantine", Description="not the response's", VpcId=workload.vpc_id
+    )
     workflow = _input(workload)
-    workflow["plan"]["vpc_id"] = "vpc-00000000000000000"
 
     run = aws.run(machine, workflow)
 
     assert run.status == "FAILED"
     assert run.error == "Response.Failed"
     assert "Failed.Page" in run.entered()
+    assert "CreateQuarantineGroup" in run.entered()
+    assert "UseQuarantineGroup" not in run.entered()
+    assert "lz-quarantine" not in _groups(aws, workload.instance_id)
     failed_page = aws.messages("paging")[-1]
     assert failed_page["summary"].startswith("FAILED: ")
     assert failed_page["outcome"] == "failed"

@@ -11,10 +11,14 @@ of an encrypted volume is encrypted with the volume's key, recorded per snapshot
 its Auto Scaling group without decrementing the desired capacity (the group launches a clean
 replacement); security groups swapped to ``lz-quarantine-open`` (all traffic: tracked
 connections become untracked) then ``lz-quarantine`` (no rules: untracked traffic stops)
-(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html);
+(https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html),
+both created tagged ``lz-response:quarantine-group`` and used only when they carry it, every
+rule of ``lz-quarantine`` (IPv4 and IPv6 egress by default) revoked by its id;
 sessions of the instance profile's role issued before now denied with the documented inline
 policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
-the instance tagged. Never terminates, never deletes a volume or a snapshot.
+the instance tagged. Never terminates, never deletes a volume or a snapshot. The guardrail
+``keep-data-in-organization`` keeps everyone but the response role from undoing the isolation
+(the instance's groups, interfaces, termination protection and tags; the groups' rules).
 
 Rollback: original security groups and termination protection, the inline deny removed, the
 tags removed. Snapshots stay (evidence); the instance stays out of its Auto Scaling group,
@@ -25,7 +29,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY
+from landing_zone.organization.guardrails import (
+    FORENSIC_SNAPSHOT_TAG_KEY,
+    QUARANTINE_GROUP_TAG_KEY,
+    QUARANTINED_INSTANCE_TAG_KEY,
+)
 from landing_zone.response.asl import (
     DECIDE,
     Steps,
@@ -41,7 +49,11 @@ OPEN_GROUP = "lz-quarantine-open"
 QUARANTINE_GROUP = "lz-quarantine"
 REVOKE_POLICY_NAME = "lz-response-revoke-older-sessions"
 FINDING_TAG = FORENSIC_SNAPSHOT_TAG_KEY
-QUARANTINE_TAG = "lz-response:quarantined"
+QUARANTINE_TAG = QUARANTINED_INSTANCE_TAG_KEY
+GROUP_TAG = QUARANTINE_GROUP_TAG_KEY
+"""On both quarantine groups, from their creation (value: the group's name): the playbook uses
+only groups that carry it, and the guardrails keep everyone else from changing, deleting or
+tagging such a group."""
 EXECUTION_TAG = "lz-response:execution"
 
 _INSTANCE = "$.plan.instance_id"
@@ -63,6 +75,8 @@ def _find_group(name: str, group: str, next_state: str) -> dict[str, Any]:
             "Filters": [
                 {"Name": "group-name", "Values": [group]},
                 {"Name": "vpc-id", "Values.$": "States.Array($.plan.vpc_id)"},
+                # Only a group the response created: nobody else can tag one (guardrails).
+                {"Name": f"tag:{GROUP_TAG}", "Values": [group]},
             ]
         },
         next_state=next_state,
@@ -101,7 +115,14 @@ def _use_or_create_group(
             f"Create{label}",
             "ec2",
             "createSecurityGroup",
-            {"GroupName": group, "Description": description, "VpcId.$": "$.plan.vpc_id"},
+            {
+                "GroupName": group,
+                "Description": description,
+                "VpcId.$": "$.plan.vpc_id",
+                "TagSpecifications": [
+                    {"ResourceType": "security-group", "Tags": [{"Key": GROUP_TAG, "Value": group}]}
+                ],
+            },
             next_state=created,
             result_selector={"id.$": "$.GroupId"},
             result_path=result_path,
@@ -377,38 +398,42 @@ def _contain() -> Steps:
             created="QuarantineGroupRules",
             found="QuarantineGroupRules",
         ),
-        # A new group allows all IPv4 egress; revoked whenever present (a run that stopped
-        # between creating and revoking left it).
+        # A new group allows all IPv4 egress, and all IPv6 egress in a VPC with an IPv6 block
+        # (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). Every
+        # rule the group holds is revoked by its id, whatever it is, whenever one is present (a
+        # run that stopped between creating and revoking left them; the guardrails keep
+        # everyone but the response role from adding any).
         **sdk_call(
             "QuarantineGroupRules",
             "ec2",
-            "describeSecurityGroups",
-            {"GroupIds.$": "States.Array($.quarantine_group.id)"},
-            next_state="QuarantineGroupHasEgress",
+            "describeSecurityGroupRules",
+            {"Filters": [{"Name": "group-id", "Values.$": "States.Array($.quarantine_group.id)"}]},
+            next_state="QuarantineGroupHasRules",
             result_selector={
-                "egress.$": "$.SecurityGroups[0].IpPermissionsEgress",
+                "rules.$": "$.SecurityGroupRules",
             },
         ),
-        "QuarantineGroupHasEgress": {
+        "QuarantineGroupHasRules": {
             "Type": "Choice",
             "Choices": [
                 {
-                    "Variable": "$.results.QuarantineGroupRules.egress[0]",
+                    "Variable": "$.results.QuarantineGroupRules.rules[0]",
                     "IsPresent": True,
-                    "Next": "RevokeQuarantineEgress",
+                    "Next": "RevokeQuarantineRules",
                 }
             ],
             "Default": "SwapToOpenGroup",
         },
-        **sdk_call(
-            "RevokeQuarantineEgress",
+        **sdk_map(
+            "RevokeQuarantineRules",
             "ec2",
             "revokeSecurityGroupEgress",
             {
-                "GroupId.$": "$.quarantine_group.id",
-                # The rule every new group gets (IPv4, all traffic).
-                "IpPermissions": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+                "GroupId.$": "$.item.GroupId",
+                "SecurityGroupRuleIds.$": "States.Array($.item.SecurityGroupRuleId)",
             },
+            items_path="$.results.QuarantineGroupRules.rules",
+            otherwise=("$.item.IsEgress", "revokeSecurityGroupIngress"),
             next_state="SwapToOpenGroup",
             result_selector={"Return.$": "$.Return"},
         ),
