@@ -64,9 +64,11 @@ def create_table(aws: Emulated) -> None:
     aws.substitutions["IpBlockTableName"] = TABLE
 
 
-def create_block_lists(aws: Emulated, acls: tuple[str, ...] = WEB_ACLS) -> dict[str, str]:
-    """The block lists of ``acls`` as ``WebAcl`` creates them (with an address each) and an
-    allow list that is no block list; returns name -> id."""
+def create_block_lists(
+    aws: Emulated, acls: tuple[str, ...] = WEB_ACLS, *, allow_list: bool = True
+) -> dict[str, str]:
+    """The block lists of ``acls`` as ``WebAcl`` creates them (with an address each) and, with
+    ``allow_list``, an allow list that is no block list; returns name -> id."""
     waf = aws.client("wafv2")
     ids: dict[str, str] = {}
     for acl in acls:
@@ -79,10 +81,55 @@ def create_block_lists(aws: Emulated, acls: tuple[str, ...] = WEB_ACLS) -> dict[
                 Addresses=list(EXISTING[version]),
                 Description=f"IPv{version[-1]} addresses that incident response blocks",
             )["Summary"]["Id"]
-    ids["office-allow"] = waf.create_ip_set(
-        Name="office-allow", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[]
-    )["Summary"]["Id"]
+    if allow_list:
+        ids["office-allow"] = waf.create_ip_set(
+            Name="office-allow", Scope="REGIONAL", IPAddressVersion="IPV4", Addresses=[]
+        )["Summary"]["Id"]
     return ids
+
+
+UNRELATED_SETS = 130
+"""Regional IP sets that are no block lists, to push block lists past the first page."""
+
+
+def create_unrelated_ip_sets(aws: Emulated, count: int = UNRELATED_SETS) -> None:
+    """``count`` regional IP sets that are no block lists (partners' allow lists)."""
+    waf = aws.client("wafv2")
+    for index in range(count):
+        waf.create_ip_set(
+            Name=f"partner-{index:03d}-allow",
+            Scope="REGIONAL",
+            IPAddressVersion="IPV4",
+            Addresses=[f"192.0.2.{index % 256}/32"],
+        )
+
+
+def paged_block_lists(aws: Emulated) -> dict[str, str]:
+    """More than 100 regional IP sets: the ``shop`` block lists and an allow list first, then
+    :data:`UNRELATED_SETS` unrelated sets, then the ``api`` block lists, which therefore are on
+    the second ``ListIPSets`` page of 100 (moto lists in creation order; checked here, so the
+    tests that rely on it fail if that changes). Returns name -> id of the first five."""
+    ids = create_block_lists(aws, ("shop",))
+    create_unrelated_ip_sets(aws)
+    ids |= create_block_lists(aws, ("api",), allow_list=False)
+    waf = aws.client("wafv2")
+    first = waf.list_ip_sets(Scope="REGIONAL", Limit=100)
+    names = {summary["Name"] for summary in first["IPSets"]}
+    assert {"shop-block-ipv4", "shop-block-ipv6"} <= names, "shop lists on the first page"
+    assert not {"api-block-ipv4", "api-block-ipv6"} & names, "api lists past the first page"
+    assert first.get("NextMarker"), "moto paginates ListIPSets"
+    return ids
+
+
+def forcing_error(definition: dict[str, Any], path: tuple[str, ...], inner: str) -> dict[str, Any]:
+    """``definition`` with the state ``inner`` of the Map at ``path`` (outer Map names first)
+    replaced by a Fail state raising ``Test.Forced``: an error inside that Map."""
+    states = definition["States"]
+    for name in path:
+        states = states[name]["ItemProcessor"]["States"]
+    assert inner in states, f"{inner} is no state of {'/'.join(path)}"
+    states[inner] = {"Type": "Fail", "Error": "Test.Forced", "Cause": f"forced in {inner}"}
+    return definition
 
 
 def ip_set(aws: Emulated, ids: dict[str, str], name: str) -> dict[str, Any]:

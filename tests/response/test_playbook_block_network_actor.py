@@ -24,7 +24,9 @@ from tests.response.ip_block_world import (
     create_block_lists,
     create_table,
     expiry_items,
+    forcing_error,
     ip_set,
+    paged_block_lists,
     patch_moto,
 )
 
@@ -267,3 +269,70 @@ def test_an_error_fails_loudly_and_pages(aws: Emulated, machine: str) -> None:
     record, _ = aws.evidence("block_network_actor", run.arn)
     assert record["outcome"] == "failed"
     assert aws.messages("paging")[-1]["summary"].startswith("FAILED")
+
+
+def test_block_lists_past_the_first_page_of_ip_sets_are_found(aws: Emulated, machine: str) -> None:
+    ids = paged_block_lists(aws)
+    before = addresses(aws, ids)
+
+    run = aws.run(machine, block_input())
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert run.output is not None
+    assert run.output["outcome"] == "contained"
+    lists = addresses(aws, ids)
+    for acl in WEB_ACLS:
+        assert lists[f"{acl}-block-ipv4"] == sorted([*EXISTING["IPV4"], IPV4])
+        assert lists[f"{acl}-block-ipv6"] == before[f"{acl}-block-ipv6"]
+    assert lists["office-allow"] == []
+    before_sets = run.output["before"]["ip_sets"]
+    assert sorted(s["name"] for s in before_sets) == ["api-block-ipv4", "shop-block-ipv4"]
+    pages = [call["result"] for call in run.output["calls"] if call["step"] == "ListIpSets"]
+    assert pages == [{"page": 1, "ip_sets": 100}, {"page": 2, "ip_sets": 35}]
+    [item] = expiry_items(aws)
+    assert item["cidr"]["S"] == IPV4
+
+
+def test_more_pages_than_the_bound_fail_loudly_and_change_nothing(
+    aws: Emulated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bound is read when the definition is built: one page here, so the second fails.
+    monkeypatch.setattr(block_network_actor, "MAX_IP_SET_PAGES", 1)
+    machine = aws.create_state_machine("block_network_actor", block_network_actor.definition())
+    ids = paged_block_lists(aws)
+    before = addresses(aws, ids)
+
+    run = aws.run(machine, block_input())
+
+    assert run.status == "FAILED"
+    assert run.error == "Response.Failed"
+    assert run.cause is not None
+    assert run.cause.startswith("Response.TooManyIpSets: ListIPSets returned more than 1 pages")
+    assert addresses(aws, ids) == before
+    assert expiry_items(aws) == []
+    record, _ = aws.evidence("block_network_actor", run.arn)
+    assert record["outcome"] == "failed"
+    assert record["error"]["Error"] == "Response.TooManyIpSets"
+    assert aws.messages("paging")[-1]["summary"].startswith("FAILED: Response.TooManyIpSets")
+
+
+def test_an_error_inside_the_selection_map_pages_records_and_fails(aws: Emulated) -> None:
+    # Inspect.Lists.Mark (formerly Inspect.Select) had no Catch: an error there failed the
+    # execution without the FAILED page and without the evidence record.
+    definition = forcing_error(
+        block_network_actor.definition(), ("Inspect.Lists.Mark",), "Inspect.Lists.Keep"
+    )
+    machine = aws.create_state_machine("block_network_actor", definition)
+    ids = create_block_lists(aws, ("shop",))
+    before = addresses(aws, ids)
+
+    run = aws.run(machine, block_input())
+
+    assert run.status == "FAILED"
+    assert run.error == "Response.Failed"
+    assert run.cause == "Test.Forced: forced in Inspect.Lists.Keep"
+    assert addresses(aws, ids) == before
+    record, _ = aws.evidence("block_network_actor", run.arn)
+    assert record["outcome"] == "failed"
+    assert record["error"] == {"Error": "Test.Forced", "Cause": "forced in Inspect.Lists.Keep"}
+    assert aws.messages("paging")[-1]["summary"].startswith("FAILED: Test.Forced")

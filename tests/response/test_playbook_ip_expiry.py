@@ -17,6 +17,8 @@ from tests.response.ip_block_world import (
     create_block_lists,
     create_table,
     expiry_items,
+    forcing_error,
+    paged_block_lists,
     patch_moto,
 )
 
@@ -180,3 +182,74 @@ def test_an_error_fails_loudly_and_alerts(aws: Emulated, machine: str) -> None:
     assert "ResourceNotFound" in run.cause
     [alert] = aws.messages("alert")
     assert alert["summary"].startswith("FAILED: ip_expiry sweep")
+
+
+def test_expires_blocks_in_lists_past_the_first_page_of_ip_sets(
+    aws: Emulated, machine: str
+) -> None:
+    ids = paged_block_lists(aws)
+    before = addresses(aws, ids)
+    block = aws.create_state_machine("block_network_actor", block_network_actor.definition())
+    blocked = aws.run(block, block_input())
+    assert blocked.status == "SUCCEEDED", (blocked.error, blocked.cause)
+    for acl in ("shop", "api"):
+        assert EXPIRED_V4 in addresses(aws, ids)[f"{acl}-block-ipv4"]
+
+    run = aws.run(machine, {"now": NOW}, name="sweep")
+
+    assert run.status == "SUCCEEDED", (run.error, run.cause)
+    assert addresses(aws, ids) == before
+    assert expiry_items(aws) == []
+    assert run.output is not None
+    [swept] = next(call for call in run.output["calls"] if call["step"] == "SweepTargets")["result"]
+    pages = [call["result"] for call in swept["calls"] if call["step"] == "TargetListIpSets"]
+    assert pages == [{"page": 1, "ip_sets": 100}, {"page": 2, "ip_sets": 35}]
+
+
+def test_more_pages_than_the_bound_fail_the_sweep_loudly(
+    aws: Emulated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Inside the per-target Map: the bound's error goes to the iteration's fail state, fails
+    # the Map, and the sweep's failure path records and alerts it.
+    monkeypatch.setattr(block_network_actor, "MAX_IP_SET_PAGES", 1)
+    machine = aws.create_state_machine("ip_expiry", ip_expiry.definition())
+    ids = paged_block_lists(aws)
+    add(aws, ids, "api-block-ipv4", EXPIRED_V4)
+    entry(aws, EXPIRED_V4, "2027-01-01T10:00:00Z")
+    before = addresses(aws, ids)
+
+    run = aws.run(machine, {"now": NOW})
+
+    assert run.status == "FAILED"
+    assert run.error == "Response.Failed"
+    assert run.cause is not None
+    assert run.cause.startswith("Response.TooManyIpSets: ListIPSets returned more than 1 pages")
+    assert addresses(aws, ids) == before
+    assert cidrs(aws) == [EXPIRED_V4]
+    [alert] = aws.messages("alert")
+    assert alert["summary"] == "FAILED: ip_expiry sweep: Response.TooManyIpSets"
+
+
+def test_an_error_inside_the_selection_map_fails_the_sweep_loudly(aws: Emulated) -> None:
+    definition = forcing_error(
+        ip_expiry.definition(), ("SweepTargets", "Target.Lists.Mark"), "Target.Lists.Keep"
+    )
+    machine = aws.create_state_machine("ip_expiry", definition)
+    ids = blocked_world(aws)
+    before = addresses(aws, ids)
+
+    run = aws.run(machine, {"now": NOW})
+
+    assert run.status == "FAILED"
+    assert run.error == "Response.Failed"
+    assert run.cause == "Test.Forced: forced in Target.Lists.Keep"
+    assert addresses(aws, ids) == before
+    [alert] = aws.messages("alert")
+    assert alert["summary"] == "FAILED: ip_expiry sweep: Test.Forced"
+    body = aws.client("s3").get_object(
+        Bucket=aws.substitutions["EvidenceBucket"],
+        Key=f"{EVIDENCE_PREFIX}/ip_expiry/{run.arn.rsplit(':', 1)[1]}.json",
+    )["Body"]
+    record = json.loads(body.read())
+    assert record["outcome"] == "failed"
+    assert record["error"]["Error"] == "Test.Forced"

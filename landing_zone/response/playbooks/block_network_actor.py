@@ -3,9 +3,11 @@
 Plan: ``{"ip", "cidr", "version": "IPV4"|"IPV6", "expires_at", "cap"}`` (the triage has already
 refused private, AWS-owned and ``never_block`` addresses).
 
-Inspect (read-only, also in dry run): ``wafv2:ListIPSets`` (scope ``REGIONAL``) and the block
-lists of the plan's IP version among them, found by name: the web ACL construct names them
-``<web-acl-name>-block-ipv4`` and ``<web-acl-name>-block-ipv6`` (``landing_zone/edge/web_acl.py``).
+Inspect (read-only, also in dry run): ``wafv2:ListIPSets`` (scope ``REGIONAL``, page by page
+with ``NextMarker``, at most :data:`MAX_IP_SET_PAGES` pages of 100: :func:`find_block_lists`)
+and the block lists of the plan's IP version among them, found by name: the web ACL construct
+names them ``<web-acl-name>-block-ipv4`` and ``<web-acl-name>-block-ipv6``
+(``landing_zone/edge/web_acl.py``).
 Each one's size and whether it holds the address go into ``before.ip_sets``. No block list in the
 account and region → ``not_found`` (recorded and paged as a result, not an error); the address in
 every block list → ``already_contained``.
@@ -39,12 +41,18 @@ is rolled back or swept deletes its entry. It holds no evidence: the evidence re
 Rollback: the address removed from the block lists that did not hold it before, and its expiry
 entry deleted when this execution wrote it.
 
-Limits: ``ListIPSets`` is read once with ``Limit`` 100 (an account with more than 100 regional
-IP sets in one region needs pagination here); a block list's full address list passes through
-the state document, whose size limit is 256 KiB
+Limits: more than :data:`MAX_IP_SET_PAGES` pages of regional IP sets (2,000; the default quota
+is 100) fail the execution loudly (``Response.TooManyIpSets``); a block list's full address list
+passes through the state document, whose size limit is 256 KiB
 (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html): about 8,000 IPv4 /32
 addresses fit, IPv6 /128 addresses fill it from about 6,000 (the execution then fails loudly with
-``States.DataLimitExceeded`` and pages) — a cap above 5,000 is therefore unsafe for IPv6 lists.
+``States.DataLimitExceeded``) — a cap above 5,000 is therefore unsafe for IPv6 lists.
+
+Errors: every Task and Map state catches ``States.ALL`` to the frame's failure path (recorded,
+paged, failed; inside a Map iteration through the iteration's fail state). ``States.ALL`` does not
+catch ``States.Runtime`` (a path that selects nothing) or ``States.DataLimitExceeded``
+(https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html): those end
+the execution as failed without the page and the record.
 """
 
 from __future__ import annotations
@@ -79,6 +87,13 @@ LOCK_ERRORS: Final = (
     "wafv2.WAFOptimisticLockException",
 )
 CAP_REACHED: Final = "cap_reached"
+IP_SET_PAGE: Final = 100
+"""IP sets per ``ListIPSets`` page: the API's largest ``Limit``
+(https://docs.aws.amazon.com/waf/latest/APIReference/API_ListIPSets.html)."""
+MAX_IP_SET_PAGES: Final = 20
+"""``ListIPSets`` pages read before the listing fails loudly: 2,000 regional IP sets, twenty
+times the default quota of 100 IP sets per account and Region
+(https://docs.aws.amazon.com/waf/latest/developerguide/limits.html)."""
 
 
 # --- journal and Map helpers (also used by ip_expiry) ----------------------------------------
@@ -116,14 +131,22 @@ def logged_as(states: States, name: str, result: dict[str, Any]) -> States:
     return states
 
 
+def to_failure() -> State:
+    """The frame's catcher, as ``asl.sdk_call`` appends it: any error goes to ``FAILURE``
+    (recorded, paged, failed). A new one each time: ``failing_to`` rewrites catchers in place."""
+    return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}
+
+
 def failing_to(states: States, fail_state: str) -> States:
-    """States whose catchers to the frame's ``FAILURE`` go to ``fail_state`` instead: inside a
-    Map iteration the frame's states are out of reach, so the iteration fails with the error it
-    caught and the Map's own catcher records it."""
+    """States whose transitions and catchers to the frame's ``FAILURE`` go to ``fail_state``
+    instead: inside a Map iteration the frame's states are out of reach, so the iteration fails
+    with the error it caught (or set at ``$.error``) and the Map's own catcher records it."""
     for state in states.values():
-        for catcher in state.get("Catch", []):
-            if catcher["Next"] == FAILURE:
-                catcher["Next"] = fail_state
+        for transition in [state, *state.get("Catch", []), *state.get("Choices", [])]:
+            if transition.get("Next") == FAILURE:
+                transition["Next"] = fail_state
+        if state.get("Default") == FAILURE:
+            state["Default"] = fail_state
     return states
 
 
@@ -179,69 +202,170 @@ def each_set(
             "ItemProcessor": processor,
             "ResultPath": f"$.scan.{name}",
             "Next": f"{name}.Entry",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+            "Catch": [to_failure()],
         },
         **log_call(name, f"$.scan.{name}", next_state),
     }
 
 
-def select_block_lists(name: str, next_state: str, *, plan_version: bool) -> States:
-    """A Map over ``$.scan.listed.IPSets`` (not empty) marking the block lists (of
-    ``plan.version`` only when ``plan_version``), then, if there is any, those lists as
-    ``{"block", "Name", "Id", "ARN"}`` in ``$.scan.selected.value``; ``$.scan.found.any`` says
-    whether there is any.
+def find_block_lists(
+    call: str, prefix: str, *, found: str, none: str, plan_version: bool
+) -> States:
+    """The block lists (of ``plan.version`` only when ``plan_version``) among the regional IP
+    sets of the target, page by page: ``wafv2:ListIPSets`` with ``Limit`` 100 and, while a
+    response holds a ``NextMarker``, again with that marker
+    (https://docs.aws.amazon.com/waf/latest/APIReference/API_ListIPSets.html). Starts at
+    ``prefix`` (which starts ``$.scan`` afresh); ends with the block lists as
+    ``{"block", "Name", "Id", "ARN"}`` in ``$.scan.selected.value`` (and nothing else in
+    ``$.scan``), going to ``found`` if there is any, else to ``none``.
 
-    Filters are applied only to lists known to hold a match: a JSONPath filter that selects
-    nothing is an error in the emulator (and, as a path that matches nothing, possibly in
-    Step Functions)."""
+    Only each page's block lists are kept from one page to the next: a page (100 IP set
+    summaries) passes through the state document once, the 256 KiB payload limit
+    (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html) never holds
+    more than one page. Every page is one journal entry ``call`` (page number, IP sets on it).
+    At most :data:`MAX_IP_SET_PAGES` pages are read: a longer listing fails loudly
+    (``Response.TooManyIpSets``, to ``FAILURE``) rather than miss a block list or loop.
+
+    Each page's lists are selected by a Map marking every IP set, then a filter applied only
+    when a page holds a match (a JSONPath filter that selects nothing is an error in the
+    emulator and, as a path that matches nothing, possibly in Step Functions); lists of
+    lists are joined with a ``[*][*]`` path (ASL has no array concatenation)."""
     matches: list[State] = []
     for version, suffix in BLOCK_LIST_SUFFIXES.items():
         by_name: State = {"Variable": "$.set.Name", "StringMatches": f"*{suffix}"}
         by_version: State = {"Variable": "$.version", "StringEquals": version}
         rule = {"And": [by_version, by_name]} if plan_version else by_name
-        matches.append({**rule, "Next": f"{name}.Keep"})
+        matches.append({**rule, "Next": f"{prefix}.Keep"})
     item: dict[str, Any] = {"set.$": "$$.Map.Item.Value"}
     if plan_version:
         item["version.$"] = "$.plan.version"
-    return {
-        name: {
+    page_entry = {
+        "page.$": "$.scan.page.n",
+        "ip_sets.$": "States.ArrayLength($.scan.listed.response.IPSets)",
+    }
+    states: States = {
+        prefix: {
+            "Type": "Pass",
+            "Parameters": {"page": {"n": 1}, "selected": {"value": []}},
+            "ResultPath": "$.scan",
+            "Next": call,
+        },
+        **_list_page(call, call, f"{prefix}.Page", page_entry, first=True),
+        **_list_page(f"{call}More", call, f"{prefix}.Page", page_entry, first=False),
+        f"{prefix}.Page": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.scan.listed.response.IPSets[0]",
+                    "IsPresent": True,
+                    "Next": f"{prefix}.Mark",
+                }
+            ],
+            "Default": f"{prefix}.More",
+        },
+        f"{prefix}.Mark": {
             "Type": "Map",
-            "ItemsPath": "$.scan.listed.IPSets",
+            "ItemsPath": "$.scan.listed.response.IPSets",
             "ItemSelector": item,
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": f"{name}.Match",
+                "StartAt": f"{prefix}.Match",
                 "States": {
-                    f"{name}.Match": {
+                    f"{prefix}.Match": {
                         "Type": "Choice",
                         "Choices": matches,
-                        "Default": f"{name}.Skip",
+                        "Default": f"{prefix}.Skip",
                     },
-                    f"{name}.Keep": _mark(True),
-                    f"{name}.Skip": _mark(False),
+                    f"{prefix}.Keep": _mark(True),
+                    f"{prefix}.Skip": _mark(False),
                 },
             },
             "ResultPath": "$.scan.marked",
-            "Next": f"{name}.Flags",
+            "Next": f"{prefix}.Flags",
+            "Catch": [to_failure()],
         },
-        **listed(f"{name}.Flags", "$.scan.marked[*].block", "$.scan.flags", f"{name}.Any"),
-        f"{name}.Any": {
+        **listed(f"{prefix}.Flags", "$.scan.marked[*].block", "$.scan.flags", f"{prefix}.Any"),
+        f"{prefix}.Any": {
             "Type": "Pass",
             "Parameters": {"any.$": "States.ArrayContains($.scan.flags.value, true)"},
-            "ResultPath": "$.scan.found",
-            "Next": f"{name}.Found",
+            "ResultPath": "$.scan.hit",
+            "Next": f"{prefix}.Hit",
         },
-        f"{name}.Found": {
+        f"{prefix}.Hit": {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.scan.found.any", "BooleanEquals": True, "Next": f"{name}.Sets"}
+                {"Variable": "$.scan.hit.any", "BooleanEquals": True, "Next": f"{prefix}.Hits"}
             ],
-            "Default": next_state,
+            "Default": f"{prefix}.More",
         },
         **listed(
-            f"{name}.Sets", "$.scan.marked[?(@.block == true)]", "$.scan.selected", next_state
+            f"{prefix}.Hits", "$.scan.marked[?(@.block == true)]", "$.scan.hits", f"{prefix}.Join"
         ),
+        f"{prefix}.Join": {
+            "Type": "Pass",
+            "Parameters": {"value.$": "States.Array($.scan.selected.value, $.scan.hits.value)"},
+            "ResultPath": "$.scan.pair",
+            "Next": f"{prefix}.Flatten",
+        },
+        **listed(
+            f"{prefix}.Flatten", "$.scan.pair.value[*][*]", "$.scan.selected", f"{prefix}.More"
+        ),
+        f"{prefix}.More": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "And": [
+                        {"Variable": "$.scan.listed.response.NextMarker", "IsPresent": True},
+                        {"Variable": "$.scan.listed.response.NextMarker", "IsString": True},
+                    ],
+                    "Next": f"{prefix}.Count",
+                }
+            ],
+            "Default": f"{prefix}.Done",
+        },
+        f"{prefix}.Count": {
+            "Type": "Pass",
+            "Parameters": {"n.$": "States.MathAdd($.scan.page.n, 1)"},
+            "ResultPath": "$.scan.page",
+            "Next": f"{prefix}.Bound",
+        },
+        f"{prefix}.Bound": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.scan.page.n",
+                    "NumericLessThanEquals": MAX_IP_SET_PAGES,
+                    "Next": f"{call}More",
+                }
+            ],
+            "Default": f"{prefix}.TooMany",
+        },
+        f"{prefix}.TooMany": {
+            "Type": "Pass",
+            "Parameters": {
+                "Error": "Response.TooManyIpSets",
+                "Cause": (
+                    f"ListIPSets returned more than {MAX_IP_SET_PAGES} pages of "
+                    f"{IP_SET_PAGE} regional IP sets: the block lists were not all read"
+                ),
+            },
+            "ResultPath": "$.error",
+            "Next": FAILURE,
+        },
+        # The last page and the marks leave the state document; the block lists stay.
+        f"{prefix}.Done": {
+            "Type": "Pass",
+            "Parameters": {"selected.$": "$.scan.selected"},
+            "ResultPath": "$.scan",
+            "Next": f"{prefix}.Found",
+        },
+        f"{prefix}.Found": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.scan.selected.value[0]", "IsPresent": True, "Next": found}],
+            "Default": none,
+        },
     }
+    return states
 
 
 def _mark(block: bool) -> State:
@@ -257,17 +381,25 @@ def _mark(block: bool) -> State:
     }
 
 
-def list_ip_sets(name: str, next_state: str) -> States:
-    """``wafv2:ListIPSets`` (regional) into ``$.scan.listed``."""
-    return sdk_call(
+def _list_page(
+    name: str, step: str, next_state: str, logged: dict[str, Any], *, first: bool
+) -> States:
+    """``wafv2:ListIPSets`` (regional), the first page or the one after ``NextMarker``, whole
+    into ``$.scan.listed.response`` (``NextMarker`` is absent on the last page: a selector
+    naming it would fail there); the journal entry is ``{"step": step, "result": logged}``."""
+    parameters: dict[str, Any] = {"Scope": "REGIONAL", "Limit": IP_SET_PAGE}
+    if not first:
+        parameters["NextMarker.$"] = "$.scan.listed.response.NextMarker"
+    states = sdk_call(
         name,
         "wafv2",
         "listIPSets",
-        {"Scope": "REGIONAL", "Limit": 100},
+        parameters,
         next_state=next_state,
-        result_selector={"IPSets.$": "$.IPSets"},
         result_path="$.scan.listed",
     )
+    states[f"{name}.Entry"]["Parameters"] = {"step": step, "result": logged}
+    return states
 
 
 def _get_set(name: str, next_state: str) -> States:
@@ -523,6 +655,7 @@ def remove_processor() -> dict[str, Any]:
             },
             "ResultPath": "$.filter",
             "Next": f"{p}.Dropped",
+            "Catch": [to_failure()],
         },
         f"{p}.Dropped": {
             "Type": "Pass",
@@ -568,22 +701,13 @@ def remove_processor() -> dict[str, Any]:
 
 def _inspect() -> Steps:
     states: States = {
-        **list_ip_sets("ListIpSets", "Inspect.Listed"),
-        "Inspect.Listed": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.scan.listed.IPSets[0]", "IsPresent": True, "Next": "Inspect.Select"}
-            ],
-            "Default": "Inspect.None",
-        },
-        **select_block_lists("Inspect.Select", "Inspect.Any", plan_version=True),
-        "Inspect.Any": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.scan.found.any", "BooleanEquals": True, "Next": "InspectIpSets"}
-            ],
-            "Default": "Inspect.None",
-        },
+        **find_block_lists(
+            "ListIpSets",
+            "Inspect.Lists",
+            found="InspectIpSets",
+            none="Inspect.None",
+            plan_version=True,
+        ),
         "Inspect.None": {
             "Type": "Pass",
             "Parameters": {"cidr.$": "$.plan.cidr", "ip_sets": []},
@@ -630,7 +754,7 @@ def _inspect() -> Steps:
             "Inspect.Sets", "$.before.ip_sets[?(@.present == false)]", "$.scan.missing", DECIDE
         ),
     }
-    return Steps("ListIpSets", states)
+    return Steps("Inspect.Lists", states)
 
 
 def _contain() -> Steps:
@@ -691,7 +815,7 @@ def _contain() -> Steps:
             },
             "ResultPath": None,
             "Next": "RecordExpiry.Entry",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+            "Catch": [to_failure()],
         },
         **log_call(
             "RecordExpiry",
@@ -780,7 +904,7 @@ def _rollback() -> Steps:
                     "ResultPath": None,
                     "Next": "ForgetExpiry.Entry",
                 },
-                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE},
+                to_failure(),
             ],
         },
         **log_call(

@@ -8,9 +8,10 @@
 2. finds the targets with an entry whose ``expires_at <= now``: input ``{"target": {"account",
    "region"}}`` sweeps that one; no input (the daily EventBridge Scheduler schedule sends
    ``{}``) scans the table, page by page;
-3. per target, one at a time: queries its expired entries, lists the regional IP sets there as
-   the response role of that account (in that region: ``asl.sdk_call``'s home/other-region
-   branches), and removes the expired addresses from every block list
+3. per target, one at a time: queries its expired entries, lists the regional IP sets there,
+   page by page (``block_network_actor.find_block_lists``), as the response role of that account
+   (in that region: ``asl.sdk_call``'s home/other-region branches), and removes the expired
+   addresses from every block list
    (``<web-acl>-block-ipv4|ipv6``) that holds one, with the lock token (a conflict reads again);
 4. deletes each expired entry unless a newer block rewrote it meanwhile (``expires_at``
    unchanged, else kept);
@@ -31,11 +32,11 @@ from landing_zone.response.asl import FAILURE, States, log_call
 from landing_zone.response.playbooks.block_network_actor import (
     IP_BLOCK_TABLE,
     each_set,
+    find_block_lists,
     iteration,
-    list_ip_sets,
     listed,
     remove_processor,
-    select_block_lists,
+    to_failure,
 )
 
 WORKFLOW: Final = "ip_expiry"
@@ -59,7 +60,7 @@ def _scan(name: str, *, first: bool) -> States:
             "Parameters": parameters,
             "ResultPath": "$.page",
             "Next": "Scope.Found",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+            "Catch": [to_failure()],
         }
     }
 
@@ -80,7 +81,7 @@ def _target_processor() -> dict[str, Any]:
             "ResultSelector": {"Items.$": "$.Items"},
             "ResultPath": "$.query",
             "Next": "Target.Any",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+            "Catch": [to_failure()],
         },
         "Target.Any": {
             "Type": "Choice",
@@ -121,25 +122,16 @@ def _target_processor() -> dict[str, Any]:
         **log_call(
             "SweepTarget",
             {"target.$": "$.key", "expired.$": "$.cidrs.value", "now.$": "$.now"},
-            "TargetListIpSets",
+            "Target.Lists",
             first=True,
         ),
-        **list_ip_sets("TargetListIpSets", "Target.Listed"),
-        "Target.Listed": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.scan.listed.IPSets[0]", "IsPresent": True, "Next": "Target.Select"}
-            ],
-            "Default": "ForgetExpired",
-        },
-        **select_block_lists("Target.Select", "Target.Found", plan_version=False),
-        "Target.Found": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.scan.found.any", "BooleanEquals": True, "Next": "UnblockExpired"}
-            ],
-            "Default": "ForgetExpired",
-        },
+        **find_block_lists(
+            "TargetListIpSets",
+            "Target.Lists",
+            found="UnblockExpired",
+            none="ForgetExpired",
+            plan_version=False,
+        ),
         **each_set(
             "UnblockExpired",
             "$.scan.selected.value",
@@ -155,7 +147,7 @@ def _target_processor() -> dict[str, Any]:
             "ItemProcessor": iteration("Forget.Delete", _forget(), "Forget.Fail"),
             "ResultPath": "$.forgot",
             "Next": "ForgetExpired.Entry",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+            "Catch": [to_failure()],
         },
         **log_call("ForgetExpired", "$.forgot", "Target.Out"),
         "Target.Out": {
@@ -205,7 +197,7 @@ def _forget() -> States:
                     "ResultPath": None,
                     "Next": "Forget.Kept",
                 },
-                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE},
+                to_failure(),
             ],
         },
         "Forget.Deleted": _forgotten("deleted"),
@@ -321,7 +313,7 @@ def definition() -> dict[str, Any]:
             "ItemProcessor": _target_processor(),
             "ResultPath": "$.swept",
             "Next": "SweepTargets.Entry",
-            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}],
+            "Catch": [to_failure()],
         },
         **log_call("SweepTargets", "$.swept", "Scope.More"),
         "Scope.More": {
