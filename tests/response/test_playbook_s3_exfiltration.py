@@ -11,7 +11,7 @@ import pytest
 
 from landing_zone.response.playbooks import s3_exfiltration
 from tests.response.emulated import Emulated, emulated, rollback_input, workflow_input
-from tests.response.ip_block_world import patch_moto
+from tests.response.ip_block_world import forcing_error, patch_moto
 
 BUCKET = "payments-exports-123456789012"
 PRINCIPAL = "arn:aws:iam::123456789012:role/reporting-batch"
@@ -173,3 +173,28 @@ def test_a_bucket_that_does_not_exist_fails_loudly_and_pages(aws: Emulated, mach
     record, _ = aws.evidence("s3_exfiltration", run.arn)
     assert record["outcome"] == "failed"
     assert aws.messages("paging")[-1]["summary"].startswith("FAILED")
+
+
+@pytest.mark.parametrize(
+    ("map_state", "inner"), [("Inspect.Sids", "Sid.Yes"), ("Contain.Prepend", "Prepend.Old")]
+)
+def test_an_error_inside_a_map_pages_records_and_fails(
+    aws: Emulated, map_state: str, inner: str
+) -> None:
+    # Both Maps shape the policy with Pass states and had no Catch: an error there failed the
+    # execution without the FAILED page and without the evidence record.
+    definition = forcing_error(s3_exfiltration.definition(), (map_state,), inner)
+    machine = aws.create_state_machine("s3_exfiltration", definition)
+    before = put_policy(aws)
+
+    run = aws.run(machine, exfiltration_input())
+
+    assert run.status == "FAILED"
+    assert run.error == "Response.Failed"
+    assert run.cause == f"Test.Forced: forced in {inner}"
+    assert aws.client("s3").get_bucket_policy(Bucket=BUCKET)["Policy"] == before
+    record, _ = aws.evidence("s3_exfiltration", run.arn)
+    assert record["outcome"] == "failed"
+    assert record["error"] == {"Error": "Test.Forced", "Cause": f"forced in {inner}"}
+    assert record["before"]["policy"] == before
+    assert aws.messages("paging")[-1]["summary"].startswith("FAILED: Test.Forced")

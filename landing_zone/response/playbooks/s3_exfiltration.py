@@ -20,6 +20,12 @@ error to the failure path.
 Limits: a policy whose ``Statement`` is a single object rather than a list fails loudly (the
 statements are counted); the policy limit of 20 KB
 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html) fails loudly too.
+
+Errors: the two Map states that read and merge the statements catch ``States.ALL`` to the
+frame's failure path (recorded, paged, failed), as every call does. ``States.ALL`` does not catch
+``States.Runtime`` or ``States.DataLimitExceeded``
+(https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html): those end
+the execution as failed without the page and the record.
 """
 
 from __future__ import annotations
@@ -44,6 +50,12 @@ NO_POLICY_CAUSES: Final = ("*NoSuchBucketPolicy*", "*bucket policy does not exis
 call, and the aws-sdk integration's Cause as documented) or the S3 message (moto)."""
 GENERIC_S3_ERRORS: Final = ("S3.S3Exception", "s3.s3Exception")
 """The integration's (and the regional call's) name for unmodelled S3 errors, and moto's."""
+
+
+def _to_failure() -> list[dict[str, Any]]:
+    """The frame's failure path, as ``asl.sdk_call`` appends it: an error while the statements
+    are read or merged is recorded and paged, and fails the execution."""
+    return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}]
 
 
 def _deny_statement() -> dict[str, Any]:
@@ -167,6 +179,7 @@ def _inspect() -> Steps:
             },
             "ResultPath": "$.scan.sids",
             "Next": "Inspect.Contained",
+            "Catch": _to_failure(),
         },
         "Inspect.Contained": {
             "Type": "Pass",
@@ -260,6 +273,7 @@ def _contain() -> Steps:
             "ResultSelector": {"value.$": "$"},
             "ResultPath": "$.scan.statements",
             "Next": "Contain.Policy.Merged",
+            "Catch": _to_failure(),
         },
         "Contain.Policy.Merged": {
             "Type": "Pass",
