@@ -1,7 +1,7 @@
 from typing import cast
 
 import pytest
-from aws_cdk import App, CfnParameter, CfnResource, Stack
+from aws_cdk import App, CfnParameter, CfnResource, NestedStack, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
@@ -307,3 +307,55 @@ def test_reads_other_classes_of_a_protected_type(stack: Stack) -> None:
 def test_not_applicable_to_other_types(stack: Stack) -> None:
     node = CfnResource(stack, "Bucket", type="AWS::S3::Bucket", properties={})
     assert _check(node) == NagRuleCompliance.NOT_APPLICABLE
+
+
+# --- nested stacks (StackSetStack, NestedStack) ----------------------------------------------
+
+
+def test_reads_a_nested_stack_as_a_namespace_of_its_own(stack: Stack) -> None:
+    """The parent's mark and roles do not apply in a nested stack, nor the nested stack's in
+    the parent, although the parent's constructs include the nested stack's."""
+    ProtectedNamespace.mark(stack, prefix="platform-", exempt_role_names=())
+    nested = NestedStack(stack, "Nested")
+    role = iam.Role(nested, "Role", assumed_by=LAMBDA, role_name="lz-sdk")
+    in_nested = _function(nested, role, "helper")
+    unnamed_in_parent = cast(CfnResource, sns.Topic(stack, "Alerts").node.default_child)
+    unnamed_in_nested = cast(CfnResource, sns.Topic(nested, "Alerts").node.default_child)
+    start_check_run()
+    # The parent is read first, as cdk-nag visits it first; its reading reads the nested stack.
+    assert protected_namespace(unnamed_in_parent) == ["GeneratedName"]
+    # Unmarked: lz- is exempt by default, and generated names are the owner's choice.
+    assert protected_namespace(in_nested) == ["OutsidePrefix::helper"]
+    assert protected_namespace(unnamed_in_nested) == NagRuleCompliance.COMPLIANT
+
+
+def test_reads_a_nested_stack_first_visited_before_its_parent(stack: Stack) -> None:
+    nested = NestedStack(stack, "Nested")
+    ProtectedNamespace.mark(nested)
+    role = iam.Role(nested, "Role", assumed_by=LAMBDA, role_name="lz-sdk")
+    function = _function(nested, role)
+    topic = cast(CfnResource, sns.Topic(stack, "Alerts").node.default_child)
+    start_check_run()
+    assert protected_namespace(function) == ["GeneratedName"]
+    assert protected_namespace(topic) == NagRuleCompliance.COMPLIANT
+    assert protected_namespace(cast(CfnResource, role.node.default_child)) == (
+        NagRuleCompliance.COMPLIANT
+    )
+
+
+def test_checks_the_same_resource_again_within_a_run(stack: Stack) -> None:
+    """The role's name is read with its stack; the check of the role finds it again although
+    cdk-nag hands over another Python object for the same construct."""
+    ProtectedNamespace.mark(stack)
+    iam.Role(stack, "Named", assumed_by=LAMBDA, role_name="lz-named")
+    iam.Role(stack, "Unnamed", assumed_by=LAMBDA)
+    start_check_run()
+    found = [
+        (construct.node.path, protected_namespace(construct))
+        for construct in stack.node.find_all()
+        if isinstance(construct, iam.CfnRole)
+    ]
+    assert found == [
+        ("Test/Named/Resource", NagRuleCompliance.COMPLIANT),
+        ("Test/Unnamed/Resource", ["GeneratedName"]),
+    ]

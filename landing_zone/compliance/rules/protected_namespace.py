@@ -31,9 +31,9 @@ read, and the rule does not pass it (TypeError).
 
 from __future__ import annotations
 
+import functools
 import re
-import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -49,6 +49,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagMessageLevel, NagRuleCompliance
+from constructs import IConstruct
 
 from landing_zone.common.protected_namespace import (
     DEFAULT_EXEMPT_ROLE_NAMES,
@@ -59,7 +60,6 @@ from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
     is_intrinsic,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -118,6 +118,7 @@ _AWS_MANAGED = ":iam::aws:policy/"
 class _Namespace:
     """What the rule knows about one stack, read once per stack and check run."""
 
+    stack: Stack
     prefix: str
     exempt_role_names: tuple[str, ...]
     role_names: Mapping[str, str | None]
@@ -140,65 +141,117 @@ class _Namespace:
         return None if name.startswith(self.prefix) else f"OutsidePrefix::{name}"
 
 
-_NAMESPACES: weakref.WeakKeyDictionary[Stack, _Namespace] = weakref.WeakKeyDictionary()
+_NAMESPACES: dict[str, _Namespace] = {}
+"""The namespace of each stack read in this check run, by ``_ref``."""
+_NAMESPACE_OF: dict[str, _Namespace] = {}
+"""The namespace of each resource met while reading its stack, by ``_ref``: no ``Stack.of``."""
+_NAMES: dict[str, str | None] = {}
+"""The names of the roles and policies read for the maps, by ``_ref``: not read again when the
+rule checks them."""
 
 
 def start_check_run() -> None:
     """Forget what was read of the stacks: a new pack run reads them as they are now."""
     _NAMESPACES.clear()
+    _NAMESPACE_OF.clear()
+    _NAMES.clear()
 
 
-def _namespace(stack: Stack) -> _Namespace:
-    cached = _NAMESPACES.get(stack)
-    if cached is None:
-        cached = _NAMESPACES[stack] = _read_namespace(stack)
-    return cached
+def _ref(construct: IConstruct) -> str:
+    """Which object of jsii's kernel ``construct`` stands for.
+
+    A construct made in Node (a default child such as a role's ``CfnRole``) comes back from
+    every call (``find_all``, cdk-nag's visit) as a new Python object, so neither ``is`` nor a
+    weak reference finds it again; the kernel's reference stays the same.
+    """
+    return str(getattr(construct, "__jsii_ref__").ref)  # noqa: B009 (a dunder mypy cannot see)
 
 
-def _read_namespace(stack: Stack) -> _Namespace:
+def _namespace(node: CfnResource) -> _Namespace:
+    cached = _NAMESPACE_OF.get(_ref(node))
+    if cached is not None:
+        return cached
+    stack = Stack.of(node)
+    return _NAMESPACES.get(_ref(stack)) or _read_namespace(stack, stack.node.find_all())
+
+
+def _read_namespace(stack: Stack, constructs: Sequence[IConstruct]) -> _Namespace:
+    """The namespace of ``stack`` from ``constructs``, its ``find_all()``.
+
+    A stack's ``find_all()`` holds the stacks nested in it (a ``StackSetStack``, a
+    ``NestedStack``) with all their constructs: each nested stack is read as a namespace of its
+    own, from its own ``find_all()``, and its constructs are not read again for ``stack``.
+    """
     mark = ProtectedNamespace.of(stack)
     prefix = DEFAULT_PREFIX if mark is None else mark.prefix
     exempt = DEFAULT_EXEMPT_ROLE_NAMES if mark is None else mark.exempt_role_names
     roles: dict[str, str | None] = {}
     policies: dict[str, str | None] = {}
-    for construct in stack.node.find_all():
+    resources: list[str] = []
+    nested: set[str] = set()
+    own_ref = _ref(stack)
+    for construct in constructs:
+        ref = _ref(construct)
+        if ref == own_ref or ref in nested:
+            continue
+        if isinstance(construct, Stack):
+            inner = construct.node.find_all()
+            nested.update(_ref(each) for each in inner)
+            if ref not in _NAMESPACES:
+                _read_namespace(construct, inner)
+            continue
+        if not isinstance(construct, CfnResource):
+            continue
+        resources.append(ref)
         if isinstance(construct, iam.CfnManagedPolicy):
-            policies[stack.get_logical_id(construct)] = _name(construct, "ManagedPolicyName")
+            name = _NAMES[ref] = _name(construct, "ManagedPolicyName", stack)
+            policies[stack.get_logical_id(construct)] = name
         elif isinstance(construct, iam.CfnRole) or (
             type(construct) is CfnResource and construct.cfn_resource_type == "AWS::IAM::Role"
         ):
-            roles[stack.get_logical_id(construct)] = _name(construct, "RoleName")
-    return _Namespace(prefix, tuple(exempt), roles, policies, landing_zone=mark is not None)
+            name = _NAMES[ref] = _name(construct, "RoleName", stack)
+            roles[stack.get_logical_id(construct)] = name
+    namespace = _NAMESPACES[own_ref] = _Namespace(
+        stack, prefix, tuple(exempt), roles, policies, landing_zone=mark is not None
+    )
+    for ref in resources:
+        _NAMESPACE_OF[ref] = namespace
+    return namespace
 
 
-def _property(node: CfnResource, name: str) -> Any:
-    """The resolved value of the property ``name`` of ``node``.
+def _property(node: CfnResource, name: str, stack: Stack) -> Any:
+    """The resolved value of the property ``name`` of ``node`` in ``stack``.
 
     An L1 class holds each property as an attribute (``role_name`` for ``RoleName``): reading
     that one attribute, and resolving it only when it holds a token, costs far fewer round
     trips to Node than resolving every property (policy documents, state machine definitions)
-    of the hundreds of resources this rule reads. A plain ``CfnResource`` holds a dict.
+    of the hundreds of resources this rule reads. A plain ``CfnResource`` holds a dict, of
+    which only the entry ``name`` is resolved, for the same reason.
     """
     value = getattr(node, _snake_case(name), _NOT_AN_ATTRIBUTE)
     if value is _NOT_AN_ATTRIBUTE:  # A plain CfnResource, or another class of the type.
-        return get_property(resolved_properties(node), name)
+        properties = node._cfn_properties
+        if not isinstance(properties, Mapping):  # A token standing for all of them.
+            return get_property(stack.resolve(properties), name)
+        value = get_property(properties, name)
     if value is None or (isinstance(value, str) and _TOKEN not in value):
         return value
     if isinstance(value, list) and all(
         isinstance(item, str) and _TOKEN not in item for item in value
     ):
         return value
-    return Stack.of(node).resolve(value)
+    return stack.resolve(value)
 
 
+@functools.cache
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def _name(node: CfnResource, name_property: str) -> str | None:
+def _name(node: CfnResource, name_property: str, stack: Stack) -> str | None:
     """The name as written (``Fn::Join`` and ``Fn::Sub`` rendered with ``${...}`` for
     references), or None when CloudFormation generates it."""
-    value = _property(node, name_property)
+    value = _property(node, name_property, stack)
     if value is None or value == _NO_VALUE:
         return None
     return _text(value, name_property)
@@ -251,17 +304,19 @@ def protected_namespace(node: CfnResource) -> RuleResult:
     ) or str(node.cfn_resource_type)
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    namespace = _namespace(Stack.of(node))
+    namespace = _namespace(node)
     if not namespace.landing_zone and resource_type not in _EXEMPT_ROLE_LINKS:
         return NagRuleCompliance.COMPLIANT
-    name = _name(node, NAME_PROPERTIES[resource_type])
+    stack = namespace.stack
+    ref = _ref(node)
+    name = _NAMES[ref] if ref in _NAMES else _name(node, NAME_PROPERTIES[resource_type], stack)
     findings: list[str] = []
     if resource_type in _RUN_AS:
-        role = _role_name(namespace, _property(node, _RUN_AS[resource_type]))
+        role = _role_name(namespace, _property(node, _RUN_AS[resource_type], stack))
         if namespace.exempt(role) and (finding := namespace.outside(name)) is not None:
             findings.append(finding)
     elif resource_type == "AWS::IAM::ManagedPolicy":
-        roles = as_list(_property(node, "Roles"))
+        roles = as_list(_property(node, "Roles", stack))
         if (
             any(namespace.exempt(_role_name(namespace, role)) for role in roles)
             and (finding := namespace.outside(name)) is not None
@@ -270,7 +325,7 @@ def protected_namespace(node: CfnResource) -> RuleResult:
     elif resource_type == "AWS::IAM::Role" and namespace.exempt(name):
         findings.extend(
             f"ManagedPolicy::{policy}"
-            for arn in as_list(_property(node, "ManagedPolicyArns"))
+            for arn in as_list(_property(node, "ManagedPolicyArns", stack))
             if (policy := _outside_policy(namespace, arn)) is not None
         )
     if name is None and namespace.landing_zone and GENERATED not in findings:
