@@ -25,6 +25,7 @@ from landing_zone.edge.waf_log_bucket import ACCESS_LOG_PREFIX as WAF_ACCESS_LOG
 from landing_zone.edge.web_acl import LOG_NAME_PREFIX as WAF_LOG_PREFIX
 from landing_zone.logging import names
 from landing_zone.response.response_role import ResponseRole
+from landing_zone.response.sign_in_forwarding import SignInForwarding
 
 from .ai_layers import TRAINING_ACCESS_LOG_PREFIX
 from .namespace import mark_landing_zone
@@ -186,6 +187,18 @@ class BaselinesStack(Stack):
         mark_landing_zone(self.baseline, config)
         self.response_role = (
             None if config.incident_response is None else response_role(self.baseline, config)
+        )
+        # Root console sign-ins of every member account, to the response triage.
+        self.sign_in_forwarding = (
+            None
+            if config.incident_response is None
+            else SignInForwarding(
+                self.baseline,
+                "ResponseSignInForwarding",
+                security_tooling_account_id=config.core_account_id("security_tooling"),
+                home_region=config.organization.home_region,
+                name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+            )
         )
         self.stack_set = BaselineStackSet(
             self,

@@ -35,6 +35,7 @@ from landing_zone.response import (
 from landing_zone.response.playbooks.drill import definition as drill_definition
 from landing_zone.response.playbooks.drill import drill_input, mapped_finding_types
 from landing_zone.response.settings import compile_settings
+from landing_zone.response.sign_in_forwarding import SignInBus
 
 from .alerting import administrator_arns, subscriptions
 from .sdk_calls import add_sdk_call_handler
@@ -123,6 +124,14 @@ class SecurityToolingStack(Stack):
             )
             if config.incident_response is not None:
                 self.response = _response_workflows(self, config, self.alerts)
+                self.sign_in_bus = SignInBus(
+                    self,
+                    "ResponseSignIns",
+                    triage=self.response.triage.function,
+                    dead_letter_queue=self.response.dead_letter_queue,
+                    organization_id=org.id,
+                    name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+                )
         else:
             self.forwarder = FindingForwarder(
                 self,

@@ -68,6 +68,7 @@ NAME_PROPERTY: dict[str, str] = {
     "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
     "AWS::Lambda::Function": "FunctionName",
     "AWS::Events::Rule": "Name",
+    "AWS::Events::EventBus": "Name",
     "AWS::SNS::Topic": "TopicName",
     "AWS::SQS::Queue": "QueueName",
     "AWS::CloudWatch::Alarm": "AlarmName",
@@ -181,6 +182,8 @@ class Instance:
             return f"arn:{PARTITION}:sns:{r}:{a}:{name}"
         if kind == "AWS::Events::Rule":
             return f"arn:{PARTITION}:events:{r}:{a}:rule/{name}"
+        if kind == "AWS::Events::EventBus":
+            return f"arn:{PARTITION}:events:{r}:{a}:event-bus/{name}"
         if kind == "AWS::CloudWatch::Alarm":
             return f"arn:{PARTITION}:cloudwatch:{r}:{a}:alarm:{name}"
         if kind == "AWS::StepFunctions::StateMachine":
@@ -799,6 +802,14 @@ def _policies(world: World, instance: Instance) -> None:
                 world.resource_policies[f"arn:{PARTITION}:sqs:{region}:{account}:{name}"] = (
                     instance.resolve(props["PolicyDocument"])
                 )
+        elif kind == "AWS::Events::EventBusPolicy":
+            # One statement per resource; a bus's statements make its policy.
+            bus = str(instance.resolve(props.get("EventBusName", "default")))
+            arn = f"arn:{PARTITION}:events:{instance.region}:{instance.account}:event-bus/{bus}"
+            policy = world.resource_policies.setdefault(
+                arn, {"Version": "2012-10-17", "Statement": []}
+            )
+            policy["Statement"].append(instance.resolve(props["Statement"]))
         elif kind == "AWS::EC2::VPCEndpoint" and "PolicyDocument" in props:
             service = str(instance.resolve(props["ServiceName"])).rsplit(".", 1)[-1]
             key = (instance.account, instance.region, service)

@@ -652,6 +652,31 @@ def test_unreadable_severity_notifies(settings: dict[str, Any]) -> None:
     assert (decision.tier, decision.action) == ("MEDIUM", "notify")
 
 
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        # Another account's sign-in, forwarded by an account of the organization.
+        lambda e: e.update(account=NONPROD),
+        # An account the landing zone does not know (forwarded into one that it does).
+        lambda e: (
+            e.update(account="210987654321"),
+            e["detail"].update(recipientAccountId="210987654321"),
+        ),
+    ],
+)
+def test_sign_in_of_an_unknown_or_other_account_is_not_acted_on(
+    settings: dict[str, Any], mutate: Any
+) -> None:
+    sign_in = event("root-console-sign-in")
+    mutate(sign_in)
+    decision = decide(sign_in, settings, NOW)
+    assert decision.playbook is None
+    assert not decision.starts_workflow
+    assert decision.reason is not None
+    assert "the landing zone does not know" in decision.reason
+    assert decision.action in ("notify", "contain")
+
+
 def test_non_root_sign_in_is_not_root_use(settings: dict[str, Any]) -> None:
     sign_in = event("root-console-sign-in")
     sign_in["detail"]["userIdentity"]["type"] = "IAMUser"

@@ -507,6 +507,12 @@ def _console_sign_in(
     )
     if account is None or region is None:
         return _unreadable(event, settings, "the sign-in names no valid account or region")
+    # Member accounts forward their sign-ins to security tooling: the event is the account's
+    # own (its bus received it), for an account the landing zone knows.
+    if event.get("account") != account or account not in settings["accounts"]:
+        return _unreadable(
+            event, settings, f"a root sign-in of account {account} the landing zone does not know"
+        )
     result = _path(detail, "responseElements", "ConsoleLogin")
     source = detail.get("sourceIPAddress")
     finding = _summary(
