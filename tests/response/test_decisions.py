@@ -239,6 +239,7 @@ def test_finding_keeps_the_member_account_not_the_administrator_that_delivered_i
         "updated_at": "2026-12-01T10:00:00.000Z",
         "sample": False,
         "arn": cc["detail"]["arn"],
+        "event_time": cc["time"],
     }
     assert decision.target == {
         "account": PROD,
@@ -608,6 +609,7 @@ def test_root_console_sign_in_is_summarised(settings: dict[str, Any]) -> None:
         "updated_at": "2026-12-01T03:17:09Z",
         "sample": False,
         "arn": None,
+        "event_time": "2026-12-01T03:17:09Z",
     }
 
 

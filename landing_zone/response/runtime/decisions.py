@@ -253,6 +253,8 @@ def _guardduty(
         updated_at=detail.get("updatedAt"),
         sample=sample,
         arn=detail.get("arn"),
+        # When EventBridge received the event: the fire drill times the page from it.
+        event_time=event.get("time"),
     )
     playbook = playbook_for(finding_type, settings["playbooks"])
     tier = tier_of(severity)
@@ -525,6 +527,8 @@ def _console_sign_in(
         updated_at=detail.get("eventTime"),
         sample=False,
         arn=None,
+        # When EventBridge received the event: the fire drill times the page from it.
+        event_time=event.get("time"),
     )
     when = _time(detail.get("eventTime")) or now
     return _root_use(finding, "LOW", when, settings)
@@ -610,6 +614,8 @@ def _unreadable(event: Mapping[str, Any], settings: Mapping[str, Any], reason: s
         updated_at=detail.get("updatedAt"),
         sample=False,
         arn=detail.get("arn"),
+        # When EventBridge received the event: the fire drill times the page from it.
+        event_time=event.get("time"),
     )
     return Decision(
         finding=finding,
