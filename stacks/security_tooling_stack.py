@@ -34,6 +34,7 @@ from landing_zone.response import (
 )
 from landing_zone.response.playbooks.drill import definition as drill_definition
 from landing_zone.response.playbooks.drill import drill_input, mapped_finding_types
+from landing_zone.response.response_role import execution_role_name, response_role_name
 from landing_zone.response.settings import compile_settings
 from landing_zone.response.sign_in_forwarding import SignInBus
 
@@ -224,11 +225,12 @@ def fire_drill_input(config: LandingZoneConfig) -> dict[str, Any] | None:
         state_machines={
             playbook: (
                 f"arn:aws:states:{org.home_region}:{tooling}:stateMachine:"
-                f"{prefix}response-{playbook.replace('_', '-')}"
+                f"{execution_role_name(prefix, playbook)}"
             )
             for playbook in finding_types
         },
-        role_name=f"{prefix}response",
+        role_name=response_role_name(prefix),
+        page_within_seconds=response.fire_drill.page_within_seconds,
     )
 
 

@@ -1564,6 +1564,15 @@ class FireDrillConfig(Strict):
         pattern=r"^cron\(.+\)$",
         description="EventBridge Scheduler cron expression (UTC). Default: 10:00 on the 1st.",
     )
+    page_within_seconds: int = Field(
+        default=120,
+        ge=1,
+        le=3600,
+        description=(
+            "A playbook fails the drill (and the alert topic says so) when a page of its drill "
+            "executions came later than this after the finding event. Default: 120."
+        ),
+    )
 
 
 class IncidentResponseConfig(Strict):

@@ -47,6 +47,8 @@ PLACEHOLDERS: Final = frozenset(
         "HomeRegion",
         # The IP block expiry table of block_network_actor and ip_expiry (security tooling).
         "IpBlockTableName",
+        # The fire drill's timing function (security tooling).
+        "DrillTimingFunctionArn",
     }
 )
 """Every ``${Name}`` a definition may hold; the construct substitutes each one."""

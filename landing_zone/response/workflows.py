@@ -525,6 +525,7 @@ class ResponseWorkflows(Construct):
         )
         for topic in (alert_topic, paging_topic):
             self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic.topic))
+        self.failed_executions_rule = self._failed_executions_rule()
 
         self.schedules: dict[str, scheduler.CfnSchedule] = {}
         if IP_EXPIRY in self.workflows:
@@ -546,6 +547,63 @@ class ResponseWorkflows(Construct):
                 fire_drill_input or {},
             )
         self.schedules["tabletop"] = self._tabletop_schedule(tabletop_schedule)
+
+    def _failed_executions_rule(self) -> events.CfnRule:
+        """Pages every execution of a workflow that ends failed, timed out or aborted. A
+        workflow catches what it can and pages itself; this covers what no Catch reaches
+        (``States.Runtime``, ``States.DataLimitExceeded``: Step Functions developer guide,
+        "Handling errors in Step Functions workflows"), a stopped execution, and a failure of the
+        failure path. Its own caught failures page twice, once with the record's details."""
+        machines = [workflow.state_machine.attr_arn for workflow in self.workflows.values()]
+        rule = events.CfnRule(
+            self,
+            "FailedExecutionsRule",
+            name=checked_name("rule", resource_name(self._prefix, "failed-executions")),
+            description="Response workflow executions that failed, timed out or were aborted",
+            event_pattern={
+                "source": ["aws.states"],
+                "detail-type": ["Step Functions Execution Status Change"],
+                "detail": {
+                    "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+                    "stateMachineArn": machines,
+                },
+            },
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="Paging",
+                    arn=self.paging_topic.topic.topic_arn,
+                    input_transformer=events.CfnRule.InputTransformerProperty(
+                        input_paths_map={
+                            "execution": "$.detail.executionArn",
+                            "status": "$.detail.status",
+                            "error": "$.detail.error",
+                        },
+                        input_template=(
+                            '"lz-response workflow execution <execution> ended <status> '
+                            "(<error>): read its history and its evidence record, and finish "
+                            'the containment by hand if it did not."'
+                        ),
+                    ),
+                    dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
+                        arn=self.dead_letter_queue.queue_arn
+                    ),
+                    retry_policy=events.CfnRule.RetryPolicyProperty(
+                        maximum_event_age_in_seconds=3600, maximum_retry_attempts=20
+                    ),
+                )
+            ],
+        )
+        self.dead_letter_queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowDeadLettersOfTheFailedExecutionsRule",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[self.dead_letter_queue.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule.attr_arn}},
+            )
+        )
+        return rule
 
     # --- functions --------------------------------------------------------------------------
 

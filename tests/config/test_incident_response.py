@@ -243,6 +243,12 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "allowed: 1 to 4,000",
     ),
     (
+        "drill-page-limit-zero",
+        _response(fire_drill={"account": "sandbox", "page_within_seconds": 0}),
+        "incident_response.fire_drill.page_within_seconds",
+        "greater than or equal to 1",
+    ),
+    (
         "never-block-host-bits-set",
         _response(ip_block={"never_block": ["203.0.113.7/24"]}),
         "incident_response.ip_block.never_block[0]",

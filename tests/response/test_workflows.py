@@ -223,7 +223,8 @@ def test_definition_strings_parse_and_substitutions_cover_every_placeholder(
         used = set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text))
         substitutions = machine["Properties"].get("DefinitionSubstitutions", {})
         assert used == set(substitutions), workflow
-        assert used <= {*PLACEHOLDERS, "IpBlockTableName", TIMING_PLACEHOLDER}
+        assert used <= PLACEHOLDERS
+        assert TIMING_PLACEHOLDER in PLACEHOLDERS
 
 
 def test_substitutions_name_the_real_resources(home: dict[str, Any]) -> None:
@@ -522,6 +523,22 @@ def test_staging_is_deterministic_and_outside_the_repository(tmp_path: Path) -> 
 
 
 # --- rules, forwarding ------------------------------------------------------------------------
+
+
+def test_every_failed_execution_of_every_workflow_pages(home: dict[str, Any]) -> None:
+    _, rule = _named(home, "AWS::Events::Rule", "Name", "lz-response-failed-executions")
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    machines = _resources(home, "AWS::StepFunctions::StateMachine")
+    assert len(machines) >= 7
+    assert sorted(json.dumps(m) for m in pattern["detail"]["stateMachineArn"]) == sorted(
+        json.dumps({"Fn::GetAtt": [logical_id, "Arn"]}) for logical_id in machines
+    )
+    (target,) = rule["Properties"]["Targets"]
+    assert "PagingTopic" in json.dumps(target["Arn"])
+    assert "<execution>" in target["InputTransformer"]["InputTemplate"]
+    assert "DeadLetterConfig" in target
 
 
 def test_triage_rules_take_every_guardduty_finding_and_root_sign_ins(home: dict[str, Any]) -> None:
