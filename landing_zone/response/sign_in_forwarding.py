@@ -42,7 +42,7 @@ from constructs import Construct
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 from landing_zone.response.response_role import execution_role_name
 from landing_zone.response.runtime.decisions import CONSOLE_SIGN_IN
-from landing_zone.response.workflows import ROOT_SIGN_IN_PATTERN
+from landing_zone.response.workflows import ROOT_SIGN_IN_PATTERN, triage_rule
 
 SIGN_IN_BUS: Final = "sign-ins"
 """The bus ``<prefix>response-sign-ins`` in security tooling's home region."""
@@ -117,36 +117,15 @@ class SignInBus(Construct):
                 },
             },
         )
-        self.rule = events.CfnRule(
+        self.rule = triage_rule(
             self,
             "Rule",
             name=execution_role_name(name_prefix, "triage-member-sign-in"),
             description="Member accounts' root console sign-ins to the response triage",
+            pattern=ROOT_SIGN_IN_PATTERN,
+            function=triage,
+            dead_letter_queue=dead_letter_queue,
             event_bus_name=self.bus.ref,
-            event_pattern=ROOT_SIGN_IN_PATTERN,
-            state="ENABLED",
-            targets=[
-                events.CfnRule.TargetProperty(
-                    id="Triage",
-                    arn=triage.function_arn,
-                    dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
-                        arn=dead_letter_queue.queue_arn
-                    ),
-                    # As the home bus's rules: a page is due within two minutes.
-                    retry_policy=events.CfnRule.RetryPolicyProperty(
-                        maximum_event_age_in_seconds=3600, maximum_retry_attempts=20
-                    ),
-                )
-            ],
-        )
-        lambda_.CfnPermission(
-            self,
-            "Invokes",
-            action="lambda:InvokeFunction",
-            function_name=triage.function_arn,
-            principal="events.amazonaws.com",
-            source_arn=self.rule.attr_arn,
-            source_account=Aws.ACCOUNT_ID,
         )
         dead_letter_queue.add_to_resource_policy(
             iam.PolicyStatement(

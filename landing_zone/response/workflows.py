@@ -1061,36 +1061,14 @@ class ResponseWorkflows(Construct):
                 ROOT_SIGN_IN_PATTERN,
             ),
         ):
-            rule = events.CfnRule(
+            rule = triage_rule(
                 self,
                 construct_id,
                 name=checked_name("rule", resource_name(self._prefix, name)),
                 description=description,
-                event_pattern=pattern,
-                state="ENABLED",
-                targets=[
-                    events.CfnRule.TargetProperty(
-                        id="Triage",
-                        arn=function.function_arn,
-                        dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
-                            arn=dead_letter_queue.queue_arn
-                        ),
-                        # A page is due within two minutes: retry for an hour, then the
-                        # dead-letter queue alarms both topics.
-                        retry_policy=events.CfnRule.RetryPolicyProperty(
-                            maximum_event_age_in_seconds=3600, maximum_retry_attempts=20
-                        ),
-                    )
-                ],
-            )
-            lambda_.CfnPermission(
-                self,
-                f"{construct_id}Invokes",
-                action="lambda:InvokeFunction",
-                function_name=function.function_arn,
-                principal="events.amazonaws.com",
-                source_arn=rule.attr_arn,
-                source_account=self._stack.account,
+                pattern=pattern,
+                function=function,
+                dead_letter_queue=dead_letter_queue,
             )
             rules.append(rule)
         # Only these rules may send their undelivered events to the queue.
@@ -1209,6 +1187,55 @@ class ResponseWorkflows(Construct):
             state="ENABLED",
             target=target,
         )
+
+
+def triage_rule(
+    scope: Construct,
+    construct_id: str,
+    *,
+    name: str,
+    description: str,
+    pattern: Mapping[str, Any],
+    function: lambda_.IFunction,
+    dead_letter_queue: sqs.IQueue,
+    event_bus_name: str | None = None,
+) -> events.CfnRule:
+    """A rule (on ``event_bus_name``, default the default bus) that starts the triage function,
+    with the permission to invoke it (``<construct_id>Invokes``). Undelivered events go to
+    ``dead_letter_queue``, whose policy the caller extends to admit the rule."""
+    rule = events.CfnRule(
+        scope,
+        construct_id,
+        name=name,
+        description=description,
+        event_bus_name=event_bus_name,
+        event_pattern=pattern,
+        state="ENABLED",
+        targets=[
+            events.CfnRule.TargetProperty(
+                id="Triage",
+                arn=function.function_arn,
+                dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
+                    arn=dead_letter_queue.queue_arn
+                ),
+                # A page is due within two minutes: retry for an hour, then the dead-letter
+                # queue alarms both topics.
+                retry_policy=events.CfnRule.RetryPolicyProperty(
+                    maximum_event_age_in_seconds=3600, maximum_retry_attempts=20
+                ),
+            )
+        ],
+    )
+    lambda_.CfnPermission(
+        scope,
+        f"{construct_id}Invokes",
+        action="lambda:InvokeFunction",
+        function_name=function.function_arn,
+        principal="events.amazonaws.com",
+        source_arn=rule.attr_arn,
+        source_account=Stack.of(scope).account,
+    )
+    return rule
 
 
 class ResponseForwarding(Construct):

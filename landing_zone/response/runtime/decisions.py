@@ -259,7 +259,9 @@ def _guardduty(
     playbook = playbook_for(finding_type, settings["playbooks"])
     tier = tier_of(severity)
     if playbook == ROOT_USE:
-        when = _time(_path(detail, "service", "eventLastSeen")) or _time(detail.get("updatedAt"))
+        when = parse_time(_path(detail, "service", "eventLastSeen")) or parse_time(
+            detail.get("updatedAt")
+        )
         return _root_use(finding, tier, when or now, settings)
     if playbook is None:
         reason = f"no playbook maps {finding_type}"
@@ -530,7 +532,7 @@ def _console_sign_in(
         # When EventBridge received the event: the fire drill times the page from it.
         event_time=event.get("time"),
     )
-    when = _time(detail.get("eventTime")) or now
+    when = parse_time(detail.get("eventTime")) or now
     return _root_use(finding, "LOW", when, settings)
 
 
@@ -559,7 +561,7 @@ def _window(settings: Mapping[str, Any], account: str, when: datetime) -> str | 
         accounts = window.get("accounts")
         if accounts is not None and account not in accounts:
             continue
-        start, end = _time(window["start"]), _time(window["end"])
+        start, end = parse_time(window["start"]), parse_time(window["end"])
         if start is not None and end is not None and start <= when < end:
             return str(name)
     return None
@@ -683,7 +685,8 @@ def _is_token(value: Any) -> bool:
     return isinstance(value, str) and _TOKEN.fullmatch(value) is not None
 
 
-def _time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC datetime (naive: UTC), else None."""
     if not isinstance(value, str):
         return None
     try:

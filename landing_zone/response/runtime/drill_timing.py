@@ -51,6 +51,11 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+try:
+    from .decisions import parse_time
+except ImportError:  # the Lambda asset, where this folder is the code root
+    from decisions import parse_time  # type: ignore[import-not-found,no-redef]
+
 PAGE_WITHIN_SECONDS = 120
 """The contract (issue 15, severity tiers): the page reaches the paging topic within two minutes
 of the finding event."""
@@ -147,12 +152,12 @@ def _timed(execution: Mapping[str, Any]) -> dict[str, Any]:
     finding = finding if isinstance(finding, Mapping) else {}
     event_time = finding.get("event_time")
     measured_from, start = (
-        ("event_time", _instant(event_time))
+        ("event_time", parse_time(event_time))
         if event_time is not None
-        else ("updated_at", _instant(finding.get("updated_at")))
+        else ("updated_at", parse_time(finding.get("updated_at")))
     )
     planned_at, paged_at = execution.get("planned_at"), execution.get("paged_at")
-    planned, paged = _instant(planned_at), _instant(paged_at)
+    planned, paged = parse_time(planned_at), parse_time(paged_at)
     readable = (
         start is not None
         and (planned_at is None or planned is not None)
@@ -176,16 +181,6 @@ def _timed(execution: Mapping[str, Any]) -> dict[str, Any]:
         "seconds_to_plan": _between(start, planned) if readable else None,
         "seconds_to_page": _between(start, paged) if readable else None,
     }
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _iso(value: datetime) -> str:
