@@ -8,7 +8,7 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.config.defense import network_placements, workload_shards
 from landing_zone.config.identity import assignment_shards
 from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket, PipelineConfig
-from landing_zone.config.sharding import account_shards, macie_member_shards
+from landing_zone.config.sharding import account_shards
 from landing_zone.network import availability_zones_context
 
 from .accounts_stack import AccountsStack
@@ -16,7 +16,6 @@ from .baselines_stack import BaselineAssetsStack, BaselinesStack, ManagementBase
 from .defense_stacks import NetworkStack, WorkloadDefensesStack
 from .identity_stacks import IdentityAssignmentsStack, IdentityStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
-from .macie_members_stack import MacieMembersStack
 from .malware_protection_stack import MalwareProtectionStack
 from .management_events import (
     ManagementEventAlarmsStack,
@@ -164,28 +163,6 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     management_events = build_management_event_stacks(
         app, config, core_stack_props, after=security_tooling[:1]
     )
-    macie_members = []
-    member_shards = macie_member_shards(config)
-    for tooling in security_tooling:
-        for shard, members in member_shards.items():
-            role = f"macie-members-{tooling.region}"
-            if org.account_stacks > 1:
-                role += f"-{shard + 1:02d}"
-            enrolment = MacieMembersStack(
-                app,
-                stack_name(org.name, role),
-                config=config,
-                members=members,
-                **core_stack_props(
-                    role,
-                    f"Macie membership of {len(members)} existing account(s) in {tooling.region}",
-                    tooling.region,
-                    account=config.core_account_id("security_tooling"),
-                ),
-            )
-            # Macie must be on in the administrator account and region first.
-            enrolment.add_stack_dependency(tooling)
-            macie_members.append(enrolment)
     malware_protection = []
     by_owner: dict[tuple[str, str], list[MalwareProtectedBucket]] = {}
     for bucket in config.detection.guardduty.malware_protection_buckets:
@@ -323,7 +300,6 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         *management_baselines,
         *security_tooling,
         *management_events,
-        *macie_members,
         *malware_protection,
         *defense_stacks,
         *identity_stacks,
@@ -348,10 +324,9 @@ def config_sections_of(stack: Stack) -> tuple[str, ...]:
         (ManagementBaselineStack, ("baselines", "detection")),
         (LogArchiveStack, ("logging",)),
         (OrganizationTrailStack, ("logging",)),
-        (SecurityToolingStack, ("detection", "organization")),
+        (SecurityToolingStack, ("detection", "organization", "accounts")),
         (ManagementEventAlarmsStack, ("detection", "identity", "guardrails")),
         (ManagementEventForwarderStack, ("detection", "guardrails")),
-        (MacieMembersStack, ("detection", "accounts")),
         (MalwareProtectionStack, ("detection",)),
         (NetworkStack, ("network", "edge", "keys", "ai")),
         (WorkloadDefensesStack, ("network", "edge", "keys", "ai")),

@@ -16,6 +16,7 @@ from landing_zone.detection import (
     FindingForwarder,
     GuardDutyOrganization,
     InspectorOrganization,
+    MacieMembers,
     MacieOrganization,
     OrganizationConfigAggregator,
     OrganizationConfigRules,
@@ -82,6 +83,20 @@ class SecurityToolingStack(Stack):
             "Macie",
             finding_publishing_frequency=detection.guardduty.finding_publishing_frequency,
         )
+        # One list-driven enrolment per region, however many accounts: auto-enable only
+        # reaches accounts that join later.
+        self.macie_members = MacieMembers(
+            self,
+            "MacieMembers",
+            members={
+                account.id: account.email
+                for account in config.accounts.values()
+                if account.id is not None and account.id != admin_id
+            },
+            name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+        )
+        # Macie must be on in the administrator account and region first.
+        self.macie_members.node.add_dependency(self.macie)
         self.access_analyzers = AccessAnalyzers(
             self,
             "AccessAnalyzers",

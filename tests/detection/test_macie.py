@@ -1,10 +1,11 @@
 """MacieOrganization: the administrator's session, then auto-enable for new accounts; MacieMembers:
-the accounts that were members before, one after another."""
+the accounts that were in the organization before, one list-driven resource for all."""
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
+import json
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from aws_cdk import App, Environment, Stack
@@ -13,7 +14,7 @@ from conftest import cdk_context, logical_id_of, sdk_call
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.compliance import violations
-from landing_zone.detection.macie import MAX_MEMBERS_PER_CONSTRUCT, MacieMembers, MacieOrganization
+from landing_zone.detection.macie import MacieMembers, MacieOrganization
 
 
 def _stack() -> Stack:
@@ -97,6 +98,7 @@ MEMBERS = {
     "444444444444": "network@acme-pay.example",
     "555555555555": "shared@acme-pay.example",
 }
+NAME = "lz-macie-members-eu-west-1"
 
 
 @pytest.fixture(scope="module")
@@ -109,37 +111,100 @@ def member_resources(members) -> dict[str, dict[str, Any]]:
     return dict(Template.from_stack(Stack.of(members)).to_json()["Resources"])
 
 
-def test_adds_each_account_as_a_member_with_its_email(members, member_resources) -> None:
-    assert sorted(members.members) == sorted(MEMBERS)
-    for account_id, email in MEMBERS.items():
-        call = sdk_call(member_resources, members.members[account_id])
-        assert call["action"] == "createMember"
-        assert call["parameters"] == {"account": {"accountId": account_id, "email": email}}
-        assert call["physicalResourceId"] == {"id": f"{account_id}-${{AWS::Region}}-macie-member"}
-        # An account auto-enabled when it joined is already a member: not a failure.
-        assert call["ignoreErrorCodesMatching"] == "^ConflictException$"
+def test_one_resource_lists_every_account_sorted(members, member_resources) -> None:
+    enrolments = [r for r in member_resources.values() if r["Type"] == "Custom::MacieMembers"]
+    assert len(enrolments) == 1
+    properties = member_resources[logical_id_of(members.resource)]["Properties"]
+    assert properties["Members"] == dict(sorted(MEMBERS.items()))
+    assert list(properties["Members"]) == sorted(MEMBERS)
+    assert properties["ServiceToken"] == {"Fn::GetAtt": [logical_id_of(members.function), "Arn"]}
+    # CloudFormation's longest wait: the function's invocations add up to it.
+    assert properties["ServiceTimeout"] == "3600"
+    # No SDK call per account any more.
+    assert not [r for r in member_resources.values() if r["Type"] == "Custom::AWS"]
 
 
-def test_members_are_added_one_after_another(members, member_resources) -> None:
-    ids = [logical_id_of(members.members[a]) for a in sorted(MEMBERS)]
-    assert not set(member_resources[ids[0]].get("DependsOn", [])) & set(ids)
-    for previous, current in itertools.pairwise(ids):
-        assert previous in member_resources[current]["DependsOn"]
+def test_the_resource_count_does_not_grow_with_the_accounts(member_resources) -> None:
+    many = {f"{n:012d}": f"aws-{n}@acme-pay.example" for n in range(100_000, 101_000)}
+    stack = _stack()
+    MacieMembers(stack, "MacieMembers", members=many)
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    assert sorted(r["Type"] for r in resources.values()) == sorted(
+        r["Type"] for r in member_resources.values()
+    )
 
 
-def test_member_permission_is_create_member_in_this_region_only(members, member_resources) -> None:
-    policy = member_resources[logical_id_of(AwsSdkCallHandler.of(members).policy)]
+def test_function_role_policy_and_logs_carry_the_protected_name(members, member_resources) -> None:
+    function = member_resources[logical_id_of(members.function)]["Properties"]
+    assert function["FunctionName"] == NAME
+    assert function["Handler"] == "macie_members.handler"
+    assert function["Timeout"] == 900
+    assert member_resources[logical_id_of(members.role)]["Properties"]["RoleName"] == NAME
+    policy = member_resources[logical_id_of(members.policy)]["Properties"]
+    assert policy["ManagedPolicyName"] == NAME
+    log_group = member_resources[logical_id_of(members.log_group)]
+    assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{NAME}"
+    assert log_group["DeletionPolicy"] == "Retain"
+    # The role has no inline policy: the protected managed policy grants everything.
+    assert not [r for r in member_resources.values() if r["Type"] == "AWS::IAM::Policy"]
+
+
+def test_name_prefix_override() -> None:
+    stack = _stack()
+    members = MacieMembers(stack, "MacieMembers", members=MEMBERS, name_prefix="acme-lz-")
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    function = resources[logical_id_of(members.function)]["Properties"]
+    assert function["FunctionName"] == "acme-lz-macie-members-eu-west-1"
+
+
+def test_member_permissions_are_list_create_and_its_own_invocation(members, member_resources):
+    policy = member_resources[logical_id_of(members.policy)]
     statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
-    assert statements.pop("WriteOwnLogGroup")
+    assert statements.pop("WriteOwnLogGroup")["Action"] == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
     assert statements == {
         "AddMacieMembers": {
             "Sid": "AddMacieMembers",
             "Effect": "Allow",
-            "Action": "macie2:CreateMember",
+            "Action": ["macie2:CreateMember", "macie2:ListMembers"],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}},
-        }
+        },
+        "ContinueInNextInvocation": {
+            "Sid": "ContinueInNextInvocation",
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":lambda:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        f":function:{NAME}",
+                    ],
+                ]
+            },
+        },
     }
+    # Nothing deletes or disassociates a member.
+    assert "DeleteMember" not in json.dumps(member_resources)
+
+
+def test_the_function_code_is_the_runtime_only(members) -> None:
+    asset = Stack.of(members).node.find_child("MacieMembers").node.find_child("Function")
+    staged = {
+        path.name
+        for path in Path(
+            cast(Any, asset.node.find_child("Code").node.find_child("Stage")).absolute_staged_path
+        ).iterdir()
+    }
+    assert staged == {"macie_members.py"}
 
 
 def test_members_compliance_zero_findings(members) -> None:
@@ -153,11 +218,16 @@ def test_members_compliance_zero_findings(members) -> None:
         ({"12345": "a@b.example"}, "literal 12-digit account ids, got '12345'"),
         ({"666666666666": "not-an-email"}, "must be a literal email address"),
         (
-            {f"{n:012d}": "a@b.example" for n in range(MAX_MEMBERS_PER_CONSTRUCT + 1)},
-            f"holds {MAX_MEMBERS_PER_CONSTRUCT + 1} accounts",
+            {f"{n:012d}": f"account-{n}@acme-pay.example" for n in range(10_000)},
+            r"members takes \d+ bytes as JSON \(10000 accounts\); allowed: at most 400000",
         ),
     ],
 )
 def test_rejects_bad_members(members: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         MacieMembers(_stack(), "MacieMembers", members=members)
+
+
+def test_rejects_a_bad_name_prefix() -> None:
+    with pytest.raises(ValueError, match="name_prefix: got 'lz/'"):
+        MacieMembers(_stack(), "MacieMembers", members=MEMBERS, name_prefix="lz/")
