@@ -1368,10 +1368,10 @@ def _protect_incident_evidence(params: GuardrailParameters) -> list[PolicyStatem
             },
         ),
         # An isolated instance stays isolated: its groups (ModifyInstanceAttribute), its
-        # interfaces (the instance is a resource of attaching one and of changing an attached
-        # one's groups), its termination protection and its quarantine tag are the response
-        # role's to change, and the instance is not terminated (its memory and disks are
-        # evidence). Rollback is starting the playbook again with rollback: true.
+        # interfaces (attaching one; the groups of each, which the playbook tags too), its
+        # termination protection and its quarantine tags are the response role's to change,
+        # and the instance is not terminated (its memory and disks are evidence). Rollback is
+        # starting the playbook again with rollback: true.
         deny_statement(
             "KeepQuarantinedInstancesIsolated",
             action=(
@@ -1381,7 +1381,7 @@ def _protect_incident_evidence(params: GuardrailParameters) -> list[PolicyStatem
                 "ec2:ModifyNetworkInterfaceAttribute",
                 "ec2:TerminateInstances",
             ),
-            resource="arn:aws:ec2:*:*:instance/*",
+            resource=("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:network-interface/*"),
             condition={
                 "Null": {f"aws:ResourceTag/{QUARANTINED_INSTANCE_TAG_KEY}": "false"},
                 **not_response,

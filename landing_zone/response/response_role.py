@@ -217,6 +217,7 @@ def _statements(
     this_account = {"StringEquals": {"aws:ResourceAccount": Aws.ACCOUNT_ID}}
     instance = _arn("ec2", "instance/*")
     security_group = _arn("ec2", "security-group/*")
+    network_interface = _arn("ec2", "network-interface/*")
     # Snapshot ARNs have no account (Service Authorization Reference, Amazon EC2).
     snapshot = _arn("ec2", "snapshot/*", account="")
     iam_role = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/*"
@@ -303,13 +304,14 @@ def _statements(
         iam.PolicyStatement(
             sid="TagInstancesAndGroups",
             actions=["ec2:CreateTags"],
-            resources=[instance, security_group],
+            resources=[instance, network_interface, security_group],
         ),
-        # A rollback removes the quarantine tags it put on the instance, and no other tag.
+        # A rollback removes the quarantine tags it put on the instance and its interfaces, and
+        # no other tag.
         iam.PolicyStatement(
             sid="UntagInstancesOnRollback",
             actions=["ec2:DeleteTags"],
-            resources=[instance],
+            resources=[instance, network_interface],
             conditions={
                 "ForAllValues:StringEquals": {"aws:TagKeys": list(ROLLBACK_TAG_KEYS)},
                 "Null": {"aws:TagKeys": "false"},

@@ -81,6 +81,13 @@ def _groups(aws: Emulated, instance_id: str) -> list[str]:
     return [group["GroupName"] for group in _instance(aws, instance_id)["SecurityGroups"]]
 
 
+def _interfaces(aws: Emulated, instance_id: str) -> list[dict[str, Any]]:
+    described = aws.client("ec2").describe_network_interfaces(
+        Filters=[{"Name": "attachment.instance-id", "Values": [instance_id]}]
+    )
+    return list(described["NetworkInterfaces"])
+
+
 def _protected(aws: Emulated, instance_id: str) -> bool:
     attribute = aws.client("ec2").describe_instance_attribute(
         InstanceId=instance_id, Attribute="disableApiTermination"
@@ -154,6 +161,12 @@ def test_contains_the_instance(aws: Emulated, workload: Workload, machine: str) 
     assert "aws:TokenIssueTime" in statement["Condition"]["DateLessThan"]
     tags = {tag["Key"]: tag["Value"] for tag in _instance(aws, workload.instance_id)["Tags"]}
     assert tags["lz-response:quarantined"] == run.output["finding"]["id"]
+    # Its network interfaces too (the guardrail keeps their groups).
+    interfaces = _interfaces(aws, workload.instance_id)
+    assert interfaces
+    for interface in interfaces:
+        interface_tags = {tag["Key"]: tag["Value"] for tag in interface["TagSet"]}
+        assert interface_tags["lz-response:quarantined"] == run.output["finding"]["id"]
     # The quarantine group has no rules at all.
     quarantine = aws.client("ec2").describe_security_groups(
         Filters=[{"Name": "group-name", "Values": ["lz-quarantine"]}]
@@ -285,6 +298,8 @@ def test_rollback_restores_before_state(aws: Emulated, workload: Workload, machi
     assert len(_snapshots(aws)) == snapshots  # evidence is never deleted
     tags = {tag["Key"] for tag in _instance(aws, workload.instance_id).get("Tags", [])}
     assert "lz-response:quarantined" not in tags
+    for interface in _interfaces(aws, workload.instance_id):
+        assert "lz-response:quarantined" not in {t["Key"] for t in interface.get("TagSet", [])}
 
 
 def test_rollback_of_a_run_that_contained_nothing_fails(

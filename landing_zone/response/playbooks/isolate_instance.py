@@ -16,9 +16,10 @@ both created tagged ``lz-response:quarantine-group`` and used only when they car
 rule of ``lz-quarantine`` (IPv4 and IPv6 egress by default) revoked by its id;
 sessions of the instance profile's role issued before now denied with the documented inline
 policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
-the instance tagged. Never terminates, never deletes a volume or a snapshot. The guardrail
-``keep-data-in-organization`` keeps everyone but the response role from undoing the isolation
-(the instance's groups, interfaces, termination protection and tags; the groups' rules).
+the instance and its network interfaces tagged. Never terminates, never deletes a volume or a
+snapshot. The guardrail ``keep-data-in-organization`` keeps everyone but the response role from
+undoing the isolation (the instance's groups, interfaces, termination protection and tags; the
+groups' rules).
 
 Rollback: original security groups and termination protection, the inline deny removed, the
 tags removed. Snapshots stay (evidence); the instance stays out of its Auto Scaling group,
@@ -171,6 +172,9 @@ def _inspect() -> Steps:
                 "groups.$": "$.Reservations[0].Instances[0].SecurityGroups[*].GroupId",
                 "group_count.$": (
                     "States.ArrayLength($.Reservations[0].Instances[0].SecurityGroups)"
+                ),
+                "interfaces.$": (
+                    "$.Reservations[0].Instances[0].NetworkInterfaces[*].NetworkInterfaceId"
                 ),
             },
             result_path="$.before.instance",
@@ -481,6 +485,21 @@ def _contain() -> Steps:
                     {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
                 ],
             },
+            next_state="TagInterfaces",
+        ),
+        # Its network interfaces too: the guardrail keeps their groups as the swap left them
+        # (an interface's groups can be changed on the interface itself).
+        **sdk_call(
+            "TagInterfaces",
+            "ec2",
+            "createTags",
+            {
+                "Resources.$": "$.before.instance.interfaces",
+                "Tags": [
+                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
+                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
+                ],
+            },
             next_state=finish("contained"),
         ),
     }
@@ -526,6 +545,16 @@ def _rollback() -> Steps:
             "deleteTags",
             {
                 "Resources.$": f"States.Array({_INSTANCE})",
+                "Tags": [{"Key": QUARANTINE_TAG}, {"Key": EXECUTION_TAG}],
+            },
+            next_state="UntagInterfaces",
+        ),
+        **sdk_call(
+            "UntagInterfaces",
+            "ec2",
+            "deleteTags",
+            {
+                "Resources.$": "$.before.instance.interfaces",
                 "Tags": [{"Key": QUARANTINE_TAG}, {"Key": EXECUTION_TAG}],
             },
             next_state=finish("rolled_back"),
