@@ -19,7 +19,6 @@ ASSET_STACKS = [f"acme-pay-baseline-assets-{r}" for r in ("eu-west-1", "eu-centr
 GOVERNED = ("eu-west-1", "eu-central-1", "us-east-1")
 MANAGEMENT_BASELINES = [f"acme-pay-management-baseline-{r}" for r in GOVERNED]
 SECURITY_TOOLING = [f"acme-pay-security-tooling-{r}" for r in GOVERNED]
-MACIE_MEMBERS = [f"acme-pay-macie-members-{r}" for r in GOVERNED]
 # The management account's forwarders: every governed region (us-east-1 among them here).
 MANAGEMENT_EVENT_FORWARDERS = [f"acme-pay-management-events-forwarder-{r}" for r in GOVERNED]
 STACKS = [
@@ -33,7 +32,6 @@ STACKS = [
     *SECURITY_TOOLING,
     "acme-pay-management-events",
     *MANAGEMENT_EVENT_FORWARDERS,
-    *MACIE_MEMBERS,
     "acme-pay-malware-protection-payments-prod-eu-west-1",
     "acme-pay-network-eu-west-1",
     "acme-pay-network-eu-central-1",
@@ -48,7 +46,6 @@ PLACEMENT = {
     **{f"acme-pay-baseline-assets-{r}": ("111111111111", r) for r in GOVERNED},
     **{f"acme-pay-management-baseline-{r}": ("111111111111", r) for r in GOVERNED},
     **{f"acme-pay-security-tooling-{r}": ("333333333333", r) for r in GOVERNED},
-    **{f"acme-pay-macie-members-{r}": ("333333333333", r) for r in GOVERNED},
     **{f"acme-pay-management-events-forwarder-{r}": ("111111111111", r) for r in GOVERNED},
     "acme-pay-management-events": ("333333333333", "eu-west-1"),
     "acme-pay-log-archive": ("222222222222", "eu-west-1"),
@@ -177,6 +174,7 @@ PINNED_LOGICAL_IDS = {
     "acme-pay-security-tooling-eu-west-1": {
         "AWS::KMS::Key": {
             "AwsSdkCallHandlerLogKeyB495C79B",
+            "MacieMembersLogKey1061D8EE",
             "FindingAlertsAlertTopicKey7829AECE",
             "FindingAlertsPagingTopicKey84AF9DA8",
             "FindingAlertsDeadLetterQueueKey55A48D7C",
