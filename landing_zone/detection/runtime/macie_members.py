@@ -49,8 +49,13 @@ slows the pace down."""
 MAX_INTERVAL_SECONDS = 20.0
 """The longest pause between two calls after repeated throttling."""
 
-SAFETY_MARGIN_MS = 60_000
-"""Time left for the last call, the continuation or the response when the function stops."""
+SAFETY_MARGIN_MS = 120_000
+"""Time left when the function stops starting calls: the last call's worst case (three attempts
+of ``CONNECT_TIMEOUT_SECONDS`` + ``READ_TIMEOUT_SECONDS`` and botocore's backoff, about 65
+seconds), then the continuation or the response."""
+
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 15
 
 MAX_INVOCATIONS = 4
 """Invocations of one request: 4 x 15 minutes is the hour CloudFormation waits for a custom
@@ -288,7 +293,11 @@ def send_response(url: str, body: Mapping[str, Any]) -> None:
 def handler(event: dict[str, Any], context: Any) -> None:
     """Lambda entry point."""
     # botocore retries a call a few times (throttling included); what still throttles is paced.
-    config = Config(retries={"mode": "standard", "max_attempts": 3})
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+    )
     macie = boto3.client("macie2", config=config)
     function = boto3.client("lambda", config=config)
 
