@@ -121,8 +121,10 @@ class MacieOrganization(Construct):
 MAX_MEMBERS_BYTES = 400_000
 """Most bytes the member list (compact JSON) may take. CloudFormation passes it to the function
 twice on an update (new and old properties), and Lambda accepts at most 1 MB for an asynchronous
-invocation (Lambda API reference, Invoke); the list also sits in the stack's template, which
-may be at most 1 MB (CloudFormation quotas). About 7,000 accounts with 40-character emails."""
+invocation (https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html; *unverified* that
+CloudFormation invokes a custom resource's function asynchronously, the stricter case); the list
+also sits in the stack's template, which may be at most 1 MB (CloudFormation quotas). About
+7,000 accounts with 40-character emails."""
 
 RUNTIME_DIRECTORY = Path(__file__).parent / "runtime"
 """The enrolment function's code: standard library and boto3 only."""

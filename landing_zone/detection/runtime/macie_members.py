@@ -59,7 +59,8 @@ READ_TIMEOUT_SECONDS = 15
 
 MAX_INVOCATIONS = 4
 """Invocations of one request: 4 x 15 minutes is the hour CloudFormation waits for a custom
-resource (``ServiceTimeout``, at most 3,600 seconds)."""
+resource (``ServiceTimeout``, 1-3,600 seconds, default 3,600: AWS::CloudFormation::CustomResource
+in the CloudFormation template reference)."""
 
 _NOT_MEMBER_STATUSES = frozenset({"Removed", "Resigned"})
 """``relationshipStatus`` values of a listed account that is no longer associated."""
