@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from aws_cdk import CfnResource, Stack, Token
+from aws_cdk import CfnResource, RemovalPolicy, Stack, Token
 from cdk_stacksets import (
     Capability,
     DeploymentType,
@@ -62,6 +62,14 @@ class BaselineStackSet(Construct):
       role.
 
     Operation preferences do not apply to automatic deployments (CloudFormation ignores them).
+
+    The StackSet itself is retained (``DeletionPolicy`` and ``UpdateReplacePolicy``): deleting
+    an ``AWS::CloudFormation::StackSet`` resource deletes every stack instance first, and with
+    it every resource of those stacks that is not retained (VPCs, subnets, guardrails), so
+    removing this construct from its stack, or a change that replaces the StackSet, would tear
+    down what the accounts run on. Retained, the StackSet and its stacks stay, and are retired
+    deliberately outside CloudFormation (``DeleteStackInstances``, with ``RetainStacks`` to
+    keep the stacks, then ``DeleteStackSet``).
     """
 
     def __init__(
@@ -182,6 +190,10 @@ class BaselineStackSet(Construct):
         )
         cfn_stack_set = self.stack_set.node.default_child
         assert isinstance(cfn_stack_set, CfnResource)
+        # The resource's delete handler deletes the stack instances (RetainStacks unset), then
+        # the StackSet: aws-cloudformation-resource-providers-cloudformation,
+        # aws-cloudformation-stackset/.../DeleteHandler.java and RequestTranslator.java.
+        cfn_stack_set.apply_removal_policy(RemovalPolicy.RETAIN)
         # cdk-stacksets has no prop for it; without it the failure tolerance caps concurrency.
         cfn_stack_set.add_property_override(
             "OperationPreferences.ConcurrencyMode", "SOFT_FAILURE_TOLERANCE"

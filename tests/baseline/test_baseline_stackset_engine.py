@@ -331,3 +331,11 @@ def test_management_stack_and_baseline_pass_the_compliance_packs(
         for resource in violation.violating_resources
     ]
     assert found == []
+
+
+def test_stack_set_is_retained(template: Template) -> None:
+    # Deleting the resource deletes every stack instance: removing the construct or replacing
+    # the StackSet must leave the accounts' stacks in place.
+    stack_set = _only_stack_set(template)
+    assert stack_set["DeletionPolicy"] == "Retain"
+    assert stack_set["UpdateReplacePolicy"] == "Retain"
