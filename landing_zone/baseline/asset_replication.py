@@ -25,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
-from cdk_stacksets import StackSetStack
+from cdk_stacksets import StackSetStack, StackSetStackSynthesizer
 
 from landing_zone.baseline.asset_bucket import ASSET_PUBLISHER
 
@@ -48,17 +48,20 @@ def asset_publisher_name(prefix: str, stack_name: str, region: str) -> str:
 def asset_bucket_deployments(baseline: StackSetStack) -> list[s3deploy.BucketDeployment]:
     """The ``BucketDeployment``s ``cdk-stacksets`` added to the parent stack for ``baseline``.
 
-    ``cdk-stacksets`` names them ``<unique id of the StackSetStack>-AssetBucketDeployment-<n>``
-    and creates them when the first asset of ``baseline`` is added.
+    ``cdk-stacksets`` names them ``<unique id of the StackSetStack>-AssetBucketDeployment-<n>``,
+    ``n`` the position of the asset bucket in its synthesizer's ``asset_buckets``, and creates
+    them when the first asset of ``baseline`` is added. They are looked up by name: a stack
+    holding hundreds of StackSets would otherwise be scanned child by child for each of them.
     """
     parent = baseline.node.scope
     assert parent is not None, "a StackSetStack always has a scope"
+    synthesizer = baseline.synthesizer
+    assert isinstance(synthesizer, StackSetStackSynthesizer), "cdk-stacksets sets it"
+    bucket_count = len(synthesizer.asset_buckets or ())
+    stack = Stack.of(parent).node
     prefix = f"{Names.unique_id(baseline)}-AssetBucketDeployment-"
-    return [
-        child
-        for child in Stack.of(parent).node.children
-        if isinstance(child, s3deploy.BucketDeployment) and child.node.id.startswith(prefix)
-    ]
+    children = (stack.try_find_child(f"{prefix}{index}") for index in range(bucket_count))
+    return [child for child in children if isinstance(child, s3deploy.BucketDeployment)]
 
 
 def acknowledge_asset_replication(
