@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Token
 from aws_cdk import aws_sso as sso
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID
+from landing_zone.common.tokens import is_unresolved
 
 MAX_LANES = 8
 """Most queues that run side by side; below the 10 outstanding calls Identity Center allows,
@@ -84,7 +84,8 @@ class AccountAssignments(Construct):
             lane = index % lanes
             previous = tails[lane]
             if previous is not None:
-                resource.node.add_dependency(previous)
+                # The L1 method: one call into Node, where ``node.add_dependency`` makes two.
+                resource.add_dependency(previous)
             tails[lane] = resource
             self.assignments[assignment.construct_id] = resource
 
@@ -104,7 +105,7 @@ def _check(assignments: Sequence[Assignment]) -> None:
         if assignment.construct_id in seen:
             raise ValueError(f"{where}: construct_id is used twice")
         seen.add(assignment.construct_id)
-        if not Token.is_unresolved(assignment.account_id) and not ACCOUNT_ID.fullmatch(
+        if not is_unresolved(assignment.account_id) and not ACCOUNT_ID.fullmatch(
             assignment.account_id
         ):
             raise ValueError(
@@ -122,7 +123,7 @@ def _check(assignments: Sequence[Assignment]) -> None:
             assignment.principal_id,
             assignment.account_id,
         )
-        if not any(Token.is_unresolved(part) for part in target[2:]) and target in targets:
+        if not any(is_unresolved(part) for part in target[2:]) and target in targets:
             raise ValueError(
                 f"{where}: the same principal, permission set and account are assigned twice"
             )

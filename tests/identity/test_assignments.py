@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Aws, Environment, Fn, Stack
 from aws_cdk.assertions import Template
 from conftest import cdk_context
 
@@ -78,6 +78,27 @@ def test_one_lane_is_a_single_chain() -> None:
     stack = Stack.of(construct)
     ids = [stack.resolve(r.logical_id) for r in construct.assignments.values()]
     assert [resources[i].get("DependsOn") for i in ids] == [None, [ids[0]], [ids[1]], [ids[2]]]
+
+
+def test_tokens_are_checked_at_deploy_time() -> None:
+    # A principal looked up at deploy time is the same token string in every assignment: two
+    # of them cannot be told apart in synth, so neither the format nor duplicates are checked.
+    principal = Fn.get_att("GroupLookup", "GroupId").to_string()
+    construct = AccountAssignments(
+        _stack(),
+        "Assignments",
+        instance_arn=INSTANCE,
+        assignments=[
+            Assignment(
+                construct_id=name,
+                permission_set_arn=PERMISSION_SET,
+                principal_id=principal,
+                account_id=Aws.ACCOUNT_ID,
+            )
+            for name in ("a", "b")
+        ],
+    )
+    assert list(construct.assignments) == ["a", "b"]
 
 
 def test_no_compliance_findings() -> None:
