@@ -25,11 +25,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_verifiedpermissions as avp
 from constructs import Construct
+
+from landing_zone.common.tokens import is_unresolved
 
 CEDAR_NAMESPACE = "LandingZone"
 """Namespace of the Cedar entity types and action of the policy store."""
@@ -410,7 +412,7 @@ def _check(
                 f"agents: {agent!r} lists a tool more than once ({list(agent_tools)}); "
                 "allowed: each tool once"
             )
-    if not Token.is_unresolved(domain_prefix) and (
+    if not is_unresolved(domain_prefix) and (
         not _DOMAIN_PREFIX.fullmatch(domain_prefix)
         or any(word in domain_prefix for word in ("aws", "amazon", "cognito"))
     ):

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import re
 
-from aws_cdk import Duration, Fn, Token
+from aws_cdk import Duration, Fn
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from landing_zone.common.tokens import is_unresolved
 
 GUARDRAIL_METRICS_NAMESPACE = "AWS/Bedrock/Guardrails"
 """Where Bedrock publishes its guardrails' runtime metrics (Bedrock user guide, "Monitor Amazon
@@ -177,7 +179,7 @@ class BedrockUsageAlarms(Construct):
 
 
 def _between(name: str, value: int, low: int, high: int | None) -> None:
-    if Token.is_unresolved(value):
+    if is_unresolved(value):
         return
     if (
         isinstance(value, bool)

@@ -10,13 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from landing_zone.ai.invocation import guarded_inference_statements
+from landing_zone.common.tokens import is_unresolved
 
 Strength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 PiiAction = Literal["BLOCK", "ANONYMIZE"]
@@ -221,7 +222,7 @@ class BedrockGuardrail(Construct):
             thresholds=(grounding_threshold, relevance_threshold),
         )
         for arn in automated_reasoning_policies:
-            if not Token.is_unresolved(arn) and not _REASONING_POLICY_ARN.fullmatch(arn):
+            if not is_unresolved(arn) and not _REASONING_POLICY_ARN.fullmatch(arn):
                 raise ValueError(
                     f"automated_reasoning_policies: got {arn!r}; allowed: ARNs of Automated "
                     "Reasoning policies (arn:aws:bedrock:<region>:<account>:"

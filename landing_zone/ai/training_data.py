@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -23,6 +23,7 @@ from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import MAX_IAM_NAME, bounded_name
 from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.detection import S3MalwareProtection
 from landing_zone.keys.defaults import bucket_encryption
 from landing_zone.logging import _validation
@@ -868,7 +869,7 @@ def _bucket_names(prop: str, names: Sequence[str]) -> tuple[str, ...]:
     if isinstance(names, str):
         raise ValueError(f"{prop}: got the string {names!r}; allowed: a list of bucket names")
     for index, name in enumerate(names):
-        if not isinstance(name, str) or Token.is_unresolved(name):
+        if not isinstance(name, str) or is_unresolved(name):
             raise ValueError(
                 f"{prop}[{index}]: got {name!r}; allowed: a literal bucket name (construct ids "
                 "and GuardDuty's plans are derived from it)"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Token
-
 from landing_zone.common.patterns import ORGANIZATION_ID, REGION
+from landing_zone.common.tokens import is_unresolved
 
 ORGANIZATIONAL_UNIT_ID = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
 """An OU id, or the organization root's id (which targets every account of the organization)."""
@@ -25,7 +24,7 @@ def distinct_ids(
     if not values:
         raise ValueError(f"{prop}: got an empty list; allowed: at least one {allowed}")
     for value in values:
-        if not Token.is_unresolved(value) and not pattern.fullmatch(value):
+        if not is_unresolved(value) and not pattern.fullmatch(value):
             raise ValueError(f"{prop}: {value!r} is not {allowed}")
     duplicates = sorted({value for value in values if values.count(value) > 1})
     if duplicates:
@@ -39,7 +38,7 @@ def regions(prop: str, values: Sequence[str]) -> tuple[str, ...]:
 
 
 def organization_id(prop: str, value: str) -> str:
-    if not Token.is_unresolved(value) and not ORGANIZATION_ID.fullmatch(value):
+    if not is_unresolved(value) and not ORGANIZATION_ID.fullmatch(value):
         raise ValueError(
             f"{prop}: {value!r} is not an AWS Organizations id; allowed: 'o-' followed by 10 "
             "to 32 lowercase letters or digits"

@@ -35,13 +35,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.baseline import _validation
 from landing_zone.common.naming import pascal_case
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
     check_principals,
@@ -150,7 +151,7 @@ class BaselineAssetBucket(Construct):
         _validation.organization_id("organization_id", organization_id)
         principals = check_principals("landing_zone_principals", landing_zone_principals)
         region = Stack.of(self).region
-        if Token.is_unresolved(region):
+        if is_unresolved(region):
             raise ValueError(
                 f"{self.node.path}: the stack has no explicit region, but the bucket name ends "
                 "with it; give the stack env=Environment(account=..., region=...)"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from aws_cdk import CfnResource, RemovalPolicy, Stack, Token
+from aws_cdk import CfnResource, RemovalPolicy, Stack
 from cdk_stacksets import (
     Capability,
     DeploymentType,
@@ -22,6 +22,7 @@ from constructs import Construct
 from landing_zone.baseline import _validation
 from landing_zone.baseline.asset_replication import asset_bucket_deployments
 from landing_zone.common.patterns import ACCOUNT_ID
+from landing_zone.common.tokens import is_unresolved
 
 
 class CallAs(enum.Enum):
@@ -151,7 +152,7 @@ class BaselineStackSet(Construct):
             missing = [
                 region
                 for region in target_regions
-                if not Token.is_unresolved(region) and region not in asset_regions
+                if not is_unresolved(region) and region not in asset_regions
             ]
             if missing:
                 raise ValueError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from aws_cdk import Aws, CfnCondition, Fn, Token
+from aws_cdk import Aws, CfnCondition, Fn
 from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
@@ -19,6 +19,7 @@ from constructs import Construct
 
 from landing_zone.common.patterns import BUCKET_NAME, REGION
 from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
+from landing_zone.common.tokens import is_unresolved
 
 CONFIG_SERVICE_PRINCIPAL = "config.amazonaws.com"
 
@@ -191,7 +192,7 @@ def _frequency(prop: str, value: ConfigFrequency | str) -> ConfigFrequency:
 
 
 def _check_bucket_name(value: str) -> None:
-    if Token.is_unresolved(value):
+    if is_unresolved(value):
         return
     if not BUCKET_NAME.fullmatch(value) or ".." in value:
         raise ValueError(
@@ -202,7 +203,7 @@ def _check_bucket_name(value: str) -> None:
 
 
 def _check_region(value: str) -> None:
-    if not Token.is_unresolved(value) and not REGION.fullmatch(value):
+    if not is_unresolved(value) and not REGION.fullmatch(value):
         raise ValueError(
             f"global_resources_region: {value!r} is not a region name; allowed: a region such "
             "as 'eu-west-1'"
@@ -210,7 +211,7 @@ def _check_region(value: str) -> None:
 
 
 def _check_key_prefix(value: str) -> None:
-    if Token.is_unresolved(value):
+    if is_unresolved(value):
         return
     if not _KEY_PREFIX.fullmatch(value) or len(value) > 256:
         raise ValueError(
@@ -220,7 +221,7 @@ def _check_key_prefix(value: str) -> None:
 
 
 def _check_kms_key_arn(value: str) -> None:
-    if not Token.is_unresolved(value) and not _KMS_KEY_ARN.fullmatch(value):
+    if not is_unresolved(value) and not _KMS_KEY_ARN.fullmatch(value):
         raise ValueError(
             f"kms_key_arn: {value!r} is not a KMS key ARN; allowed: "
             "'arn:aws:kms:<region>:<account>:key/<id>' or an alias ARN"

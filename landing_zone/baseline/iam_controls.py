@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from aws_cdk import Aws, CfnCondition, CfnResource, Fn, Token
+from aws_cdk import Aws, CfnCondition, CfnResource, Fn
 from aws_cdk import aws_config as config
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -22,6 +22,7 @@ from constructs import Construct
 from landing_zone.baseline.config_recorder import ConfigFrequency, _frequency
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import REGION
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.identity.password_policy import (
     AccountPasswordPolicy,
     validate_max_password_age_days,
@@ -231,7 +232,7 @@ def _custom_resource_of(sdk_call: cr.AwsCustomResource) -> CfnResource:
 
 
 def _check_region(value: str) -> None:
-    if not Token.is_unresolved(value) and not REGION.fullmatch(value):
+    if not is_unresolved(value) and not REGION.fullmatch(value):
         raise ValueError(
             f"global_resources_region: {value!r} is not a region name; allowed: a region such "
             "as 'eu-west-1'"

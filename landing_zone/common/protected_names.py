@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Token
+from landing_zone.common.tokens import is_unresolved
 
 # Per service: characters allowed and maximum length (the services' API references).
 _LIMITS: dict[str, tuple[re.Pattern[str], int]] = {
@@ -44,7 +44,7 @@ def protected_name(kind: str, prefix: str, name: str) -> str:
 def checked_name(kind: str, full: str) -> str:
     """``full``, or a ValueError if a ``kind`` of resource cannot bear it."""
     pattern, limit = _LIMITS[kind]
-    if Token.is_unresolved(full):
+    if is_unresolved(full):
         return full
     if len(full) > limit or not pattern.fullmatch(full):
         raise ValueError(

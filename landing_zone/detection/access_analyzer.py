@@ -6,9 +6,10 @@ governed Region, the unused access analyzer in the home Region only (``unused=Fa
 
 from __future__ import annotations
 
-from aws_cdk import Token
 from aws_cdk import aws_accessanalyzer as accessanalyzer
 from constructs import Construct
+
+from landing_zone.common.tokens import is_unresolved
 
 EXTERNAL_ACCESS_ANALYZER_NAME = "organization-external-access"
 """Name of the organization analyzer for external access (names are unique per Region)."""
@@ -59,9 +60,7 @@ class AccessAnalyzers(Construct):
                 "AccessAnalyzers creates nothing with external=False and unused=False; leave "
                 "the construct out instead"
             )
-        if not Token.is_unresolved(unused_access_age_days) and not (
-            1 <= unused_access_age_days <= 365
-        ):
+        if not is_unresolved(unused_access_age_days) and not (1 <= unused_access_age_days <= 365):
             raise ValueError(
                 f"unused_access_age_days must be 1 to 365 days, got {unused_access_age_days}"
             )

@@ -21,7 +21,7 @@ from enum import Enum
 from typing import Literal
 
 import jsii
-from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
@@ -33,6 +33,7 @@ from constructs import Construct
 
 from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
 from landing_zone.common.protected_names import checked_name, protected_name
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging._key_policy import (
     administered_key,
     use_through_services_statement,
@@ -109,7 +110,7 @@ class Subscription:
             raise ValueError(
                 f"subscription protocol: got {self.protocol!r}; allowed: 'email', 'https'"
             )
-        if Token.is_unresolved(self.endpoint):
+        if is_unresolved(self.endpoint):
             raise ValueError(
                 "subscription endpoint: got an unresolved token; give the address itself, "
                 "which names the subscription's construct id"
@@ -165,7 +166,7 @@ class EncryptedTopic(Construct):
             deploys the stack, or its next update fails. Default: none, no such statement.
         """
         super().__init__(scope, construct_id)
-        if not Token.is_unresolved(display_name) and not (
+        if not is_unresolved(display_name) and not (
             0 < len(display_name) <= _DISPLAY_NAME_MAX_LENGTH
         ):
             raise ValueError(
@@ -451,12 +452,12 @@ class FindingForwarder(Construct):
             (see ``EncryptedTopic``). Default: none.
         """
         super().__init__(scope, construct_id)
-        if not Token.is_unresolved(home_region) and not REGION.fullmatch(home_region):
+        if not is_unresolved(home_region) and not REGION.fullmatch(home_region):
             raise ValueError(
                 f"home_region: {home_region!r} is not a region name such as 'eu-west-1'"
             )
         stack = Stack.of(self)
-        if not Token.is_unresolved(stack.region) and stack.region == home_region:
+        if not is_unresolved(stack.region) and stack.region == home_region:
             raise ValueError(
                 f"home_region: {home_region!r} is this stack's region; FindingAlerts handles "
                 "the home region's findings itself, forward from the other regions only"
@@ -794,7 +795,7 @@ def _arn_patterns(prop: str, values: Sequence[str]) -> tuple[str, ...]:
     if isinstance(values, str):
         raise TypeError(f"{prop}: expected a list, got the string {values!r}")
     for value in values:
-        if not Token.is_unresolved(value) and not _ROLE_ARN_PATTERN.fullmatch(value):
+        if not is_unresolved(value) and not _ROLE_ARN_PATTERN.fullmatch(value):
             raise ValueError(
                 f"{prop}: {value!r} is not an IAM role ARN pattern such as "
                 "'arn:aws:iam::*:role/lz-*'"

@@ -20,13 +20,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from aws_cdk import Acknowledgment, Token, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.baseline.config_recorder import ConfigFrequency
 from landing_zone.common.patterns import ACCOUNT_ID, CONFIG_RULE_IDENTIFIER, REGION, RESOURCE_TYPE
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.detection.pci_dss_rules import PCI_DSS_RULES, conformance_pack_template_body
 
 EXCLUDED_ACCOUNTS_MAX = 1000
@@ -217,7 +218,7 @@ class PciDssConformancePack(Construct):
             ``landing-zone-pci-dss-v4``.
         """
         super().__init__(scope, construct_id)
-        if not Token.is_unresolved(pack_name) and not _PACK_NAME.fullmatch(pack_name):
+        if not is_unresolved(pack_name) and not _PACK_NAME.fullmatch(pack_name):
             raise ValueError(
                 f"pack_name: {pack_name!r} is not a conformance pack name; allowed: 1 to 128 "
                 "letters, digits and hyphens, starting with a letter"
@@ -317,7 +318,7 @@ def _regions(values: Sequence[str]) -> tuple[str, ...]:
     if not values:
         raise ValueError("regions: got an empty list; allowed: None (all regions) or regions")
     for value in values:
-        if not Token.is_unresolved(value) and not REGION.fullmatch(value):
+        if not is_unresolved(value) and not REGION.fullmatch(value):
             raise ValueError(f"regions: {value!r} is not a region name such as 'eu-west-1'")
     duplicates = sorted({value for value in values if values.count(value) > 1})
     if duplicates:
@@ -333,7 +334,7 @@ def _account_ids(prop: str, values: Sequence[str]) -> tuple[str, ...]:
             f"{prop}: got {len(values)} accounts; AWS Config allows {EXCLUDED_ACCOUNTS_MAX}"
         )
     for value in values:
-        if not Token.is_unresolved(value) and not ACCOUNT_ID.fullmatch(value):
+        if not is_unresolved(value) and not ACCOUNT_ID.fullmatch(value):
             raise ValueError(f"{prop}: {value!r} is not a 12-digit account id")
     duplicates = sorted({value for value in values if values.count(value) > 1})
     if duplicates:

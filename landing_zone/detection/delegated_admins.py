@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, TypeVar
 
-from aws_cdk import Aws, Stack, Token
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_securityhub as securityhub
 from aws_cdk import custom_resources as cr
@@ -21,6 +21,7 @@ from constructs import Construct
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID, REGION
+from landing_zone.common.tokens import is_unresolved
 
 _C = TypeVar("_C", bound=Construct)
 
@@ -327,16 +328,16 @@ def _statements(
 def _validate(
     organization_id: str, admin_account_id: str, regions: Sequence[str], stack: Stack
 ) -> None:
-    if not Token.is_unresolved(organization_id) and not ORGANIZATION_ID.fullmatch(organization_id):
+    if not is_unresolved(organization_id) and not ORGANIZATION_ID.fullmatch(organization_id):
         raise ValueError(
             f"organization_id must be an organization id like o-a1b2c3d4e5, got {organization_id!r}"
         )
-    if not Token.is_unresolved(admin_account_id):
+    if not is_unresolved(admin_account_id):
         if not ACCOUNT_ID.fullmatch(admin_account_id):
             raise ValueError(
                 f"admin_account_id must be a 12-digit account id, got {admin_account_id!r}"
             )
-        if not Token.is_unresolved(stack.account) and stack.account == admin_account_id:
+        if not is_unresolved(stack.account) and stack.account == admin_account_id:
             raise ValueError(
                 f"admin_account_id {admin_account_id!r} is the management account this stack "
                 "deploys to; designate the security-tooling account instead"
@@ -344,7 +345,7 @@ def _validate(
     if not regions:
         raise ValueError("regions must name at least one Region, got an empty list")
     for region in regions:
-        if Token.is_unresolved(region) or not REGION.fullmatch(region):
+        if is_unresolved(region) or not REGION.fullmatch(region):
             raise ValueError(
                 f"regions must hold literal Region names like eu-west-1 (they name the "
                 f"constructs), got {region!r}"
@@ -352,7 +353,7 @@ def _validate(
     repeated = sorted({region for region in regions if list(regions).count(region) > 1})
     if repeated:
         raise ValueError(f"regions must not repeat a Region, got {', '.join(repeated)} twice")
-    if not Token.is_unresolved(stack.region) and stack.region not in regions:
+    if not is_unresolved(stack.region) and stack.region not in regions:
         raise ValueError(
             f"regions must include this stack's Region {stack.region!r}, the home Region "
             f"where Security Hub gets its administrator, got {', '.join(regions)}"

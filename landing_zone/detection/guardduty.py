@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Token, Validations
+from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_guardduty as guardduty
 from aws_cdk import aws_iam as iam
@@ -21,6 +21,7 @@ from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.patterns import BUCKET_NAME
+from landing_zone.common.tokens import is_unresolved
 
 FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 """Values GuardDuty accepts for how often updated findings are exported."""
@@ -110,7 +111,7 @@ class GuardDutyOrganization(Construct):
         super().__init__(scope, construct_id)
         _validate_export(export_bucket_arn, export_kms_key_arn, export_prefix)
         if (
-            not Token.is_unresolved(finding_publishing_frequency)
+            not is_unresolved(finding_publishing_frequency)
             and finding_publishing_frequency not in FINDING_PUBLISHING_FREQUENCIES
         ):
             raise ValueError(
@@ -508,7 +509,7 @@ def _validate_export(bucket_arn: str | None, kms_key_arn: str | None, prefix: st
 def _validate_protected_bucket(
     bucket_name: str, kms_key_arn: str | None, prefixes: Sequence[str]
 ) -> None:
-    if Token.is_unresolved(bucket_name) or not BUCKET_NAME.fullmatch(bucket_name):
+    if is_unresolved(bucket_name) or not BUCKET_NAME.fullmatch(bucket_name):
         raise ValueError(
             "bucket_name must be a literal S3 bucket name (it names the role's resources and "
             f"their acknowledged findings), got {bucket_name!r}"
@@ -521,7 +522,7 @@ def _validate_protected_bucket(
     if len(prefixes) > 5:
         raise ValueError(f"prefixes takes at most 5 object prefixes, got {len(prefixes)}")
     for prefix in prefixes:
-        if Token.is_unresolved(prefix) or not prefix or prefix.startswith("/"):
+        if is_unresolved(prefix) or not prefix or prefix.startswith("/"):
             raise ValueError(
                 "prefixes must be literal, non-empty object key prefixes without a leading "
                 f"slash (they name the role's resources), got {prefix!r}"
@@ -532,4 +533,4 @@ def _validate_protected_bucket(
 
 def _malformed(value: str, pattern: re.Pattern[str]) -> bool:
     """A literal ``value`` that ``pattern`` does not match; tokens are checked at deploy time."""
-    return not Token.is_unresolved(value) and not pattern.fullmatch(value)
+    return not is_unresolved(value) and not pattern.fullmatch(value)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws, Token
+from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.patterns import ACCOUNT_ID
+from landing_zone.common.tokens import is_unresolved
 
 SCAN_TYPES = ("EC2", "ECR", "LAMBDA", "LAMBDA_CODE")
 """Amazon Inspector scan types turned on: EC2 instances, ECR images, Lambda functions
@@ -142,7 +143,7 @@ def _enable(account_ids: Sequence[str], physical_id: str) -> cr.AwsSdkCall:
 
 def _sorted_account_ids(account_ids: Sequence[str]) -> list[str]:
     for account_id in account_ids:
-        if Token.is_unresolved(account_id) or not ACCOUNT_ID.fullmatch(account_id):
+        if is_unresolved(account_id) or not ACCOUNT_ID.fullmatch(account_id):
             raise ValueError(
                 f"account_ids must hold literal 12-digit account ids (they are batched at "
                 f"synth), got {account_id!r}"

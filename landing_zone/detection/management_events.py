@@ -23,13 +23,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, CfnResource, Stack, Token
+from aws_cdk import Aws, CfnResource, Stack
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, IAM_ROLE_NAME, PERMISSION_SET_NAME
 from landing_zone.common.protected_names import check_prefix, protected_name
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging._validation import account_id as _check_account_id
 
 from .alerting import (
@@ -340,7 +341,7 @@ class ManagementEventAlarms(Construct):
         _check_account_id("management_account_id", management_account_id)
         prefix = check_prefix(name_prefix)
         stack = Stack.of(self)
-        if not Token.is_unresolved(stack.account) and stack.account == management_account_id:
+        if not is_unresolved(stack.account) and stack.account == management_account_id:
             raise ValueError(
                 f"management_account_id: {management_account_id!r} is this stack's account; "
                 "the alarms must live where SCPs protect them, outside the management account"

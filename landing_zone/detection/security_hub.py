@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 from enum import Enum
 
-from aws_cdk import Aws, Stack, Token
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
 from landing_zone.common.patterns import REGION
+from landing_zone.common.tokens import is_unresolved
 
 _ROOT_ID = re.compile(r"r-[0-9a-z]{4,32}")
 
@@ -147,13 +148,13 @@ class SecurityHubOrganization(Construct):
 
 def _linked_regions(regions: Sequence[str], home_region: str) -> list[str]:
     for region in regions:
-        if Token.is_unresolved(region) or not REGION.fullmatch(region):
+        if is_unresolved(region) or not REGION.fullmatch(region):
             raise ValueError(
                 f"linked_regions must hold literal Region names like eu-central-1, got {region!r}"
             )
     if len(set(regions)) != len(regions):
         raise ValueError(f"linked_regions must not repeat a Region, got {list(regions)}")
-    if Token.is_unresolved(home_region):
+    if is_unresolved(home_region):
         raise ValueError(
             "SecurityHubOrganization needs a stack with an explicit Region, the home Region: "
             "the aggregator links the other Regions to it"
@@ -189,7 +190,7 @@ def _region_linking(linked: list[str], home_region: str) -> tuple[str, list[str]
 
 
 def _validate(root_id: str, standards: Sequence[SecurityHubStandard], policy_name: str) -> None:
-    if not Token.is_unresolved(root_id) and not _ROOT_ID.fullmatch(root_id):
+    if not is_unresolved(root_id) and not _ROOT_ID.fullmatch(root_id):
         raise ValueError(f"root_id must be an organization root id like r-a1b2, got {root_id!r}")
     if not standards:
         raise ValueError("standards must name at least one standard, got none")

@@ -17,11 +17,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, REGION
+from landing_zone.common.tokens import is_unresolved
 
 Scope = Literal["REGIONAL", "CLOUDFRONT"]
 """Where a web ACL applies: ``REGIONAL`` for ALBs, API Gateway, AppSync, Cognito user pools and
@@ -315,9 +316,9 @@ def account_log_bucket_name(
             f"organization_name must be 2-32 lowercase letters, digits or hyphens, starting with "
             f"a letter and ending with a letter or digit; received {organization_name!r}"
         )
-    if not Token.is_unresolved(account_id) and not ACCOUNT_ID.fullmatch(account_id):
+    if not is_unresolved(account_id) and not ACCOUNT_ID.fullmatch(account_id):
         raise ValueError(f"account_id must be a 12-digit AWS account id; received {account_id!r}")
-    region_is_token = Token.is_unresolved(region)
+    region_is_token = is_unresolved(region)
     if not region_is_token and not REGION.fullmatch(region):
         raise ValueError(f"region must be a region name such as 'eu-west-1'; received {region!r}")
     region_length = _MAX_REGION_LENGTH if region_is_token else len(region)
@@ -379,11 +380,7 @@ def _check_web_acl(
         raise ValueError(
             f"web_acl_scope must be one of {', '.join(SCOPES)}; received {web_acl_scope!r}"
         )
-    if (
-        web_acl_scope == "CLOUDFRONT"
-        and not Token.is_unresolved(region)
-        and region != CLOUDFRONT_REGION
-    ):
+    if web_acl_scope == "CLOUDFRONT" and not is_unresolved(region) and region != CLOUDFRONT_REGION:
         raise ValueError(
             f"web_acl_scope 'CLOUDFRONT' needs a stack in {CLOUDFRONT_REGION}; the stack's region "
             f"is {region!r}"
@@ -395,7 +392,7 @@ def _check_web_acl(
             f"rate_limit must be {RATE_LIMIT_MIN}-{RATE_LIMIT_MAX:,} requests per 5 minutes; "
             f"received {rate_limit!r}"
         )
-    if not Token.is_unresolved(log_destination_arn) and not _LOG_DESTINATION.fullmatch(
+    if not is_unresolved(log_destination_arn) and not _LOG_DESTINATION.fullmatch(
         log_destination_arn
     ):
         raise ValueError(
@@ -428,7 +425,7 @@ def check_custom_rules(custom_rules: Sequence[wafv2.CfnWebACL.RuleProperty]) -> 
             )
         names.add(rule.name)
         priority = rule.priority
-        if Token.is_unresolved(priority):
+        if is_unresolved(priority):
             continue
         if priority < CUSTOM_RULE_MIN_PRIORITY or priority in priorities:
             raise ValueError(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Aws, CfnTag, Duration, Stack, Token
+from aws_cdk import Aws, CfnTag, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from constructs import Construct, IValidation
@@ -34,6 +34,7 @@ from landing_zone.common.credentials import (
     IAM_USER_CREDENTIAL_ACTIONS,
 )
 from landing_zone.common.patterns import PERMISSION_SET_NAME, is_https_url
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.compliance.rules.iam_no_wildcard_actions import iam_no_wildcard_actions
 
 MIN_SESSION_DURATION_HOURS = 1
@@ -300,7 +301,7 @@ def validate_instance_arn(field: str, value: str) -> str:
     """``value`` if it is an IAM Identity Center instance ARN, or a token."""
     if not isinstance(value, str):
         raise ValueError(f"{field}: got {value!r}; allowed: an Identity Center instance ARN")
-    if not Token.is_unresolved(value) and not _INSTANCE_ARN.fullmatch(value):
+    if not is_unresolved(value) and not _INSTANCE_ARN.fullmatch(value):
         raise ValueError(
             f"{field}: got {value!r}; allowed: an Identity Center instance ARN such as "
             "'arn:aws:sso:::instance/ssoins-1234567890abcdef'"

@@ -14,11 +14,12 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Duration, Token, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID
+from landing_zone.common.tokens import is_unresolved
 
 GITHUB_ISSUER_HOST = "token.actions.githubusercontent.com"
 """Host of GitHub Actions' OIDC token issuer, which prefixes its IAM condition keys."""
@@ -171,7 +172,7 @@ class PipelineDeployRole(Construct):
             )
         issuer_host = validate_issuer_host("issuer_host", issuer_host)
         provider_issuer = provider.oidc_provider_issuer
-        if not Token.is_unresolved(provider_issuer) and provider_issuer != issuer_host:
+        if not is_unresolved(provider_issuer) and provider_issuer != issuer_host:
             raise ValueError(
                 f"issuer_host: got {issuer_host!r}; allowed: {provider_issuer!r}, the issuer of "
                 "provider"
@@ -405,7 +406,7 @@ def validate_cdk_target_accounts(field: str, values: Sequence[str]) -> tuple[str
 
 def validate_cdk_bootstrap_qualifier(field: str, value: str) -> str:
     """``value`` if the CDK bootstrap template accepts it as a qualifier."""
-    if Token.is_unresolved(value) or not _CDK_QUALIFIER.fullmatch(value):
+    if is_unresolved(value) or not _CDK_QUALIFIER.fullmatch(value):
         raise ValueError(
             f"{field}: got {value!r}; allowed: 1 to 10 letters, digits, '-' or '_' (the "
             "bootstrap template's Qualifier), known at synth"
@@ -423,7 +424,7 @@ def validate_max_session_duration_hours(field: str, value: int) -> int:
 def _literal_without_wildcards(field: str, value: Any, allowed: str) -> None:
     """Reject what is not a string known at synth, and strings with an IAM wildcard: the trust
     policy is only as narrow as the values checked here."""
-    if not isinstance(value, str) or Token.is_unresolved(value):
+    if not isinstance(value, str) or is_unresolved(value):
         raise ValueError(f"{field}: got {value!r}; allowed: {allowed}, known at synth")
     wildcards = [wildcard for wildcard in _WILDCARDS if wildcard in value]
     if wildcards:
@@ -458,7 +459,7 @@ def _validate_environment(field: str, value: str) -> None:
 
 
 def _validate_account_id(field: str, value: str) -> None:
-    if not isinstance(value, str) or Token.is_unresolved(value) or not ACCOUNT_ID.fullmatch(value):
+    if not isinstance(value, str) or is_unresolved(value) or not ACCOUNT_ID.fullmatch(value):
         raise ValueError(f"{field}: got {value!r}; allowed: a 12-digit account id known at synth")
 
 

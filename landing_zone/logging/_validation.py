@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, BUCKET_NAME, ORGANIZATION_ID, REGION
+from landing_zone.common.tokens import is_unresolved
 
 """An S3 general purpose bucket name (no "..", checked apart)."""
 
 
 def bucket_name(prop: str, value: str) -> str:
-    if not Token.is_unresolved(value) and (not BUCKET_NAME.fullmatch(value) or ".." in value):
+    if not is_unresolved(value) and (not BUCKET_NAME.fullmatch(value) or ".." in value):
         raise ValueError(
             f"{prop}: {value!r} is not an S3 bucket name; allowed: 3-63 lowercase letters, "
             "digits, hyphens and periods, starting and ending with a letter or digit"
@@ -21,13 +22,13 @@ def bucket_name(prop: str, value: str) -> str:
 
 
 def account_id(prop: str, value: str) -> str:
-    if not Token.is_unresolved(value) and not ACCOUNT_ID.fullmatch(value):
+    if not is_unresolved(value) and not ACCOUNT_ID.fullmatch(value):
         raise ValueError(f"{prop}: {value!r} is not an AWS account id; allowed: 12 digits")
     return value
 
 
 def organization_id(prop: str, value: str) -> str:
-    if not Token.is_unresolved(value) and not ORGANIZATION_ID.fullmatch(value):
+    if not is_unresolved(value) and not ORGANIZATION_ID.fullmatch(value):
         raise ValueError(
             f"{prop}: {value!r} is not an AWS Organizations id; allowed: 'o-' followed by 10 "
             "to 32 lowercase letters or digits"
@@ -36,7 +37,7 @@ def organization_id(prop: str, value: str) -> str:
 
 
 def region(prop: str, value: str) -> str:
-    if not Token.is_unresolved(value) and not REGION.fullmatch(value):
+    if not is_unresolved(value) and not REGION.fullmatch(value):
         raise ValueError(f"{prop}: {value!r} is not a region name; allowed: e.g. 'eu-west-1'")
     return value
 
@@ -59,7 +60,7 @@ def finite_retention(prop: str, retention: logs.RetentionDays, why: str) -> None
 def stack_account(scope: Construct) -> str:
     """The explicit account of the stack of ``scope``: names derived from it must be literal."""
     stack = Stack.of(scope)
-    if Token.is_unresolved(stack.account):
+    if is_unresolved(stack.account):
         raise ValueError(
             f"{scope.node.path}: the stack has no explicit account, but the log archive's names "
             "contain it; give the stack env=Environment(account=..., region=...)"
@@ -70,7 +71,7 @@ def stack_account(scope: Construct) -> str:
 def stack_region(scope: Construct) -> str:
     """The explicit region of the stack of ``scope``."""
     stack = Stack.of(scope)
-    if Token.is_unresolved(stack.region):
+    if is_unresolved(stack.region):
         raise ValueError(
             f"{scope.node.path}: the stack has no explicit region, but the log archive's ARNs "
             "contain it; give the stack env=Environment(account=..., region=...)"

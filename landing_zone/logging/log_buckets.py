@@ -15,12 +15,13 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging import _validation, names
 from landing_zone.logging.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
@@ -152,9 +153,9 @@ class ResponseEvidence:
         if not self.writer_role_arns:
             raise ValueError("writer_role_arns: got none; allowed: the execution role ARNs")
         for value in [*self.writer_role_arns, *self.reader_role_arns]:
-            if not Token.is_unresolved(value) and not value.startswith("arn:"):
+            if not is_unresolved(value) and not value.startswith("arn:"):
                 raise ValueError(f"ResponseEvidence: {value!r} is not a role ARN (pattern)")
-        if not Token.is_unresolved(self.prefix) and not _PREFIX.fullmatch(self.prefix):
+        if not is_unresolved(self.prefix) and not _PREFIX.fullmatch(self.prefix):
             raise ValueError(
                 f"prefix: got {self.prefix!r}; allowed: letters, digits, '-', '_' or '/' "
                 "without a leading or trailing '/'"

@@ -13,9 +13,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Token
+from aws_cdk import Aws
 
 from landing_zone.common.patterns import ACCOUNT_ID, REGION
+from landing_zone.common.tokens import is_unresolved
 
 CLOUDTRAIL_PREFIX = "cloudtrail"
 """Key prefix of the organization trail's log and digest files in the log bucket."""
@@ -177,12 +178,12 @@ def _bucket_name(organization_name: str, purpose: str, account_id: str) -> str:
 
 
 def _account(account_id: str) -> str:
-    if not Token.is_unresolved(account_id) and not ACCOUNT_ID.fullmatch(account_id):
+    if not is_unresolved(account_id) and not ACCOUNT_ID.fullmatch(account_id):
         raise ValueError(f"account id: {account_id!r} is not a 12-digit AWS account id")
     return account_id
 
 
 def _region(region: str) -> str:
-    if not Token.is_unresolved(region) and not REGION.fullmatch(region):
+    if not is_unresolved(region) and not REGION.fullmatch(region):
         raise ValueError(f"region: {region!r} is not a region name such as 'eu-west-1'")
     return region

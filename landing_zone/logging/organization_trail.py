@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -14,6 +14,7 @@ from constructs import Construct
 
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.common.protected_names import protected_name
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging import _validation, names
 from landing_zone.logging._key_policy import (
     administered_key,
@@ -283,9 +284,7 @@ def _scope(
     if not values:
         raise ValueError(f"{prop}: got an empty list; allowed: {expected}")
     for item in values:
-        if not isinstance(item, str) or (
-            not Token.is_unresolved(item) and not pattern.fullmatch(item)
-        ):
+        if not isinstance(item, str) or (not is_unresolved(item) and not pattern.fullmatch(item)):
             raise ValueError(f"{prop}: {item!r} is not one of {allowed}; allowed: {expected}")
         if item in never:
             raise ValueError(

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -21,6 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging import names
 from landing_zone.logging._validation import finite_retention
 from landing_zone.logging._validation import organization_id as _organization_id
@@ -211,7 +212,7 @@ class VpcTiers(Construct):
         self.name = _check_name(name or _kebab(construct_id))
         flow_logs_name = f"{name_prefix}flow-logs-{self.name}"
         region = Stack.of(self).region
-        if not Token.is_unresolved(region) and len(f"{flow_logs_name}-{region}") > 64:
+        if not is_unresolved(region) and len(f"{flow_logs_name}-{region}") > 64:
             raise ValueError(
                 f"name: {self.name!r} makes the flow log role {flow_logs_name}-{region} longer "
                 "than IAM's 64 characters; allowed: a shorter name"
@@ -531,7 +532,7 @@ def check_ingress(peer_cidr: str, port: int, *, public_load_balancer: bool = Fal
     """Raise ValueError unless a security group may accept ``port`` from ``peer_cidr``: the whole
     internet (``0.0.0.0/0``, ``::/0``) only on 443 and only for a public load balancer."""
     _check_ports("port", [port])
-    if Token.is_unresolved(peer_cidr):
+    if is_unresolved(peer_cidr):
         return
     try:
         peer = ipaddress.ip_network(peer_cidr)
@@ -559,7 +560,7 @@ def allow_ingress(
     check_ingress(peer_cidr, port, public_load_balancer=public_load_balancer)
     peer = (
         ec2.Peer.ipv6(peer_cidr)
-        if not Token.is_unresolved(peer_cidr) and ":" in peer_cidr
+        if not is_unresolved(peer_cidr) and ":" in peer_cidr
         else ec2.Peer.ipv4(peer_cidr)
     )
     security_group.add_ingress_rule(peer, ec2.Port.tcp(port), description)
@@ -618,7 +619,7 @@ def _zone_count(scope: Construct, availability_zones: Sequence[str] | None, max_
     stack's zones up."""
     low, high = _AZ_COUNT
     stack = Stack.of(scope)
-    agnostic = Token.is_unresolved(stack.account) or Token.is_unresolved(stack.region)
+    agnostic = is_unresolved(stack.account) or is_unresolved(stack.region)
     if not agnostic:
         (key,) = availability_zones_context(stack.account, stack.region, [])
         if stack.node.try_get_context(key) is None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Token
 from aws_cdk import aws_organizations as organizations
 from constructs import Construct
+
+from landing_zone.common.tokens import is_unresolved
 
 from .guardrails import PolicyType
 from .packing import MAX_POLICY_CHARACTERS, minified
@@ -38,7 +39,7 @@ class OrganizationPolicy(Construct):
             PolicyType.SERVICE_CONTROL_POLICY,
             PolicyType.RESOURCE_CONTROL_POLICY,
         )
-        if limited and not Token.is_unresolved(content) and len(content) > MAX_POLICY_CHARACTERS:
+        if limited and not is_unresolved(content) and len(content) > MAX_POLICY_CHARACTERS:
             raise ValueError(
                 f"policy {policy_name!r}: document is {len(content)} characters minified; "
                 f"{policy_type.value} allows at most {MAX_POLICY_CHARACTERS}"
