@@ -16,7 +16,7 @@ from .identity import check_identity
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
 from .response import check_incident_response
 from .security_checks import check_baselines, check_detection, check_logging
-from .sharding import account_shards, macie_member_shards
+from .sharding import account_shards
 
 Check = Callable[[LandingZoneConfig], Iterator[ConfigIssue]]
 
@@ -224,17 +224,6 @@ def _account_stacks(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         )
 
 
-def _macie_member_stacks(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
-    largest = max((len(m) for m in macie_member_shards(config).values()), default=0)
-    if largest > MAX_ACCOUNTS_PER_STACK:
-        yield ConfigIssue(
-            ("organization", "account_stacks"),
-            f"puts {largest} accounts with an id in one Macie membership stack; allowed: at "
-            f"most {MAX_ACCOUNTS_PER_STACK} per stack, so raise this number",
-            config.organization.account_stacks,
-        )
-
-
 CHECKS: tuple[Check, ...] = (
     _regions,
     _organizational_units,
@@ -242,7 +231,6 @@ CHECKS: tuple[Check, ...] = (
     _core_accounts,
     _policy_targets,
     _account_stacks,
-    _macie_member_stacks,
     check_guardrails,
     check_baselines,
     check_logging,

@@ -24,18 +24,3 @@ def account_shards(config: LandingZoneConfig) -> dict[int, list[str]]:
         if not account.existing:
             shards.setdefault(account_shard(name, count), []).append(name)
     return dict(sorted(shards.items()))
-
-
-def macie_member_shards(config: LandingZoneConfig) -> dict[int, dict[str, str]]:
-    """Shard -> (account id -> email) of every account with an id but the Macie administrator.
-
-    Shards follow the account stacks' stable hash of the account name
-    (``organization.account_stacks``), so adding an account never moves another.
-    """
-    admin_id = config.accounts[config.core_accounts.security_tooling].id
-    count = config.organization.account_stacks
-    shards: dict[int, dict[str, str]] = {}
-    for name, account in config.accounts.items():
-        if account.id is not None and account.id != admin_id:
-            shards.setdefault(account_shard(name, count), {})[account.id] = account.email
-    return dict(sorted(shards.items()))

@@ -29,7 +29,11 @@ from constructs import Construct
 
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY, RESPONSE_ROLE_SUFFIX
-from landing_zone.response.playbooks.isolate_instance import EXECUTION_TAG, QUARANTINE_TAG
+from landing_zone.response.playbooks.isolate_instance import (
+    EXECUTION_TAG,
+    GROUP_TAG,
+    QUARANTINE_TAG,
+)
 
 ACTING_WORKFLOWS: Final[tuple[str, ...]] = (
     "isolate-instance",
@@ -293,8 +297,8 @@ def _statements(
                 "ForAllValues:StringEquals": {"ec2:Add/userId": [security_tooling_account_id]},
             },
         ),
-        # Tags: on the snapshot only as it is created, on the instance and the quarantine
-        # groups to say what the response did.
+        # Tags: on the snapshot only as it is created; on the instance, its interfaces and the
+        # quarantine groups only the response's own tags (other tags may grant access).
         iam.PolicyStatement(
             sid="TagSnapshotsOnCreation",
             actions=["ec2:CreateTags"],
@@ -305,6 +309,10 @@ def _statements(
             sid="TagInstancesAndGroups",
             actions=["ec2:CreateTags"],
             resources=[instance, network_interface, security_group],
+            conditions={
+                "ForAllValues:StringEquals": {"aws:TagKeys": [*ROLLBACK_TAG_KEYS, GROUP_TAG]},
+                "Null": {"aws:TagKeys": "false"},
+            },
         ),
         # A rollback removes the quarantine tags it put on the instance and its interfaces, and
         # no other tag.
@@ -431,6 +439,10 @@ def _acknowledge(policy: iam.ManagedPolicy) -> None:
         f"Resource::arn:{partition}:ec2:*:{account}:security-group/*": (
             "The quarantine groups are created at response time, and the instance's own "
             "groups are resources of the swap."
+        ),
+        f"Resource::arn:{partition}:ec2:*:{account}:network-interface/*": (
+            "The network interfaces of the isolated instance, tagged as it is (and untagged on "
+            "rollback) so that the guardrails keep their groups; only the quarantine tags."
         ),
         f"Resource::arn:{partition}:ec2:*:{account}:vpc/*": (
             "The quarantine groups are created in whichever VPC the instance is in."

@@ -77,7 +77,6 @@ def test_ls_with_a_config_path_relative_to_the_current_directory(
             f"beta-pay-management-events-forwarder-{r}"
             for r in ("eu-central-1", "eu-west-1", "us-east-1")
         ),
-        *(f"beta-pay-macie-members-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")),
         "beta-pay-malware-protection-payments-prod-eu-west-1",
         "beta-pay-network-eu-west-1",
         "beta-pay-network-eu-central-1",
@@ -182,7 +181,7 @@ def test_a_single_governed_region_synthesizes_without_findings(
     assert result.returncode == 0, result.stderr
     templates = {path.name for path in out.glob("*.template.json")}
     assert "acme-pay-security-tooling-eu-west-1.template.json" in templates
-    regional = ("security-tooling", "management-baseline", "macie-members", "baseline-assets")
+    regional = ("security-tooling", "management-baseline", "baseline-assets")
     assert {name for name in templates if name.removeprefix("acme-pay-").startswith(regional)} == {
         f"acme-pay-{role}-eu-west-1.template.json" for role in regional
     }

@@ -234,7 +234,9 @@ def test_renamed_handlers_move_their_calls_to_new_logical_ids(
     moved = {
         (old.template, old.path): new
         for old, new in _replaced(released, current)
-        if old.type == "Custom::AWS"
+        # The per-account Macie member calls have no successor: one list-driven enrolment per
+        # region took their place, and their release makes no call (no Delete).
+        if old.type == "Custom::AWS" and not old.template.startswith("acme-pay-macie-members-")
     }
     baseline = [
         new for (template, _), new in moved.items() if template.endswith(".stackset.template.json")
