@@ -12,8 +12,8 @@ test (``unresolved()`` in ``core/lib/private/encoding.js``, aws-cdk-lib 2.275.0)
 - a one-element list is unresolved if its element is a string containing ``#{Token[<key>]}``;
   other lists are not.
 
-Anything else (``IResolvable`` objects, other jsii proxies, dicts, tuples, which jsii cannot
-pass) is asked of ``Token.is_unresolved``.
+Anything else (``IResolvable`` objects, other jsii proxies, dicts) is asked of
+``Token.is_unresolved``, and so are tuples, which jsii cannot pass: they fail there as before.
 """
 
 from __future__ import annotations
