@@ -17,7 +17,6 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
-    Token,
     Validations,
 )
 from aws_cdk import aws_iam as iam
@@ -30,6 +29,7 @@ from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.patterns import ACCOUNT_ID, EMAIL_ADDRESS
 from landing_zone.common.protected_names import check_prefix, checked_name
 from landing_zone.common.protected_namespace import DEFAULT_PREFIX
+from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging._key_policy import administered_key, logs_service_statement
 
 FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
@@ -67,7 +67,7 @@ class MacieOrganization(Construct):
         """
         super().__init__(scope, construct_id)
         if (
-            not Token.is_unresolved(finding_publishing_frequency)
+            not is_unresolved(finding_publishing_frequency)
             and finding_publishing_frequency not in FINDING_PUBLISHING_FREQUENCIES
         ):
             raise ValueError(
@@ -305,11 +305,11 @@ def _check_members(members: Mapping[str, str]) -> dict[str, str]:
     if not members:
         raise ValueError("members must name at least one account id -> email, got none")
     for account_id, email in members.items():
-        if Token.is_unresolved(account_id) or not ACCOUNT_ID.fullmatch(account_id):
+        if is_unresolved(account_id) or not ACCOUNT_ID.fullmatch(account_id):
             raise ValueError(
                 f"members: keys must be literal 12-digit account ids, got {account_id!r}"
             )
-        if Token.is_unresolved(email) or not EMAIL_ADDRESS.fullmatch(email):
+        if is_unresolved(email) or not EMAIL_ADDRESS.fullmatch(email):
             raise ValueError(
                 f"members: the email of {account_id} must be a literal email address, got {email!r}"
             )

@@ -2,6 +2,7 @@ from typing import cast
 
 import pytest
 from aws_cdk import App, CfnDeletionPolicy, CfnResource, RemovalPolicy, Stack
+from aws_cdk import aws_cloudformation as cloudformation
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_organizations as organizations
@@ -82,6 +83,26 @@ def test_both_policies_must_retain(
         stateful_resource_retained(_cfn_bucket(stack, deletion, update_replace))
         == NagRuleCompliance.NON_COMPLIANT
     )
+
+
+@pytest.mark.parametrize(
+    ("deletion", "expected"),
+    [
+        pytest.param(CfnDeletionPolicy.RETAIN, NagRuleCompliance.COMPLIANT, id="retained"),
+        pytest.param(None, NagRuleCompliance.NON_COMPLIANT, id="deleted-with-its-instances"),
+    ],
+)
+def test_stack_set_must_retain(
+    stack: Stack, deletion: CfnDeletionPolicy | None, expected: NagRuleCompliance
+) -> None:
+    # The StackSet resource's delete handler deletes every stack instance first.
+    stack_set = cloudformation.CfnStackSet(
+        stack, "StackSet", permission_model="SERVICE_MANAGED", stack_set_name="defenses"
+    )
+    stack_set.cfn_options.deletion_policy = deletion
+    stack_set.cfn_options.update_replace_policy = deletion
+
+    assert stateful_resource_retained(stack_set) == expected
 
 
 def test_account_must_retain_explicitly(stack: Stack) -> None:

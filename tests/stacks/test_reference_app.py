@@ -316,6 +316,7 @@ def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> Non
         "AWS::KMS::ReplicaKey",
         "AWS::Logs::LogGroup",
         "AWS::Backup::BackupVault",
+        "AWS::CloudFormation::StackSet",
     }
     seen = 0
     for stack_name in TEMPLATES:
@@ -324,7 +325,8 @@ def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> Non
                 seen += 1
                 assert resource.get("DeletionPolicy") == "Retain", logical_id
                 assert resource.get("UpdateReplacePolicy") == "Retain", logical_id
-    assert seen >= 19 + 3 + 4  # OUs and accounts, asset buckets, handler keys and log groups
+    # OUs and accounts, asset buckets, handler keys and log groups, StackSets
+    assert seen >= 19 + 3 + 4 + 10
 
 
 def test_stateful_logical_ids_are_pinned(reference_app: ReferenceApp) -> None:

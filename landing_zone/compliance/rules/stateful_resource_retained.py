@@ -6,10 +6,11 @@ read it in the template. ``RetainExceptOnCreate`` deletes the resource when the 
 it rolls back, with whatever logs reached it meanwhile; ``Snapshot`` still deletes the live
 database. Such a choice is made by acknowledging the finding, with the reason.
 
-In scope: stores of records, logs, keys and secrets, and the organization's accounts and OUs: none
-should leave as the side effect of a stack change. Out of scope: SQS queues and SNS topics, which
-pass messages on rather than keep them (a queue keeps a message 14 days at most), and everything
-CloudFormation can recreate without loss.
+In scope: stores of records, logs, keys and secrets, the organization's accounts and OUs, and
+StackSets (deleting or replacing the StackSet resource deletes its stack instances, and with them
+every unretained resource in them): none should leave as the side effect of a stack change.
+Out of scope: SQS queues and SNS topics, which pass messages on rather than keep them (a queue
+keeps a message 14 days at most), and everything CloudFormation can recreate without loss.
 """
 
 from aws_cdk import CfnDeletionPolicy, CfnResource
@@ -21,6 +22,7 @@ RESOURCE_TYPES = frozenset(
     {
         "AWS::Backup::BackupVault",
         "AWS::Backup::LogicallyAirGappedBackupVault",
+        "AWS::CloudFormation::StackSet",
         "AWS::CloudTrail::EventDataStore",
         "AWS::CloudTrail::Trail",
         "AWS::Cognito::UserPool",
