@@ -3,11 +3,12 @@
 from typing import cast
 
 import jsii
-from aws_cdk import CfnResource
+from aws_cdk import CfnResource, PolicyValidationPluginReport
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
 
 from landing_zone.compliance.rules import FINTECH_RULES, FintechRule, RuleResult
+from landing_zone.compliance.rules._cfn import check_run
 from landing_zone.compliance.rules.protected_namespace import start_check_run
 
 PACK_NAME = "Fintech"
@@ -57,6 +58,13 @@ class FintechChecks(NagPack):
     @property
     def name(self) -> str:
         return PACK_NAME
+
+    def validate_scope(self, scope: IConstruct) -> PolicyValidationPluginReport:
+        # One run over a tree that does not change while it runs (cdk-nag's validate, at synth,
+        # calls this too): the rules that look for related resources (flow logs, bucket
+        # policies, logging configurations) read each stack's once per run, not per resource.
+        with check_run():
+            return super().validate_scope(scope)
 
     def _check_resource(self, node: CfnResource) -> None:
         for rule in _RULES_BY_TYPE.get(node.cfn_resource_type, ()):

@@ -37,9 +37,9 @@ from landing_zone.compliance.rules._cfn import (
     literal_string,
     literal_true,
     mentions,
+    related_resources,
     resolved_properties,
     sets_a_period,
-    stack_resources,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
@@ -105,16 +105,16 @@ def _receives_logs(bucket: CfnResource, properties: Mapping[str, Any]) -> bool:
     bucket_name = get_property(properties, "BucketName")
     if bucket_name is not None:
         names.append(bucket_name)
-    for policy in stack_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY):
-        policy_properties = resolved_properties(policy)
-        target = get_property(policy_properties, "Bucket")
+    policies = related_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY, "Bucket")
+    for policy in policies.candidates(names, names):
+        target = policy.target
         if target in names:
-            if _grants_log_delivery(get_property(policy_properties, "PolicyDocument")):
+            if _grants_log_delivery(get_property(policy.properties, "PolicyDocument")):
                 return True
         elif mentions(target, names):
             raise TypeError(
-                f"cannot tell whether the bucket policy {policy.node.path} applies to this "
-                f"bucket: its Bucket is {target!r}"
+                f"cannot tell whether the bucket policy {policy.construct.node.path} applies to "
+                f"this bucket: its Bucket is {target!r}"
             )
     return False
 

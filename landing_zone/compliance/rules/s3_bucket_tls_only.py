@@ -27,8 +27,7 @@ from landing_zone.compliance.rules._cfn import (
     is_intrinsic,
     literal_object,
     principal_is_everyone,
-    resolved_properties,
-    stack_resources,
+    related_resources,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
@@ -47,9 +46,10 @@ def s3_bucket_tls_only(node: CfnResource) -> RuleResult:
     stack = Stack.of(node)
     bucket = {"Ref": stack.resolve(node.logical_id)}
     no_http = no_old_tls = False
-    for policy in stack_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY):
-        properties = resolved_properties(policy)
-        if get_property(properties, "Bucket") != bucket:
+    policies = related_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY, "Bucket")
+    for policy in policies.candidates([bucket]):
+        properties = policy.properties
+        if policy.target != bucket:
             continue
         document = literal_object(get_property(properties, "PolicyDocument"), "PolicyDocument")
         for statement in as_list(get_property(document, "Statement")):

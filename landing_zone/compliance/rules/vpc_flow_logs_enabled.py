@@ -23,8 +23,7 @@ from landing_zone.compliance.rules._cfn import (
     get_property,
     literal_string,
     mentions,
-    resolved_properties,
-    stack_resources,
+    related_resources,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -41,17 +40,17 @@ def vpc_flow_logs_enabled(node: CfnResource) -> RuleResult:
         return NagRuleCompliance.NOT_APPLICABLE
     stack = Stack.of(node)
     vpc = {"Ref": stack.resolve(node.logical_id)}
-    for flow_log in stack_resources(stack, ec2.CfnFlowLog, _FLOW_LOG):
-        properties = resolved_properties(flow_log)
-        target = get_property(properties, "ResourceId")
+    flow_logs = related_resources(stack, ec2.CfnFlowLog, _FLOW_LOG, "ResourceId")
+    for flow_log in flow_logs.candidates([vpc], [vpc]):
+        target = flow_log.target
         if target == vpc:
-            traffic = get_property(properties, "TrafficType")
+            traffic = get_property(flow_log.properties, "TrafficType")
             if traffic is not None and literal_string(traffic) == ALL_TRAFFIC:
                 return NagRuleCompliance.COMPLIANT
         elif mentions(target, [vpc]):
             raise TypeError(
-                f"cannot tell whether the flow log {flow_log.node.path} logs this VPC: its "
-                f"ResourceId is {target!r}"
+                f"cannot tell whether the flow log {flow_log.construct.node.path} logs this "
+                f"VPC: its ResourceId is {target!r}"
             )
     return NagRuleCompliance.NON_COMPLIANT
 

@@ -33,8 +33,8 @@ from landing_zone.compliance.rules._cfn import (
     get_property,
     literal_string,
     mentions,
+    related_resources,
     resolved_properties,
-    stack_resources,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -66,16 +66,17 @@ def _logged(web_acl: CfnResource) -> bool:
     stack = Stack.of(web_acl)
     logical_id = stack.resolve(web_acl.logical_id)
     arn = {"Fn::GetAtt": [logical_id, "Arn"]}
-    for configuration in stack_resources(
-        stack, wafv2.CfnLoggingConfiguration, _LOGGING_CONFIGURATION
-    ):
-        target = get_property(resolved_properties(configuration), "ResourceArn")
+    configurations = related_resources(
+        stack, wafv2.CfnLoggingConfiguration, _LOGGING_CONFIGURATION, "ResourceArn"
+    )
+    for configuration in configurations.candidates([arn], [logical_id]):
+        target = configuration.target
         if target == arn:
             return True
         if target != {"Ref": logical_id} and mentions(target, [logical_id]):
             raise TypeError(
-                f"cannot tell whether the logging configuration {configuration.node.path} logs "
-                f"this web ACL: its ResourceArn is {target!r}"
+                f"cannot tell whether the logging configuration {configuration.construct.node.path}"
+                f" logs this web ACL: its ResourceArn is {target!r}"
             )
     return False
 
