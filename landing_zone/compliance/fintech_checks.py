@@ -63,6 +63,8 @@ class FintechChecks(NagPack):
         # One run over a tree that does not change while it runs (cdk-nag's validate, at synth,
         # calls this too): the rules that look for related resources (flow logs, bucket
         # policies, logging configurations) read each stack's once per run, not per resource.
+        # Fintech-ProtectedNamespace reads each stack's names once per run, too.
+        start_check_run()
         with check_run():
             return super().validate_scope(scope)
 

@@ -11,7 +11,7 @@ from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
 
 from landing_zone.common import AwsSdkCallHandler, ProtectedNamespace
-from landing_zone.compliance import violations
+from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import protected_namespace
 from landing_zone.compliance.rules.protected_namespace import start_check_run
 
@@ -359,3 +359,25 @@ def test_checks_the_same_resource_again_within_a_run(stack: Stack) -> None:
         ("Test/Named/Resource", NagRuleCompliance.COMPLIANT),
         ("Test/Unnamed/Resource", ["GeneratedName"]),
     ]
+
+
+def test_one_pack_run_twice_reads_the_tree_as_it_is_at_each_run(stack: Stack) -> None:
+    # A pack instance validating again (cdk-nag's validate at synth after a test's violations(),
+    # or a caller reusing it) must not judge a function by the role map of the first run.
+    pack = FintechChecks()
+    role = iam.Role(stack, "Role", assumed_by=LAMBDA, role_name="app-role")
+    _function(stack, role)
+    assert [v for v in violations(stack, [pack]).get("Fintech", []) if v.startswith(RULE)] == []
+
+    exempt = iam.Role(stack, "ExemptRole", assumed_by=LAMBDA, role_name="lz-sdk-late")
+    lambda_.Function(
+        stack,
+        "LateFunction",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+        role=exempt,
+    )
+
+    found = [v for v in violations(stack, [pack]).get("Fintech", []) if v.startswith(RULE)]
+    assert found == [f"{RULE}[GeneratedName]: Test/LateFunction/Resource"]

@@ -60,6 +60,7 @@ from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
     is_intrinsic,
+    jsii_ref,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
 
@@ -157,22 +158,12 @@ def start_check_run() -> None:
     _NAMES.clear()
 
 
-def _ref(construct: IConstruct) -> str:
-    """Which object of jsii's kernel ``construct`` stands for.
-
-    A construct made in Node (a default child such as a role's ``CfnRole``) comes back from
-    every call (``find_all``, cdk-nag's visit) as a new Python object, so neither ``is`` nor a
-    weak reference finds it again; the kernel's reference stays the same.
-    """
-    return str(getattr(construct, "__jsii_ref__").ref)  # noqa: B009 (a dunder mypy cannot see)
-
-
 def _namespace(node: CfnResource) -> _Namespace:
-    cached = _NAMESPACE_OF.get(_ref(node))
+    cached = _NAMESPACE_OF.get(jsii_ref(node))
     if cached is not None:
         return cached
     stack = Stack.of(node)
-    return _NAMESPACES.get(_ref(stack)) or _read_namespace(stack, stack.node.find_all())
+    return _NAMESPACES.get(jsii_ref(stack)) or _read_namespace(stack, stack.node.find_all())
 
 
 def _read_namespace(stack: Stack, constructs: Sequence[IConstruct]) -> _Namespace:
@@ -189,14 +180,14 @@ def _read_namespace(stack: Stack, constructs: Sequence[IConstruct]) -> _Namespac
     policies: dict[str, str | None] = {}
     resources: list[str] = []
     nested: set[str] = set()
-    own_ref = _ref(stack)
+    own_ref = jsii_ref(stack)
     for construct in constructs:
-        ref = _ref(construct)
+        ref = jsii_ref(construct)
         if ref == own_ref or ref in nested:
             continue
         if isinstance(construct, Stack):
             inner = construct.node.find_all()
-            nested.update(_ref(each) for each in inner)
+            nested.update(jsii_ref(each) for each in inner)
             if ref not in _NAMESPACES:
                 _read_namespace(construct, inner)
             continue
@@ -308,7 +299,7 @@ def protected_namespace(node: CfnResource) -> RuleResult:
     if not namespace.landing_zone and resource_type not in _EXEMPT_ROLE_LINKS:
         return NagRuleCompliance.COMPLIANT
     stack = namespace.stack
-    ref = _ref(node)
+    ref = jsii_ref(node)
     name = _NAMES[ref] if ref in _NAMES else _name(node, NAME_PROPERTIES[resource_type], stack)
     findings: list[str] = []
     if resource_type in _RUN_AS:
