@@ -57,12 +57,16 @@ FORENSIC_SNAPSHOT_TAG_KEY = "lz-forensic-finding"
 """Tag key (value: the finding id) the incident response puts on the snapshots it takes as
 evidence; ``keep-data-in-organization`` protects the snapshots that carry it."""
 
-QUARANTINED_INSTANCE_TAG_KEY = "lz-response:quarantined"
+RESPONSE_TAG_PREFIX = "lz-response:"
+"""Every tag key the incident response puts starts so (but the forensic snapshot tag's):
+``keep-data-in-organization`` denies putting one to everyone but the response role."""
+
+QUARANTINED_INSTANCE_TAG_KEY = f"{RESPONSE_TAG_PREFIX}quarantined"
 """Tag key (value: the finding id) the incident response puts on an instance it isolated;
 ``keep-data-in-organization`` keeps everyone but the response role from changing the instance's
 security groups, network interfaces, termination protection or that tag, or terminating it."""
 
-QUARANTINE_GROUP_TAG_KEY = "lz-response:quarantine-group"
+QUARANTINE_GROUP_TAG_KEY = f"{RESPONSE_TAG_PREFIX}quarantine-group"
 """Tag key the incident response puts on the quarantine security groups it creates (and looks
 them up by); ``keep-data-in-organization`` keeps everyone but the response role from changing
 their rules, deleting them, or putting the tag on a group of their own."""
@@ -573,6 +577,16 @@ def _protect_security_services(params: GuardrailParameters) -> list[PolicyStatem
                 "ForAnyValue:StringEquals": {"aws:TagKeys": list(SCAN_EXCLUSION_TAG_KEYS)},
                 **_unless_landing_zone(params),
             },
+        ),
+        # A key of one's own on the default bus encrypts its rules' patterns and targets
+        # (EventBridge User Guide, "Encrypting EventBridge event buses with customer managed
+        # keys"): disabling that key afterwards would silence every landing-zone rule on it
+        # (finding alerts, forwarders, the response triage). *Unverified* on a live bus.
+        deny_statement(
+            "ProtectDefaultEventBus",
+            action="events:UpdateEventBus",
+            resource="arn:aws:events:*:*:event-bus/default",
+            condition=_unless_landing_zone(params),
         ),
     ]
 
@@ -1369,16 +1383,21 @@ def _protect_incident_evidence(params: GuardrailParameters) -> list[PolicyStatem
         ),
         # An isolated instance stays isolated: its groups (ModifyInstanceAttribute), its
         # interfaces (attaching one; the groups of each, which the playbook tags too), its
+        # instance profile and metadata options (credentials the revocation cut off), its
         # termination protection and its quarantine tags are the response role's to change,
         # and the instance is not terminated (its memory and disks are evidence). Rollback is
         # starting the playbook again with rollback: true.
         deny_statement(
             "KeepQuarantinedInstancesIsolated",
             action=(
+                "ec2:AssociateIamInstanceProfile",
                 "ec2:AttachNetworkInterface",
                 "ec2:DeleteTags",
+                "ec2:DisassociateIamInstanceProfile",
                 "ec2:ModifyInstanceAttribute",
+                "ec2:ModifyInstanceMetadataOptions",
                 "ec2:ModifyNetworkInterfaceAttribute",
+                "ec2:ReplaceIamInstanceProfileAssociation",
                 "ec2:TerminateInstances",
             ),
             resource=("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:*:network-interface/*"),
@@ -1412,12 +1431,9 @@ def _protect_incident_evidence(params: GuardrailParameters) -> list[PolicyStatem
             "ResponseTagsAreTheResponses",
             action="ec2:CreateTags",
             condition={
-                "ForAnyValue:StringEquals": {
-                    "aws:TagKeys": [
-                        FORENSIC_SNAPSHOT_TAG_KEY,
-                        QUARANTINE_GROUP_TAG_KEY,
-                        QUARANTINED_INSTANCE_TAG_KEY,
-                    ]
+                # Every tag the response puts (the execution, the instance of a snapshot too).
+                "ForAnyValue:StringLike": {
+                    "aws:TagKeys": [f"{RESPONSE_TAG_PREFIX}*", f"{FORENSIC_SNAPSHOT_TAG_KEY}*"]
                 },
                 **not_response,
             },

@@ -679,6 +679,19 @@ def test_sign_in_of_an_unknown_or_other_account_is_not_acted_on(
     assert decision.action in ("notify", "contain")
 
 
+def test_failed_root_sign_in_notifies_and_does_not_page(settings: dict[str, Any]) -> None:
+    # Anyone who knows a root address can fail a sign-in: paging each would page at will.
+    failed = event("root-console-sign-in")
+    failed["detail"]["responseElements"]["ConsoleLogin"] = "Failure"
+    decision = decide(failed, settings, NOW)
+    assert decision.playbook is None
+    assert not decision.starts_workflow
+    assert (decision.tier, decision.action) == ("MEDIUM", "notify")
+    assert decision.reason == "a root console sign-in that did not succeed (Failure)"
+    succeeded = decide(event("root-console-sign-in"), settings, NOW)
+    assert succeeded.playbook == "root_use"
+
+
 def test_non_root_sign_in_is_not_root_use(settings: dict[str, Any]) -> None:
     sign_in = event("root-console-sign-in")
     sign_in["detail"]["userIdentity"]["type"] = "IAMUser"

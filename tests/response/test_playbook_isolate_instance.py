@@ -359,6 +359,12 @@ def test_failed_call_fails_loudly_and_pages(
     assert "CreateQuarantineGroup" in run.entered()
     assert "UseQuarantineGroup" not in run.entered()
     assert "lz-quarantine" not in _groups(aws, workload.instance_id)
+    # Tagged before any other change: the guardrail holds whatever the failed run left in place
+    # (termination protection, the detached instance) against everyone but the response role.
+    entered = run.entered()
+    assert entered.index("TagInterfaces") < entered.index("EnableTerminationProtection")
+    tags = {tag["Key"] for tag in _instance(aws, workload.instance_id)["Tags"]}
+    assert "lz-response:quarantined" in tags
     failed_page = aws.messages("paging")[-1]
     assert failed_page["summary"].startswith("FAILED: ")
     assert failed_page["outcome"] == "failed"

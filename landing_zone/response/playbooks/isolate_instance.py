@@ -4,8 +4,11 @@ Inspect (read-only, also in dry run): the instance (not found or terminated → 
 its termination protection, Auto Scaling group, the quarantine groups of its VPC (the instance
 already in ``lz-quarantine`` alone → ``already_contained``) and its instance profile's role.
 
-Contain, in the order of the AWS Security Incident Response Guide
-(https://docs.aws.amazon.com/security-ir/latest/userguide/containment.html): termination
+Contain: first the instance and its network interfaces tagged ``lz-response:quarantined``,
+so that the guardrail ``keep-data-in-organization`` keeps everyone but the response role from
+changing their groups, interfaces, termination protection or tags while the steps run and after
+any of them fails; then, in the order of the AWS Security Incident Response Guide
+(https://docs.aws.amazon.com/security-ir/latest/userguide/containment.html), termination
 protection on; a snapshot of every attached EBS volume, tagged with the finding id (a snapshot
 of an encrypted volume is encrypted with the volume's key, recorded per snapshot); detach from
 its Auto Scaling group without decrementing the desired capacity (the group launches a clean
@@ -15,11 +18,9 @@ connections become untracked) then ``lz-quarantine`` (no rules: untracked traffi
 both created tagged ``lz-response:quarantine-group`` and used only when they carry it, every
 rule of ``lz-quarantine`` (IPv4 and IPv6 egress by default) revoked by its id;
 sessions of the instance profile's role issued before now denied with the documented inline
-policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html);
-the instance and its network interfaces tagged. Never terminates, never deletes a volume or a
-snapshot. The guardrail ``keep-data-in-organization`` keeps everyone but the response role from
-undoing the isolation (the instance's groups, interfaces, termination protection and tags; the
-groups' rules).
+policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html).
+Never terminates, never deletes a volume or a snapshot. The same guardrail protects the
+quarantine groups' rules.
 
 Rollback: original security groups and termination protection, the inline deny removed, the
 tags removed. Snapshots stay (evidence); the instance stays out of its Auto Scaling group,
@@ -34,6 +35,7 @@ from landing_zone.organization.guardrails import (
     FORENSIC_SNAPSHOT_TAG_KEY,
     QUARANTINE_GROUP_TAG_KEY,
     QUARANTINED_INSTANCE_TAG_KEY,
+    RESPONSE_TAG_PREFIX,
 )
 from landing_zone.response.asl import (
     DECIDE,
@@ -55,7 +57,7 @@ GROUP_TAG = QUARANTINE_GROUP_TAG_KEY
 """On both quarantine groups, from their creation (value: the group's name): the playbook uses
 only groups that carry it, and the guardrails keep everyone else from changing, deleting or
 tagging such a group."""
-EXECUTION_TAG = "lz-response:execution"
+EXECUTION_TAG = f"{RESPONSE_TAG_PREFIX}execution"
 
 _INSTANCE = "$.plan.instance_id"
 _ALL_TRAFFIC = [
@@ -324,9 +326,39 @@ def _inspect() -> Steps:
 def _contain() -> Steps:
     finding_tags = [
         {"Key": FINDING_TAG, "Value.$": "$.finding.id"},
-        {"Key": "lz-response:instance", "Value.$": _INSTANCE},
+        {"Key": f"{RESPONSE_TAG_PREFIX}instance", "Value.$": _INSTANCE},
     ]
     states: dict[str, Any] = {
+        # Tagged first: from here on the guardrail lets no one but the response role change
+        # the instance's groups, interfaces or termination protection, so nothing the steps
+        # below put in place can be undone while they run, or after one of them fails.
+        **sdk_call(
+            "TagInstance",
+            "ec2",
+            "createTags",
+            {
+                "Resources.$": f"States.Array({_INSTANCE})",
+                "Tags": [
+                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
+                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
+                ],
+            },
+            next_state="TagInterfaces",
+        ),
+        # Its network interfaces too (an interface's groups can be changed on the interface).
+        **sdk_call(
+            "TagInterfaces",
+            "ec2",
+            "createTags",
+            {
+                "Resources.$": "$.before.instance.interfaces",
+                "Tags": [
+                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
+                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
+                ],
+            },
+            next_state="EnableTerminationProtection",
+        ),
         **sdk_call(
             "EnableTerminationProtection",
             "ec2",
@@ -460,7 +492,7 @@ def _contain() -> Steps:
             "Choices": [
                 {"Variable": "$.before.role.name", "IsString": True, "Next": "RevokePolicy"}
             ],
-            "Default": "TagInstance",
+            "Default": finish("contained"),
         },
         "RevokePolicy": revoke_older_sessions("RevokeRoleSessions"),
         **sdk_call(
@@ -472,38 +504,10 @@ def _contain() -> Steps:
                 "PolicyName": REVOKE_POLICY_NAME,
                 "PolicyDocument.$": "States.JsonToString($.revoke_policy)",
             },
-            next_state="TagInstance",
-        ),
-        **sdk_call(
-            "TagInstance",
-            "ec2",
-            "createTags",
-            {
-                "Resources.$": f"States.Array({_INSTANCE})",
-                "Tags": [
-                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
-                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
-                ],
-            },
-            next_state="TagInterfaces",
-        ),
-        # Its network interfaces too: the guardrail keeps their groups as the swap left them
-        # (an interface's groups can be changed on the interface itself).
-        **sdk_call(
-            "TagInterfaces",
-            "ec2",
-            "createTags",
-            {
-                "Resources.$": "$.before.instance.interfaces",
-                "Tags": [
-                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
-                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
-                ],
-            },
             next_state=finish("contained"),
         ),
     }
-    return Steps("EnableTerminationProtection", states)
+    return Steps("TagInstance", states)
 
 
 def _rollback() -> Steps:

@@ -532,6 +532,18 @@ def _console_sign_in(
         # When EventBridge received the event: the fire drill times the page from it.
         event_time=event.get("time"),
     )
+    if result != "Success":
+        # Anyone who knows the address can fail a root sign-in: the alert topic hears of it
+        # (and the trail's failed-authentication alarm counts it); only a sign-in pages.
+        return _decision(
+            finding,
+            None,
+            "MEDIUM",
+            settings["tiers"]["MEDIUM"],
+            None,
+            f"a root console sign-in that did not succeed ({result or 'no result'})",
+            settings,
+        )
     when = parse_time(detail.get("eventTime")) or now
     return _root_use(finding, "LOW", when, settings)
 
