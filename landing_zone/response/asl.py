@@ -17,7 +17,7 @@ The state document (the JSON every state reads and writes) is the WORKFLOW INPUT
 
 API (stable; other playbooks build on it): ``sdk_call``, ``sdk_map``, ``log_call``,
 ``playbook_definition``, ``Steps``,
-``finish``, ``FAILURE``, ``OUTCOMES``, ``PLACEHOLDERS``, ``State``, ``States``.
+``finish``, ``catch_all``, ``FAILURE``, ``OUTCOMES``, ``PLACEHOLDERS``, ``State``, ``States``.
 
 Error names: the ``aws-sdk`` integration names a service error ``<Service>.<ErrorCode>`` (for
 example ``Iam.NoSuchEntityException``); the regional-call Lambda raises errors of the same
@@ -102,8 +102,10 @@ def finish(outcome: str) -> str:
     return f"Outcome.{outcome}"
 
 
-def _catch_all(catch: list[State] | None) -> list[State]:
-    """The caller's catchers, then States.ALL to the failure path (ASL wants ALL last)."""
+def catch_all(catch: list[State] | None = None) -> list[State]:
+    """The caller's catchers, then States.ALL to the failure path (ASL wants ALL last): an
+    error is recorded and paged, and fails the execution. New dicts on every call (callers such
+    as ``block_network_actor.failing_to`` rewrite catchers in place)."""
     return [
         *(catch or []),
         {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE},
@@ -230,7 +232,7 @@ def sdk_call(
         "ResultSelector": sdk_selector,
         "ResultPath": path,
         "Next": f"{name}.Entry",
-        "Catch": _catch_all(catch),
+        "Catch": catch_all(catch),
     }
     if retry:
         common["Retry"] = retry
@@ -346,7 +348,7 @@ def sdk_map(
             },
             "ResultPath": path,
             "Next": f"{name}.Entry",
-            "Catch": _catch_all(None),
+            "Catch": catch_all(),
         },
         **_log(name, path, next_state),
     }
@@ -469,7 +471,7 @@ def _announce(playbook: str, first_state: str) -> States:
     }
     for step in ("Page", "Notify", "Ticket"):
         name = f"Announce.{step}"
-        states[name]["Catch"] = _catch_all(None)
+        states[name]["Catch"] = catch_all()
         states.update(_log(f"Announce{step}", f"$.results.Announce{step}", first_state, first=True))
     return states
 
@@ -528,7 +530,7 @@ def _decide(contain_start: str) -> States:
             },
             "ResultPath": "$.results.Approval",
             "Next": "Approval.Entry",
-            "Catch": _catch_all(
+            "Catch": catch_all(
                 [
                     {
                         "ErrorEquals": ["States.Timeout"],

@@ -65,6 +65,7 @@ from landing_zone.response.asl import (
     State,
     States,
     Steps,
+    catch_all,
     finish,
     log_call,
     playbook_definition,
@@ -129,12 +130,6 @@ def logged_as(states: States, name: str, result: dict[str, Any]) -> States:
     (an IP set's address list does not belong in the record)."""
     states[f"{name}.Entry"]["Parameters"] = {"step": name, "result": result}
     return states
-
-
-def to_failure() -> State:
-    """The frame's catcher, as ``asl.sdk_call`` appends it: any error goes to ``FAILURE``
-    (recorded, paged, failed). A new one each time: ``failing_to`` rewrites catchers in place."""
-    return {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}
 
 
 def failing_to(states: States, fail_state: str) -> States:
@@ -202,7 +197,7 @@ def each_set(
             "ItemProcessor": processor,
             "ResultPath": f"$.scan.{name}",
             "Next": f"{name}.Entry",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         **log_call(name, f"$.scan.{name}", next_state),
     }
@@ -282,7 +277,7 @@ def find_block_lists(
             },
             "ResultPath": "$.scan.marked",
             "Next": f"{prefix}.Flags",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         **listed(f"{prefix}.Flags", "$.scan.marked[*].block", "$.scan.flags", f"{prefix}.Any"),
         f"{prefix}.Any": {
@@ -655,7 +650,7 @@ def remove_processor() -> dict[str, Any]:
             },
             "ResultPath": "$.filter",
             "Next": f"{p}.Dropped",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         f"{p}.Dropped": {
             "Type": "Pass",
@@ -815,7 +810,7 @@ def _contain() -> Steps:
             },
             "ResultPath": None,
             "Next": "RecordExpiry.Entry",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         **log_call(
             "RecordExpiry",
@@ -904,7 +899,7 @@ def _rollback() -> Steps:
                     "ResultPath": None,
                     "Next": "ForgetExpiry.Entry",
                 },
-                to_failure(),
+                *catch_all(),
             ],
         },
         **log_call(

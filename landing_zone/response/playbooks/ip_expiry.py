@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from landing_zone.response.asl import FAILURE, States, log_call
+from landing_zone.response.asl import FAILURE, States, catch_all, log_call
 from landing_zone.response.playbooks.block_network_actor import (
     IP_BLOCK_TABLE,
     each_set,
@@ -36,7 +36,6 @@ from landing_zone.response.playbooks.block_network_actor import (
     iteration,
     listed,
     remove_processor,
-    to_failure,
 )
 
 WORKFLOW: Final = "ip_expiry"
@@ -60,7 +59,7 @@ def _scan(name: str, *, first: bool) -> States:
             "Parameters": parameters,
             "ResultPath": "$.page",
             "Next": "Scope.Found",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         }
     }
 
@@ -81,7 +80,7 @@ def _target_processor() -> dict[str, Any]:
             "ResultSelector": {"Items.$": "$.Items"},
             "ResultPath": "$.query",
             "Next": "Target.Any",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         "Target.Any": {
             "Type": "Choice",
@@ -147,7 +146,7 @@ def _target_processor() -> dict[str, Any]:
             "ItemProcessor": iteration("Forget.Delete", _forget(), "Forget.Fail"),
             "ResultPath": "$.forgot",
             "Next": "ForgetExpired.Entry",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         **log_call("ForgetExpired", "$.forgot", "Target.Out"),
         "Target.Out": {
@@ -197,7 +196,7 @@ def _forget() -> States:
                     "ResultPath": None,
                     "Next": "Forget.Kept",
                 },
-                to_failure(),
+                *catch_all(),
             ],
         },
         "Forget.Deleted": _forgotten("deleted"),
@@ -313,7 +312,7 @@ def definition() -> dict[str, Any]:
             "ItemProcessor": _target_processor(),
             "ResultPath": "$.swept",
             "Next": "SweepTargets.Entry",
-            "Catch": [to_failure()],
+            "Catch": catch_all(),
         },
         **log_call("SweepTargets", "$.swept", "Scope.More"),
         "Scope.More": {

@@ -37,6 +37,7 @@ from landing_zone.response.asl import (
     FAILURE,
     States,
     Steps,
+    catch_all,
     finish,
     playbook_definition,
     sdk_call,
@@ -50,12 +51,6 @@ NO_POLICY_CAUSES: Final = ("*NoSuchBucketPolicy*", "*bucket policy does not exis
 call, and the aws-sdk integration's Cause as documented) or the S3 message (moto)."""
 GENERIC_S3_ERRORS: Final = ("S3.S3Exception", "s3.s3Exception")
 """The integration's (and the regional call's) name for unmodelled S3 errors, and moto's."""
-
-
-def _to_failure() -> list[dict[str, Any]]:
-    """The frame's failure path, as ``asl.sdk_call`` appends it: an error while the statements
-    are read or merged is recorded and paged, and fails the execution."""
-    return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": FAILURE}]
 
 
 def _deny_statement() -> dict[str, Any]:
@@ -179,7 +174,7 @@ def _inspect() -> Steps:
             },
             "ResultPath": "$.scan.sids",
             "Next": "Inspect.Contained",
-            "Catch": _to_failure(),
+            "Catch": catch_all(),
         },
         "Inspect.Contained": {
             "Type": "Pass",
@@ -273,7 +268,7 @@ def _contain() -> Steps:
             "ResultSelector": {"value.$": "$"},
             "ResultPath": "$.scan.statements",
             "Next": "Contain.Policy.Merged",
-            "Catch": _to_failure(),
+            "Catch": catch_all(),
         },
         "Contain.Policy.Merged": {
             "Type": "Pass",
