@@ -39,6 +39,7 @@ from landing_zone.organization.guardrails import (
 )
 from landing_zone.response.asl import (
     DECIDE,
+    States,
     Steps,
     finish,
     playbook_definition,
@@ -129,6 +130,36 @@ def _use_or_create_group(
             next_state=created,
             result_selector={"id.$": "$.GroupId"},
             result_path=result_path,
+        ),
+    }
+
+
+def _quarantine_tags(verb: str, action: str, *, next_state: str) -> States:
+    """``<verb>Instance`` then ``<verb>Interfaces``: the quarantine tags (with their values for
+    ``createTags``, keys only for ``deleteTags``) on the instance, then on its network
+    interfaces (an interface's groups can be changed on the interface)."""
+    tags = (
+        [
+            {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
+            {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
+        ]
+        if action == "createTags"
+        else [{"Key": QUARANTINE_TAG}, {"Key": EXECUTION_TAG}]
+    )
+    return {
+        **sdk_call(
+            f"{verb}Instance",
+            "ec2",
+            action,
+            {"Resources.$": f"States.Array({_INSTANCE})", "Tags": tags},
+            next_state=f"{verb}Interfaces",
+        ),
+        **sdk_call(
+            f"{verb}Interfaces",
+            "ec2",
+            action,
+            {"Resources.$": "$.before.instance.interfaces", "Tags": tags},
+            next_state=next_state,
         ),
     }
 
@@ -332,33 +363,7 @@ def _contain() -> Steps:
         # Tagged first: from here on the guardrail lets no one but the response role change
         # the instance's groups, interfaces or termination protection, so nothing the steps
         # below put in place can be undone while they run, or after one of them fails.
-        **sdk_call(
-            "TagInstance",
-            "ec2",
-            "createTags",
-            {
-                "Resources.$": f"States.Array({_INSTANCE})",
-                "Tags": [
-                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
-                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
-                ],
-            },
-            next_state="TagInterfaces",
-        ),
-        # Its network interfaces too (an interface's groups can be changed on the interface).
-        **sdk_call(
-            "TagInterfaces",
-            "ec2",
-            "createTags",
-            {
-                "Resources.$": "$.before.instance.interfaces",
-                "Tags": [
-                    {"Key": QUARANTINE_TAG, "Value.$": "$.finding.id"},
-                    {"Key": EXECUTION_TAG, "Value.$": "$$.Execution.Name"},
-                ],
-            },
-            next_state="EnableTerminationProtection",
-        ),
+        **_quarantine_tags("Tag", "createTags", next_state="EnableTerminationProtection"),
         **sdk_call(
             "EnableTerminationProtection",
             "ec2",
@@ -543,26 +548,7 @@ def _rollback() -> Steps:
             {"RoleName.$": "$.before.role.name", "PolicyName": REVOKE_POLICY_NAME},
             next_state="UntagInstance",
         ),
-        **sdk_call(
-            "UntagInstance",
-            "ec2",
-            "deleteTags",
-            {
-                "Resources.$": f"States.Array({_INSTANCE})",
-                "Tags": [{"Key": QUARANTINE_TAG}, {"Key": EXECUTION_TAG}],
-            },
-            next_state="UntagInterfaces",
-        ),
-        **sdk_call(
-            "UntagInterfaces",
-            "ec2",
-            "deleteTags",
-            {
-                "Resources.$": "$.before.instance.interfaces",
-                "Tags": [{"Key": QUARANTINE_TAG}, {"Key": EXECUTION_TAG}],
-            },
-            next_state=finish("rolled_back"),
-        ),
+        **_quarantine_tags("Untag", "deleteTags", next_state=finish("rolled_back")),
     }
     return Steps("RestoreGroups", states)
 

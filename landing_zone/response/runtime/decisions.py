@@ -244,6 +244,7 @@ def _guardduty(
         return _unreadable(event, settings, "the finding names no valid account or region")
     sample = _is_sample(detail)
     finding = _summary(
+        event,
         id=detail.get("id"),
         type=finding_type,
         severity=severity,
@@ -253,8 +254,6 @@ def _guardduty(
         updated_at=detail.get("updatedAt"),
         sample=sample,
         arn=detail.get("arn"),
-        # When EventBridge received the event: the fire drill times the page from it.
-        event_time=event.get("time"),
     )
     playbook = playbook_for(finding_type, settings["playbooks"])
     tier = tier_of(severity)
@@ -520,6 +519,7 @@ def _console_sign_in(
     result = _path(detail, "responseElements", "ConsoleLogin")
     source = detail.get("sourceIPAddress")
     finding = _summary(
+        event,
         id=detail.get("eventID") or event.get("id"),
         type=CONSOLE_SIGN_IN,
         severity=None,
@@ -529,8 +529,6 @@ def _console_sign_in(
         updated_at=detail.get("eventTime"),
         sample=False,
         arn=None,
-        # When EventBridge received the event: the fire drill times the page from it.
-        event_time=event.get("time"),
     )
     if result != "Success":
         # Anyone who knows the address can fail a root sign-in: the alert topic hears of it
@@ -619,6 +617,7 @@ def _unreadable(event: Mapping[str, Any], settings: Mapping[str, Any], reason: s
     severity = _severity(detail.get("severity"))
     tier = UNREADABLE_TIER if severity is None else tier_of(severity)
     finding = _summary(
+        event,
         id=detail.get("id"),
         type=detail.get("type"),
         severity=severity,
@@ -628,8 +627,6 @@ def _unreadable(event: Mapping[str, Any], settings: Mapping[str, Any], reason: s
         updated_at=detail.get("updatedAt"),
         sample=False,
         arn=detail.get("arn"),
-        # When EventBridge received the event: the fire drill times the page from it.
-        event_time=event.get("time"),
     )
     return Decision(
         finding=finding,
@@ -645,10 +642,12 @@ def _unreadable(event: Mapping[str, Any], settings: Mapping[str, Any], reason: s
     )
 
 
-def _summary(**fields: Any) -> dict[str, Any]:
-    """The workflow input's ``finding``: strings where the event had none are None."""
+def _summary(event: Mapping[str, Any], **fields: Any) -> dict[str, Any]:
+    """The workflow input's ``finding``: strings where the event had none are None; last
+    ``event_time``, when EventBridge received the event (the fire drill times the page from
+    it)."""
     summary: dict[str, Any] = {}
-    for key, value in fields.items():
+    for key, value in {**fields, "event_time": event.get("time")}.items():
         if key in ("severity", "sample"):
             summary[key] = value
         else:
