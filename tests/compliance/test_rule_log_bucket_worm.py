@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
@@ -12,7 +12,6 @@ from conftest import cdk_context
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import log_bucket_worm
-from landing_zone.compliance.rules._cfn import check_run
 
 RULE = "Fintech-LogBucketWorm"
 TRAIL = "cloudtrail.amazonaws.com"
@@ -30,15 +29,8 @@ WORM: dict[str, Any] = {
 """Props of an L2 bucket that complies."""
 
 
-@pytest.fixture(autouse=True, params=["alone", "in-a-check-run"])
-def _check_run(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test with the rule called on its own, and inside a pack's run, where the related
-    resources of each stack are read once and looked up."""
-    if request.param == "alone":
-        yield
-    else:
-        with check_run():
-            yield
+# Each test with the rule called on its own, and inside a pack's run (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("alone_and_in_a_check_run")
 
 
 @pytest.fixture

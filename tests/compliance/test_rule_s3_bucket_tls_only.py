@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 import pytest
@@ -8,20 +8,12 @@ from cdk_nag import NagRuleCompliance
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import s3_bucket_tls_only
-from landing_zone.compliance.rules._cfn import check_run
 
 RULE = "Fintech-S3BucketTlsOnly"
 
 
-@pytest.fixture(autouse=True, params=["alone", "in-a-check-run"])
-def _check_run(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test with the rule called on its own, and inside a pack's run, where the related
-    resources of each stack are read once and looked up."""
-    if request.param == "alone":
-        yield
-    else:
-        with check_run():
-            yield
+# Each test with the rule called on its own, and inside a pack's run (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("alone_and_in_a_check_run")
 
 
 @pytest.fixture

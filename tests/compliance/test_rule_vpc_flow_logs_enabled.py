@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import cast
 
 import pytest
@@ -9,22 +9,14 @@ from conftest import cdk_context
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import vpc_flow_logs_enabled
-from landing_zone.compliance.rules._cfn import check_run
 
 RULE = "Fintech-VpcFlowLogsEnabled"
 LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:111111111111:log-group:vpc-flow-logs"
 ROLE_ARN = "arn:aws:iam::111111111111:role/flow-logs"
 
 
-@pytest.fixture(autouse=True, params=["alone", "in-a-check-run"])
-def _check_run(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test with the rule called on its own, and inside a pack's run, where the related
-    resources of each stack are read once and looked up."""
-    if request.param == "alone":
-        yield
-    else:
-        with check_run():
-            yield
+# Each test with the rule called on its own, and inside a pack's run (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("alone_and_in_a_check_run")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from aws_cdk import App, CfnParameter, CfnResource, Fn, Stack, Token
@@ -8,7 +8,6 @@ from conftest import cdk_context
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import web_acl_logged_and_protected
-from landing_zone.compliance.rules._cfn import check_run
 from landing_zone.edge import WebAcl
 
 RULE = "Fintech-WebAclLoggedAndProtected"
@@ -20,15 +19,8 @@ VISIBILITY = wafv2.CfnWebACL.VisibilityConfigProperty(
 )
 
 
-@pytest.fixture(autouse=True, params=["alone", "in-a-check-run"])
-def _check_run(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test with the rule called on its own, and inside a pack's run, where the related
-    resources of each stack are read once and looked up."""
-    if request.param == "alone":
-        yield
-    else:
-        with check_run():
-            yield
+# Each test with the rule called on its own, and inside a pack's run (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("alone_and_in_a_check_run")
 
 
 @pytest.fixture
