@@ -46,10 +46,11 @@ MIB = 1024 * 1024
 FINDINGS_SHOWN = 10
 """Findings listed per case under the table; --json has them all."""
 
+# Built like app.py's App: without CDK's built-in CloudFormation validation.
 EMPTY_APP = """\
 from aws_cdk import App, Stack
 
-app = App()
+app = App(builtin_cloud_formation_validation=False)
 Stack(app, "Empty")
 app.synth()
 """

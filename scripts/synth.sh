@@ -10,4 +10,7 @@ export PATH="$root/.venv/bin:$root/node_modules/.bin:$PATH"
 # jsii must not pick up the end-of-life system Node; the virtualenv's Node 24 is first on PATH.
 rm -rf cdk.out
 cdk synth --quiet "$@"
+# CloudFormation's rules over every template, StackSet templates included (CDK's built-in copy
+# of them is off in app.py).
+python scripts/lint_templates.py cdk.out
 python -m landing_zone.summary cdk.out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 
 from landing_zone.compliance import violations
 from landing_zone.summary import MAX_RESOURCES_PER_STACK
+from scripts.lint_templates import ACCEPTED_WARNINGS, lint
 
 ASSET_STACKS = [f"acme-pay-baseline-assets-{r}" for r in ("eu-west-1", "eu-central-1", "us-east-1")]
 GOVERNED = ("eu-west-1", "eu-central-1", "us-east-1")
@@ -356,28 +355,22 @@ def test_accounts_are_created_one_after_another(reference_app: ReferenceApp) -> 
     assert len({t[0] for t in targets}) == len(targets)
 
 
-# Warnings we accept, each for a reason outside our code:
-# W3005: aws-cdk-lib's lambda.Function always adds DependsOn its role besides the GetAtt; the
-# duplicate is harmless and comes from the library (AwsCustomResource, BucketDeployment).
-# W3010: the VPCs name their availability zones: the config gives them (default a, b, c of the
-# region) so synth needs no AWS lookup, and an environment-agnostic StackSet template would
-# otherwise get only two zones from Fn::GetAZs.
-ACCEPTED_CFN_LINT_WARNINGS = {"W3005", "W3010"}
-
-
 def test_cfn_lint_has_no_errors_and_only_accepted_warnings(reference_app: ReferenceApp) -> None:
-    templates = sorted(str(p) for p in Path(reference_app.assembly_dir).glob("*.template.json"))
-    assert len(templates) == len(TEMPLATES)
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "cfn-lint"), "--format", "parseable", *templates],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    # cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.
-    assert result.returncode & 2 == 0, result.stdout + result.stderr
-    rules = {line.split(":")[5] for line in result.stdout.splitlines() if line.strip()}
-    assert rules <= ACCEPTED_CFN_LINT_WARNINGS, result.stdout
+    # CDK's built-in validation is off (app.py): this is what catches a template CloudFormation
+    # would reject, StackSet templates included.
+    result = lint(reference_app.assembly_dir)
+    assert len(result.templates) == len(TEMPLATES)
+    assert any(path.name.endswith(".stackset.template.json") for path in result.templates)
+    assert result.problems == []
+    assert set(ACCEPTED_WARNINGS) == {"W3005", "W3010"}
+
+
+def test_the_lint_check_fails_on_a_template_cloudformation_would_reject(tmp_path: Path) -> None:
+    bad = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Nope": 1}}}}
+    (tmp_path / "bad.stackset.template.json").write_text(json.dumps(bad))
+    result = lint(tmp_path)
+    assert len(result.problems) == 1, result.problems
+    assert ":E3002:" in result.problems[0]
 
 
 def test_templates_are_deterministic(reference_app: ReferenceApp, tmp_path: Path) -> None:
@@ -385,7 +378,9 @@ def test_templates_are_deterministic(reference_app: ReferenceApp, tmp_path: Path
 
     from stacks import build_landing_zone
 
-    again = App(outdir=str(tmp_path), context=cdk_context())
+    again = App(
+        outdir=str(tmp_path), context=cdk_context(), builtin_cloud_formation_validation=False
+    )
     build_landing_zone(again, reference_app.config)
     assembly = Path(again.synth().directory)
     for stack_name in TEMPLATES:
