@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aws_cdk import App, Stack
 
+from landing_zone.common.progress import Progress
 from landing_zone.compliance import apply_compliance_checks
 from landing_zone.config import LandingZoneError, load_config
 from landing_zone.config.build_errors import build_error_report, is_build_error
@@ -41,9 +42,12 @@ def main() -> int:
     # before merge (README, Checks at every synth). CDK_VALIDATION=true turns it back on.
     app = App(builtin_cloud_formation_validation=_builtin_validation())
     config_path = str(app.node.try_get_context("config") or DEFAULT_CONFIG)
+    progress = Progress()
     try:
         # Everything that can reject the config runs before anything is written to cdk.out.
+        progress.say("config", f"reading {config_path}")
         config = load_config(config_path)
+        progress.say("build", f"building the stacks of {len(config.accounts)} accounts")
         stacks = build_landing_zone(app, config)
     except LandingZoneError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -57,8 +61,10 @@ def main() -> int:
         print(f"error: {report}", file=sys.stderr)
         return 1
     packs = apply_compliance_checks(app)
+    progress.say("synth", f"{len(stacks)} stacks built; writing their templates")
     try:
-        assembly = app.synth()
+        with progress.watching_templates(app.outdir, len(stacks)):
+            assembly = app.synth()
     except Exception as error:
         if not is_build_error(error):
             raise
@@ -73,6 +79,7 @@ def main() -> int:
     Path(assembly.directory, "landing-zone-summary.json").write_text(
         json.dumps(summary, indent=2) + "\n", encoding="utf-8"
     )
+    progress.say("done", f"{len(stacks)} stacks, no unacknowledged findings")
     return 0
 
 

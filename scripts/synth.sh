@@ -9,6 +9,8 @@ cd "$root"
 export PATH="$root/.venv/bin:$root/node_modules/.bin:$PATH"
 # jsii must not pick up the end-of-life system Node; the virtualenv's Node 24 is first on PATH.
 rm -rf cdk.out
+# Stage and stacks done on stderr when it is a terminal (landing_zone/common/progress.py).
+if [ -t 2 ]; then export LZ_PROGRESS="${LZ_PROGRESS:-1}"; fi
 cdk synth --quiet "$@"
 # CloudFormation's rules over every template, StackSet templates included (CDK's built-in copy
 # of them is off in app.py).

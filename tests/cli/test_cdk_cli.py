@@ -22,8 +22,10 @@ def _cdk_cli_installed() -> None:
     assert CDK.exists(), f"{CDK} not found: run scripts/bootstrap.sh"
 
 
-def cdk(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+def cdk(
+    *args: str, cwd: Path = REPO, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **(extra_env or {})}
     # The virtualenv's Node 24 and python3 must come first, as scripts/synth.sh arranges.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(CDK.parent), env["PATH"]])
     return subprocess.run(
@@ -57,9 +59,21 @@ def test_ls_with_a_config_path_relative_to_the_current_directory(
     relative = os.path.relpath(config_copy, REPO)
     before = _repo_cdk_out()
     # cdk ls synthesizes too: into a temporary directory, never the repository's cdk.out.
-    result = cdk("ls", "-c", f"config={relative}", "-o", str(tmp_path / "out"))
+    result = cdk(
+        "ls",
+        "-c",
+        f"config={relative}",
+        "-o",
+        str(tmp_path / "out"),
+        extra_env={"LZ_PROGRESS": "1"},
+    )
     assert result.returncode == 0, result.stderr
     assert _repo_cdk_out() == before, "cdk ls wrote into the repository's cdk.out"
+    # Progress, as a terminal would show it, on stderr only (stdout is the list of stacks).
+    assert f"config: reading {relative}" in result.stderr
+    assert "build: building the stacks of" in result.stderr
+    assert "stacks built; writing their templates" in result.stderr
+    assert "stacks, no unacknowledged findings" in result.stderr
     assert (tmp_path / "out" / "beta-pay-organization.template.json").exists()
     assert result.stdout.split() == [
         "beta-pay-organization",
