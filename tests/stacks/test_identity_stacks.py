@@ -291,3 +291,38 @@ def test_ai_permission_set_may_not_reach_an_account_without_ai_workload() -> Non
     assert "identity.assignments[5].targets[1]" in issue
     assert "payments-prod (no AI workload)" in issue
     assert "allowed: accounts with an AI workload in each of those regions" in issue
+
+
+def _assignment_stacks_of(config_text: str) -> dict[str, str]:
+    """Assignment construct path (without its stack) -> the stack that holds it."""
+    config = parse_config(config_text, "sharded.yaml")
+    stacks = build_landing_zone(App(context=cdk_context()), config)
+    placement: dict[str, str] = {}
+    for stack in stacks:
+        if not stack.stack_name.startswith("acme-pay-identity-assignments-"):
+            continue
+        for construct in stack.node.find_all():
+            if type(construct).__name__ == "CfnAssignment":
+                path = construct.node.path.split("/", 1)[1]
+                assert path not in placement, f"{path} is in two stacks"
+                placement[path] = stack.stack_name
+    return placement
+
+
+def test_adding_an_account_moves_no_assignment_between_stacks() -> None:
+    raw = copy.deepcopy(yaml.safe_load(EXAMPLE_CONFIG.read_text()))
+    raw["identity"]["assignment_stacks"] = 3
+    before = _assignment_stacks_of(yaml.safe_dump(raw, sort_keys=False))
+    # A new sandbox account: the developers' assignment to the Sandbox OU reaches it.
+    raw["accounts"]["sandbox-2"] = {
+        "email": "aws-sandbox-2@acme-pay.example",
+        "ou": "Sandbox",
+        "id": "121212121212",
+    }
+    after = _assignment_stacks_of(yaml.safe_dump(raw, sort_keys=False))
+    added = set(after) - set(before)
+    assert added, "the new account got no assignment: the test would prove nothing"
+    assert all("sandbox" in path.lower() for path in added), added
+    assert set(before) <= set(after)
+    assert {path: after[path] for path in before} == before
+    assert len(set(before.values())) > 1, "one shard only: nothing could move"
