@@ -5,7 +5,7 @@ identity."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -13,6 +13,7 @@ from constructs import Construct
 from landing_zone.ai import BedrockGuardrail
 from landing_zone.ai.agent_identity import AgentIdentity
 from landing_zone.ai.alarms import BedrockUsageAlarms
+from landing_zone.ai.bucket_names import ACCOUNT_ID
 from landing_zone.ai.invocation import (
     guarded_inference_statements,
     guardrail_pin_policy_name,
@@ -56,7 +57,17 @@ def inference_role_name(name: str, region: str) -> str:
 
 class AiLayers(Construct):
     """The AI controls of workload ``name`` (``workload``) in this stack's account and region,
-    encrypted with the ``ai.key_class`` key of ``keys``."""
+    encrypted with the ``ai.key_class`` key of ``keys``.
+
+    With ``shared``, the template is one that many accounts share (a StackSet template deployed
+    to every account of some OUs): the account's own id comes from the ``AWS::AccountId``
+    pseudo parameter (the access-log bucket's name, the inference roles' ``aws:SourceAccount``),
+    ``workload.account`` is not read, and every training-data and artifact bucket name must be
+    a pattern with ``{account_id}``, or the second account's buckets would collide with the
+    first's. Nothing in the template then names an account: descriptions and display names
+    name the workload ``name``, which is shared by those accounts. Without ``shared`` (default)
+    the account is ``workload.account``, named by its id from the config, as before.
+    """
 
     def __init__(
         self,
@@ -68,8 +79,11 @@ class AiLayers(Construct):
         workload: AiWorkloadConfig,
         keys: DataClassKeys,
         region: str,
+        shared: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        if shared:
+            _check_shared_buckets(name, workload)
         org = config.organization
         # What enforces, records or alerts is named under the guardrails' protected prefix.
         prefix = config.guardrails.parameters.landing_zone_role_prefix
@@ -150,8 +164,7 @@ class AiLayers(Construct):
             alarm_name_prefix=prefix,
         )
         self.training_data = None
-        account_id = config.accounts[workload.account].id
-        assert account_id is not None, "config validation requires the account id"
+        account_id = Aws.ACCOUNT_ID if shared else _account_id(config, name, workload)
         if workload.training_data_buckets:
             # Macie's scans read the training data, which the AI key encrypts.
             ai_key.add_to_resource_policy(macie_key_policy_statement())
@@ -231,3 +244,28 @@ class AiLayers(Construct):
                 domain_prefix=agents.domain_prefix,
             )
         )
+
+
+def _check_shared_buckets(name: str, workload: AiWorkloadConfig) -> None:
+    literal = [
+        bucket
+        for bucket in (*workload.training_data_buckets, *workload.artifact_buckets)
+        if ACCOUNT_ID not in bucket
+    ]
+    if literal:
+        raise ValueError(
+            f"ai.workloads.{name}: shared template with bucket names {literal}; allowed: only "
+            f"patterns with {ACCOUNT_ID} (bucket names are global, so every account of a shared "
+            "template needs its own)"
+        )
+
+
+def _account_id(config: LandingZoneConfig, name: str, workload: AiWorkloadConfig) -> str:
+    if workload.account is None:
+        raise ValueError(
+            f"ai.workloads.{name}: no account; allowed: shared=True for a workload of many "
+            "accounts (its account id is then the template's AWS::AccountId)"
+        )
+    account_id = config.accounts[workload.account].id
+    assert account_id is not None, "config validation requires the account id"
+    return account_id

@@ -19,9 +19,16 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from landing_zone.ai.bucket_names import (
+    bounded_pattern,
+    expand,
+    id_name,
+    is_pattern,
+    validate_pattern,
+)
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.nag import granular_resource
-from landing_zone.common.naming import MAX_IAM_NAME, bounded_name
+from landing_zone.common.naming import MAX_IAM_NAME
 from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.detection import S3MalwareProtection
@@ -143,10 +150,13 @@ class TrainingData(Construct):
         name_prefix: str | None = None,
     ) -> None:
         """
-        :param training_data_bucket_names: Literal names of the training-data buckets, at least
-            one, as the config names them (the AI job functions' ``training_data_buckets``).
-        :param artifact_bucket_names: Literal names of the model-artifact buckets (the config's
-            ``artifact_buckets``); may be empty. No name may be in both lists.
+        :param training_data_bucket_names: Names of the training-data buckets, at least one, as
+            the config names them (the AI job functions' ``training_data_buckets``). A name may
+            be a pattern with ``{account_id}`` and ``{region}`` (``bucket_names``), which the
+            template fills in with the pseudo parameters, so that one template serves many
+            accounts; construct ids then come from the pattern, never from an account id.
+        :param artifact_bucket_names: Names or patterns of the model-artifact buckets (the
+            config's ``artifact_buckets``); may be empty. No name may be in both lists.
         :param encryption_key: The account's ``ai-artifacts`` key. Its policy must let
             principals of the account use it through S3 (a ``DataClassKey`` with service
             ``s3`` does) and Macie's service-linked role decrypt
@@ -228,13 +238,16 @@ class TrainingData(Construct):
         ).bucket
         self.training_data_buckets: dict[str, s3.Bucket] = {
             name: self._bucket(
-                f"TrainingData{_pascal(name)}", name, admins, training_data_noncurrent_version_days
+                f"TrainingData{_pascal(id_name(name))}",
+                name,
+                admins,
+                training_data_noncurrent_version_days,
             )
             for name in training
         }
         self.artifact_buckets: dict[str, s3.Bucket] = {
             name: self._bucket(
-                f"Artifacts{_pascal(name)}", name, admins, artifact_noncurrent_version_days
+                f"Artifacts{_pascal(id_name(name))}", name, admins, artifact_noncurrent_version_days
             )
             for name in artifacts
         }
@@ -255,7 +268,9 @@ class TrainingData(Construct):
         self.findings_publication = self._findings_publication(handler)
         job_definition = {
             "s3JobDefinition": {
-                "bucketDefinitions": [{"accountId": Aws.ACCOUNT_ID, "buckets": sorted(training)}]
+                "bucketDefinitions": [
+                    {"accountId": Aws.ACCOUNT_ID, "buckets": [expand(n) for n in sorted(training)]}
+                ]
             },
             "managedDataIdentifierSelector": managed_data_identifiers,
             "samplingPercentage": 100,
@@ -273,7 +288,8 @@ class TrainingData(Construct):
 
     @property
     def buckets(self) -> dict[str, s3.Bucket]:
-        """Every training-data and artifact bucket by name."""
+        """Every training-data and artifact bucket by its configured name (the pattern, for a
+        pattern)."""
         return {**self.training_data_buckets, **self.artifact_buckets}
 
     def _bucket(
@@ -282,13 +298,13 @@ class TrainingData(Construct):
         bucket = s3.Bucket(
             self,
             construct_id,
-            bucket_name=name,
+            bucket_name=expand(name),
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=RemovalPolicy.RETAIN,
             server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix=f"{name}/",
+            server_access_logs_prefix=f"{expand(name)}/",
             target_object_key_format=s3.TargetObjectKeyFormat.partitioned_prefix(
                 s3.PartitionDateSource.EVENT_TIME
             ),
@@ -317,12 +333,12 @@ class TrainingData(Construct):
         for name, bucket in self.buckets.items():
             protection = S3MalwareProtection(
                 self,
-                f"MalwareProtection{_pascal(name)}",
-                bucket_name=name,
+                f"MalwareProtection{_pascal(id_name(name))}",
+                bucket_name=expand(name),
                 kms_key_arn=self.encryption_key.key_arn,
                 name=None
                 if self._name_prefix is None
-                else bounded_name(f"{self._name_prefix}s3-scan-{name}", MAX_IAM_NAME),
+                else expand(bounded_pattern(f"{self._name_prefix}s3-scan-{name}", MAX_IAM_NAME)),
             )
             # The plan names the bucket literally; GuardDuty checks it exists. The bucket alone:
             # its policy names the plan's role.
@@ -848,9 +864,10 @@ def macie_key_policy_statement() -> iam.PolicyStatement:
 def check_bucket_names(
     training_data_bucket_names: Sequence[str], artifact_bucket_names: Sequence[str]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Raise ``ValueError`` unless the bucket names are what ``TrainingData`` can build: valid,
-    literal, each once, at least one training-data bucket, and distinct once ``.`` and ``-``
-    are dropped (construct ids are derived from them). Return both lists as tuples."""
+    """Raise ``ValueError`` unless the bucket names are what ``TrainingData`` can build: valid
+    names or patterns (``bucket_names.validate_pattern``), not tokens, each once, at least one
+    training-data bucket, and distinct once ``.`` and ``-`` are dropped and placeholders are
+    read as words (construct ids are derived from them). Return both lists as tuples."""
     training = _bucket_names("training_data_bucket_names", training_data_bucket_names)
     artifacts = _bucket_names("artifact_bucket_names", artifact_bucket_names)
     if not training:
@@ -871,10 +888,14 @@ def _bucket_names(prop: str, names: Sequence[str]) -> tuple[str, ...]:
     for index, name in enumerate(names):
         if not isinstance(name, str) or is_unresolved(name):
             raise ValueError(
-                f"{prop}[{index}]: got {name!r}; allowed: a literal bucket name (construct ids "
-                "and GuardDuty's plans are derived from it)"
+                f"{prop}[{index}]: got {name!r}; allowed: a literal bucket name or a pattern "
+                "with {account_id} or {region}, not a token (construct ids and GuardDuty's "
+                "plans are derived from it)"
             )
-        _validation.bucket_name(f"{prop}[{index}]", name)
+        if is_pattern(name):
+            validate_pattern(f"{prop}[{index}]", name)
+        else:
+            _validation.bucket_name(f"{prop}[{index}]", name)
     duplicates = sorted({name for name in names if list(names).count(name) > 1})
     if duplicates:
         raise ValueError(f"{prop}: {duplicates} appear more than once; allowed: each once")
@@ -888,11 +909,12 @@ def _pascal(bucket_name: str) -> str:
 def _check_unique_ids(*groups: Sequence[str]) -> None:
     seen: dict[str, str] = {}
     for name in (name for group in groups for name in group):
-        other = seen.setdefault(_pascal(name), name)
+        other = seen.setdefault(_pascal(id_name(name)), name)
         if other != name:
             raise ValueError(
-                f"bucket names {other!r} and {name!r} differ only in '.' and '-', which the "
-                "construct ids drop; allowed: names that differ otherwise"
+                f"bucket names {other!r} and {name!r} differ only in '.' and '-' (or a "
+                "placeholder and its name), which the construct ids drop; allowed: names that "
+                "differ otherwise"
             )
 
 

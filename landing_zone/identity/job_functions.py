@@ -25,6 +25,7 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.ai.bucket_names import is_pattern, substitute, validate_pattern
 from landing_zone.ai.invocation import ACCOUNT_GUARDRAIL_ARN
 from landing_zone.common.bedrock import (
     GUARDRAIL_CONDITION_KEY,
@@ -1011,13 +1012,20 @@ def validate_model_ids(field: str, values: Sequence[str]) -> tuple[str, ...]:
 
 
 def validate_bucket_names(field: str, values: Sequence[str]) -> tuple[str, ...]:
-    """Distinct S3 bucket names, without wildcards."""
-    return _distinct_matching(
-        field,
-        values,
-        BUCKET_NAME,
-        "an S3 bucket name (3 to 63 lowercase letters, digits, '.' or '-'), without wildcards",
-    )
+    """Distinct S3 bucket names, without wildcards. A name may be a pattern with
+    ``{account_id}`` and ``{region}`` (``landing_zone.ai.bucket_names``): the bucket of that
+    name in the account and region of each request."""
+    checked = _distinct_strings(field, values)
+    for index, value in enumerate(checked):
+        if is_pattern(value):
+            validate_pattern(f"{field}[{index}]", value)
+        elif not BUCKET_NAME.fullmatch(value):
+            raise ValueError(
+                f"{field}[{index}]: got {value!r}; allowed: an S3 bucket name (3 to 63 lowercase "
+                "letters, digits, '.' or '-'), without wildcards, or a pattern with {account_id} "
+                "or {region}"
+            )
+    return checked
 
 
 def validate_role_names(field: str, values: Sequence[str]) -> tuple[str, ...]:
@@ -1146,7 +1154,25 @@ def _buckets(*groups: Sequence[str]) -> tuple[str, ...]:
 
 
 def _bucket_arn(bucket: str) -> str:
-    return f"arn:{Aws.PARTITION}:s3:::{bucket}"
+    return f"arn:{Aws.PARTITION}:s3:::{_bucket_in_session_account(bucket)}"
+
+
+def _bucket_in_session_account(bucket: str) -> str:
+    """``bucket``, with a pattern's placeholders as IAM policy variables: a permission set is
+    one policy for every account it is assigned to, so ``{account_id}`` must become the
+    account of the session when the policy is evaluated, not the Identity Center stack's.
+
+    IAM User Guide, "IAM policy elements: Variables and tags"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html):
+    variables may stand in the resource portion of a ``Resource`` ARN (after the fifth colon,
+    which for S3 is the whole bucket name) and in string conditions, and global condition
+    keys may be used as variables. "AWS global condition context keys"
+    (reference_policies_condition-keys.html): ``aws:PrincipalAccount`` and
+    ``aws:RequestedRegion`` are always in the request context. That ``aws:RequestedRegion`` is
+    the bucket's region for every S3 request (and for the KMS calls S3 makes for it) is not
+    verified here; where it is not, access is denied, never widened. No wildcard: the
+    variables match exactly one bucket name per account and region."""
+    return substitute(bucket, account_id="${aws:PrincipalAccount}", region="${aws:RequestedRegion}")
 
 
 def _through_s3(buckets: Sequence[str]) -> dict[str, dict[str, object]]:

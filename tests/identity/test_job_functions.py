@@ -694,6 +694,79 @@ def test_ai_roles_reject_unscoped_names(function, props, message) -> None:
         function(_stack(), "Ai", instance_arn=INSTANCE_ARN, **{**AI_PROPS, **props})
 
 
+PATTERN_TRAINING = "acme-pay-ml-training-{account_id}"
+PATTERN_ARTIFACTS = "acme-pay-ml-artifacts-{region}-{account_id}"
+
+
+@pytest.mark.parametrize("function", [data_scientist, ml_engineer])
+def test_ai_roles_reach_the_pattern_buckets_of_the_sessions_own_account(function) -> None:
+    """One permission set for every account: a pattern becomes the bucket of the account (and
+    region) of the request, through IAM policy variables, never a wildcard."""
+    stack = _stack()
+    permission_set = function(
+        stack,
+        "Ai",
+        instance_arn=INSTANCE_ARN,
+        models=[CLAUDE],
+        training_data_buckets=[PATTERN_TRAINING],
+        artifact_buckets=[PATTERN_ARTIFACTS],
+    )
+    properties = _properties(permission_set)
+    in_session = [
+        "acme-pay-ml-training-${aws:PrincipalAccount}",
+        "acme-pay-ml-artifacts-${aws:RequestedRegion}-${aws:PrincipalAccount}",
+    ]
+    s3 = [(a, s) for a, s in _allows(properties) if a.startswith("s3:")]
+    assert s3
+    arns = set()
+    for _, statement in s3:
+        arns |= {template_text(resource) for resource in _as_list(statement["Resource"])}
+    contexts = {
+        template_text(arn)
+        for statement in _statements(properties)
+        if statement.get("Sid", "").endswith("ThroughS3ForNamedBuckets")
+        for arn in statement["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]
+    }
+    assert arns <= set(_bucket_arns(*in_session))
+    assert contexts == set(_bucket_arns(*in_session))
+    policy = json.dumps(properties["InlinePolicy"])
+    assert "{account_id}" not in policy
+    assert "{region}" not in policy
+    assert not re.search(r"[0-9]{12}", policy)
+    # What IAM evaluates in account 123456789012, region eu-west-1: that account's buckets,
+    # no other account's.
+    evaluated = {
+        arn.replace("${aws:PrincipalAccount}", "123456789012").replace(
+            "${aws:RequestedRegion}", "eu-west-1"
+        )
+        for arn in arns
+    }
+    own = "arn:${AWS::Partition}:s3:::acme-pay-ml-training-123456789012"
+    assert own in evaluated
+    assert not [arn for arn in evaluated if fnmatchcase(own.replace("1234", "9999"), arn)]
+    assert violations(stack) == {}
+
+
+@pytest.mark.parametrize(
+    ("buckets", "message"),
+    [
+        (["acme-{account}"], r"^training_data_buckets\[0\]: 'acme-\{account\}' holds"),
+        (["acme-{account_id}-{account_id}"], r"holds \{account_id\} 2 times"),
+        (["a" * 51 + "-{account_id}"], r"is not an S3 bucket name \(as 'a{51}-123456789012'"),
+        (["acme-*-{account_id}"], r"^training_data_buckets\[0\]: 'acme-\*-\{account_id\}' is not"),
+    ],
+)
+def test_ai_roles_reject_invalid_bucket_patterns(buckets, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        data_scientist(
+            _stack(),
+            "Ai",
+            instance_arn=INSTANCE_ARN,
+            models=[CLAUDE],
+            training_data_buckets=buckets,
+        )
+
+
 def test_ml_engineer_rejects_a_role_pattern() -> None:
     with pytest.raises(ValueError, match=r"^execution_role_names\[0\]: got 'sagemaker-\*'"):
         ml_engineer(
