@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Aws, Stack
+from aws_cdk.assertions import Template
 from conftest import EXAMPLE_CONFIG, cdk_context, logical_id_of, template_text
 
 from landing_zone.compliance import violations
@@ -270,3 +271,20 @@ def test_shared_rejects_bucket_names_without_the_account_id(changes: dict[str, A
         ),
     ):
         _layers(_workload("ml-prod", **changes))
+
+
+@needs_guardduty_change
+def test_a_long_pattern_gives_scanner_names_that_fit_in_every_account() -> None:
+    # 44 + 12 = 56 characters: lz-s3-scan-<bucket> would be 67 in every account.
+    long_name = "acme-pay-ml-training-data-for-the-assistant-{account_id}"
+    layers = _layers(_workload("ml-prod", training_data_buckets=[long_name], artifact_buckets=[]))
+    assert layers.training_data is not None
+    (protection,) = layers.training_data.malware_protection
+    resources = Template.from_stack(Stack.of(layers)).to_json()["Resources"]
+    role = resources[logical_id_of(protection.role)]["Properties"]
+    name = template_text(role["RoleName"])
+    assert name.startswith("lz-s3-scan-acme-pay-ml-training-data-")
+    assert name.endswith("-${AWS::AccountId}")
+    assert len(name.replace("${AWS::AccountId}", "123456789012")) == 64
+    policy = resources[logical_id_of(protection.policy)]["Properties"]
+    assert template_text(policy["ManagedPolicyName"]) == name
