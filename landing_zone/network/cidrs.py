@@ -59,20 +59,51 @@ def tier_subnet_prefixes(vpc_cidr: str, az_count: int) -> dict[str, int]:
     VPC's prefix is outside /16-/28 or its range is too small for /28 public subnets.
     """
     vpc = network("cidr", vpc_cidr)
-    if not MIN_VPC_PREFIX <= vpc.prefixlen <= MAX_SUBNET_PREFIX:
+    return _tier_prefixes("cidr", repr(vpc_cidr), vpc.prefixlen, az_count)
+
+
+def tier_subnet_prefixes_for_netmask(netmask: int, az_count: int) -> dict[str, int]:
+    """:func:`tier_subnet_prefixes` for a VPC whose range is not known at synth, only its
+    prefix length ``netmask`` (a VPC that VPC IPAM allocates from a pool): the same result as
+    for any CIDR of that prefix, and the same ValueErrors, naming ``netmask``."""
+    if isinstance(netmask, bool) or not isinstance(netmask, int):
         raise ValueError(
-            f"cidr: {vpc_cidr!r} has a /{vpc.prefixlen} prefix; allowed: /{MIN_VPC_PREFIX} to "
+            f"netmask: got {netmask!r}; allowed: a prefix length from /{MIN_VPC_PREFIX} to "
+            f"/{MAX_SUBNET_PREFIX} (Amazon VPC's limits)"
+        )
+    return _tier_prefixes("netmask", f"/{netmask}", netmask, az_count)
+
+
+def pool_capacity(pool_cidr: str, netmask: int) -> int:
+    """How many VPCs of prefix length ``netmask`` fit in an empty pool of ``pool_cidr`` (VPC
+    IPAM allocates blocks aligned on their size): 0 when ``netmask`` is shorter than the pool's
+    prefix. Ranges the pool already holds for others (VPCs it imported) are not subtracted.
+
+    Raises ValueError when ``pool_cidr`` is not an IPv4 CIDR or ``netmask`` is not 0-32.
+    """
+    pool = network("pool", pool_cidr)
+    if isinstance(netmask, bool) or not isinstance(netmask, int) or not 0 <= netmask <= 32:
+        raise ValueError(f"netmask: got {netmask!r}; allowed: an IPv4 prefix length, 0 to 32")
+    if netmask < pool.prefixlen:
+        return 0
+    return 1 << (netmask - pool.prefixlen)
+
+
+def _tier_prefixes(prop: str, shown: str, prefix: int, az_count: int) -> dict[str, int]:
+    if not MIN_VPC_PREFIX <= prefix <= MAX_SUBNET_PREFIX:
+        raise ValueError(
+            f"{prop}: {shown} has a /{prefix} prefix; allowed: /{MIN_VPC_PREFIX} to "
             f"/{MAX_SUBNET_PREFIX} (Amazon VPC's limits)"
         )
     if isinstance(az_count, bool) or az_count < 1:
         raise ValueError(f"az_count: got {az_count!r}; allowed: a positive number of zones")
     slots_bits = (az_count - 1).bit_length()
-    prefixes = {tier: vpc.prefixlen + share + slots_bits for tier, share in TIER_SHARES.items()}
+    prefixes = {tier: prefix + share + slots_bits for tier, share in TIER_SHARES.items()}
     smallest = max(prefixes.values())
     if smallest > MAX_SUBNET_PREFIX:
         largest_vpc = MAX_SUBNET_PREFIX - max(TIER_SHARES.values()) - slots_bits
         raise ValueError(
-            f"cidr: {vpc_cidr!r} is too small for three tiers over {az_count} availability "
+            f"{prop}: {shown} is too small for three tiers over {az_count} availability "
             f"zones (public subnets would be /{smallest}); allowed: /{largest_vpc} or larger"
         )
     return prefixes

@@ -26,6 +26,7 @@ from landing_zone.logging import names
 from landing_zone.logging._validation import finite_retention
 from landing_zone.logging._validation import organization_id as _organization_id
 from landing_zone.network import cidrs
+from landing_zone.network.ipam import IpamAllocation, check_ipam_allocation
 
 TIER_SUBNET_TYPES: Mapping[str, ec2.SubnetType] = {
     "public": ec2.SubnetType.PUBLIC,
@@ -94,6 +95,20 @@ limited to container image layers and Amazon Linux packages; read-only."""
 
 _NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
+_ALLOCATED_RANGE_INGRESS_RULES = (
+    "AwsSolutions-EC23",
+    "NIST.800.53.R5-EC2RestrictedCommonPorts",
+    "NIST.800.53.R5-EC2RestrictedSSH",
+    "PCI.DSS.321-EC2RestrictedCommonPorts",
+    "PCI.DSS.321-EC2RestrictedSSH",
+)
+_ALLOCATED_RANGE_INGRESS = (
+    "The endpoint security group's one ingress rule admits TCP 443 from the VPC's own range, "
+    "which VPC IPAM allocates at deploy time (GetAtt VPC.CidrBlock): the rule cannot read it at "
+    "synth. It is never the internet (the allocation comes from a private pool) and 443 is "
+    "neither SSH nor a restricted common port."
+)
+
 _SERVICE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*")
 _AZ_COUNT = (2, 6)
 
@@ -147,6 +162,18 @@ class VpcTiers(Construct):
     An env-specific stack must carry the availability zones in its context
     (``availability_zones_context``): CDK's VPC reads ``Stack.availability_zones`` even when the
     zones are given, and without the context that is a lookup that needs AWS credentials.
+
+    **Range**: a literal ``cidr``, or ``ipam``: a range VPC IPAM allocates at deploy time from a
+    pool (``IpAddresses.aws_ipam_allocation``), for a template shared by many accounts. With
+    ``ipam`` no range is known at synth and none is written: the VPC gets ``Ipv4IpamPoolId`` and
+    ``Ipv4NetmaskLength``, each subnet ``Fn::Select`` of ``Fn::Cidr`` of the VPC's
+    ``GetAtt CidrBlock`` (aws-cdk-lib computes the offsets from the prefix lengths), the data
+    network ACL's allows take the subnets' ranges (construct ids ``...FromApplication<n>`` /
+    ``...ToApplication<n>``, n the application subnet's zone position, 1-based) and the endpoint
+    security group takes ``GetAtt CidrBlock``. The VPC's ``CidrBlock``, ``Ipv4IpamPoolId`` and
+    ``Ipv4NetmaskLength`` are create-only (CloudFormation's AWS::EC2::VPC schema), so a VPC
+    never moves between the two modes without being replaced: a literal-range VPC keeps its
+    template, byte for byte.
     """
 
     def __init__(
@@ -154,7 +181,8 @@ class VpcTiers(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        cidr: str,
+        cidr: str | None = None,
+        ipam: IpamAllocation | None = None,
         organization_id: str,
         log_key: kms.IKey,
         flow_log_bucket: s3.IBucket,
@@ -172,7 +200,11 @@ class VpcTiers(Construct):
         """
         :param cidr: The VPC's IPv4 range, /16 to /23 for three zones (each tier's subnet size
             follows from it, see ``cidrs.tier_subnet_prefixes``). It must not overlap another
-            VPC of the organization (``cidrs.overlapping`` over the config).
+            VPC of the organization (``cidrs.overlapping`` over the config). Exactly one of
+            ``cidr`` and ``ipam``.
+        :param ipam: The pool (``IpamPoolLookup.pool_id`` or a literal ``ipam-pool-...``) and
+            the prefix length (``netmask``, /16 to /23 for three zones) of a range VPC IPAM
+            allocates when the stack is created. Exactly one of ``cidr`` and ``ipam``.
         :param organization_id: AWS Organizations id (``o-...``) whose principals may use the
             endpoints.
         :param log_key: Encrypts the flow log group; its policy must let CloudWatch Logs use it.
@@ -203,7 +235,7 @@ class VpcTiers(Construct):
         super().__init__(scope, construct_id)
         types = _subnet_types(subnet_types or {})
         zone_count = _zone_count(self, availability_zones, max_azs)
-        prefixes = cidrs.tier_subnet_prefixes(cidr, zone_count)
+        ip_addresses, prefixes = _addresses(cidr, ipam, zone_count)
         _check_ports("data_ports", data_ports)
         denies = [cidrs.network("explicit_denies", deny) for deny in explicit_denies]
         _check_distinct("explicit_denies", [str(deny) for deny in denies])
@@ -233,7 +265,7 @@ class VpcTiers(Construct):
         self.vpc = ec2.Vpc(
             self,
             "Resource",
-            ip_addresses=ec2.IpAddresses.cidr(cidr),
+            ip_addresses=ip_addresses,
             availability_zones=list(availability_zones) if availability_zones else None,
             max_azs=None if availability_zones else max_azs,
             nat_gateways=zone_count if egress else 0,
@@ -303,7 +335,7 @@ class VpcTiers(Construct):
             )
         ]
 
-        self.data_network_acl = self._data_network_acl(data_ports, denies)
+        self.data_network_acl = self._data_network_acl(data_ports, denies, by_position=cidr is None)
 
         private = [self.application_subnets, self.data_subnets]
         self.gateway_endpoints = {
@@ -324,10 +356,17 @@ class VpcTiers(Construct):
         )
         allow_ingress(
             self.endpoint_security_group,
-            str(cidrs.network("cidr", cidr)),
+            self.vpc.vpc_cidr_block if cidr is None else str(cidrs.network("cidr", cidr)),
             HTTPS,
             description="HTTPS from the VPC to the interface endpoints",
         )
+        if cidr is None:
+            Validations.of(self.endpoint_security_group).acknowledge(
+                *(
+                    Acknowledgment(id=rule, reason=_ALLOCATED_RANGE_INGRESS)
+                    for rule in _ALLOCATED_RANGE_INGRESS_RULES
+                )
+            )
         self.interface_endpoints = {
             name: ec2.InterfaceVpcEndpoint(
                 self,
@@ -384,8 +423,15 @@ class VpcTiers(Construct):
         return ec2.SubnetSelection(subnet_group_name=SUBNET_GROUP_NAMES[tier])
 
     def _data_network_acl(
-        self, data_ports: Sequence[int], denies: Sequence[ipaddress.IPv4Network]
+        self,
+        data_ports: Sequence[int],
+        denies: Sequence[ipaddress.IPv4Network],
+        *,
+        by_position: bool,
     ) -> ec2.NetworkAcl:
+        """The data tier's network ACL. ``by_position``: name the allows after each
+        application subnet's position (an allocated VPC, whose ranges are tokens) rather than
+        its range (a literal VPC, whose construct ids predate this and stay as deployed)."""
         acl = ec2.NetworkAcl(
             self, "DataNetworkAcl", vpc=self.vpc, subnet_selection=self.data_subnets
         )
@@ -411,11 +457,16 @@ class VpcTiers(Construct):
                 )
         application = self.vpc.select_subnets(subnet_group_name=SUBNET_GROUP_NAMES["application"])
         number = 1000
-        for subnet in application.subnets:
+        for position, subnet in enumerate(application.subnets, start=1):
             source = ec2.AclCidr.ipv4(subnet.ipv4_cidr_block)
+            # Renaming a deployed entry would create the new one before deleting the old, on the
+            # same create-only rule number: literal VPCs keep their range-based ids.
+            subnet_id = (
+                f"Application{position}" if by_position else _cidr_id(subnet.ipv4_cidr_block)
+            )
             for port in data_ports:
                 acl.add_entry(
-                    f"AllowPort{port}From{_cidr_id(subnet.ipv4_cidr_block)}",
+                    f"AllowPort{port}From{subnet_id}",
                     cidr=source,
                     rule_number=number,
                     traffic=ec2.AclTraffic.tcp_port(port),
@@ -424,7 +475,7 @@ class VpcTiers(Construct):
                 )
                 number += 1
             acl.add_entry(
-                f"AllowResponsesTo{_cidr_id(subnet.ipv4_cidr_block)}",
+                f"AllowResponsesTo{subnet_id}",
                 cidr=source,
                 rule_number=number,
                 traffic=ec2.AclTraffic.tcp_port_range(*EPHEMERAL_PORTS),
@@ -596,6 +647,32 @@ def load_balancer_security_group(
         )
     )
     return group
+
+
+def _addresses(
+    cidr: str | None, ipam: IpamAllocation | None, zone_count: int
+) -> tuple[ec2.IIpAddresses, dict[str, int]]:
+    """The VPC's address source and each tier's subnet prefix length, from exactly one of a
+    literal ``cidr`` and an IPAM allocation."""
+    if (cidr is None) == (ipam is None):
+        raise ValueError(
+            f"cidr, ipam: got cidr={cidr!r} and ipam={ipam!r}; allowed: exactly one, a literal "
+            "range (cidr) or an allocation from a VPC IPAM pool (ipam)"
+        )
+    if cidr is not None:
+        if is_unresolved(cidr):
+            raise ValueError(
+                f"cidr: got the unresolved token {cidr!r}; allowed: a literal range, or ipam "
+                "for a range known only at deploy time"
+            )
+        return ec2.IpAddresses.cidr(cidr), cidrs.tier_subnet_prefixes(cidr, zone_count)
+    assert ipam is not None
+    check_ipam_allocation(ipam)
+    prefixes = cidrs.tier_subnet_prefixes_for_netmask(ipam.netmask, zone_count)
+    addresses = ec2.IpAddresses.aws_ipam_allocation(
+        ipv4_ipam_pool_id=ipam.pool_id, ipv4_netmask_length=ipam.netmask
+    )
+    return addresses, prefixes
 
 
 def _subnet_types(overrides: Mapping[str, ec2.SubnetType]) -> dict[str, ec2.SubnetType]:
