@@ -325,8 +325,8 @@ def _statements(
     ]
 
 
-def _validate(
-    organization_id: str, admin_account_id: str, regions: Sequence[str], stack: Stack
+def _check_administrator(
+    organization_id: str, admin_account_id: str, stack: Stack, *, instead: str
 ) -> None:
     if not is_unresolved(organization_id) and not ORGANIZATION_ID.fullmatch(organization_id):
         raise ValueError(
@@ -340,8 +340,14 @@ def _validate(
         if not is_unresolved(stack.account) and stack.account == admin_account_id:
             raise ValueError(
                 f"admin_account_id {admin_account_id!r} is the management account this stack "
-                "deploys to; designate the security-tooling account instead"
+                f"deploys to; designate the {instead} account instead"
             )
+
+
+def _validate(
+    organization_id: str, admin_account_id: str, regions: Sequence[str], stack: Stack
+) -> None:
+    _check_administrator(organization_id, admin_account_id, stack, instead="security-tooling")
     if not regions:
         raise ValueError("regions must name at least one Region, got an empty list")
     for region in regions:
@@ -358,3 +364,151 @@ def _validate(
             f"regions must include this stack's Region {stack.region!r}, the home Region "
             f"where Security Hub gets its administrator, got {', '.join(regions)}"
         )
+
+
+_IPAM_PRINCIPAL = "ipam.amazonaws.com"
+_RAM_PRINCIPAL = "ram.amazonaws.com"
+
+
+class IpamDelegation(Construct):
+    """Makes ``admin_account_id`` (the network account) the organization's delegated IPAM
+    administrator and lets AWS RAM share with the organization's OUs, for the management
+    account's organization stack. One call at a time, after ``after`` (Organizations rejects
+    concurrent changes, and both calls change Organizations on the caller's behalf):
+
+    1. RAM ``EnableSharingWithAwsOrganization`` (``RamSharingWithOrganization``): without it a
+       resource share can name accounts only, not OUs
+       (https://docs.aws.amazon.com/ram/latest/APIReference/API_EnableSharingWithAwsOrganization.html;
+       only the management account may call it);
+    2. EC2 ``EnableIpamOrganizationAdminAccount`` (``IpamAdministrator``) in this stack's
+       region (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableIpamOrganizationAdminAccount.html;
+       the management account cannot be the IPAM administrator). The IPAM user guide asks for
+       this API rather than Organizations' ``RegisterDelegatedAdministrator``, which would not
+       create IPAM's service-linked role (https://docs.aws.amazon.com/vpc/latest/ipam/enable-integ-ipam.html),
+       and the Organizations user guide says designating the IPAM administrator enables IPAM's
+       trusted access too (https://docs.aws.amazon.com/organizations/latest/userguide/services-that-can-integrate-ipam.html).
+
+    Neither call has a delete: disabling the IPAM administrator would stop IPAM from seeing the
+    organization's VPCs, and turning RAM's organization sharing off would end every OU share.
+
+    Not verified here (no AWS account): that trusted access for ``ipam.amazonaws.com`` is on
+    after the call (documented, not observed); which region the call must be made in (this
+    stack's, the IPAM's home region, is assumed); whether either call fails when its setting is
+    already made (no error is ignored, so a re-created stack would show it); that the
+    permissions below, taken from the two user guides, are all the calls need.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        organization_id: str,
+        admin_account_id: str,
+        after: Construct | None = None,
+    ) -> None:
+        """
+        :param organization_id: The organization's id (``o-...``): Organizations authorizes the
+            delegated administrator's registration on the account's ARN, which contains it.
+        :param admin_account_id: The network account, which holds the organization's IPAM. Not
+            the management account.
+        :param after: The construct the first call waits for, such as the last registration of
+            ``DelegatedAdministrators`` in the same stack. Default: none.
+        """
+        super().__init__(scope, construct_id)
+        # The IPAM API reference: the management account cannot be the IPAM administrator.
+        _check_administrator(organization_id, admin_account_id, Stack.of(self), instead="network")
+        self.admin_account_id = admin_account_id
+        handler = AwsSdkCallHandler.of(self)
+        self.ram_sharing = handler.sdk_call(
+            self,
+            "RamSharingWithOrganization",
+            on_update=cr.AwsSdkCall(
+                service="RAM",
+                action="enableSharingWithAwsOrganization",
+                parameters={},
+                physical_resource_id=cr.PhysicalResourceId.of("ram-sharing-with-organization"),
+            ),
+            statements=_ram_sharing_statements(),
+            acknowledge_wildcard_resource=True,
+        )
+        if after is not None:
+            self.ram_sharing.node.add_dependency(after)
+        self.ipam_administrator = handler.sdk_call(
+            self,
+            "IpamAdministrator",
+            on_update=cr.AwsSdkCall(
+                service="EC2",
+                action="enableIpamOrganizationAdminAccount",
+                parameters={"DelegatedAdminAccountId": admin_account_id},
+                physical_resource_id=cr.PhysicalResourceId.of(
+                    f"ipam-delegated-admin-{admin_account_id}"
+                ),
+            ),
+            statements=_ipam_delegation_statements(organization_id, admin_account_id),
+            acknowledge_wildcard_resource=True,
+        )
+        self.ipam_administrator.node.add_dependency(self.ram_sharing)
+
+
+def _ram_sharing_statements() -> list[iam.PolicyStatement]:
+    # The RAM user guide's permissions for enabling sharing with AWS Organizations: RAM creates
+    # its service-linked role and enables its trusted access with the caller's credentials.
+    return [
+        iam.PolicyStatement(
+            sid="EnableRamSharingWithOrganization",
+            # No resource type for either action.
+            actions=["ram:EnableSharingWithAwsOrganization", "organizations:DescribeOrganization"],
+            resources=["*"],
+        ),
+        iam.PolicyStatement(
+            sid="EnableRamServiceAccess",
+            actions=["organizations:EnableAWSServiceAccess"],
+            resources=["*"],
+            conditions={"StringEquals": {"organizations:ServicePrincipal": _RAM_PRINCIPAL}},
+        ),
+        iam.PolicyStatement(
+            sid="CreateRamServiceLinkedRole",
+            actions=["iam:CreateServiceLinkedRole"],
+            resources=["*"],
+            conditions={"StringEquals": {"iam:AWSServiceName": _RAM_PRINCIPAL}},
+        ),
+    ]
+
+
+def _ipam_delegation_statements(
+    organization_id: str, admin_account_id: str
+) -> list[iam.PolicyStatement]:
+    # The IPAM user guide's policy for integrating IPAM with AWS Organizations: IPAM enables its
+    # trusted access, registers the administrator and creates its service-linked role in the
+    # management account with the caller's credentials.
+    return [
+        iam.PolicyStatement(
+            sid="EnableIpamOrganizationAdminAccount",
+            # No resource type; it acts in this stack's region.
+            actions=["ec2:EnableIpamOrganizationAdminAccount"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+        ),
+        iam.PolicyStatement(
+            sid="EnableIpamServiceAccess",
+            actions=["organizations:EnableAWSServiceAccess"],
+            resources=["*"],
+            conditions={"StringEquals": {"organizations:ServicePrincipal": _IPAM_PRINCIPAL}},
+        ),
+        iam.PolicyStatement(
+            sid="RegisterIpamDelegatedAdministrator",
+            actions=["organizations:RegisterDelegatedAdministrator"],
+            resources=[
+                f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}:account/"
+                f"{organization_id}/{admin_account_id}"
+            ],
+            conditions={"StringEquals": {"organizations:ServicePrincipal": _IPAM_PRINCIPAL}},
+        ),
+        iam.PolicyStatement(
+            sid="CreateIpamServiceLinkedRole",
+            actions=["iam:CreateServiceLinkedRole"],
+            resources=["*"],
+            conditions={"StringEquals": {"iam:AWSServiceName": _IPAM_PRINCIPAL}},
+        ),
+    ]
