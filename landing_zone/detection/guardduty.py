@@ -20,6 +20,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common.nag import granular_resource
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.common.tokens import is_unresolved
 
@@ -246,7 +247,9 @@ class S3MalwareProtection(Construct):
     ) -> None:
         """
         :param bucket_name: The bucket to protect, in this stack's account and Region, by its
-            literal name (the landing zone derives bucket names from the config).
+            name (the landing zone derives bucket names from the config). It may hold the
+            ``AWS::AccountId`` and ``AWS::Region`` pseudo parameters (a template that several
+            accounts share), not other tokens.
         :param kms_key_arn: ARN (not alias) of the KMS key the bucket encrypts objects with
             (SSE-KMS or DSSE-KMS), which GuardDuty needs to read them. Default: none, right for
             buckets encrypted with S3 managed keys.
@@ -349,15 +352,13 @@ class S3MalwareProtection(Construct):
             ),
             *(
                 Acknowledgment(
-                    id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{objects}]",
+                    id=f"AwsSolutions-IAM5[Resource::{granular_resource(self, objects)}]",
                     reason=(
                         "GuardDuty reads and tags every new object of the protected bucket (or "
                         "of the configured prefixes); object keys are not known in advance."
                     ),
                 )
-                for objects in (
-                    [f"{bucket_name}/{prefix}*" for prefix in prefixes] or [f"{bucket_name}/*"]
-                )
+                for objects in scanned_objects
             ),
         )
         self.resource = guardduty.CfnMalwareProtectionPlan(
@@ -509,10 +510,16 @@ def _validate_export(bucket_arn: str | None, kms_key_arn: str | None, prefix: st
 def _validate_protected_bucket(
     bucket_name: str, kms_key_arn: str | None, prefixes: Sequence[str]
 ) -> None:
-    if is_unresolved(bucket_name) or not BUCKET_NAME.fullmatch(bucket_name):
+    # The pseudo parameters, whose values are known at deploy time to be an account id and a
+    # region, may stand in a bucket name; any other token would leave the name unchecked.
+    literal = bucket_name.replace(Aws.ACCOUNT_ID, "123456789012").replace(
+        Aws.REGION, "ap-southeast-1"
+    )
+    if is_unresolved(literal) or not BUCKET_NAME.fullmatch(literal):
         raise ValueError(
-            "bucket_name must be a literal S3 bucket name (it names the role's resources and "
-            f"their acknowledged findings), got {bucket_name!r}"
+            "bucket_name must be an S3 bucket name, literal or with the AWS::AccountId and "
+            "AWS::Region pseudo parameters (it names the role's resources and their "
+            f"acknowledged findings), got {bucket_name!r}"
         )
     if kms_key_arn is not None and _malformed(kms_key_arn, _KMS_KEY_ARN):
         raise ValueError(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack, Token
+from aws_cdk import App, Aws, Environment, Stack, Token
 from aws_cdk import aws_backup as backup
 from aws_cdk.assertions import Match, Template
 from conftest import cdk_context, logical_id_of, sdk_call, template_text
@@ -407,15 +407,41 @@ def test_s3_malware_protection_compliance_zero_findings() -> None:
     assert violations(stack) == {}
 
 
-@pytest.mark.parametrize("bucket_name", ["Uploads", "a", "bucket_name"])
+@pytest.mark.parametrize(
+    "bucket_name",
+    ["Uploads", "a", "bucket_name", f"Uploads-{Aws.ACCOUNT_ID}", "a" * 52 + Aws.ACCOUNT_ID],
+)
 def test_rejects_a_malformed_bucket_name(bucket_name) -> None:
-    with pytest.raises(ValueError, match=r"bucket_name must be a literal S3 bucket name"):
+    with pytest.raises(ValueError, match=r"bucket_name must be an S3 bucket name"):
         S3MalwareProtection(_stack(), "Protection", bucket_name=bucket_name)
 
 
 def test_rejects_a_bucket_name_token() -> None:
-    with pytest.raises(ValueError, match=r"bucket_name must be a literal S3 bucket name"):
+    with pytest.raises(ValueError, match=r"bucket_name must be an S3 bucket name"):
         S3MalwareProtection(_stack(), "Protection", bucket_name=Token.as_string({"Ref": "Bucket"}))
+
+
+def test_protects_the_bucket_of_a_template_shared_by_many_accounts() -> None:
+    """A StackSet template deployed to many accounts names each account's own bucket with the
+    AWS::AccountId and AWS::Region pseudo parameters; the acknowledged findings follow."""
+    stack = _stack()
+    protection = S3MalwareProtection(
+        stack, "Protection", bucket_name=f"lz-uploads-{Aws.REGION}-{Aws.ACCOUNT_ID}"
+    )
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    plan = resources[logical_id_of(protection.resource)]["Properties"]
+    bucket = "lz-uploads-${AWS::Region}-${AWS::AccountId}"
+    assert template_text(plan["ProtectedResource"]["S3Bucket"]["BucketName"]) == bucket
+    statements = {
+        s["Sid"]: s
+        for s in resources[logical_id_of(protection.policy)]["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+    }
+    assert template_text(statements["AllowMalwareScan"]["Resource"]) == (
+        f"arn:${{AWS::Partition}}:s3:::{bucket}/*"
+    )
+    assert violations(stack) == {}
 
 
 def test_rejects_an_alias_arn_for_the_bucket_key() -> None:
