@@ -10,14 +10,13 @@ from functools import cache
 from typing import Any
 
 import pytest
-from aws_cdk import App, Aws, Stack
+from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 from conftest import EXAMPLE_CONFIG, cdk_context, logical_id_of, template_text
 
 from landing_zone.compliance import violations
 from landing_zone.config import LandingZoneConfig, load_config
 from landing_zone.config.model import AiWorkloadConfig
-from landing_zone.detection.guardduty import _validate_protected_bucket
 from landing_zone.keys import DataClassKeys, DataClassKeySettings
 from stacks.ai_layers import AiLayers
 
@@ -27,25 +26,6 @@ WORKLOAD = "assistant"
 TRAINING = "acme-pay-ml-training-{account_id}"
 ARTIFACTS = "acme-pay-ml-artifacts-{region}-{account_id}"
 WORKLOAD_ACCOUNTS = ("ml-prod", "ml-nonprod")
-
-
-def _guardduty_takes_pseudo_parameters() -> bool:
-    try:
-        _validate_protected_bucket(f"acme-{Aws.ACCOUNT_ID}", None, ())
-    except ValueError:
-        return False
-    return True
-
-
-# S3MalwareProtection (landing_zone/detection/guardduty.py) takes a literal bucket name only
-# until the change proposed with this work is applied; then these tests run for real (and an
-# unexpected pass before it fails them).
-needs_guardduty_change = pytest.mark.xfail(
-    not _guardduty_takes_pseudo_parameters(),
-    reason="S3MalwareProtection rejects a bucket name with AWS::AccountId",
-    raises=ValueError,
-    strict=True,
-)
 
 
 @cache
@@ -113,7 +93,6 @@ def _resources(account: str = "ml-prod") -> dict[str, dict[str, Any]]:
     return dict(json.loads(_shared(account)[1])["Resources"])
 
 
-@needs_guardduty_change
 def test_no_account_id_of_a_workload_account_anywhere() -> None:
     config = _config()
     text = _shared("ml-prod")[1]
@@ -126,7 +105,6 @@ def test_no_account_id_of_a_workload_account_anywhere() -> None:
         assert account_id not in text
 
 
-@needs_guardduty_change
 def test_no_account_name_anywhere() -> None:
     text = _shared("ml-prod")[1].lower()
     # Also as construct ids and CDK's Name tags spell them: MlProd, mlprod.
@@ -141,18 +119,15 @@ def test_no_account_name_anywhere() -> None:
         assert re.sub(r"[^a-z0-9]", "", name) not in compact, name
 
 
-@needs_guardduty_change
 def test_the_same_template_whichever_account_the_workload_names() -> None:
     assert _shared("ml-prod")[1] == _shared("ml-nonprod")[1]
 
 
-@needs_guardduty_change
 def test_no_compliance_findings() -> None:
     layers, _ = _shared("ml-prod")
     assert violations(Stack.of(layers)) == {}
 
 
-@needs_guardduty_change
 def test_buckets_are_named_from_the_pseudo_parameters_with_stable_logical_ids() -> None:
     layers, _ = _shared("ml-prod")
     training_data = layers.training_data
@@ -180,7 +155,6 @@ def test_buckets_are_named_from_the_pseudo_parameters_with_stable_logical_ids() 
         assert template_text(logging["LogFilePrefix"]) == names[name] + "/"
 
 
-@needs_guardduty_change
 def test_malware_scans_name_the_bucket_of_the_account() -> None:
     layers, _ = _shared("ml-prod")
     assert layers.training_data is not None
@@ -208,7 +182,6 @@ def test_malware_scans_name_the_bucket_of_the_account() -> None:
         assert objects == {f"arn:${{AWS::Partition}}:s3:::{bucket}/*"}
 
 
-@needs_guardduty_change
 def test_macie_scans_the_training_bucket_of_the_account() -> None:
     layers, _ = _shared("ml-prod")
     assert layers.training_data is not None
@@ -227,7 +200,6 @@ def test_macie_scans_the_training_bucket_of_the_account() -> None:
     ]
 
 
-@needs_guardduty_change
 def test_inference_roles_trust_services_of_the_account_itself() -> None:
     layers, _ = _shared("ml-prod")
     resources = _resources()
@@ -273,7 +245,6 @@ def test_shared_rejects_bucket_names_without_the_account_id(changes: dict[str, A
         _layers(_workload("ml-prod", **changes))
 
 
-@needs_guardduty_change
 def test_a_long_pattern_gives_scanner_names_that_fit_in_every_account() -> None:
     # 44 + 12 = 56 characters: lz-s3-scan-<bucket> would be 67 in every account.
     long_name = "acme-pay-ml-training-data-for-the-assistant-{account_id}"
