@@ -1183,13 +1183,70 @@ and aggregators of Security Hub, the organization Config aggregator, Inspector's
 organization settings."""
 
 
+_ADDRESS_PLAN_ACTIONS = (
+    "ec2:AssociateIpam*",
+    "ec2:CreateIpam*",
+    "ec2:DeleteIpam*",
+    "ec2:DeprovisionIpam*",
+    "ec2:DisableIpam*",
+    "ec2:DisassociateIpam*",
+    "ec2:EnableIpam*",
+    "ec2:ModifyIpam*",
+    "ec2:ProvisionIpam*",
+    "ec2:ReleaseIpamPoolAllocation",
+)
+"""What the delegated IPAM administrator (the network account) can do to the organization's
+address plan: create, change or delete the IPAM, its scopes, pools and resource discoveries,
+provision or deprovision pool ranges (a range provisioned twice, or taken away, lets IPAM hand
+out addresses another VPC holds), release a manual allocation, stop monitoring a resource's
+range (``ModifyIpamResourceCidr``) or turn the organization integration on or off. Allocating
+from a shared pool (``ec2:AllocateIpamPoolCidr``, what a VPC's creation takes) and reading stay
+open. The ``Ipam`` wildcards match IPAM's own actions only (Service Authorization Reference,
+Amazon EC2); ``DisableIpamOrganizationAdminAccount`` is the management account's call, which no
+SCP governs, and is listed for the day another account may make it."""
+
+_ADDRESS_PLAN_SHARE_ACTIONS = (
+    "ram:AssociateResourceShare",
+    "ram:DeleteResourceShare",
+    "ram:DisassociateResourceShare",
+    "ram:UpdateResourceShare",
+)
+"""Changing the landing zone's resource shares, recognized by their name
+(``ram:ResourceShareName``, which the Service Authorization Reference lists for these four
+actions): sharing a production pool with a sandbox OU, or taking a pool from the accounts whose
+VPCs allocate from it. The permissions attached to a share (``AssociateResourceSharePermission``)
+have no condition key that names the share and are not covered."""
+
+
 def _protect_delegated_administration(params: GuardrailParameters) -> list[PolicyStatement]:
+    unless_landing_zone = _unless_landing_zone(params)
     statements = [
         deny_statement(
             "ProtectDelegatedAdministration",
             action=_DELEGATED_ADMINISTRATION_ACTIONS,
-            condition=_unless_landing_zone(params),
-        )
+            condition=unless_landing_zone,
+        ),
+        deny_statement(
+            "ProtectAddressPlan", action=_ADDRESS_PLAN_ACTIONS, condition=unless_landing_zone
+        ),
+        deny_statement(
+            "ProtectAddressPlanShares",
+            action=_ADDRESS_PLAN_SHARE_ACTIONS,
+            condition={
+                "StringLike": {"ram:ResourceShareName": f"{params.landing_zone_role_prefix}*"},
+                **unless_landing_zone,
+            },
+        ),
+        # Any other share of an IPAM pool, which RAM names ec2:IpamPool in
+        # ram:RequestedResourceType (RAM user guide, shareable resources).
+        deny_statement(
+            "OnlyLandingZoneSharesAddressPools",
+            action=("ram:AssociateResourceShare", "ram:CreateResourceShare"),
+            condition={
+                "StringEquals": {"ram:RequestedResourceType": "ec2:IpamPool"},
+                **unless_landing_zone,
+            },
+        ),
     ]
     if params.incident_response_account_id is not None:
         responders = {
@@ -1817,7 +1874,10 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
                 "of StackSets and the security services, deploys a StackSet that runs as an "
                 "exempt role in every account, lets events in or out of the alert bus, or "
                 "reconfigures Security Hub, Config, Inspector or Macie for the whole "
-                "organization; for the OU of the security tooling account."
+                "organization; or an administrator of the network account, the delegated IPAM "
+                "administrator, changes the organization's IPAM, its pools or their RAM shares "
+                "so that VPCs get overlapping ranges or ranges of another environment; for the "
+                "OUs of the security tooling and network accounts."
             ),
             build=_protect_delegated_administration,
         ),

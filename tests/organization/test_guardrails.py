@@ -1,3 +1,4 @@
+import fnmatch
 import re
 
 import pytest
@@ -778,7 +779,7 @@ def test_scan_exclusion_tags_are_the_landing_zones(params):
 
 
 def test_delegated_administrator_cannot_act_on_every_account(params):
-    statement = only_statement("protect-delegated-administration", params)
+    statement = by_sid("protect-delegated-administration", params)["ProtectDelegatedAdministration"]
     for action in (
         "cloudformation:CreateStackSet",
         "cloudformation:CreateStackInstances",
@@ -788,6 +789,46 @@ def test_delegated_administrator_cannot_act_on_every_account(params):
     ):
         assert action in statement["Action"]
     assert exempt_principals(statement) == LANDING_ZONE_ARNS
+
+
+def test_ipam_administrator_cannot_change_the_address_plan(params):
+    statements = by_sid("protect-delegated-administration", params)
+    plan = statements["ProtectAddressPlan"]
+    for action in (
+        "ec2:DeleteIpam*",
+        "ec2:ModifyIpam*",
+        "ec2:DeprovisionIpam*",
+        "ec2:ProvisionIpam*",
+        "ec2:ReleaseIpamPoolAllocation",
+        "ec2:DisableIpam*",
+    ):
+        assert action in plan["Action"]
+    # Allocating from a shared pool and reading it is what workload VPCs do.
+    assert not any(
+        fnmatch.fnmatchcase(allowed, pattern)
+        for pattern in plan["Action"]
+        for allowed in ("ec2:AllocateIpamPoolCidr", "ec2:DescribeIpamPools", "ec2:CreateVpc")
+    )
+    assert plan["Resource"] == "*"
+    assert exempt_principals(plan) == LANDING_ZONE_ARNS
+    shares = statements["ProtectAddressPlanShares"]
+    assert shares["Condition"]["StringLike"] == {"ram:ResourceShareName": "lz-*"}
+    assert sorted(shares["Action"]) == [
+        "ram:AssociateResourceShare",
+        "ram:DeleteResourceShare",
+        "ram:DisassociateResourceShare",
+        "ram:UpdateResourceShare",
+    ]
+    assert exempt_principals(shares) == LANDING_ZONE_ARNS
+    others = statements["OnlyLandingZoneSharesAddressPools"]
+    assert others["Condition"]["StringEquals"] == {"ram:RequestedResourceType": "ec2:IpamPool"}
+    assert exempt_principals(others) == LANDING_ZONE_ARNS
+
+
+def test_address_plan_shares_follow_the_prefix():
+    params = GuardrailParameters(governed_regions=("eu-west-1",), landing_zone_role_prefix="acme-")
+    statement = by_sid("protect-delegated-administration", params)["ProtectAddressPlanShares"]
+    assert statement["Condition"]["StringLike"] == {"ram:ResourceShareName": "acme-*"}
 
 
 def test_log_destinations_are_the_landing_zones_but_own_subscriptions_are_not(params):

@@ -203,3 +203,25 @@ def test_rejects_statement_ids_that_repeat_within_one_document():
     )
     with pytest.raises(ValueError, match=r"statement ids repeat .*: GA"):
         pack_guardrails(["g-a", "g-clash"], None, catalog=catalog(sized("g-a", 300), clash))
+
+
+def test_network_ou_takes_the_delegated_administration_guardrail():
+    # The network account is the delegated IPAM administrator: its OU carries the data
+    # guardrails and protect-delegated-administration, with incident response on.
+    full = GuardrailParameters(
+        governed_regions=("eu-central-1", "eu-west-1", "us-east-1"),
+        landing_zone_name="acme-pay",
+        cdk_bootstrap_qualifier="lzone",
+        organization_id="o-a1b2c3d4e5",
+        incident_response_account_id="222222222222",
+        incident_responder_permission_sets=("IncidentResponder",),
+    )
+    names = [
+        "keep-data-in-organization",
+        "require-encryption-at-rest",
+        "deny-disable-ebs-default-encryption",
+        "protect-delegated-administration",
+    ]
+    packed = pack_guardrails(names, full, catalog=GUARDRAILS)
+    assert len(packed) <= 2
+    assert all(policy.characters <= 5120 for policy in packed)
