@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ import pytest
 from aws_cdk import App, CfnElement, Stack
 from constructs import Construct
 
-from landing_zone.compliance.rules._cfn import check_run
 from landing_zone.config import LandingZoneConfig, load_config
 from stacks import build_landing_zone
 
@@ -59,17 +57,6 @@ def reference_app(
 
 
 _HASH = re.compile(r"[0-9a-f]{64}")
-
-
-@pytest.fixture(params=["alone", "in-a-check-run"])
-def alone_and_in_a_check_run(request: pytest.FixtureRequest) -> Iterator[None]:
-    """A Fintech rule's test twice: the rule called on its own, and inside a pack's run, where
-    the related resources of each stack are read once and looked up."""
-    if request.param == "alone":
-        yield
-    else:
-        with check_run():
-            yield
 
 
 def normalized(template: dict[str, Any]) -> dict[str, Any]:

@@ -5,22 +5,34 @@ Acknowledging a finding:
 id, such as ``AwsSolutions-S1``, ``Fintech-StatefulResourceRetained`` or
 ``Fintech-IAMNoWildcardActions[Action::s3:*]``. The CDK CLI prints "Acknowledge with
 'Fintech::Fintech-…'", but cdk-nag 3.0.2 only recognizes the plain form: ``acknowledge`` stores a
-plain id as ``Annotation::<id>``, and cdk-nag strips ``Annotation::`` before comparing, so the
+plain id as ``Annotation::<id>``, and cdk-nag (and the Fintech pack, which reads the ids
+cdk-nag's aspect writes into template metadata) strips ``Annotation::`` before comparing, so the
 finding is dropped both in ``validate_scope`` (tests) and at synth. A ``Fintech::`` id is kept as
-is: cdk-nag still reports the finding and only CDK's synth-time report filters it out (as a
+is: the packs still report the finding and only CDK's synth-time report filters it out (as a
 "suppressed violation"), so ``cdk synth`` passes while ``validate_scope``, hence ``violations``,
 still fails.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol, cast
 
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks
+from aws_cdk import App, IPolicyValidationPlugin, PolicyValidationPluginReport, Validations
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
 from constructs import IConstruct
 
 from landing_zone.compliance.fintech_checks import FintechChecks
 
-_PACK_TYPES: tuple[type[NagPack], ...] = (
+
+class CompliancePack(Protocol):
+    """A check pack: a cdk-nag ``NagPack`` or the Fintech pack."""
+
+    @property
+    def name(self) -> str: ...
+
+    def validate_scope(self, scope: IConstruct) -> PolicyValidationPluginReport: ...
+
+
+_PACK_TYPES: tuple[Callable[..., CompliancePack], ...] = (
     AwsSolutionsChecks,
     PCIDSS321Checks,
     NIST80053R5Checks,
@@ -28,12 +40,13 @@ _PACK_TYPES: tuple[type[NagPack], ...] = (
 )
 
 
-def compliance_packs(scope: IConstruct | None) -> list[NagPack]:
+def compliance_packs(scope: IConstruct | None) -> list[CompliancePack]:
     """One instance of each pack, verbose, writing acknowledgments into the metadata of ``scope``.
 
     The metadata (``cdk_nag.rules_to_suppress``: id and reason) is how reviewers and reports see
-    acknowledged findings: cdk-nag drops them before CDK's validation report. Without a scope
-    nothing is written, which is what checking a tree without changing it needs.
+    acknowledged findings: the packs drop them before CDK's validation report (the Fintech pack
+    reads them there at synth). Without a scope nothing is written, which is what checking a tree
+    without changing it needs.
     """
     return [
         pack_type(scope, verbose=True, write_suppressions_to_cloud_formation=True)
@@ -44,11 +57,13 @@ def compliance_packs(scope: IConstruct | None) -> list[NagPack]:
 def apply_compliance_checks(app: App) -> list[str]:
     """Run every pack at synth, where any finding fails it; return the pack names."""
     packs = compliance_packs(app)
-    Validations.of(app).add_plugins(*packs)
+    Validations.of(app).add_plugins(*(cast(IPolicyValidationPlugin, pack) for pack in packs))
     return [pack.name for pack in packs]
 
 
-def violations(scope: IConstruct, packs: Sequence[NagPack] | None = None) -> dict[str, list[str]]:
+def violations(
+    scope: IConstruct, packs: Sequence[CompliancePack] | None = None
+) -> dict[str, list[str]]:
     """Unacknowledged findings under ``scope`` as ``{pack: ["<rule id>: <construct path>", ...]}``.
 
     Only packs with findings appear, so ``assert violations(stack) == {}`` passes on a compliant

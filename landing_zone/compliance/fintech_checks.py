@@ -1,34 +1,85 @@
-"""The project's own cdk-nag pack, run beside the AwsSolutions, PCI DSS and NIST 800-53 packs."""
+"""The project's own check pack, run beside the AwsSolutions, PCI DSS and NIST 800-53 packs.
 
-from typing import cast
+Unlike the cdk-nag packs, which walk the construct tree in Node and call back into Python for
+each resource, this pack is a CDK policy-validation plugin: after synthesis it reads every
+template of the assembly once, in Python (``landing_zone.compliance.assembly``), and runs each
+rule on the resources of its types. Findings, their ids, messages and acknowledgments are
+cdk-nag's: a finding is ``Fintech-<suffix>`` or ``Fintech-<suffix>[<detail>]``, a rule that
+raises is a finding that it could not check the resource, and both are acknowledged with
+``Validations.of(construct).acknowledge``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import jsii
-from aws_cdk import CfnResource, PolicyValidationPluginReport
-from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
+from aws_cdk import (
+    Aspects,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
+    Stage,
+)
+from cdk_nag import NagMessageLevel, NagRuleCompliance, WriteNagSuppressionsToCloudFormationAspect
 from constructs import IConstruct
 
-from landing_zone.compliance.rules import FINTECH_RULES, FintechRule, RuleResult
-from landing_zone.compliance.rules._cfn import check_run
-from landing_zone.compliance.rules.protected_namespace import start_check_run
+from landing_zone.compliance.assembly import (
+    acknowledged_in_metadata,
+    acknowledged_in_tree,
+    assembly_templates,
+    read_json,
+    stack_marks,
+    stack_templates,
+    synthesize,
+    tree_resources,
+)
+from landing_zone.compliance.rules import FINTECH_RULES, FintechRule
+from landing_zone.compliance.rules.resource import UNMARKED, Resource, Template
 
 PACK_NAME = "Fintech"
 """Prefix of every rule id (``Fintech-<suffix>``) and the plugin name in validation reports."""
 
+RULE_ERROR = "Rule threw an error during validation."
+"""Start of the description of a finding whose rule raised (cdk-nag's wording)."""
 
-# Each rule applied is a round trip into Node, so a resource meets only the rules for its type.
-_RULES_BY_TYPE = {
+_RULE_ERROR_TERSE = "This is generally caused by a parameter referencing an intrinsic function."
+
+_RULES_BY_TYPE: dict[str, tuple[FintechRule, ...]] = {
     resource_type: tuple(rule for rule in FINTECH_RULES if resource_type in rule.resource_types)
     for rule in FINTECH_RULES
     for resource_type in rule.resource_types
 }
 
+Acknowledged = Callable[[Resource], frozenset[str]]
+"""The rule ids acknowledged on a resource (its own and its ancestors')."""
 
-class FintechChecks(NagPack):
-    """The fintech rules as a cdk-nag pack, registered with ``Validations.of(app).add_plugins``.
+
+@dataclass(frozen=True)
+class Finding:
+    """One unacknowledged finding: a rule id (``Fintech-<suffix>[<detail>]``) on a resource."""
+
+    rule_id: str
+    description: str
+    severity: str
+    resource: Resource
+
+
+@jsii.implements(IPolicyValidationPlugin)
+class FintechChecks:
+    """The fintech rules, registered with ``Validations.of(app).add_plugins``.
 
     Findings are acknowledged with the plain rule id, such as
     ``Fintech-StatefulResourceRetained`` or ``Fintech-IAMNoWildcardActions[Action::s3:*]``, never
-    the ``Fintech::…`` form the CDK CLI suggests: see ``landing_zone.compliance.checks``.
+    the ``Fintech::…`` form the CDK CLI suggests: see ``landing_zone.compliance.checks``. At
+    synth the pack reads acknowledgments from the template metadata that cdk-nag's
+    ``WriteNagSuppressionsToCloudFormationAspect`` writes (``cdk_nag.rules_to_suppress``), which
+    the pack adds when given a scope and ``write_suppressions_to_cloud_formation``;
+    ``validate_scope`` reads them from the construct tree.
     """
 
     def __init__(
@@ -41,89 +92,148 @@ class FintechChecks(NagPack):
         """Create the pack.
 
         :param scope: where to write acknowledgments into template metadata, when asked to.
-        :param verbose: add each rule's explanation to its findings. Default: info only.
+        :param verbose: add each rule's explanation to its findings, and the error of a rule
+            that could not check a resource. Default: info only.
         :param write_suppressions_to_cloud_formation: write acknowledged rule ids and reasons
-            under ``cdk_nag`` in the Metadata of each resource of ``scope``. Default: not written.
+            under ``cdk_nag`` in the Metadata of each resource of ``scope``, where the pack
+            reads them at synth. Default: not written, so no acknowledgment counts at synth.
         """
-        super().__init__(
-            scope,
-            verbose=verbose,
-            write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation,
-        )
-        self._pack_name = PACK_NAME
-        # Fintech-ProtectedNamespace reads each stack's roles once per pack: a pack checks the
-        # tree once (at synth, or in a test's violations()), as the tree is then.
-        start_check_run()
+        self._verbose = bool(verbose)
+        if scope is not None and write_suppressions_to_cloud_formation:
+            Aspects.of(scope).add(WriteNagSuppressionsToCloudFormationAspect())
 
     @property
     def name(self) -> str:
         return PACK_NAME
 
+    @property
+    def rule_ids(self) -> list[str]:
+        return [f"{PACK_NAME}-{rule.suffix}" for rule in FINTECH_RULES]
+
+    @property
+    def version(self) -> str | None:
+        return None
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        """Check every template of the assembly (CDK calls this after synthesis).
+
+        Violating resources are named by template and logical id, which CDK maps to construct
+        paths in its report. A manifest or template that cannot be read raises, which CDK
+        reports as a failure of the plugin, so synth fails.
+        """
+        files = assembly_templates(Path(path) for path in context.template_paths)
+        marks = stack_marks(context.app_construct, {file.name for file in files})
+        templates = [Template(file.name, read_json(file), marks[file.name]) for file in files]
+        full_paths = {file.name: str(file) for file in files}
+        return self._report(
+            self.check(templates, acknowledged_in_metadata),
+            lambda resource: PolicyViolatingResource(
+                locations=["Properties"],
+                resource_logical_id=resource.logical_id,
+                template_path=full_paths[resource.template.name],
+            ),
+        )
+
     def validate_scope(self, scope: IConstruct) -> PolicyValidationPluginReport:
-        # One run over a tree that does not change while it runs (cdk-nag's validate, at synth,
-        # calls this too): the rules that look for related resources (flow logs, bucket
-        # policies, logging configurations) read each stack's once per run, not per resource.
-        # Fintech-ProtectedNamespace reads each stack's names once per run, too.
-        start_check_run()
-        with check_run():
-            return super().validate_scope(scope)
+        """The findings on the resources under ``scope``, named by construct path (tests).
 
-    def _check_resource(self, node: CfnResource) -> None:
-        for rule in _RULES_BY_TYPE.get(node.cfn_resource_type, ()):
-            if _passes(rule, node):
-                continue
-            # The generated protocol makes every member settable, as TypeScript interfaces are;
-            # cdk-nag only reads them, so read-only properties are enough.
-            self._apply_rule(cast(IApplyRule, _AppliedRule(rule, node)))
+        Synthesizes the app of ``scope`` into its own output directory, again when its tree
+        changed since its last synthesis (as ``Template.from_stack`` does, a change of
+        properties alone is not seen), and reads acknowledgments from the construct tree like
+        cdk-nag's ``validate_scope``, so that nothing needs to be written into templates.
+        """
+        app = scope.node.root
+        if not isinstance(app, Stage):
+            raise TypeError(f"{scope.node.path!r} is not in an App or Stage")
+        files = assembly_templates(stack_templates(synthesize(app)))
+        tree = tree_resources(scope)
+        templates = [
+            Template(
+                file.name,
+                read_json(file),
+                tree.marks.get(file.name, UNMARKED),
+                tree.paths.get(file.name, {}),
+            )
+            for file in files
+        ]
+        checked = {(name, logical_id) for name, ids in tree.paths.items() for logical_id in ids}
+        found = {
+            (template.name, resource.logical_id) for template in templates for resource in template
+        }
+        if missing := sorted(checked - found):
+            raise LookupError(f"resources of the tree missing from the assembly: {missing}")
+        acknowledged: dict[str, frozenset[str]] = {}
 
+        def in_tree(resource: Resource) -> frozenset[str]:
+            path = resource.path
+            if path not in acknowledged:
+                acknowledged[path] = acknowledged_in_tree(tree.constructs[path])
+            return acknowledged[path]
 
-def _passes(rule: FintechRule, node: CfnResource) -> bool:
-    """Whether ``rule`` finds nothing on ``node``, decided in Python.
+        return self._report(
+            self.check(templates, in_tree, only=checked),
+            lambda resource: PolicyViolatingResource(
+                locations=["Properties"], construct_path=resource.path
+            ),
+        )
 
-    cdk-nag's ``applyRule`` records nothing for a compliant or not applicable resource (nor for
-    an empty list of findings), but reaching it costs several round trips to Node per rule and
-    resource. Only a finding or an error goes on to ``applyRule``, which runs the rule again
-    and handles acknowledgments and errors as it always does.
-    """
-    try:
-        result = rule.check(node)
-    except Exception:  # cdk-nag reports it when the rule runs again in applyRule
-        return False
-    if isinstance(result, list):
-        return not result
-    return result in (NagRuleCompliance.COMPLIANT, NagRuleCompliance.NOT_APPLICABLE)
+    def check(
+        self,
+        templates: Iterable[Template],
+        acknowledged: Acknowledged,
+        only: set[tuple[str, str]] | None = None,
+    ) -> list[Finding]:
+        """The unacknowledged findings of every rule on every resource of ``templates``, or on
+        those of ``only`` (template name, logical id), in template order."""
+        findings: list[Finding] = []
+        for template in templates:
+            for resource in template:
+                if only is not None and (template.name, resource.logical_id) not in only:
+                    continue
+                for rule in _RULES_BY_TYPE.get(resource.type, ()):
+                    findings.extend(self._findings(rule, resource, acknowledged))
+        return findings
 
+    def _findings(
+        self, rule: FintechRule, resource: Resource, acknowledged: Acknowledged
+    ) -> Iterator[Finding]:
+        rule_id = f"{PACK_NAME}-{rule.suffix}"
+        severity = "error" if rule.level == NagMessageLevel.ERROR else "warning"
+        try:
+            result = rule.check(resource)
+        except Exception as error:  # what a rule cannot read fails closed, acknowledgeable
+            if rule_id not in acknowledged(resource):
+                detail = str(error) if self._verbose else _RULE_ERROR_TERSE
+                yield Finding(rule_id, f"{RULE_ERROR} {detail}", severity, resource)
+            return
+        if result == NagRuleCompliance.NON_COMPLIANT:
+            ids = [rule_id]
+        elif isinstance(result, list):
+            ids = [f"{rule_id}[{finding}]" for finding in result]
+        else:
+            return
+        description = f"{rule.info} {rule.explanation}" if self._verbose else rule.info
+        yield from (
+            Finding(finding_id, description, severity, resource)
+            for finding_id in ids
+            if finding_id not in acknowledged(resource)
+        )
 
-@jsii.implements(IApplyRule)
-class _AppliedRule:
-    """A rule bound to one resource, in the shape cdk-nag's ``applyRule`` reads through jsii.
-
-    jsii reads members, not instance attributes, hence the properties.
-    """
-
-    def __init__(self, rule: FintechRule, node: CfnResource) -> None:
-        self._rule = rule
-        self._node = node
-
-    @property
-    def node(self) -> CfnResource:
-        return self._node
-
-    @property
-    def info(self) -> str:
-        return self._rule.info
-
-    @property
-    def explanation(self) -> str:
-        return self._rule.explanation
-
-    @property
-    def level(self) -> NagMessageLevel:
-        return self._rule.level
-
-    @property
-    def rule_suffix_override(self) -> str:
-        return self._rule.suffix
-
-    def rule(self, node: CfnResource) -> RuleResult:
-        return self._rule.check(node)
+    @staticmethod
+    def _report(
+        findings: Sequence[Finding], locate: Callable[[Resource], PolicyViolatingResource]
+    ) -> PolicyValidationPluginReport:
+        """One violation per rule id, with every resource it was found on (cdk-nag's shape)."""
+        grouped: dict[str, list[Finding]] = {}
+        for finding in findings:
+            grouped.setdefault(finding.rule_id, []).append(finding)
+        violations = [
+            PolicyViolation(
+                rule_name=rule_id,
+                description=group[0].description,
+                severity=group[0].severity,
+                violating_resources=[locate(finding.resource) for finding in group],
+            )
+            for rule_id, group in grouped.items()
+        ]
+        return PolicyValidationPluginReport(success=not violations, violations=violations)

@@ -1,13 +1,39 @@
+import json
+from pathlib import Path
+from typing import Any, cast
+
+import jsii
 import pytest
-from aws_cdk import Acknowledgment, App, CfnParameter, RemovalPolicy, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    App,
+    CfnParameter,
+    CfnResource,
+    IPolicyValidationContext,
+    IPolicyValidationPlugin,
+    NestedStack,
+    RemovalPolicy,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from cdk_nag import NagRuleCompliance
+from cdk_stacksets import StackSetStack
+from conftest import ReferenceApp
 from constructs import IConstruct
+from fintech_view import view
 
 from landing_zone.compliance import FINTECH_RULES, PACK_NAME, FintechChecks, violations
+from landing_zone.compliance.assembly import (
+    assembly_templates,
+    read_json,
+    stack_templates,
+    synthesize,
+    tree_resources,
+)
 
 RETAINED = "Fintech-StatefulResourceRetained"
 WILDCARD = "Fintech-IAMNoWildcardActions"
@@ -16,7 +42,7 @@ KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "Test")
+    return Stack(App(builtin_cloud_formation_validation=False), "Test")
 
 
 def _acknowledge(construct: IConstruct, rule_id: str) -> None:
@@ -81,7 +107,7 @@ def test_rules_only_judge_their_resource_types(stack: Stack) -> None:
         stack, "Subscription", protocol="email", topic_arn="arn:aws:sns:eu-west-1:1:t"
     )
 
-    assert [rule.check(subscription) for rule in FINTECH_RULES] == [
+    assert [rule.check(view(subscription)) for rule in FINTECH_RULES] == [
         NagRuleCompliance.NOT_APPLICABLE
     ] * 17
 
@@ -139,8 +165,9 @@ def test_rule_id_does_not_acknowledge_granular_findings(stack: Stack) -> None:
     }
 
 
-def test_cli_suggested_plugin_prefix_is_not_honoured_by_cdk_nag(stack: Stack) -> None:
-    # `cdk synth` prints "Acknowledge with 'Fintech::Fintech-…'"; cdk-nag itself ignores that form.
+def test_cli_suggested_plugin_prefix_is_not_honoured_by_the_pack(stack: Stack) -> None:
+    # `cdk synth` prints "Acknowledge with 'Fintech::Fintech-…'"; the packs ignore that form,
+    # only CDK's report at synth honours it (landing_zone.compliance.checks).
     _destroyed_log_group(stack, "Logs")
     _acknowledge(stack, f"{PACK_NAME}::{RETAINED}")
 
@@ -167,24 +194,119 @@ def test_unreadable_resource_fails_closed_and_can_be_acknowledged(stack: Stack) 
     assert violations(stack, [FintechChecks()]) == {}
 
 
-def test_only_findings_and_errors_cross_into_cdk_nag(stack: Stack, monkeypatch) -> None:
-    # A compliant resource is decided in Python: cdk-nag's applyRule would record nothing for
-    # it, and each call costs round trips to Node. A finding still goes through applyRule.
-    applied: list[str] = []
-    original = FintechChecks._apply_rule
+def test_acknowledging_an_id_no_rule_reports_is_harmless(stack: Stack) -> None:
+    kept = _destroyed_log_group(stack, "Kept")
+    _acknowledge(kept, f"{WILDCARD}[Action::nothing]")
+    _acknowledge(kept, "Fintech-NoSuchRule")
 
-    def counting(self, params) -> None:
-        applied.append(f"{params.rule_suffix_override}: {params.node.node.path}")
-        original(self, params)
+    assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Kept/Resource"]}
 
-    monkeypatch.setattr(FintechChecks, "_apply_rule", counting)
-    logs.LogGroup(
-        stack,
-        "Kept",
-        encryption_key=kms.Key.from_key_arn(stack, "KeptKey", KEY_ARN),
-        removal_policy=RemovalPolicy.RETAIN,
-    )
-    _destroyed_log_group(stack, "Logs")
 
+def test_the_rules_read_the_synthesized_template_overrides_included(stack: Stack) -> None:
+    # A tree-walking pack read cfn_options and missed the overrides; CloudFormation does not.
+    log_group = _destroyed_log_group(stack, "Logs")
+    resource = cast(CfnResource, log_group.node.default_child)
+    resource.add_override("DeletionPolicy", "Retain")
     assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Logs/Resource"]}
-    assert applied == ["StatefulResourceRetained: Test/Logs/Resource"]
+
+    resource.add_override("UpdateReplacePolicy", "Retain")
+    _destroyed_log_group(stack, "Added")  # a new construct: the app is synthesized again
+
+    assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Added/Resource"]}
+
+
+def test_synth_checks_stack_set_and_nested_stack_templates(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    parent = Stack(app, "Parent")
+    _destroyed_log_group(StackSetStack(parent, "Set"), "Logs")
+    _destroyed_log_group(NestedStack(parent, "Nested"), "Logs")
+    Validations.of(app).add_plugins(cast(IPolicyValidationPlugin, FintechChecks(app)))
+
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (fintech,) = (p for p in report["pluginReports"] if p["pluginName"] == PACK_NAME)
+    assert sorted(
+        (violation["ruleName"], resource["constructPath"])
+        for violation in fintech["violations"]
+        for resource in violation["violatingConstructs"]
+    ) == [
+        (RETAINED, "Parent/Nested/Logs/Resource"),
+        (RETAINED, "Parent/Set/Logs/Resource"),
+    ]
+
+
+@jsii.implements(IPolicyValidationContext)
+class _Context:
+    def __init__(self, app: App, templates: list[Path]) -> None:
+        self._app = app
+        self._templates = templates
+
+    @property
+    def template_paths(self) -> list[str]:
+        return [str(path) for path in self._templates]
+
+    @property
+    def stack_templates(self) -> list[Any]:
+        return []
+
+    @property
+    def app_construct(self) -> App:
+        return self._app
+
+    @property
+    def account_id(self) -> str | None:
+        return None
+
+    @property
+    def region(self) -> str | None:
+        return None
+
+
+def test_a_template_that_cannot_be_read_fails_instead_of_passing(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text('{"version": "1", "artifacts": {}}')
+    broken = tmp_path / "Broken.template.json"
+    broken.write_text('{"Resources": {')
+
+    with pytest.raises(json.JSONDecodeError):
+        FintechChecks().validate(cast(IPolicyValidationContext, _Context(App(), [broken])))
+
+
+def test_a_template_asset_that_is_missing_fails(tmp_path: Path) -> None:
+    assets = {
+        "files": {"h": {"source": {"path": "Gone.stackset.template.json", "packaging": "file"}}}
+    }
+    (tmp_path / "Parent.assets.json").write_text(json.dumps(assets))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "version": "1",
+                "artifacts": {
+                    "Parent.assets": {
+                        "type": "cdk:asset-manifest",
+                        "properties": {"file": "Parent.assets.json"},
+                    }
+                },
+            }
+        )
+    )
+    parent = tmp_path / "Parent.template.json"
+    parent.write_text('{"Resources": {}}')
+
+    with pytest.raises(FileNotFoundError, match=r"Gone\.stackset\.template\.json"):
+        FintechChecks().validate(cast(IPolicyValidationContext, _Context(App(), [parent])))
+
+
+def test_every_resource_of_the_reference_app_is_checked(reference_app: ReferenceApp) -> None:
+    """The templates the pack reads hold exactly the CfnResources of the construct tree, the
+    StackSet templates' included."""
+    files = assembly_templates(stack_templates(synthesize(reference_app.app)))
+    checked = {
+        (file.name, logical_id) for file in files for logical_id in read_json(file)["Resources"]
+    }
+    tree = tree_resources(reference_app.app)
+    in_tree = {(name, logical_id) for name, ids in tree.paths.items() for logical_id in ids}
+
+    assert checked == in_tree
+    assert len({name for name, _ in checked if name.endswith(".stackset.template.json")}) == 10

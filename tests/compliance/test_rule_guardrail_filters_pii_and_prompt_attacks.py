@@ -4,6 +4,7 @@ from typing import Any
 import pytest
 from aws_cdk import App, CfnParameter, CfnResource, Stack
 from cdk_nag import NagRuleCompliance
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import guardrail_filters_pii_and_prompt_attacks
@@ -16,7 +17,7 @@ CARD = {"Type": "CREDIT_DEBIT_CARD_NUMBER", "Action": "BLOCK"}
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "Test")
+    return Stack(App(builtin_cloud_formation_validation=False), "Test")
 
 
 def _guardrail(
@@ -66,7 +67,9 @@ def _guardrail(
 def test_guardrails_with_both_filters_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert guardrail_filters_pii_and_prompt_attacks(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert (
+        guardrail_filters_pii_and_prompt_attacks(view(build(stack))) == NagRuleCompliance.COMPLIANT
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,13 +101,17 @@ def test_guardrails_with_both_filters_are_compliant(
 def test_guardrails_missing_a_filter_are_non_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert guardrail_filters_pii_and_prompt_attacks(build(stack)) == NagRuleCompliance.NON_COMPLIANT
+    assert (
+        guardrail_filters_pii_and_prompt_attacks(view(build(stack)))
+        == NagRuleCompliance.NON_COMPLIANT
+    )
 
 
 def test_filters_from_a_parameter_cannot_be_checked(stack: Stack) -> None:
     filters = CfnParameter(stack, "Filters", type="CommaDelimitedList").value_as_list
+    resource = view(_guardrail(filters=filters)(stack))
     with pytest.raises(TypeError):
-        guardrail_filters_pii_and_prompt_attacks(_guardrail(filters=filters)(stack))
+        guardrail_filters_pii_and_prompt_attacks(resource)
 
 
 def test_the_pack_reports_a_guardrail_without_pii_filters(stack: Stack) -> None:

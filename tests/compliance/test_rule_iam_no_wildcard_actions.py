@@ -9,6 +9,7 @@ from aws_cdk import aws_organizations as organizations
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sso as sso
 from cdk_nag import NagRuleCompliance
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import iam_no_wildcard_actions
@@ -19,7 +20,7 @@ INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "Test")
+    return Stack(App(builtin_cloud_formation_validation=False), "Test")
 
 
 def _document(*statements: dict[str, object]) -> dict[str, object]:
@@ -162,12 +163,16 @@ def _managed_policy(document: object) -> Callable[[Stack], CfnResource]:
             id="permission-set-object",
         ),
         pytest.param(
-            lambda stack: sso.CfnPermissionSet(
+            # CloudFormation takes the inline policy as a JSON string too; the L1 class does not.
+            lambda stack: CfnResource(
                 stack,
                 "Set",
-                instance_arn=INSTANCE_ARN,
-                name="dev",
-                inline_policy=json.dumps(_document(_allow("s3:*"))),
+                type="AWS::SSO::PermissionSet",
+                properties={
+                    "InstanceArn": INSTANCE_ARN,
+                    "Name": "dev",
+                    "InlinePolicy": json.dumps(_document(_allow("s3:*"))),
+                },
             ),
             ["Action::s3:*"],
             id="permission-set-json-string",
@@ -190,7 +195,7 @@ def _managed_policy(document: object) -> Callable[[Stack], CfnResource]:
 def test_reports_each_wildcard_action(
     stack: Stack, build: Callable[[Stack], CfnResource], expected: list[str]
 ) -> None:
-    assert iam_no_wildcard_actions(build(stack)) == expected
+    assert iam_no_wildcard_actions(view(build(stack))) == expected
 
 
 @pytest.mark.parametrize(
@@ -221,7 +226,7 @@ def test_reports_each_wildcard_action(
 def test_named_actions_and_denies_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert iam_no_wildcard_actions(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert iam_no_wildcard_actions(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -248,7 +253,7 @@ def test_named_actions_and_denies_are_compliant(
 def test_other_policies_are_not_applicable(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert iam_no_wildcard_actions(build(stack)) == NagRuleCompliance.NOT_APPLICABLE
+    assert iam_no_wildcard_actions(view(build(stack))) == NagRuleCompliance.NOT_APPLICABLE
 
 
 @pytest.mark.parametrize(
@@ -269,8 +274,9 @@ def test_other_policies_are_not_applicable(
 def test_rejects_a_policy_it_cannot_read(stack: Stack, document: object, message: str) -> None:
     policy = _managed_policy(document)(stack)
 
+    resource = view(policy)
     with pytest.raises(TypeError, match=message):
-        iam_no_wildcard_actions(policy)
+        iam_no_wildcard_actions(resource)
 
 
 def test_pack_reports_the_granular_id_on_the_role(stack: Stack) -> None:

@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import kms_key_policy_scoped
@@ -27,7 +28,7 @@ CALLER_ACCOUNT = {"StringEquals": {"kms:CallerAccount": "111111111111"}}
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(context=cdk_context()), "Test")
+    return Stack(App(context=cdk_context(), builtin_cloud_formation_validation=False), "Test")
 
 
 def _allow(
@@ -118,7 +119,7 @@ def _data_class_key(stack: Stack) -> CfnResource:
 def test_scoped_key_policies_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert kms_key_policy_scoped(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert kms_key_policy_scoped(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -166,7 +167,7 @@ def test_scoped_key_policies_are_compliant(
 def test_broad_or_default_key_policies_are_non_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert kms_key_policy_scoped(build(stack)) == NagRuleCompliance.NON_COMPLIANT
+    assert kms_key_policy_scoped(view(build(stack))) == NagRuleCompliance.NON_COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -217,14 +218,15 @@ def test_rejects_a_key_policy_it_cannot_read(
 ) -> None:
     key = build(stack)
 
+    resource = view(key)
     with pytest.raises(TypeError, match=message):
-        kms_key_policy_scoped(key)
+        kms_key_policy_scoped(resource)
 
 
 def test_other_resources_are_not_applicable(stack: Stack) -> None:
     bucket = s3.CfnBucket(stack, "Bucket")
 
-    assert kms_key_policy_scoped(bucket) == NagRuleCompliance.NOT_APPLICABLE
+    assert kms_key_policy_scoped(view(bucket)) == NagRuleCompliance.NOT_APPLICABLE
 
 
 def test_pack_reports_the_key_with_cdks_default_policy(stack: Stack) -> None:

@@ -8,6 +8,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import log_group_retention_and_kms
@@ -18,7 +19,7 @@ KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(context=cdk_context()), "Test")
+    return Stack(App(context=cdk_context(), builtin_cloud_formation_validation=False), "Test")
 
 
 def _log_group(*, encrypted: bool, **props: Any) -> Callable[[Stack], CfnResource]:
@@ -82,7 +83,7 @@ def _plain_log_group(properties: dict[str, object]) -> Callable[[Stack], CfnReso
 def test_expiring_encrypted_log_groups_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert log_group_retention_and_kms(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert log_group_retention_and_kms(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,7 @@ def test_expiring_encrypted_log_groups_are_compliant(
 def test_log_groups_never_expiring_or_without_key_are_non_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert log_group_retention_and_kms(build(stack)) == NagRuleCompliance.NON_COMPLIANT
+    assert log_group_retention_and_kms(view(build(stack))) == NagRuleCompliance.NON_COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -137,14 +138,15 @@ def test_rejects_a_log_group_it_cannot_read(
 ) -> None:
     log_group = build(stack)
 
+    resource = view(log_group)
     with pytest.raises(TypeError, match=message):
-        log_group_retention_and_kms(log_group)
+        log_group_retention_and_kms(resource)
 
 
 def test_other_resources_are_not_applicable(stack: Stack) -> None:
     queue = sqs.CfnQueue(stack, "Queue")
 
-    assert log_group_retention_and_kms(queue) == NagRuleCompliance.NOT_APPLICABLE
+    assert log_group_retention_and_kms(view(queue)) == NagRuleCompliance.NOT_APPLICABLE
 
 
 def test_pack_reports_the_log_group_without_key(stack: Stack) -> None:

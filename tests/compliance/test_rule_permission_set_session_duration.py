@@ -6,6 +6,7 @@ from aws_cdk import App, Aws, CfnParameter, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from cdk_nag import NagRuleCompliance
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import permission_set_session_duration
@@ -16,7 +17,7 @@ INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "Test")
+    return Stack(App(builtin_cloud_formation_validation=False), "Test")
 
 
 def _permission_set(duration: object = None) -> Callable[[Stack], CfnResource]:
@@ -55,7 +56,7 @@ def _plain_permission_set(duration: object) -> Callable[[Stack], CfnResource]:
 def test_sessions_up_to_twelve_hours_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert permission_set_session_duration(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert permission_set_session_duration(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -81,7 +82,7 @@ def test_sessions_up_to_twelve_hours_are_compliant(
 def test_longer_or_malformed_sessions_are_non_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert permission_set_session_duration(build(stack)) == NagRuleCompliance.NON_COMPLIANT
+    assert permission_set_session_duration(view(build(stack))) == NagRuleCompliance.NON_COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -109,15 +110,16 @@ def test_rejects_a_duration_it_cannot_read(
 ) -> None:
     permission_set = build(stack)
 
+    resource = view(permission_set)
     with pytest.raises(TypeError, match=message):
-        permission_set_session_duration(permission_set)
+        permission_set_session_duration(resource)
 
 
 def test_other_resources_are_not_applicable(stack: Stack) -> None:
     role = iam.Role(stack, "Role", assumed_by=iam.AccountRootPrincipal())
 
     assert (
-        permission_set_session_duration(cast(CfnResource, role.node.default_child))
+        permission_set_session_duration(view(cast(CfnResource, role.node.default_child)))
         == NagRuleCompliance.NOT_APPLICABLE
     )
 

@@ -5,6 +5,7 @@ import pytest
 from aws_cdk import App, CfnResource, Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from cdk_nag import NagRuleCompliance
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import sagemaker_encrypted_and_vpc_bound
@@ -17,7 +18,7 @@ VPC = {"Subnets": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "Test")
+    return Stack(App(builtin_cloud_formation_validation=False), "Test")
 
 
 def _resource(resource_type: str, **properties: Any) -> Callable[[Stack], CfnResource]:
@@ -77,7 +78,7 @@ PROCESSING = {
 def test_encrypted_vpc_bound_resources_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert sagemaker_encrypted_and_vpc_bound(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert sagemaker_encrypted_and_vpc_bound(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -140,7 +141,7 @@ def test_encrypted_vpc_bound_resources_are_compliant(
 def test_each_missing_control_is_a_finding(
     stack: Stack, build: Callable[[Stack], CfnResource], findings: list[str]
 ) -> None:
-    assert sagemaker_encrypted_and_vpc_bound(build(stack)) == findings
+    assert sagemaker_encrypted_and_vpc_bound(view(build(stack))) == findings
 
 
 def test_the_pack_reports_an_l1_notebook_with_root_access(stack: Stack) -> None:

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagRuleCompliance
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import stateful_resource_retained
@@ -19,7 +20,7 @@ RULE = "Fintech-StatefulResourceRetained"
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(), "Test")
+    return Stack(App(builtin_cloud_formation_validation=False), "Test")
 
 
 def _bucket(stack: Stack, removal_policy: RemovalPolicy) -> CfnResource:
@@ -38,7 +39,7 @@ def _cfn_bucket(
 
 def test_retained_bucket_is_compliant(stack: Stack) -> None:
     assert (
-        stateful_resource_retained(_bucket(stack, RemovalPolicy.RETAIN))
+        stateful_resource_retained(view(_bucket(stack, RemovalPolicy.RETAIN)))
         == NagRuleCompliance.COMPLIANT
     )
 
@@ -47,7 +48,7 @@ def test_log_group_retained_by_default_is_compliant(stack: Stack) -> None:
     log_group = logs.LogGroup(stack, "Logs")
 
     assert (
-        stateful_resource_retained(cast(CfnResource, log_group.node.default_child))
+        stateful_resource_retained(view(cast(CfnResource, log_group.node.default_child)))
         == NagRuleCompliance.COMPLIANT
     )
 
@@ -62,7 +63,7 @@ def test_log_group_retained_by_default_is_compliant(stack: Stack) -> None:
 )
 def test_bucket_not_retained_is_non_compliant(stack: Stack, removal_policy: RemovalPolicy) -> None:
     assert (
-        stateful_resource_retained(_bucket(stack, removal_policy))
+        stateful_resource_retained(view(_bucket(stack, removal_policy)))
         == NagRuleCompliance.NON_COMPLIANT
     )
 
@@ -80,7 +81,7 @@ def test_both_policies_must_retain(
     stack: Stack, deletion: CfnDeletionPolicy | None, update_replace: CfnDeletionPolicy | None
 ) -> None:
     assert (
-        stateful_resource_retained(_cfn_bucket(stack, deletion, update_replace))
+        stateful_resource_retained(view(_cfn_bucket(stack, deletion, update_replace)))
         == NagRuleCompliance.NON_COMPLIANT
     )
 
@@ -102,7 +103,7 @@ def test_stack_set_must_retain(
     stack_set.cfn_options.deletion_policy = deletion
     stack_set.cfn_options.update_replace_policy = deletion
 
-    assert stateful_resource_retained(stack_set) == expected
+    assert stateful_resource_retained(view(stack_set)) == expected
 
 
 def test_account_must_retain_explicitly(stack: Stack) -> None:
@@ -111,7 +112,7 @@ def test_account_must_retain_explicitly(stack: Stack) -> None:
         stack, "Account", account_name="log-archive", email="log-archive@example.com"
     )
 
-    assert stateful_resource_retained(account) == NagRuleCompliance.NON_COMPLIANT
+    assert stateful_resource_retained(view(account)) == NagRuleCompliance.NON_COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,7 @@ def test_account_must_retain_explicitly(stack: Stack) -> None:
 def test_message_passing_resources_are_not_applicable(
     stack: Stack, resource_type: type[sqs.CfnQueue] | type[sns.CfnTopic]
 ) -> None:
-    assert stateful_resource_retained(resource_type(stack, "Messages")) == (
+    assert stateful_resource_retained(view(resource_type(stack, "Messages"))) == (
         NagRuleCompliance.NOT_APPLICABLE
     )
 

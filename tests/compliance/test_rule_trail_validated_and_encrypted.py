@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import trail_validated_and_encrypted
@@ -18,7 +19,7 @@ KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555
 
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(context=cdk_context()), "Test")
+    return Stack(App(context=cdk_context(), builtin_cloud_formation_validation=False), "Test")
 
 
 def _trail(*, encrypted: bool, **props: Any) -> Callable[[Stack], CfnResource]:
@@ -75,7 +76,7 @@ def _plain_trail(properties: dict[str, object]) -> Callable[[Stack], CfnResource
 def test_validated_and_encrypted_trails_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert trail_validated_and_encrypted(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert trail_validated_and_encrypted(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -102,7 +103,7 @@ def test_validated_and_encrypted_trails_are_compliant(
 def test_trails_not_validated_or_not_encrypted_are_non_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert trail_validated_and_encrypted(build(stack)) == NagRuleCompliance.NON_COMPLIANT
+    assert trail_validated_and_encrypted(view(build(stack))) == NagRuleCompliance.NON_COMPLIANT
 
 
 @pytest.mark.parametrize(
@@ -135,15 +136,16 @@ def test_rejects_a_trail_it_cannot_read(
 ) -> None:
     trail = build(stack)
 
+    resource = view(trail)
     with pytest.raises(TypeError, match=message):
-        trail_validated_and_encrypted(trail)
+        trail_validated_and_encrypted(resource)
 
 
 def test_other_resources_are_not_applicable(stack: Stack) -> None:
     log_group = logs.LogGroup(stack, "Logs")
 
     assert (
-        trail_validated_and_encrypted(cast(CfnResource, log_group.node.default_child))
+        trail_validated_and_encrypted(view(cast(CfnResource, log_group.node.default_child)))
         == NagRuleCompliance.NOT_APPLICABLE
     )
 

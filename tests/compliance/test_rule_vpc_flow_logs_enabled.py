@@ -6,6 +6,7 @@ from aws_cdk import App, CfnParameter, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import vpc_flow_logs_enabled
@@ -15,13 +16,9 @@ LOG_GROUP_ARN = "arn:aws:logs:eu-west-1:111111111111:log-group:vpc-flow-logs"
 ROLE_ARN = "arn:aws:iam::111111111111:role/flow-logs"
 
 
-# Each test with the rule called on its own, and inside a pack's run (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("alone_and_in_a_check_run")
-
-
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(context=cdk_context()), "Test")
+    return Stack(App(context=cdk_context(), builtin_cloud_formation_validation=False), "Test")
 
 
 def _l2_vpc(
@@ -105,7 +102,7 @@ def _two_flow_logs(stack: Stack) -> CfnResource:
 def test_vpcs_logging_all_traffic_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert vpc_flow_logs_enabled(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert vpc_flow_logs_enabled(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 def _vpc_beside_a_logged_vpc(stack: Stack) -> CfnResource:
@@ -136,7 +133,7 @@ def _subnet_flow_log(stack: Stack) -> CfnResource:
 def test_vpcs_without_a_flow_log_of_all_traffic_are_non_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert vpc_flow_logs_enabled(build(stack)) == NagRuleCompliance.NON_COMPLIANT
+    assert vpc_flow_logs_enabled(view(build(stack))) == NagRuleCompliance.NON_COMPLIANT
 
 
 def _conditional_flow_log(stack: Stack) -> CfnResource:
@@ -165,15 +162,16 @@ def test_rejects_a_flow_log_it_cannot_read(
 ) -> None:
     vpc = build(stack)
 
+    resource = view(vpc)
     with pytest.raises(TypeError, match=message):
-        vpc_flow_logs_enabled(vpc)
+        vpc_flow_logs_enabled(resource)
 
 
 def test_other_resources_are_not_applicable(stack: Stack) -> None:
     vpc = ec2.CfnVPC(stack, "Vpc", cidr_block="10.0.0.0/16")
     subnet = ec2.CfnSubnet(stack, "Subnet", vpc_id=vpc.ref, cidr_block="10.0.0.0/24")
 
-    assert vpc_flow_logs_enabled(subnet) == NagRuleCompliance.NOT_APPLICABLE
+    assert vpc_flow_logs_enabled(view(subnet)) == NagRuleCompliance.NOT_APPLICABLE
 
 
 def test_pack_reports_the_vpc_logging_rejected_traffic_only(stack: Stack) -> None:

@@ -5,6 +5,7 @@ from aws_cdk import App, CfnParameter, CfnResource, Fn, Stack, Token
 from aws_cdk import aws_wafv2 as wafv2
 from cdk_nag import NagRuleCompliance
 from conftest import cdk_context
+from fintech_view import view
 
 from landing_zone.compliance import FintechChecks, violations
 from landing_zone.compliance.rules import web_acl_logged_and_protected
@@ -19,13 +20,9 @@ VISIBILITY = wafv2.CfnWebACL.VisibilityConfigProperty(
 )
 
 
-# Each test with the rule called on its own, and inside a pack's run (tests/conftest.py).
-pytestmark = pytest.mark.usefixtures("alone_and_in_a_check_run")
-
-
 @pytest.fixture
 def stack() -> Stack:
-    return Stack(App(context=cdk_context()), "Test")
+    return Stack(App(context=cdk_context(), builtin_cloud_formation_validation=False), "Test")
 
 
 def _managed(
@@ -156,7 +153,7 @@ def _plain_acl(stack: Stack) -> CfnResource:
 def test_logged_acls_blocking_with_the_common_rule_set_are_compliant(
     stack: Stack, build: Callable[[Stack], CfnResource]
 ) -> None:
-    assert web_acl_logged_and_protected(build(stack)) == NagRuleCompliance.COMPLIANT
+    assert web_acl_logged_and_protected(view(build(stack))) == NagRuleCompliance.COMPLIANT
 
 
 def _other_acl_logged(stack: Stack) -> CfnResource:
@@ -188,7 +185,7 @@ def _other_acl_logged(stack: Stack) -> CfnResource:
 def test_reports_missing_logging_and_common_rule_set(
     stack: Stack, build: Callable[[Stack], CfnResource], expected: list[str]
 ) -> None:
-    assert web_acl_logged_and_protected(build(stack)) == expected
+    assert web_acl_logged_and_protected(view(build(stack))) == expected
 
 
 def _vendor_from_parameter(stack: Stack) -> CfnResource:
@@ -225,8 +222,9 @@ def test_rejects_a_web_acl_it_cannot_read(
 ) -> None:
     acl = build(stack)
 
+    resource = view(acl)
     with pytest.raises(TypeError, match=message):
-        web_acl_logged_and_protected(acl)
+        web_acl_logged_and_protected(resource)
 
 
 def test_other_resources_are_not_applicable(stack: Stack) -> None:
@@ -234,7 +232,7 @@ def test_other_resources_are_not_applicable(stack: Stack) -> None:
         stack, "Blocked", scope="REGIONAL", ip_address_version="IPV4", addresses=[]
     )
 
-    assert web_acl_logged_and_protected(ip_set) == NagRuleCompliance.NOT_APPLICABLE
+    assert web_acl_logged_and_protected(view(ip_set)) == NagRuleCompliance.NOT_APPLICABLE
 
 
 def test_pack_reports_the_granular_id_on_the_counting_acl(stack: Stack) -> None:

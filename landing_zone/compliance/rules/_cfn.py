@@ -1,27 +1,19 @@
-"""Reading a resource's CloudFormation properties the same way for every kind of CfnResource.
+"""Reading CloudFormation values of a synthesized template the way every rule of the pack does.
 
-Properties are read from the construct (``cfnProperties``), resolved by its stack: L1 classes
-(``s3.CfnBucket``) hold them with camelCase keys (``sseAlgorithm``), a plain ``CfnResource`` with
-the keys it was given, normally the CloudFormation ones (``SSEAlgorithm``). Looking names up
-without regard to case reads both, acronyms included. Overrides added with
-``add_property_override`` are not visible here: cdk-nag rules cannot see them either.
+Names are looked up without regard to case (CloudFormation's ``SSEAlgorithm``, a hand-written
+``SseAlgorithm``), and what a rule cannot read (an intrinsic where a literal is needed) raises
+TypeError: the pack reports that the rule could not check the resource, so it never passes.
 """
 
+from __future__ import annotations
+
 import json
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import CfnResource, Stack
-from constructs import IConstruct
-
-
-def resolved_properties(node: CfnResource) -> Mapping[str, Any]:
-    """The properties of ``node`` with every token resolved (references become intrinsics)."""
-    properties: Mapping[str, Any] = Stack.of(node).resolve(node._cfn_properties)
-    return properties
+if TYPE_CHECKING:
+    from landing_zone.compliance.rules.resource import Resource
 
 
 def get_property(value: Any, name: str) -> Any:
@@ -129,220 +121,6 @@ def statement_allows(statement: Any, action: str) -> bool:
     return bool(not_actions) and not any(covers(pattern) for pattern in not_actions)
 
 
-def stack_resources(
-    scope: IConstruct, l1_class: type[CfnResource], resource_type: str
-) -> Iterator[CfnResource]:
-    """The resources of ``resource_type`` in the stack of ``scope``, made with ``l1_class`` or
-    as plain ``CfnResource``s.
-
-    Reading ``cfn_resource_type`` crosses into Node (a tenth of a second for a few hundred
-    resources, per resource checked), so only plain CfnResources, whose class says nothing,
-    are asked for it.
-    """
-    for construct in Stack.of(scope).node.find_all():
-        if isinstance(construct, l1_class) or (
-            type(construct) is CfnResource and construct.cfn_resource_type == resource_type
-        ):
-            yield construct
-
-
-@dataclass(frozen=True)
-class Related:
-    """A resource that checked resources refer to or are referred by (a flow log, a bucket
-    policy), read once: its resolved properties and the target it names, or why it could not be
-    read."""
-
-    construct: CfnResource
-    _properties: Mapping[str, Any] | None
-    _target: Any
-    _error: Exception | None
-
-    @property
-    def properties(self) -> Mapping[str, Any]:
-        """Its resolved properties; raises what reading them raised."""
-        if self._error is not None:
-            raise self._error.with_traceback(None)
-        assert self._properties is not None
-        return self._properties
-
-    @property
-    def target(self) -> Any:
-        """The resolved value of its target property (``ResourceId``, ``Bucket``); raises what
-        reading it raised."""
-        if self._error is not None:
-            raise self._error.with_traceback(None)
-        return self._target
-
-
-class RelatedIndex:
-    """The resources of one type in a stack, in ``find_all()`` order, indexed by the value of
-    their target property, so that a check finds those naming a resource without reading the
-    others.
-
-    ``candidates`` yields, in order, every entry whose target equals or mentions (``mentions``)
-    one of the given values, plus every entry it cannot rule out: unreadable ones and those
-    whose target holds a string with a quote or backslash. A rule runs its own test on each
-    candidate, as it did on every resource; the entries left out are exactly those on which
-    that test does nothing.
-    """
-
-    def __init__(self, entries: Sequence[Related]) -> None:
-        self._entries = entries
-        self._equal: dict[Hashable, list[int]] = {}
-        self._component: dict[str, list[int]] = {}
-        self._always: list[int] = []
-        for position, entry in enumerate(entries):
-            if entry._error is not None:
-                self._always.append(position)
-                continue
-            try:
-                key = _equality_key(entry._target)
-                components = _components(entry._target)
-            except (TypeError, ValueError):  # not JSON: only the rule's own test can tell
-                self._always.append(position)
-                continue
-            self._equal.setdefault(key, []).append(position)
-            if components is None:
-                self._always.append(position)
-                continue
-            for text in components:
-                self._component.setdefault(text, []).append(position)
-
-    def candidates(
-        self, equal_to: Sequence[Any], mentioning: Sequence[Any] = ()
-    ) -> Iterator[Related]:
-        """The entries whose target may equal one of ``equal_to`` or mention one of
-        ``mentioning``, and those that cannot be read, in ``find_all()`` order."""
-        positions = set(self._always)
-        try:
-            for value in equal_to:
-                positions.update(self._equal.get(_equality_key(value), ()))
-            for value in mentioning:
-                if not _findable(value):
-                    return iter(self._entries)
-                positions.update(self._component.get(json.dumps(value), ()))
-        except (TypeError, ValueError):
-            return iter(self._entries)
-        return (self._entries[position] for position in sorted(positions))
-
-
-def _equality_key(value: Any) -> Hashable:
-    """A hashable key equal for two JSON values exactly when they are equal (``==``)."""
-    if isinstance(value, dict):
-        return ("dict", frozenset((key, _equality_key(item)) for key, item in value.items()))
-    if isinstance(value, list):
-        return ("list", tuple(_equality_key(item) for item in value))
-    if value is None or isinstance(value, str | int | float):  # bool is an int
-        return value
-    raise TypeError(f"not a JSON value: {value!r}")
-
-
-_SEPARATORS = frozenset(',:[]{}"\\')
-
-
-def _components(value: Any) -> set[str] | None:
-    """The JSON text of ``value`` and of every key and value inside it, or None when a string
-    inside holds a quote or a backslash.
-
-    Without such a string, the JSON text of a value that ``_findable`` accepts is part of the
-    text of ``value`` only as the text of one of these components: inside a string it cannot
-    start (its quote would be escaped), and it cannot span two strings (it holds no comma or
-    colon) nor start at a string's closing quote (its first key starts otherwise).
-    """
-    texts: set[str] = set()
-
-    def walk(item: Any) -> bool:
-        if isinstance(item, str) and ('"' in item or "\\" in item):
-            return False
-        texts.add(json.dumps(item))
-        if isinstance(item, dict):
-            return all(
-                isinstance(key, str) and walk(key) and walk(entry) for key, entry in item.items()
-            )
-        if isinstance(item, list):
-            return all(walk(entry) for entry in item)
-        return True
-
-    return texts if walk(value) else None
-
-
-def _findable(value: Any) -> bool:
-    """Whether ``mentions`` of ``value`` can be answered from ``_components``: a non-empty
-    printable ASCII string without JSON punctuation, or a non-empty object whose first key
-    starts with a letter or digit."""
-    if isinstance(value, str):
-        return (
-            value != ""
-            and value.isascii()
-            and value.isprintable()
-            and not _SEPARATORS.intersection(value)
-        )
-    if isinstance(value, dict) and value:
-        first = next(iter(value))
-        return isinstance(first, str) and first[:1].isascii() and first[:1].isalnum()
-    return False
-
-
-_RUNS: list[object] = []
-"""The pack runs under way, innermost last (see ``check_run``)."""
-_INDEXES: dict[tuple[object, str, str, str], RelatedIndex] = {}
-"""The indexes read in the runs under way, by run, stack (``jsii_ref``), type and property."""
-
-
-@contextmanager
-def check_run() -> Iterator[None]:
-    """One run of a pack over a construct tree, which does not change while it runs.
-
-    Inside it, ``related_resources`` reads each stack's resources of a type once; when it ends
-    they are forgotten, so that neither another run, nor another app, nor a rule called on its
-    own (as tests do, between changes to a stack) sees an index read before.
-    """
-    run = object()
-    _RUNS.append(run)
-    try:
-        yield
-    finally:
-        _RUNS.remove(run)
-        for key in [key for key in _INDEXES if key[0] is run]:
-            del _INDEXES[key]
-
-
-def jsii_ref(construct: IConstruct) -> str:
-    """Which object of jsii's kernel ``construct`` stands for: a construct made in Node comes
-    back from each call as a new Python object, but with the same reference."""
-    return str(getattr(construct, "__jsii_ref__").ref)  # noqa: B009 (a dunder mypy cannot see)
-
-
-def related_resources(
-    stack: Stack, l1_class: type[CfnResource], resource_type: str, target_property: str
-) -> RelatedIndex:
-    """The resources of ``resource_type`` in ``stack`` (``stack_resources``), indexed by
-    ``target_property``: read once per stack in a ``check_run``, and on each call outside one.
-    """
-    if not _RUNS:
-        return _read_related(stack, l1_class, resource_type, target_property)
-    key = (_RUNS[-1], jsii_ref(stack), resource_type, target_property)
-    index = _INDEXES.get(key)
-    if index is None:
-        index = _INDEXES[key] = _read_related(stack, l1_class, resource_type, target_property)
-    return index
-
-
-def _read_related(
-    stack: Stack, l1_class: type[CfnResource], resource_type: str, target_property: str
-) -> RelatedIndex:
-    entries: list[Related] = []
-    for construct in stack_resources(stack, l1_class, resource_type):
-        try:
-            properties = resolved_properties(construct)
-            target = get_property(properties, target_property)
-        except Exception as error:  # raised again where the rule reads this resource
-            entries.append(Related(construct, None, None, error))
-        else:
-            entries.append(Related(construct, properties, target, None))
-    return RelatedIndex(entries)
-
-
 def mentions(value: Any, names: Collection[Any]) -> bool:
     """Whether ``value``, such as an ``Fn::If``, holds one of ``names`` somewhere inside."""
     text = json.dumps(value)
@@ -395,11 +173,12 @@ IDENTITY_POLICY_TYPES = frozenset(IDENTITY_POLICY_PROPERTY) | INLINE_POLICIES_TY
 policies and SCPs limit who may act rather than grant, so they are not among them."""
 
 
-def identity_policy_statements(node: CfnResource) -> list[Any]:
-    """Every statement of the identity policies ``node`` holds (see ``IDENTITY_POLICY_TYPES``),
-    the JSON string form of IAM Identity Center's inline policy included."""
-    properties = resolved_properties(node)
-    resource_type = node.cfn_resource_type
+def identity_policy_statements(resource: Resource) -> list[Any]:
+    """Every statement of the identity policies ``resource`` holds (see
+    ``IDENTITY_POLICY_TYPES``), the JSON string form of IAM Identity Center's inline policy
+    included."""
+    properties = resource.properties
+    resource_type = resource.type
     if resource_type in INLINE_POLICIES_TYPES:
         documents = [
             get_property(policy, "PolicyDocument")

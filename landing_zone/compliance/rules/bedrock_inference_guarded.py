@@ -19,7 +19,6 @@ statement can be acknowledged without the others.
 
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.common.bedrock import (
@@ -37,6 +36,7 @@ from landing_zone.compliance.rules._cfn import (
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = IDENTITY_POLICY_TYPES
 
@@ -47,13 +47,13 @@ GUARDRAIL_KEY = GUARDRAIL_CONDITION_KEY.lower()
 _REQUIRING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike"})
 
 
-def bedrock_inference_guarded(node: CfnResource) -> RuleResult:
+def bedrock_inference_guarded(resource: Resource) -> RuleResult:
     """One finding per statement that allows inference without requiring a guardrail."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
     findings = [
         f"Statement::{get_property(statement, 'Sid') or index}"
-        for index, statement in enumerate(identity_policy_statements(node))
+        for index, statement in enumerate(identity_policy_statements(resource))
         if get_property(statement, "Effect") != "Deny"
         and any(statement_allows(statement, action) for action in ALL_INFERENCE_ACTIONS)
         and not _only_embedding_models(statement)

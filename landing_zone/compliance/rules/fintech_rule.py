@@ -4,16 +4,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
+from landing_zone.compliance.rules.resource import Resource
+
 RuleResult: TypeAlias = NagRuleCompliance | list[str]
-"""A verdict, or one finding per offending detail (cdk-nag then reports ``<id>[<finding>]``)."""
+"""A verdict, or one finding per offending detail (the pack then reports ``<id>[<finding>]``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class FintechRule:
-    """One rule: metadata for cdk-nag beside a pure function of one CloudFormation resource."""
+    """One rule: its id and messages beside a pure function of one synthesized resource."""
 
     suffix: str
     """Completes the rule id ``Fintech-<suffix>``; acknowledgments name it, so it never changes."""
@@ -28,9 +29,9 @@ class FintechRule:
     """How the finding is reported (any finding fails synth, warnings included)."""
 
     resource_types: frozenset[str]
-    """CloudFormation types the check can apply to; the pack calls it for these only, because
-    each call crosses into Node and costs milliseconds, for thousands of resources."""
+    """CloudFormation types the check can apply to; the pack calls it for these only."""
 
-    check: Callable[[CfnResource], RuleResult]
+    check: Callable[[Resource], RuleResult]
     """COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE or findings for one resource; an exception is
-    reported by cdk-nag as a violation of the rule, so what cannot be read fails closed."""
+    reported as a violation of the rule ("Rule threw an error during validation"), so what
+    cannot be read fails closed."""

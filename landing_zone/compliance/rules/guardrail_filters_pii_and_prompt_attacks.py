@@ -15,7 +15,6 @@ which the pack reports as a violation.
 
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -23,9 +22,9 @@ from landing_zone.compliance.rules._cfn import (
     get_property,
     is_intrinsic,
     literal_string,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::Bedrock::Guardrail"})
 
@@ -33,11 +32,11 @@ _ENFORCING_STRENGTHS = frozenset({"LOW", "MEDIUM", "HIGH"})
 _ENFORCING_ACTIONS = frozenset({"BLOCK", "ANONYMIZE"})
 
 
-def guardrail_filters_pii_and_prompt_attacks(node: CfnResource) -> RuleResult:
+def guardrail_filters_pii_and_prompt_attacks(resource: Resource) -> RuleResult:
     """Compliant when the guardrail filters prompt attacks on input and enforces PII filters."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
+    properties = resource.properties
     if _filters_prompt_attacks(get_property(properties, "ContentPolicyConfig")) and _filters_pii(
         get_property(properties, "SensitiveInformationPolicyConfig")
     ):

@@ -13,16 +13,23 @@ from landing_zone.compliance.rules._cfn import (
     identity_policy_statements,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource, construct_view
 
 RESOURCE_TYPES = IDENTITY_POLICY_TYPES
 
 
-def iam_no_wildcard_actions(node: CfnResource) -> RuleResult:
-    """One finding per wildcard action (``Action::s3:*``) and per NotAction entry allowed."""
-    resource_type = node.cfn_resource_type
+def iam_no_wildcard_actions(resource: Resource | CfnResource) -> RuleResult:
+    """One finding per wildcard action (``Action::s3:*``) and per NotAction entry allowed.
+
+    Also takes a construct, read before synthesis (``construct_view``): ``PermissionSet``
+    rejects wildcard actions while it is built.
+    """
+    if isinstance(resource, CfnResource):
+        resource = construct_view(resource)
+    resource_type = resource.type
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    statements = identity_policy_statements(node)
+    statements = identity_policy_statements(resource)
     # dict.fromkeys drops repeated findings and keeps their order, so reports are stable.
     findings = list(dict.fromkeys(f for statement in statements for f in _findings(statement)))
     return findings or NagRuleCompliance.COMPLIANT

@@ -26,7 +26,6 @@ cannot read it does not pass (TypeError).
 import json
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -34,22 +33,22 @@ from landing_zone.compliance.rules._cfn import (
     deploys_a_value,
     get_property,
     principal_is_everyone,
-    resolved_properties,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::KMS::Key"})
 
 ALL_KMS_ACTIONS = "kms:*"
 
 
-def kms_key_policy_scoped(node: CfnResource) -> RuleResult:
+def kms_key_policy_scoped(resource: Resource) -> RuleResult:
     """Compliant when a key policy is set and none of its allowed statements grants ``kms:*``
     or trusts everyone without a condition."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    document = get_property(resolved_properties(node), "KeyPolicy")
+    document = get_property(resource.properties, "KeyPolicy")
     if not deploys_a_value(document, "KeyPolicy"):
         return NagRuleCompliance.NON_COMPLIANT
     if isinstance(document, str):

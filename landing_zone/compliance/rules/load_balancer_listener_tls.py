@@ -13,16 +13,15 @@ protocol, policy or action) raises TypeError, reported as a violation.
 
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
     as_list,
     get_property,
     literal_string,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 from landing_zone.edge.tls import refuses_old_tls
 
 RESOURCE_TYPES = frozenset({"AWS::ElasticLoadBalancingV2::Listener"})
@@ -30,11 +29,11 @@ _TERMINATES_TLS = frozenset({"HTTPS", "TLS"})
 _PASSES_THROUGH = frozenset({"TCP", "UDP", "TCP_UDP"})
 
 
-def load_balancer_listener_tls(node: CfnResource) -> RuleResult:
+def load_balancer_listener_tls(resource: Resource) -> RuleResult:
     """Compliant when the listener refuses TLS below 1.2, or only redirects HTTP to HTTPS."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
+    properties = resource.properties
     protocol = literal_string(get_property(properties, "Protocol"))
     if protocol in _PASSES_THROUGH:
         return NagRuleCompliance.NOT_APPLICABLE

@@ -26,8 +26,6 @@ bucket with an Object Lock default retention.
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
-from aws_cdk import aws_s3 as s3
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -37,12 +35,11 @@ from landing_zone.compliance.rules._cfn import (
     literal_string,
     literal_true,
     mentions,
-    related_resources,
-    resolved_properties,
     sets_a_period,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::S3::Bucket"})
 
@@ -62,12 +59,12 @@ RETENTION_MODES = frozenset({"COMPLIANCE", "GOVERNANCE"})
 _BUCKET_POLICY = "AWS::S3::BucketPolicy"
 
 
-def log_bucket_worm(node: CfnResource) -> RuleResult:
+def log_bucket_worm(resource: Resource) -> RuleResult:
     """Compliant when a log bucket locks objects by default and is versioned."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
-    if not _receives_logs(node, properties):
+    properties = resource.properties
+    if not _receives_logs(resource, properties):
         return NagRuleCompliance.NOT_APPLICABLE
     lock = get_property(properties, "ObjectLockConfiguration")
     versioning = get_property(properties, "VersioningConfiguration")
@@ -98,23 +95,24 @@ def _literal(value: Any, name: str) -> Any:
     return value
 
 
-def _receives_logs(bucket: CfnResource, properties: Mapping[str, Any]) -> bool:
-    """Whether a bucket policy of the bucket's stack lets a log delivery service write to it."""
-    stack = Stack.of(bucket)
-    names = [{"Ref": stack.resolve(bucket.logical_id)}]
+def _receives_logs(bucket: Resource, properties: Mapping[str, Any]) -> bool:
+    """Whether a bucket policy of the bucket's template lets a log delivery service write to
+    it."""
+    names: list[Any] = [bucket.ref]
     bucket_name = get_property(properties, "BucketName")
     if bucket_name is not None:
         names.append(bucket_name)
-    policies = related_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY, "Bucket")
-    for policy in policies.candidates(names, names):
-        target = policy.target
-        if target in names:
+    policies = bucket.template.related(_BUCKET_POLICY, "Bucket")
+    for name in names:
+        for policy in policies.naming(name):
             if _grants_log_delivery(get_property(policy.properties, "PolicyDocument")):
                 return True
-        elif mentions(target, names):
+    for policy in policies.unclear():
+        target = get_property(policy.properties, "Bucket")
+        if target not in names and mentions(target, names):
             raise TypeError(
-                f"cannot tell whether the bucket policy {policy.construct.node.path} applies to "
-                f"this bucket: its Bucket is {target!r}"
+                f"cannot tell whether the bucket policy {policy.path} applies to this bucket: "
+                f"its Bucket is {target!r}"
             )
     return False
 

@@ -6,25 +6,24 @@ intrinsic counts as set: the AWS::Logs::LogGroup schema enumerates 1 to 3653 day
 CloudFormation accepts means "never expire".
 """
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
     get_property,
     names_a_key,
-    resolved_properties,
     sets_a_period,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::Logs::LogGroup"})
 
 
-def log_group_retention_and_kms(node: CfnResource) -> RuleResult:
+def log_group_retention_and_kms(resource: Resource) -> RuleResult:
     """Compliant when the log group has a retention period and a KMS key."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
+    properties = resource.properties
     expires = sets_a_period(get_property(properties, "RetentionInDays"), "RetentionInDays")
     encrypted = names_a_key(get_property(properties, "KmsKeyId"), "KmsKeyId")
     return NagRuleCompliance.COMPLIANT if expires and encrypted else NagRuleCompliance.NON_COMPLIANT

@@ -8,7 +8,7 @@ it, so that reviewers read the limit plainly.
 
 A duration given by a parameter or another intrinsic cannot be compared: as everywhere in the
 pack (see ``_cfn``), what the rule cannot read it does not pass, so the check raises TypeError
-and cdk-nag reports that as a violation of the rule, which a reviewed acknowledgment can waive.
+and the pack reports that as a violation of the rule, which a reviewed acknowledgment can waive.
 
 MAX_SESSION is IAM Identity Center's own ceiling (it takes 1 to 12 hours), so today the rule
 fails at synth what deployment would reject; it is the place to lower the limit.
@@ -18,16 +18,15 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
     deploys_a_value,
     get_property,
     is_intrinsic,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::SSO::PermissionSet"})
 
@@ -37,11 +36,11 @@ MAX_SESSION = timedelta(hours=12)
 _DURATION = re.compile(r"PT(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?")
 
 
-def permission_set_session_duration(node: CfnResource) -> RuleResult:
+def permission_set_session_duration(resource: Resource) -> RuleResult:
     """Compliant when SessionDuration is absent or a duration of at most MAX_SESSION."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    value = get_property(resolved_properties(node), "SessionDuration")
+    value = get_property(resource.properties, "SessionDuration")
     if not deploys_a_value(value, "SessionDuration"):
         return NagRuleCompliance.COMPLIANT
     seconds = _duration_seconds(value)

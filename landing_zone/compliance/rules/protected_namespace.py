@@ -31,38 +31,16 @@ read, and the rule does not pass it (TypeError).
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_config as config
-from aws_cdk import aws_events as events
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagMessageLevel, NagRuleCompliance
-from constructs import IConstruct
 
-from landing_zone.common.protected_namespace import (
-    DEFAULT_EXEMPT_ROLE_NAMES,
-    DEFAULT_PREFIX,
-    ProtectedNamespace,
-)
-from landing_zone.compliance.rules._cfn import (
-    as_list,
-    get_property,
-    is_intrinsic,
-    jsii_ref,
-)
+from landing_zone.compliance.rules._cfn import as_list, get_property, is_intrinsic
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource, Template
 
 NAME_PROPERTIES = {
     "AWS::Lambda::Function": "FunctionName",
@@ -82,33 +60,11 @@ NAME_PROPERTIES = {
 
 RESOURCE_TYPES = frozenset(NAME_PROPERTIES)
 
-_L1_CLASSES: tuple[tuple[type[CfnResource], str], ...] = (
-    (lambda_.CfnFunction, "AWS::Lambda::Function"),
-    (iam.CfnRole, "AWS::IAM::Role"),
-    (iam.CfnManagedPolicy, "AWS::IAM::ManagedPolicy"),
-    (events.CfnRule, "AWS::Events::Rule"),
-    (sns.CfnTopic, "AWS::SNS::Topic"),
-    (cloudwatch.CfnAlarm, "AWS::CloudWatch::Alarm"),
-    (cloudwatch.CfnCompositeAlarm, "AWS::CloudWatch::CompositeAlarm"),
-    (logs.CfnMetricFilter, "AWS::Logs::MetricFilter"),
-    (logs.CfnLogGroup, "AWS::Logs::LogGroup"),
-    (sqs.CfnQueue, "AWS::SQS::Queue"),
-    (sfn.CfnStateMachine, "AWS::StepFunctions::StateMachine"),
-    (config.CfnConfigRule, "AWS::Config::ConfigRule"),
-)
-"""The L1 class of each protected kind: its type is known without a round trip to Node."""
-
 _RUN_AS = {"AWS::Lambda::Function": "Role", "AWS::StepFunctions::StateMachine": "RoleArn"}
 """What runs as a role, and the property that names the role."""
 
 _EXEMPT_ROLE_LINKS = frozenset({*_RUN_AS, "AWS::IAM::ManagedPolicy", "AWS::IAM::Role"})
 """Kinds that link a role to what it runs or is granted: checked in every stack."""
-
-_TOKEN = "Token["
-"""What a string holding an unresolved CDK token contains (``${Token[...]}``, and
-``#{Token[...]}`` for a list token such as the L2 role's lazy ``ManagedPolicyArns``)."""
-
-_NOT_AN_ATTRIBUTE = object()
 
 GENERATED = "GeneratedName"
 _NO_VALUE = {"Ref": "AWS::NoValue"}
@@ -117,15 +73,15 @@ _AWS_MANAGED = ":iam::aws:policy/"
 
 @dataclass(frozen=True)
 class _Namespace:
-    """What the rule knows about one stack, read once per stack and check run."""
+    """What the rule knows about one template, read once per template."""
 
-    stack: Stack
     prefix: str
     exempt_role_names: tuple[str, ...]
     role_names: Mapping[str, str | None]
-    """Logical id of each role of the stack: its name, None when generated."""
+    """Logical id of each role of the template: its name, None when generated."""
     policy_names: Mapping[str, str | None]
-    """Logical id of each customer managed policy of the stack: its name, None when generated."""
+    """Logical id of each customer managed policy of the template: its name, None when
+    generated."""
     landing_zone: bool
 
     def exempt(self, role_name: str | None) -> bool:
@@ -142,107 +98,30 @@ class _Namespace:
         return None if name.startswith(self.prefix) else f"OutsidePrefix::{name}"
 
 
-_NAMESPACES: dict[str, _Namespace] = {}
-"""The namespace of each stack read in this check run, by ``_ref``."""
-_NAMESPACE_OF: dict[str, _Namespace] = {}
-"""The namespace of each resource met while reading its stack, by ``_ref``: no ``Stack.of``."""
-_NAMES: dict[str, str | None] = {}
-"""The names of the roles and policies read for the maps, by ``_ref``: not read again when the
-rule checks them."""
+def _namespace(template: Template) -> _Namespace:
+    """The template's stack mark, and the names of its roles and customer managed policies.
 
-
-def start_check_run() -> None:
-    """Forget what was read of the stacks: a new pack run reads them as they are now."""
-    _NAMESPACES.clear()
-    _NAMESPACE_OF.clear()
-    _NAMES.clear()
-
-
-def _namespace(node: CfnResource) -> _Namespace:
-    cached = _NAMESPACE_OF.get(jsii_ref(node))
-    if cached is not None:
-        return cached
-    stack = Stack.of(node)
-    return _NAMESPACES.get(jsii_ref(stack)) or _read_namespace(stack, stack.node.find_all())
-
-
-def _read_namespace(stack: Stack, constructs: Sequence[IConstruct]) -> _Namespace:
-    """The namespace of ``stack`` from ``constructs``, its ``find_all()``.
-
-    A stack's ``find_all()`` holds the stacks nested in it (a ``StackSetStack``, a
-    ``NestedStack``) with all their constructs: each nested stack is read as a namespace of its
-    own, from its own ``find_all()``, and its constructs are not read again for ``stack``.
+    A role or policy whose name cannot be read makes every check of the template raise
+    (TypeError): an exempt role could hide behind it.
     """
-    mark = ProtectedNamespace.of(stack)
-    prefix = DEFAULT_PREFIX if mark is None else mark.prefix
-    exempt = DEFAULT_EXEMPT_ROLE_NAMES if mark is None else mark.exempt_role_names
+    mark = template.stack_mark()
     roles: dict[str, str | None] = {}
     policies: dict[str, str | None] = {}
-    resources: list[str] = []
-    nested: set[str] = set()
-    own_ref = jsii_ref(stack)
-    for construct in constructs:
-        ref = jsii_ref(construct)
-        if ref == own_ref or ref in nested:
+    for resource in template:
+        kind = resource.type
+        if kind not in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy"):
             continue
-        if isinstance(construct, Stack):
-            inner = construct.node.find_all()
-            nested.update(jsii_ref(each) for each in inner)
-            if ref not in _NAMESPACES:
-                _read_namespace(construct, inner)
-            continue
-        if not isinstance(construct, CfnResource):
-            continue
-        resources.append(ref)
-        if isinstance(construct, iam.CfnManagedPolicy):
-            name = _NAMES[ref] = _name(construct, "ManagedPolicyName", stack)
-            policies[stack.get_logical_id(construct)] = name
-        elif isinstance(construct, iam.CfnRole) or (
-            type(construct) is CfnResource and construct.cfn_resource_type == "AWS::IAM::Role"
-        ):
-            name = _NAMES[ref] = _name(construct, "RoleName", stack)
-            roles[stack.get_logical_id(construct)] = name
-    namespace = _NAMESPACES[own_ref] = _Namespace(
-        stack, prefix, tuple(exempt), roles, policies, landing_zone=mark is not None
+        name = _name(resource, NAME_PROPERTIES[kind])
+        (roles if kind == "AWS::IAM::Role" else policies)[resource.logical_id] = name
+    return _Namespace(
+        mark.prefix, mark.exempt_role_names, roles, policies, landing_zone=mark.landing_zone
     )
-    for ref in resources:
-        _NAMESPACE_OF[ref] = namespace
-    return namespace
 
 
-def _property(node: CfnResource, name: str, stack: Stack) -> Any:
-    """The resolved value of the property ``name`` of ``node`` in ``stack``.
-
-    An L1 class holds each property as an attribute (``role_name`` for ``RoleName``): reading
-    that one attribute, and resolving it only when it holds a token, costs far fewer round
-    trips to Node than resolving every property (policy documents, state machine definitions)
-    of the hundreds of resources this rule reads. A plain ``CfnResource`` holds a dict, of
-    which only the entry ``name`` is resolved, for the same reason.
-    """
-    value = getattr(node, _snake_case(name), _NOT_AN_ATTRIBUTE)
-    if value is _NOT_AN_ATTRIBUTE:  # A plain CfnResource, or another class of the type.
-        properties = node._cfn_properties
-        if not isinstance(properties, Mapping):  # A token standing for all of them.
-            return get_property(stack.resolve(properties), name)
-        value = get_property(properties, name)
-    if value is None or (isinstance(value, str) and _TOKEN not in value):
-        return value
-    if isinstance(value, list) and all(
-        isinstance(item, str) and _TOKEN not in item for item in value
-    ):
-        return value
-    return stack.resolve(value)
-
-
-@functools.cache
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def _name(node: CfnResource, name_property: str, stack: Stack) -> str | None:
+def _name(resource: Resource, name_property: str) -> str | None:
     """The name as written (``Fn::Join`` and ``Fn::Sub`` rendered with ``${...}`` for
     references), or None when CloudFormation generates it."""
-    value = _property(node, name_property, stack)
+    value = get_property(resource.properties, name_property)
     if value is None or value == _NO_VALUE:
         return None
     return _text(value, name_property)
@@ -286,28 +165,25 @@ def _role_name(namespace: _Namespace, reference: Any) -> str | None:
     return arn.rsplit("/", 1)[-1] if ":role/" in arn else arn
 
 
-def protected_namespace(node: CfnResource) -> RuleResult:
+def protected_namespace(resource: Resource) -> RuleResult:
     """Findings on what an exempt role runs or is granted, and on generated names of the
     landing zone's protected kinds."""
-    resource_type = next(
-        (kind for l1_class, kind in _L1_CLASSES if isinstance(node, l1_class)),
-        None,
-    ) or str(node.cfn_resource_type)
+    resource_type = resource.type
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    namespace = _namespace(node)
+    template = resource.template
+    namespace = template.cached(_namespace, lambda: _namespace(template))
     if not namespace.landing_zone and resource_type not in _EXEMPT_ROLE_LINKS:
         return NagRuleCompliance.COMPLIANT
-    stack = namespace.stack
-    ref = jsii_ref(node)
-    name = _NAMES[ref] if ref in _NAMES else _name(node, NAME_PROPERTIES[resource_type], stack)
+    properties = resource.properties
+    name = _name(resource, NAME_PROPERTIES[resource_type])
     findings: list[str] = []
     if resource_type in _RUN_AS:
-        role = _role_name(namespace, _property(node, _RUN_AS[resource_type], stack))
+        role = _role_name(namespace, get_property(properties, _RUN_AS[resource_type]))
         if namespace.exempt(role) and (finding := namespace.outside(name)) is not None:
             findings.append(finding)
     elif resource_type == "AWS::IAM::ManagedPolicy":
-        roles = as_list(_property(node, "Roles", stack))
+        roles = as_list(get_property(properties, "Roles"))
         if (
             any(namespace.exempt(_role_name(namespace, role)) for role in roles)
             and (finding := namespace.outside(name)) is not None
@@ -316,7 +192,7 @@ def protected_namespace(node: CfnResource) -> RuleResult:
     elif resource_type == "AWS::IAM::Role" and namespace.exempt(name):
         findings.extend(
             f"ManagedPolicy::{policy}"
-            for arn in as_list(_property(node, "ManagedPolicyArns", stack))
+            for arn in as_list(get_property(properties, "ManagedPolicyArns"))
             if (policy := _outside_policy(namespace, arn)) is not None
         )
     if name is None and namespace.landing_zone and GENERATED not in findings:

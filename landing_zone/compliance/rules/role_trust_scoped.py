@@ -38,7 +38,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -47,10 +46,10 @@ from landing_zone.compliance.rules._cfn import (
     literal_object,
     literal_string,
     principal_is_everyone,
-    resolved_properties,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::IAM::Role"})
 
@@ -66,11 +65,11 @@ _SCOPING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "Strin
 _REQUIRED_CLAIMS = ("Sub", "Aud")
 
 
-def role_trust_scoped(node: CfnResource) -> RuleResult:
+def role_trust_scoped(resource: Resource) -> RuleResult:
     """One finding per wildcard principal, allowed NotPrincipal and unscoped web identity."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    document = get_property(resolved_properties(node), "AssumeRolePolicyDocument")
+    document = get_property(resource.properties, "AssumeRolePolicyDocument")
     if isinstance(document, str):
         # CloudFormation also takes the trust policy as a JSON string.
         document = json.loads(document)

@@ -1,21 +1,21 @@
 """S3 buckets must encrypt objects by default with KMS (SSE-KMS or DSSE-KMS), never SSE-S3."""
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
-from landing_zone.compliance.rules._cfn import as_list, get_property, resolved_properties
+from landing_zone.compliance.rules._cfn import as_list, get_property
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::S3::Bucket"})
 
 KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
 
 
-def s3_bucket_kms_encryption(node: CfnResource) -> RuleResult:
+def s3_bucket_kms_encryption(resource: Resource) -> RuleResult:
     """Compliant when every default-encryption rule of the bucket uses a KMS algorithm."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    encryption = get_property(resolved_properties(node), "BucketEncryption")
+    encryption = get_property(resource.properties, "BucketEncryption")
     if encryption is None:
         return NagRuleCompliance.NON_COMPLIANT
     rules = as_list(get_property(encryption, "ServerSideEncryptionConfiguration"))

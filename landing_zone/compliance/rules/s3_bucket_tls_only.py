@@ -17,8 +17,6 @@ parameter, a statement inside ``Fn::If``), does not pass: acknowledge with the r
 
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
-from aws_cdk import aws_s3 as s3
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -27,10 +25,10 @@ from landing_zone.compliance.rules._cfn import (
     is_intrinsic,
     literal_object,
     principal_is_everyone,
-    related_resources,
     statement_allows,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::S3::Bucket"})
 
@@ -39,19 +37,16 @@ MINIMUM_TLS_VERSION = 1.2
 _BUCKET_POLICY = "AWS::S3::BucketPolicy"
 
 
-def s3_bucket_tls_only(node: CfnResource) -> RuleResult:
+def s3_bucket_tls_only(resource: Resource) -> RuleResult:
     """Compliant when the bucket's policy denies plain HTTP and TLS below 1.2 to everyone."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    stack = Stack.of(node)
-    bucket = {"Ref": stack.resolve(node.logical_id)}
     no_http = no_old_tls = False
-    policies = related_resources(stack, s3.CfnBucketPolicy, _BUCKET_POLICY, "Bucket")
-    for policy in policies.candidates([bucket]):
-        properties = policy.properties
-        if policy.target != bucket:
-            continue
-        document = literal_object(get_property(properties, "PolicyDocument"), "PolicyDocument")
+    policies = resource.template.related(_BUCKET_POLICY, "Bucket")
+    for policy in policies.naming(resource.ref):
+        document = literal_object(
+            get_property(policy.properties, "PolicyDocument"), "PolicyDocument"
+        )
         for statement in as_list(get_property(document, "Statement")):
             if not _denies_everything_to_everyone(statement):
                 continue

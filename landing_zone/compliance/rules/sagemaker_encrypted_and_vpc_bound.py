@@ -20,7 +20,6 @@ The same controls as the ``require-sagemaker-encryption-and-vpc`` and
 from collections.abc import Iterator
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -29,9 +28,9 @@ from landing_zone.compliance.rules._cfn import (
     get_property,
     literal_string,
     literal_true,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset(
     {
@@ -44,12 +43,12 @@ RESOURCE_TYPES = frozenset(
 )
 
 
-def sagemaker_encrypted_and_vpc_bound(node: CfnResource) -> RuleResult:
+def sagemaker_encrypted_and_vpc_bound(resource: Resource) -> RuleResult:
     """One ``Missing::<control>`` finding per control the resource lacks."""
-    resource_type = node.cfn_resource_type
+    resource_type = resource.type
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
+    properties = resource.properties
     findings = [f"Missing::{control}" for control in _missing(resource_type, properties)]
     return findings or NagRuleCompliance.COMPLIANT
 

@@ -13,10 +13,10 @@ Out of scope: SQS queues and SNS topics, which pass messages on rather than keep
 keeps a message 14 days at most), and everything CloudFormation can recreate without loss.
 """
 
-from aws_cdk import CfnDeletionPolicy, CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset(
     {
@@ -47,16 +47,14 @@ RESOURCE_TYPES = frozenset(
     }
 )
 
+RETAIN = "Retain"
 
-def stateful_resource_retained(node: CfnResource) -> RuleResult:
+
+def stateful_resource_retained(resource: Resource) -> RuleResult:
     """Compliant when both the deletion and the update-replace policy are ``Retain``."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    options = node.cfn_options
-    retained = (
-        options.deletion_policy == CfnDeletionPolicy.RETAIN
-        and options.update_replace_policy == CfnDeletionPolicy.RETAIN
-    )
+    retained = resource.deletion_policy == RETAIN and resource.update_replace_policy == RETAIN
     return NagRuleCompliance.COMPLIANT if retained else NagRuleCompliance.NON_COMPLIANT
 
 

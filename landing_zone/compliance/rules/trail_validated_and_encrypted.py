@@ -1,24 +1,23 @@
 """CloudTrail trails must sign digests of their log files and encrypt them with a KMS key."""
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
     get_property,
     literal_true,
     names_a_key,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::CloudTrail::Trail"})
 
 
-def trail_validated_and_encrypted(node: CfnResource) -> RuleResult:
+def trail_validated_and_encrypted(resource: Resource) -> RuleResult:
     """Compliant when log file validation is on and a KMS key encrypts the log files."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    properties = resolved_properties(node)
+    properties = resource.properties
     validated = literal_true(
         get_property(properties, "EnableLogFileValidation"), "EnableLogFileValidation"
     )

@@ -12,20 +12,18 @@ finding with the reason when the VPC is logged elsewhere.
 
 A flow log whose ``ResourceId`` holds the VPC's reference inside another intrinsic (``Fn::If``),
 or whose ``TrafficType`` is not a literal string, cannot be read, and the rule does not pass it
-(TypeError).
+(TypeError) unless another flow log of the template logs all the VPC's traffic.
 """
 
-from aws_cdk import CfnResource, Stack
-from aws_cdk import aws_ec2 as ec2
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
     get_property,
     literal_string,
     mentions,
-    related_resources,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::EC2::VPC"})
 
@@ -34,23 +32,22 @@ ALL_TRAFFIC = "ALL"
 _FLOW_LOG = "AWS::EC2::FlowLog"
 
 
-def vpc_flow_logs_enabled(node: CfnResource) -> RuleResult:
+def vpc_flow_logs_enabled(resource: Resource) -> RuleResult:
     """Compliant when a flow log of the VPC's stack records all the VPC's traffic."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    stack = Stack.of(node)
-    vpc = {"Ref": stack.resolve(node.logical_id)}
-    flow_logs = related_resources(stack, ec2.CfnFlowLog, _FLOW_LOG, "ResourceId")
-    for flow_log in flow_logs.candidates([vpc], [vpc]):
-        target = flow_log.target
-        if target == vpc:
-            traffic = get_property(flow_log.properties, "TrafficType")
-            if traffic is not None and literal_string(traffic) == ALL_TRAFFIC:
-                return NagRuleCompliance.COMPLIANT
-        elif mentions(target, [vpc]):
+    vpc = resource.ref
+    flow_logs = resource.template.related(_FLOW_LOG, "ResourceId")
+    for flow_log in flow_logs.naming(vpc):
+        traffic = get_property(flow_log.properties, "TrafficType")
+        if traffic is not None and literal_string(traffic) == ALL_TRAFFIC:
+            return NagRuleCompliance.COMPLIANT
+    for flow_log in flow_logs.unclear():
+        target = get_property(flow_log.properties, "ResourceId")
+        if target != vpc and mentions(target, [vpc]):
             raise TypeError(
-                f"cannot tell whether the flow log {flow_log.construct.node.path} logs this "
-                f"VPC: its ResourceId is {target!r}"
+                f"cannot tell whether the flow log {flow_log.path} logs this VPC: its "
+                f"ResourceId is {target!r}"
             )
     return NagRuleCompliance.NON_COMPLIANT
 

@@ -24,8 +24,6 @@ written in the template, cannot be read, and the rule does not pass it (TypeErro
 from collections.abc import Iterator
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
-from aws_cdk import aws_wafv2 as wafv2
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -33,10 +31,9 @@ from landing_zone.compliance.rules._cfn import (
     get_property,
     literal_string,
     mentions,
-    related_resources,
-    resolved_properties,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = frozenset({"AWS::WAFv2::WebACL"})
 
@@ -46,37 +43,34 @@ COMMON_RULE_SET = ("AWS", "AWSManagedRulesCommonRuleSet")
 _LOGGING_CONFIGURATION = "AWS::WAFv2::LoggingConfiguration"
 
 
-def web_acl_logged_and_protected(node: CfnResource) -> RuleResult:
+def web_acl_logged_and_protected(resource: Resource) -> RuleResult:
     """``NoLogging`` and ``NoCommonRuleSet`` findings, or compliant."""
-    if node.cfn_resource_type not in RESOURCE_TYPES:
+    if resource.type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
-    findings = list(_findings(node))
+    findings = list(_findings(resource))
     return findings or NagRuleCompliance.COMPLIANT
 
 
-def _findings(web_acl: CfnResource) -> Iterator[str]:
+def _findings(web_acl: Resource) -> Iterator[str]:
     if not _logged(web_acl):
         yield "NoLogging"
-    rules = as_list(get_property(resolved_properties(web_acl), "Rules"))
+    rules = as_list(get_property(web_acl.properties, "Rules"))
     if not any(_blocks_with_common_rule_set(rule) for rule in rules):
         yield "NoCommonRuleSet"
 
 
-def _logged(web_acl: CfnResource) -> bool:
-    stack = Stack.of(web_acl)
-    logical_id = stack.resolve(web_acl.logical_id)
+def _logged(web_acl: Resource) -> bool:
+    logical_id = web_acl.logical_id
     arn = {"Fn::GetAtt": [logical_id, "Arn"]}
-    configurations = related_resources(
-        stack, wafv2.CfnLoggingConfiguration, _LOGGING_CONFIGURATION, "ResourceArn"
-    )
-    for configuration in configurations.candidates([arn], [logical_id]):
-        target = configuration.target
-        if target == arn:
-            return True
-        if target != {"Ref": logical_id} and mentions(target, [logical_id]):
+    configurations = web_acl.template.related(_LOGGING_CONFIGURATION, "ResourceArn")
+    if configurations.naming(arn):
+        return True
+    for configuration in configurations.unclear():
+        target = get_property(configuration.properties, "ResourceArn")
+        if target != arn and target != {"Ref": logical_id} and mentions(target, [logical_id]):
             raise TypeError(
-                f"cannot tell whether the logging configuration {configuration.construct.node.path}"
-                f" logs this web ACL: its ResourceArn is {target!r}"
+                f"cannot tell whether the logging configuration {configuration.path} logs this "
+                f"web ACL: its ResourceArn is {target!r}"
             )
     return False
 
