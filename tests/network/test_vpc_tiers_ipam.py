@@ -15,6 +15,7 @@ from conftest import cdk_context
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.compliance import violations
+from landing_zone.compliance.assembly import acknowledged_in_tree
 from landing_zone.keys import DataClassKey
 from landing_zone.logging.names import log_bucket_name
 from landing_zone.network import VpcTiers, availability_zones_context
@@ -199,3 +200,30 @@ def test_pool_lookup_feeds_the_vpc() -> None:
 def test_rejects_what_cannot_be_allocated(props: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         _tiers(_stack(), **props)
+
+
+def test_literal_range_keeps_its_range_based_ids_and_no_acknowledgment() -> None:
+    stack = _stack()
+    tiers = _tiers(stack, ipam=None, cidr="10.20.0.0/16")
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    entries = [i for i, r in resources.items() if r["Type"] == "AWS::EC2::NetworkAclEntry"]
+    assert not [i for i in entries if "Application" in i]
+    assert len([i for i in entries if "AllowPort5432From1020" in i]) == 3
+    (group,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::EC2::SecurityGroup"
+        and r["Properties"]["GroupDescription"].startswith("Interface endpoints")
+    ]
+    assert group["Properties"]["SecurityGroupIngress"][0]["CidrIp"] == "10.20.0.0/16"
+    assert "AwsSolutions-EC23" not in acknowledged_in_tree(tiers.endpoint_security_group)
+
+
+def test_allocated_range_acknowledges_what_the_rules_cannot_read() -> None:
+    tiers = _tiers(_stack())
+    acknowledged = acknowledged_in_tree(tiers.endpoint_security_group)
+    assert {
+        "AwsSolutions-EC23",
+        "NIST.800.53.R5-EC2RestrictedCommonPorts",
+        "PCI.DSS.321-EC2RestrictedSSH",
+    } <= acknowledged
