@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from landing_zone.ai.bucket_names import ACCOUNT_ID
 from landing_zone.config import ConfigError, parse_config
 from landing_zone.config.defense import MAX_PLACEMENTS_PER_STACK, workload_shards
 from landing_zone.config.identity import assignment_shards
@@ -106,6 +107,8 @@ def _placements(extra: int) -> Iterator[tuple[str, str]]:
             stage = "prod" if kind == "workload-prod" else "nonprod"
             name = f"{unit.lower()}-app{number // len(units) + 1:03d}-{stage}"
             yield name, f"Workloads/{unit}/{'Prod' if stage == 'prod' else 'NonProd'}"
+        elif kind == "ai-prod" and number == 0:
+            yield "ml-001-prod", AGENTS_OU
         elif kind.startswith("ai-"):
             stage = kind.removeprefix("ai-")
             yield f"ml-{number + 1:03d}-{stage}", f"AI/{'Prod' if stage == 'prod' else 'NonProd'}"
@@ -165,6 +168,11 @@ def generate_config(accounts: int) -> dict[str, Any]:
             organizational_units[path] = ou
         if path == "Workloads":
             organizational_units.update(units)
+        if path == "AI/Prod" and any(a["ou"] == AGENTS_OU for a in generated.values()):
+            organizational_units[AGENTS_OU] = {
+                "description": "The AI agents' account, with a workload of its own.",
+                "environment": "production",
+            }
 
     created = [
         name for name, account in {**core, **generated}.items() if not account.get("existing")
@@ -199,7 +207,7 @@ def generate_config(accounts: int) -> dict[str, Any]:
     }
     config["ai"] = _ai(reference, generated)
     if production is not None:
-        config["network"] = _network(reference, generated)
+        config["network"] = _network(reference, organizational_units)
         config["edge"] = _edge(reference, production)
         config["organization"]["account_stacks"] = _defense_stacks(config)
     if "identity" in reference:
@@ -235,9 +243,15 @@ def _incident_response(response: dict[str, Any], config: dict[str, Any]) -> dict
     return section
 
 
+AGENTS_OU = "AI/Agents"
+"""Where the generated org's one agents account lives: its workload names the account (a
+pinned singleton with a template of its own), so the OU-wide AI/Prod workload must not reach it."""
+
+
 def _ai(reference: dict[str, Any], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """An AI workload in every generated AI account, shaped like the reference's of the same
-    stage (buckets named after the account); agents only in the first production one."""
+    """One OU-wide AI workload per stage (AI/Prod, AI/NonProd), shaped like the reference's of
+    that stage, with bucket names per account ({account_id}); and the agents account's own
+    workload (literal bucket names, agents), pinned."""
     ai: dict[str, Any] = reference.get("ai", {})
     examples = {
         "Prod" if reference["accounts"][w["account"]]["ou"].endswith("/Prod") else "NonProd": w
@@ -245,40 +259,63 @@ def _ai(reference: dict[str, Any], generated: dict[str, dict[str, Any]]) -> dict
     }
     org = reference["organization"]["name"]
     workloads: dict[str, Any] = {}
-    for name, account in generated.items():
-        stage = account["ou"].rsplit("/", 1)[-1]
-        if not account["ou"].startswith("AI/") or stage not in examples:
+    for stage, example in examples.items():
+        if not any(a["ou"] == f"AI/{stage}" for a in generated.values()):
             continue
-        workload = {
-            **examples[stage],
-            "account": name,
-            "training_data_buckets": [f"{org}-ml-training-data-{account['id']}"],
-            "artifact_buckets": [f"{org}-ml-artifacts-{account['id']}"],
+        workloads[f"ml-{stage.lower()}"] = {
+            **{k: v for k, v in example.items() if k not in ("account", "agents")},
+            "organizational_units": [f"AI/{stage}"],
+            "training_data_buckets": [f"{org}-ml-training-data-{ACCOUNT_ID}"],
+            "artifact_buckets": [f"{org}-ml-artifacts-{ACCOUNT_ID}"],
         }
-        agents = workload.pop("agents", None)
-        if agents is not None and not any("agents" in w for w in workloads.values()):
-            workload["agents"] = {**agents, "domain_prefix": f"{org}-{name}-agents"}
-        workloads[name] = workload
+    agents_example = next((w for w in ai.get("workloads", {}).values() if "agents" in w), None)
+    for name, account in generated.items():
+        if account["ou"] == AGENTS_OU and agents_example is not None:
+            workloads[name] = {
+                **agents_example,
+                "account": name,
+                "training_data_buckets": [f"{org}-ml-training-data-{account['id']}"],
+                "artifact_buckets": [f"{org}-ml-artifacts-{account['id']}"],
+                "agents": {**agents_example["agents"], "domain_prefix": f"{org}-{name}-agents"},
+            }
     return {**ai, "workloads": workloads}
 
 
-_VPC_RANGES = ipaddress.IPv4Network("10.64.0.0/10")
-"""Where the generated production accounts' VPCs get their /20 ranges (1,024 of them)."""
+PRODUCTION_POOL = ipaddress.IPv4Network("10.128.0.0/9")
+NON_PRODUCTION_POOL = ipaddress.IPv4Network("10.64.0.0/10")
+"""The IPAM pools of the home region: 2,048 production /20 VPCs and 4,096 non-production /22
+VPCs, enough for 5,000 generated accounts, clear of the reference network account's range."""
+PRODUCTION_NETMASK = 20
+NON_PRODUCTION_NETMASK = 22
 
 
-def _network(reference: dict[str, Any], generated: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The reference network account's VPCs, and a /20 VPC in every production account (the
-    reference's workload VPCs belong to accounts the generated org does not have)."""
+def _network(
+    reference: dict[str, Any], organizational_units: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The reference network account's VPCs, and one OU-wide VPC per environment over the
+    generated workload OUs of that environment (production: the business units' Prod OUs and
+    the AI production OUs; non-production: the business units' NonProd OUs), whose ranges IPAM
+    allocates from a pool per environment. (The reference's workload VPCs belong to accounts the
+    generated org does not have.)"""
     network_account = reference["core_accounts"]["network"]
     vpcs = {
         name: vpc
         for name, vpc in reference.get("network", {}).get("vpcs", {}).items()
         if vpc["account"] == network_account
     }
-    production = [name for name, account in generated.items() if account["ou"].endswith("/Prod")]
-    for name, subnet in zip(production, _VPC_RANGES.subnets(new_prefix=20), strict=False):
-        vpcs[name] = {"account": name, "cidr": str(subnet), "data_ports": [5432]}
-    return {**reference.get("network", {}), "vpcs": vpcs}
+    workload_ous = [path for path in organizational_units if path.startswith("Workloads/")]
+    production = [path for path in workload_ous if path.endswith("/Prod")]
+    production += [path for path in ("AI/Prod", AGENTS_OU) if path in organizational_units]
+    non_production = [path for path in workload_ous if path.endswith("/NonProd")]
+    for name, ous, netmask in (
+        ("prod", production, PRODUCTION_NETMASK),
+        ("nonprod", non_production, NON_PRODUCTION_NETMASK),
+    ):
+        if ous:
+            vpcs[name] = {"organizational_units": ous, "netmask": netmask, "data_ports": [5432]}
+    home = reference["organization"]["home_region"]
+    pools = {home: {"production": str(PRODUCTION_POOL), "non-production": str(NON_PRODUCTION_POOL)}}
+    return {**reference.get("network", {}), "vpcs": vpcs, "ipam": {"pools": pools}}
 
 
 def _edge(reference: dict[str, Any], production: str) -> dict[str, Any]:
@@ -330,20 +367,9 @@ def _identity(
         stage = {"data_scientist": "NonProd", "ml_engineer": "Prod"}.get(
             permission_set["job_function"]
         )
-        workload = next(
-            (
-                w
-                for w in ai.get("workloads", {}).values()
-                if generated[w["account"]]["ou"].endswith(f"/{stage}")
-            ),
-            None,
-        )
-        if stage is not None and workload is not None:
-            permission_set = {
-                **permission_set,
-                "training_data_buckets": workload["training_data_buckets"],
-                "artifact_buckets": workload["artifact_buckets"],
-            }
+        buckets = None if stage is None else _stage_buckets(ai, generated, stage)
+        if buckets is not None:
+            permission_set = {**permission_set, **buckets}
         elif stage is not None:
             permission_set = {
                 k: v
@@ -357,6 +383,35 @@ def _identity(
         "assignments": assignments,
         "pipelines": pipelines,
     }
+
+
+def _stage_buckets(
+    ai: dict[str, Any], generated: dict[str, dict[str, Any]], stage: str
+) -> dict[str, list[str]] | None:
+    """The buckets of the first generated account of an AI stage (AI/Prod with the agents'
+    account, AI/NonProd), as literal names: those of its OU-wide workload with its id filled
+    in, or its own workload's."""
+    ous = (f"AI/{stage}", AGENTS_OU) if stage == "Prod" else (f"AI/{stage}",)
+    fields = ("training_data_buckets", "artifact_buckets")
+    for workload in ai.get("workloads", {}).values():
+        if "account" in workload:
+            if generated[workload["account"]]["ou"] in ous:
+                return {field: list(workload[field]) for field in fields}
+            continue
+        account = next(
+            (
+                a
+                for a in generated.values()
+                if a["ou"] in workload["organizational_units"] and a["ou"] in ous
+            ),
+            None,
+        )
+        if account is not None:
+            return {
+                field: [name.replace(ACCOUNT_ID, account["id"]) for name in workload[field]]
+                for field in fields
+            }
+    return None
 
 
 def _defense_stacks(config: dict[str, Any]) -> int:

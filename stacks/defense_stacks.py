@@ -20,13 +20,18 @@ from landing_zone.baseline.asset_replication import acknowledge_asset_replicatio
 from landing_zone.common import RENAMED_HANDLER_LOGICAL_ID_SUFFIX, AwsSdkCallHandler
 from landing_zone.common.naming import pascal_case
 from landing_zone.config import LandingZoneConfig
+from landing_zone.config.coverage import is_ou_wide
 from landing_zone.config.defense import Placement, logs_data_class, waf_rules
+from landing_zone.config.ipam import allocation_bounds, pool_principals, vpc_environment
+from landing_zone.config.model import VpcConfig
+from landing_zone.config.shapes import Shape
 from landing_zone.edge import WebAcl
 from landing_zone.edge.tls import TlsCertificate
 from landing_zone.edge.waf_log_bucket import WafLogArchive, WafLogBucket
 from landing_zone.keys import DataClassKeyReplica, DataClassKeys, DataClassKeySettings
 from landing_zone.logging import names
-from landing_zone.network import VpcTiers
+from landing_zone.network import IpamAllocation, IpamPoolLookup, OrganizationIpam, VpcTiers
+from landing_zone.network.cidrs import MAX_SUBNET_PREFIX, MIN_VPC_PREFIX
 
 from .ai_layers import AiLayers
 from .baselines_stack import asset_bucket_prefix
@@ -92,11 +97,13 @@ class DefenseLayers(Construct):
                 "LogArchiveBucket",
                 names.log_bucket_name(org.name, config.core_account_id("log_archive")),
             )
+            pools: dict[str, IpamPoolLookup] = {}
             for name, vpc in placement.vpcs.items():
                 self.vpcs[name] = VpcTiers(
                     self,
                     f"Vpc{pascal_case(name)}",
                     cidr=vpc.cidr,
+                    ipam=None if vpc.cidr is not None else self._allocation(config, vpc, pools),
                     organization_id=org.id,
                     log_key=self.keys.key_for(logs_class).key,
                     flow_log_bucket=flow_log_bucket,
@@ -160,6 +167,9 @@ class DefenseLayers(Construct):
                 workload=placement.ai[1],
                 keys=self.keys,
                 region=placement.region,
+                # An OU-wide workload's template serves many accounts, even when it is part of
+                # a pinned account's own template.
+                shared=is_ou_wide(placement.ai[1]),
             )
         for name, certificate in placement.certificates.items():
             zone = certificate.hosted_zone
@@ -174,6 +184,23 @@ class DefenseLayers(Construct):
                     self, f"Zone{pascal_case(name)}", hosted_zone_id=zone.id, zone_name=zone.name
                 ),
             )
+
+    def _allocation(
+        self, config: LandingZoneConfig, vpc: VpcConfig, pools: dict[str, IpamPoolLookup]
+    ) -> IpamAllocation:
+        """An OU-wide VPC's range: from the pool of its accounts' environment in the region
+        the template is deployed to, looked up once per environment and template."""
+        environment = vpc_environment(config, vpc)
+        assert environment is not None, "validated config: one environment"
+        assert vpc.netmask is not None, "validated config: OU-wide VPCs have a netmask"
+        if environment not in pools:
+            pools[environment] = IpamPoolLookup(
+                self,
+                f"IpamPool{pascal_case(environment)}",
+                landing_zone=config.organization.name,
+                environment=environment,
+            )
+        return pools[environment].allocation(vpc.netmask)
 
 
 class NetworkStack(Stack):
@@ -193,10 +220,34 @@ class NetworkStack(Stack):
             # The replicas' lookups run as a named landing-zone role, as in every core stack.
             add_sdk_call_handler(self, config)
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
+        home = placement.region == config.organization.home_region
+        self.ipam = _organization_ipam(self, config) if home else None
+
+
+def _organization_ipam(stack: Stack, config: LandingZoneConfig) -> OrganizationIpam | None:
+    """The organization's IPAM (``network.ipam``) in the network account's home-region stack:
+    its pools serve the OU-wide VPCs, whose netmasks bound the allocations."""
+    ipam = config.network.ipam
+    if ipam is None:
+        return None
+    # Validated configs with pools have OU-wide VPCs; without, Amazon VPC's own limits.
+    shortest, longest = allocation_bounds(config) or (MIN_VPC_PREFIX, MAX_SUBNET_PREFIX)
+    return OrganizationIpam(
+        stack,
+        "Ipam",
+        landing_zone=config.organization.name,
+        pools={r: {str(e): c for e, c in by_env.items()} for r, by_env in ipam.pools.items()},
+        operating_regions=config.organization.governed_regions,
+        share_with=pool_principals(config),
+        min_netmask=shortest,
+        max_netmask=longest,
+        name_prefix=config.guardrails.parameters.landing_zone_role_prefix,
+    )
 
 
 class WorkloadDefenses(StackSetStack):
-    """The StackSet template of one workload account and region: its :class:`DefenseLayers`.
+    """The StackSet template of one workload account and region, or of every account of a
+    workload shape in a region (``placement.account`` None): its :class:`DefenseLayers`.
     Its custom resource (the one that strips the default security group's rules) reads its
     code from the baseline asset bucket of the region."""
 
@@ -207,16 +258,22 @@ class WorkloadDefenses(StackSetStack):
         *,
         config: LandingZoneConfig,
         placement: Placement,
+        description: str | None = None,
     ) -> None:
+        """
+        :param description: The template's description. Default: names the placement's
+            account and region (a shape's template must be given one that names no account).
+        """
         prefix = asset_bucket_prefix(config)
         buckets = import_asset_buckets(scope, construct_id, prefix, [placement.region])
         super().__init__(scope, construct_id, asset_buckets=buckets, asset_bucket_prefix=prefix)
         self.asset_regions = (placement.region,)
-        self.template_options.description = (
+        self.template_options.description = description or (
             f"{config.organization.name} landing zone: keys, network and edge of account "
             f"{placement.account} in {placement.region}"
         )
-        if placement.ai is not None or placement.replica_of is not None:
+        allocated = any(vpc.cidr is None for vpc in placement.vpcs.values())
+        if placement.ai is not None or placement.replica_of is not None or allocated:
             add_workload_sdk_call_handler(self, config, placement)
         mark_landing_zone(self, config)
         self.layers = DefenseLayers(self, "Layers", config=config, placement=placement)
@@ -227,7 +284,8 @@ def add_workload_sdk_call_handler(
     stack: WorkloadDefenses, config: LandingZoneConfig, placement: Placement
 ) -> AwsSdkCallHandler:
     """The named handler of a workload template's SDK calls (the AI layers' invocation logging
-    and Macie settings, the key replicas' lookups of their primary).
+    and Macie settings, the key replicas' lookups of their primary, the IPAM pool lookups of
+    VPCs whose ranges IPAM allocates).
 
     The guardrails deny those calls to every role but the landing zone's own and keep everyone
     else from invoking or changing a function, or writing a policy version, under the prefix.
@@ -288,3 +346,68 @@ class WorkloadDefensesStack(Stack):
             if primary is not None:
                 # Replicas read their primary keys, which the primary's StackSet creates.
                 self.stack_sets[(account_name, region)].node.add_dependency(primary)
+
+
+class WorkloadShapesStack(Stack):
+    """One service-managed StackSet per workload shape and region
+    (:func:`landing_zone.config.shapes.workload_plan`): a template that names no account, aimed
+    at the shape's OUs, whole with automatic deployment or filtered to its accounts. Key
+    replicas follow their shape's primary keys. Without shapes the stack keeps a placeholder,
+    so removing the last one still leaves a deployable stack (its StackSets are retained)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LandingZoneConfig,
+        shapes: Mapping[tuple[str, str], Shape],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        org = config.organization
+        self.templates: dict[tuple[str, str], WorkloadDefenses] = {}
+        self.stack_sets: dict[tuple[str, str], BaselineStackSet] = {}
+        if not shapes:
+            CfnWaitConditionHandle(self, "NoShapes")
+        # Primaries before their replicas, which wait for them.
+        for key, shape in sorted(shapes.items(), key=lambda item: item[1].layers.replica_of or ""):
+            what = "key replicas" if shape.layers.replica_of else "keys, network and AI layers"
+            template = WorkloadDefenses(
+                self,
+                shape.construct_id,
+                config=config,
+                placement=shape.layers,
+                description=(
+                    f"{org.name} landing zone: {what} of workload shape {shape.name} in "
+                    f"{shape.region}"
+                ),
+            )
+            account_ids = [] if shape.ou_wide else [_account_id(config, a) for a in shape.accounts]
+            primary = (
+                None
+                if shape.layers.replica_of is None
+                else self.stack_sets.get((shape.name, shape.layers.replica_of))
+            )
+            self.templates[key] = template
+            self.stack_sets[key] = BaselineStackSet(
+                self,
+                f"{shape.construct_id}StackSet",
+                baseline=template,
+                target_organizational_unit_ids=[
+                    organizational_unit_id(self, config, ou) for ou in shape.organizational_units
+                ],
+                target_account_ids=account_ids,
+                regions=[shape.region],
+                stack_set_name=shape.stack_set_name(org.name),
+                description=(
+                    f"Fintech landing zone {what} of workload shape {shape.name} in {shape.region}"
+                ),
+                after=() if primary is None else (primary,),
+            )
+
+
+def _account_id(config: LandingZoneConfig, name: str) -> str:
+    account_id = config.accounts[name].id
+    assert account_id is not None, "config validation requires the ids of listed accounts"
+    return account_id

@@ -8,12 +8,13 @@ from landing_zone.config import LandingZoneConfig
 from landing_zone.config.defense import network_placements, workload_shards
 from landing_zone.config.identity import assignment_shards
 from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket, PipelineConfig
+from landing_zone.config.shapes import workload_plan
 from landing_zone.config.sharding import account_shards
 from landing_zone.network import availability_zones_context
 
 from .accounts_stack import AccountsStack
 from .baselines_stack import BaselineAssetsStack, BaselinesStack, ManagementBaselineStack
-from .defense_stacks import NetworkStack, WorkloadDefensesStack
+from .defense_stacks import NetworkStack, WorkloadDefensesStack, WorkloadShapesStack
 from .identity_stacks import IdentityAssignmentsStack, IdentityStack
 from .logging_stacks import LogArchiveStack, OrganizationTrailStack
 from .malware_protection_stack import MalwareProtectionStack
@@ -210,6 +211,7 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
         if placement.replica_of is not None:
             # Replicas read their primary keys, which the home region's stack creates.
             network_stacks[region].add_stack_dependency(network_stacks[placement.replica_of])
+    home_network = [network_stacks[org.home_region]] if org.home_region in network_stacks else []
     for shard, shard_placements in workload_shards(config).items():
         role = "workload-defenses"
         if org.account_stacks > 1:
@@ -225,10 +227,44 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
             ),
         )
         # OU ids and trusted access (organization), code in the asset buckets, the log archive
-        # bucket for flow logs, and the accounts themselves.
-        for dependency in (organization, *assets, log_archive, last_accounts):
+        # bucket for flow logs, and the accounts themselves; the IPAM pools (the network
+        # account's home-region stack) when a pinned account has an OU-wide VPC.
+        ipam_vpcs = any(
+            vpc.cidr is None for p in shard_placements.values() for vpc in p.vpcs.values()
+        )
+        for dependency in (
+            organization,
+            *assets,
+            log_archive,
+            last_accounts,
+            *(home_network if ipam_vpcs else []),
+        ):
             workload_defenses.add_stack_dependency(dependency)
         defense_stacks.append(workload_defenses)
+    plan = workload_plan(config)
+    if plan.shapes:
+        shapes = WorkloadShapesStack(
+            app,
+            stack_name(org.name, "workload-shapes"),
+            config=config,
+            shapes=plan.shapes,
+            **core_stack_props(
+                "workload-shapes",
+                f"StackSets of the workload shapes ({len(plan.shapes)}) of OU-wide layers",
+            ),
+        )
+        # As the workload-defenses stacks; and the IPAM pools (the network account's stack in
+        # the home region) before any VPC allocates from them.
+        uses_ipam = any(shape.layers.vpcs for shape in plan.shapes.values())
+        for dependency in (
+            organization,
+            *assets,
+            log_archive,
+            last_accounts,
+            *(home_network if uses_ipam else []),
+        ):
+            shapes.add_stack_dependency(dependency)
+        defense_stacks.append(shapes)
     identity_stacks: list[Stack] = []
     # An Identity Center without permission sets has nothing to deploy (and CloudFormation
     # rejects a template without resources).
@@ -330,6 +366,7 @@ def config_sections_of(stack: Stack) -> tuple[str, ...]:
         (MalwareProtectionStack, ("detection",)),
         (NetworkStack, ("network", "edge", "keys", "ai")),
         (WorkloadDefensesStack, ("network", "edge", "keys", "ai")),
+        (WorkloadShapesStack, ("network", "keys", "ai", "organizational_units")),
         (IdentityStack, ("identity",)),
         (IdentityAssignmentsStack, ("identity",)),
         (PipelinesStack, ("identity",)),

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from landing_zone.config import ROOT, LandingZoneConfig
 from landing_zone.config.guardrails import rcp_parameters, scp_parameters
-from landing_zone.detection.delegated_admins import DelegatedAdministrators
+from landing_zone.detection.delegated_admins import DelegatedAdministrators, IpamDelegation
 from landing_zone.organization import (
     DATA_PERIMETER_GUARDRAILS,
     GUARDRAILS,
@@ -63,6 +63,18 @@ class OrganizationStack(Stack):
         )
         self.delegated_administrators.stacksets_registration.node.add_dependency(
             self.stack_sets_trusted_access
+        )
+        # OU-wide VPCs take their ranges from the network account's IPAM pools, shared to OUs.
+        self.ipam_delegation = (
+            None
+            if config.network.ipam is None
+            else IpamDelegation(
+                self,
+                "IpamDelegation",
+                organization_id=config.organization.id,
+                admin_account_id=config.core_account_id("network"),
+                after=self.delegated_administrators.registrations[-1],
+            )
         )
         self.organizational_unit_ids = self._organizational_units()
         self._guardrails()

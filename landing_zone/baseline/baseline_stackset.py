@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from aws_cdk import CfnResource, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Fn, RemovalPolicy, Stack
 from cdk_stacksets import (
     Capability,
     DeploymentType,
@@ -90,6 +90,7 @@ class BaselineStackSet(Construct):
         max_concurrent_percentage: int = 25,
         region_concurrency: RegionConcurrencyType = RegionConcurrencyType.PARALLEL,
         retain_stacks_on_account_removal: bool = False,
+        after: Sequence[BaselineStackSet] = (),
     ) -> None:
         """
         :param baseline: The template, created in the scope of this construct's stack. If it
@@ -122,6 +123,10 @@ class BaselineStackSet(Construct):
             ``regions``.
         :param retain_stacks_on_account_removal: Keep the stack in an account that leaves the
             targeted OUs (automatic deployment only). Default: false, the stack is deleted.
+        :param after: StackSets (of the same stack) whose stack instances this one's need, such
+            as the primary keys its key replicas read: this StackSet is created and updated
+            after them, and with automatic deployment its deployments to a new account wait for
+            theirs (``AutoDeployment.DependsOn``). Default: none.
         """
         super().__init__(scope, construct_id)
         parent = baseline.node.scope
@@ -204,3 +209,23 @@ class BaselineStackSet(Construct):
         # child of the stack.
         for deployment in asset_bucket_deployments(baseline):
             self.stack_set.node.add_dependency(deployment)
+        self._cfn_stack_set = cfn_stack_set
+        for first in after:
+            self.node.add_dependency(first)
+        if after and not account_ids:
+            # A list of StackSet ARNs; without it CloudFormation runs the automatic deployments
+            # of StackSets to a new account in any order.
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-autodeployment.html
+            cfn_stack_set.add_property_override(
+                "AutoDeployment.DependsOn", [first.stack_set_arn for first in after]
+            )
+
+    @property
+    def stack_set_arn(self) -> str:
+        """The StackSet's ARN (``arn:<partition>:cloudformation:<region>:<account>:stackset/
+        <name>:<uuid>``), built from its ``Ref``, the StackSet id ``<name>:<uuid>``; the
+        resource has no ARN attribute."""
+        return Fn.sub(
+            "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/${Id}",
+            {"Id": self._cfn_stack_set.ref},
+        )

@@ -10,13 +10,21 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_kms as kms
 
 from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexFilter
+from landing_zone.ai.bucket_names import ACCOUNT_ID, substitute
 from landing_zone.ai.training_data import check_bucket_names
 from landing_zone.common.bedrock import is_embedding_model
 
-from .defense import _located
+from .coverage import entry_accounts, is_ou_wide
+from .defense import target_issues
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import _ancestors
-from .model import AgentIdentityConfig, AiWorkloadConfig, GuardrailConfig, LandingZoneConfig
+from .model import (
+    ROOT,
+    AgentIdentityConfig,
+    AiWorkloadConfig,
+    GuardrailConfig,
+    LandingZoneConfig,
+)
 
 AI_KEY_SERVICES = ("bedrock", "s3", "sagemaker")
 """What the AI key encrypts: the guardrail, the training-data and artifact buckets, and
@@ -77,7 +85,11 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     for name, workload in ai.workloads.items():
         where: tuple[str | int, ...] = ("ai", "workloads", name)
         region = workload.region or home
-        yield from _workload_account(config, where, workload.account, region)
+        yield from target_issues(config, where, workload)
+        if workload.account is not None:
+            yield from _workload_account(config, where, workload.account)
+        elif workload.organizational_units is not None:
+            yield from _workload_ous(config, where, workload)
         if region in config.organization.governed_regions and region not in baseline_regions:
             yield ConfigIssue(
                 (*where, "region"),
@@ -86,26 +98,54 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 f"{', '.join(baseline_regions)}",
                 region,
             )
-        other = seen.setdefault((workload.account, region), name)
-        if other != name:
-            yield ConfigIssue(
-                (*where, "account"),
-                f"already has AI workload {other!r} in {region}: an account and region has one "
-                "guardrail and one invocation logging configuration, so one workload",
-                workload.account,
-            )
+        reached = [a for a in entry_accounts(config, workload) if a in config.accounts]
+        for account in reached:
+            other = seen.setdefault((account, region), name)
+            if other != name:
+                one = (
+                    "an account and region has one guardrail and one invocation logging "
+                    "configuration, so one workload"
+                )
+                if is_ou_wide(workload):
+                    yield ConfigIssue(
+                        (*where, "organizational_units"),
+                        f"reach account {account!r}, which already has AI workload {other!r} "
+                        f"in {region}: {one}; allowed: OUs without it",
+                        workload.organizational_units,
+                    )
+                else:
+                    yield ConfigIssue(
+                        (*where, "account"),
+                        f"already has AI workload {other!r} in {region}: {one}",
+                        account,
+                    )
+                break
         for field in ("training_data_buckets", "artifact_buckets"):
             for index, bucket in enumerate(getattr(workload, field)):
                 path = (*where, field, index)
-                if bucket in buckets:
+                if is_ou_wide(workload) and ACCOUNT_ID not in bucket:
                     yield ConfigIssue(
                         path,
-                        f"is also at {'.'.join(map(str, buckets[bucket]))}; a bucket is "
-                        "created once, as training data or as artifacts",
+                        f"is one name for every account of the workload's OUs, and bucket names "
+                        f"are global; allowed: a name with {ACCOUNT_ID}, which becomes each "
+                        "account's id",
                         bucket,
                     )
-                else:
-                    buckets[bucket] = path
+                    continue
+                for account in reached:
+                    account_id = config.accounts[account].id
+                    if account_id is None and is_ou_wide(workload):
+                        continue  # its name is known once its id is
+                    real = substitute(bucket, account_id=account_id or ACCOUNT_ID, region=region)
+                    if real in buckets:
+                        yield ConfigIssue(
+                            path,
+                            f"is also at {'.'.join(map(str, buckets[real]))} (as {real!r}); a "
+                            "bucket is created once, as training data or as artifacts",
+                            bucket,
+                        )
+                        break
+                    buckets[real] = path
         yield from _training_buckets(where, workload)
         yield from _inference_roles(config, where, workload)
         if workload.agents is not None:
@@ -122,10 +162,9 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
 
 
 def _workload_account(
-    config: LandingZoneConfig, where: tuple[str | int, ...], account: str, region: str
+    config: LandingZoneConfig, where: tuple[str | int, ...], account: str
 ) -> Iterator[ConfigIssue]:
-    # Known, with an id, not the management account, in a governed region.
-    yield from _located(config, where, account, region)
+    # Known, with an id, not the management account, in a governed region: target_issues.
     if account not in config.accounts or account == config.core_accounts.management:
         return
     core = config.core_accounts
@@ -136,12 +175,7 @@ def _workload_account(
             account,
         )
         return
-    attached = {
-        name
-        for target in _ancestors(config, account)
-        for name in config.guardrails.service_control_policies.get(target, [])
-    }
-    missing = [name for name in GOVERNING_GUARDRAILS if name not in attached]
+    missing = _ungoverned(config, account)
     if missing:
         yield ConfigIssue(
             (*where, "account"),
@@ -150,6 +184,49 @@ def _workload_account(
             "invocation logging can be bypassed or switched off by the account's admins",
             account,
         )
+
+
+def _workload_ous(
+    config: LandingZoneConfig, where: tuple[str | int, ...], workload: AiWorkloadConfig
+) -> Iterator[ConfigIssue]:
+    """An OU-wide workload reaches no core account, and its OUs (where new accounts get it
+    too) are governed by the guardrails that make it hold."""
+    core = config.core_accounts
+    ous = workload.organizational_units or []
+    reached_core = [
+        account
+        for account in entry_accounts(config, workload)
+        if account in (core.log_archive, core.security_tooling)
+    ]
+    if reached_core:
+        yield ConfigIssue(
+            (*where, "organizational_units"),
+            f"reach core account(s) {', '.join(reached_core)}; allowed: AI OUs of workload "
+            "accounts",
+            ous,
+        )
+    for index, ou in enumerate(ous):
+        if ou not in config.organizational_units and ou != ROOT:
+            continue  # reported by target_issues
+        missing = _ungoverned(config, ou)
+        if missing:
+            yield ConfigIssue(
+                (*where, "organizational_units", index),
+                f"is not governed by {', '.join(missing)} (attach to the OU or an ancestor in "
+                "guardrails.service_control_policies): without them the guardrail and "
+                "invocation logging can be bypassed or switched off by the accounts' admins",
+                ou,
+            )
+
+
+def _ungoverned(config: LandingZoneConfig, target: str) -> list[str]:
+    """The governing guardrails attached neither to ``target`` nor above it."""
+    attached = {
+        name
+        for policy_target in _ancestors(config, target)
+        for name in config.guardrails.service_control_policies.get(policy_target, [])
+    }
+    return [name for name in GOVERNING_GUARDRAILS if name not in attached]
 
 
 def _key_class(config: LandingZoneConfig) -> Iterator[ConfigIssue]:

@@ -13,9 +13,11 @@ from .defense import check_defense
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
 from .identity import check_identity
+from .ipam import check_ipam
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
 from .response import check_incident_response
 from .security_checks import check_baselines, check_detection, check_logging
+from .shapes import check_shapes
 from .sharding import account_shards
 
 Check = Callable[[LandingZoneConfig], Iterator[ConfigIssue]]
@@ -237,6 +239,8 @@ CHECKS: tuple[Check, ...] = (
     check_detection,
     check_identity,
     check_defense,
+    check_ipam,
+    check_shapes,
     check_ai,
     check_incident_response,
 )

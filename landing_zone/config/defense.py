@@ -15,9 +15,11 @@ from landing_zone.keys.data_class_key import check_name
 from landing_zone.network import cidrs
 from landing_zone.network.vpc_tiers import NACL_RULES_PER_DIRECTION, check_interface_endpoints
 
+from .coverage import is_ou_wide, under
 from .errors import ConfigIssue, duplicate_issues
 from .identity import _account_issue, _construct_check
 from .model import (
+    ROOT,
     AiWorkloadConfig,
     CertificateConfig,
     CustomRuleConfig,
@@ -42,9 +44,10 @@ Amazon VPC's default quota is 5 VPCs per region."""
 
 @dataclass
 class Placement:
-    """What one account and region receives."""
+    """What one account and region receives, or (``account`` None) every account of a workload
+    shape (:mod:`landing_zone.config.shapes`)."""
 
-    account: str
+    account: str | None
     region: str
     vpcs: dict[str, VpcConfig] = field(default_factory=dict)
     web_acls: dict[str, WebAclConfig] = field(default_factory=dict)
@@ -56,7 +59,11 @@ class Placement:
 
 
 def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
-    """(account name, region) -> its VPCs, web ACLs, certificates and AI workload, sorted."""
+    """(account name, region) -> its VPCs, web ACLs, certificates and AI workload, sorted: the
+    *pinned* accounts and regions, those with an entry naming the account, each of which keeps a
+    template of its own (and gets the OU-wide entries that reach it there too). The other
+    accounts reached by OU-wide entries share the templates of
+    :func:`landing_zone.config.shapes.workload_plan`."""
     home = config.organization.home_region
     found: dict[tuple[str, str], Placement] = {}
 
@@ -65,15 +72,28 @@ def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
         return found.setdefault(key, Placement(*key))
 
     for name, vpc in config.network.vpcs.items():
-        at(vpc.account, vpc.region).vpcs[name] = vpc
+        if vpc.account is not None:
+            at(vpc.account, vpc.region).vpcs[name] = vpc
     for name, web_acl in config.edge.web_acls.items():
         at(web_acl.account, web_acl.region).web_acls[name] = web_acl
     for name, certificate in config.edge.certificates.items():
         at(certificate.account, certificate.region).certificates[name] = certificate
     for name, workload in config.ai.workloads.items():
+        if workload.account is None:
+            continue
         placement = at(workload.account, workload.region)
         if placement.ai is None:  # a second one is reported by the checks
             placement.ai = (name, workload)
+    # OU-wide entries join the templates of the pinned accounts and regions they reach.
+    entries: list[VpcConfig | AiWorkloadConfig] = [
+        *config.network.vpcs.values(),
+        *config.ai.workloads.values(),
+    ]
+    for key, placement in found.items() if any(map(is_ou_wide, entries)) else ():
+        for name, vpc in ou_wide_vpcs(config, *key).items():
+            placement.vpcs.setdefault(name, vpc)
+        if placement.ai is None:
+            placement.ai = next(iter(ou_wide_workloads(config, *key).items()), None)
     if any(key.multi_region for key in config.keys.classes.values()):
         for account, region in list(found):
             if region != home:
@@ -85,6 +105,43 @@ def placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
                         account, replica_region, replica_of=home
                     )
     return dict(sorted(found.items()))
+
+
+def ou_wide_vpcs(config: LandingZoneConfig, account: str, region: str) -> dict[str, VpcConfig]:
+    """The OU-wide VPCs that reach ``account`` in ``region`` (none in the network account,
+    whose layers are its own stacks': the checks reject such an entry)."""
+    return {
+        name: vpc
+        for name, vpc in config.network.vpcs.items()
+        if _reaches(config, vpc, account, region)
+    }
+
+
+def ou_wide_workloads(
+    config: LandingZoneConfig, account: str, region: str
+) -> dict[str, AiWorkloadConfig]:
+    """The OU-wide AI workloads that reach ``account`` in ``region`` (at most one passes the
+    checks)."""
+    return {
+        name: workload
+        for name, workload in config.ai.workloads.items()
+        if _reaches(config, workload, account, region)
+    }
+
+
+def _reaches(
+    config: LandingZoneConfig, entry: VpcConfig | AiWorkloadConfig, account: str, region: str
+) -> bool:
+    """Whether an OU-wide ``entry`` reaches ``account`` (a known account, neither the
+    management nor the network account) in ``region``."""
+    core = config.core_accounts
+    return (
+        is_ou_wide(entry)
+        and (entry.region or config.organization.home_region) == region
+        and account in config.accounts
+        and account not in (core.management, core.network)
+        and under(config.accounts[account].ou, entry.organizational_units or ())
+    )
 
 
 def workload_placements(config: LandingZoneConfig) -> dict[tuple[str, str], Placement]:
@@ -106,7 +163,7 @@ def workload_shards(config: LandingZoneConfig) -> dict[int, dict[tuple[str, str]
     count = config.organization.account_stacks
     shards: dict[int, dict[tuple[str, str], Placement]] = {shard: {} for shard in range(count)}
     for key, placement in workload_placements(config).items():
-        shards[account_shard(placement.account, count)][key] = placement
+        shards[account_shard(key[0], count)][key] = placement
     return shards
 
 
@@ -262,7 +319,8 @@ def _vpcs(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     plan: dict[str, str] = {}
     for name, vpc in config.network.vpcs.items():
         where: tuple[str | int, ...] = ("network", "vpcs", name)
-        yield from _located(config, where, vpc.account, vpc.region)
+        yield from target_issues(config, where, vpc)
+        yield from _range_form(where, vpc)
         region = vpc.region or home
         zones = vpc.zones(region)
         if vpc.availability_zones is not None:
@@ -281,16 +339,17 @@ def _vpcs(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                         zone,
                     )
             yield from duplicate_issues((*where, "availability_zones"), zones)
-        prefix_issues = list(
-            _construct_check(
-                (*where, "cidr"),
-                vpc.cidr,
-                _subnet_prefixes(len(zones)),
+        if vpc.cidr is not None:
+            prefix_issues = list(
+                _construct_check((*where, "cidr"), vpc.cidr, _subnet_prefixes(len(zones)))
             )
-        )
-        yield from prefix_issues
-        if not prefix_issues:
-            plan[name] = vpc.cidr
+            yield from prefix_issues
+            if not prefix_issues:
+                plan[name] = vpc.cidr
+        if vpc.netmask is not None:
+            yield from _construct_check(
+                (*where, "netmask"), vpc.netmask, _netmask_tiers(len(zones))
+            )
         for index, deny in enumerate(vpc.explicit_denies):
             yield from _construct_check((*where, "explicit_denies", index), deny, cidrs.network)
         yield from duplicate_issues((*where, "explicit_denies"), vpc.explicit_denies)
@@ -322,6 +381,103 @@ def _vpcs(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
 
 def _subnet_prefixes(zone_count: int) -> Callable[[str, str], object]:
     return lambda _, cidr: cidrs.tier_subnet_prefixes(cidr, zone_count)
+
+
+def _netmask_tiers(zone_count: int) -> Callable[[str, int], object]:
+    """The tier math of a VPC of that prefix length, wherever IPAM puts it."""
+
+    def check(_: str, netmask: int) -> object:
+        try:
+            return cidrs.tier_subnet_prefixes_for_netmask(netmask, zone_count)
+        except ValueError as error:
+            raise ValueError(str(error).removeprefix("netmask: ")) from None
+
+    return check
+
+
+def target_issues(
+    config: LandingZoneConfig, where: tuple[str | int, ...], entry: VpcConfig | AiWorkloadConfig
+) -> Iterator[ConfigIssue]:
+    """Exactly one of ``account`` (located as :func:`_located` requires) and
+    ``organizational_units`` (known OUs, without the network account, whose layers are its own
+    stacks'); a governed region."""
+    if entry.account is not None and entry.organizational_units is not None:
+        yield ConfigIssue(
+            (*where, "organizational_units"),
+            "is given with account; allowed: exactly one of account (that one account, in a "
+            "template of its own) and organizational_units (every account of those OUs)",
+            entry.organizational_units,
+        )
+    if entry.account is not None:
+        yield from _located(config, where, entry.account, entry.region)
+        return
+    if entry.organizational_units is None:
+        yield ConfigIssue(
+            (*where, "account"),
+            "is missing, and so is organizational_units; allowed: exactly one of account (one "
+            "account) and organizational_units (every account of those OUs)",
+            has_value=False,
+        )
+        return
+    ous = entry.organizational_units
+    yield from duplicate_issues((*where, "organizational_units"), ous)
+    for index, ou in enumerate(ous):
+        if ou != ROOT and ou not in config.organizational_units:
+            yield ConfigIssue(
+                (*where, "organizational_units", index),
+                f"is not an OU of organizational_units; allowed: '{ROOT}' or one of "
+                f"{', '.join(config.organizational_units)}",
+                ou,
+            )
+    network = config.core_accounts.network
+    if network in config.accounts and under(config.accounts[network].ou, ous):
+        yield ConfigIssue(
+            (*where, "organizational_units"),
+            f"reach the network account {network!r} (OU {config.accounts[network].ou}), whose "
+            "layers are the network stacks' own; allowed: OUs without the network account",
+            ous,
+        )
+    governed = config.organization.governed_regions
+    if entry.region is not None and entry.region not in governed:
+        yield ConfigIssue(
+            (*where, "region"),
+            f"is not a governed region; allowed: {', '.join(governed)}",
+            entry.region,
+        )
+
+
+def _range_form(where: tuple[str | int, ...], vpc: VpcConfig) -> Iterator[ConfigIssue]:
+    """An account VPC names its cidr; an OU-wide one its netmask, for IPAM to allocate."""
+    if vpc.account is not None:
+        if vpc.cidr is None:
+            yield ConfigIssue(
+                (*where, "cidr"),
+                "is required for an account VPC (account); allowed: its range such as "
+                "'10.1.0.0/16'",
+                has_value=False,
+            )
+        if vpc.netmask is not None:
+            yield ConfigIssue(
+                (*where, "netmask"),
+                "is for OU-wide VPCs (organizational_units), whose ranges IPAM allocates; an "
+                "account VPC names its cidr instead",
+                vpc.netmask,
+            )
+    elif vpc.organizational_units is not None:
+        if vpc.netmask is None:
+            yield ConfigIssue(
+                (*where, "netmask"),
+                "is required for an OU-wide VPC (organizational_units): each account's range "
+                "comes from the network.ipam pool; allowed: a prefix length such as 20",
+                has_value=False,
+            )
+        if vpc.cidr is not None:
+            yield ConfigIssue(
+                (*where, "cidr"),
+                "is not allowed for an OU-wide VPC (organizational_units): one range cannot be "
+                "every account's; give netmask, and network.ipam pools hand out the ranges",
+                vpc.cidr,
+            )
 
 
 def _certificate_names(domain_name: str) -> Callable[[str, list[str]], object]:

@@ -29,6 +29,7 @@ from landing_zone.identity.pipeline_role import (
     validate_repository,
 )
 
+from .coverage import entry_accounts
 from .errors import ConfigIssue, duplicate_issues
 from .model import (
     AI_JOB_FUNCTIONS,
@@ -136,7 +137,8 @@ def ai_workload_regions(config: LandingZoneConfig) -> dict[str, set[str]]:
     home = config.organization.home_region
     regions: dict[str, set[str]] = {}
     for workload in config.ai.workloads.values():
-        regions.setdefault(workload.account, set()).add(workload.region or home)
+        for account in entry_accounts(config, workload):
+            regions.setdefault(account, set()).add(workload.region or home)
     return regions
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from landing_zone.ai.bucket_names import validate_pattern
 from landing_zone.baseline.backup import PLAN_NAME, SCHEDULE_EXPRESSION, TAG_KEY, TAG_VALUE
 from landing_zone.baseline.iam_controls import DEFAULT_MAX_ACCESS_KEY_AGE_DAYS
 from landing_zone.common.patterns import (
@@ -37,6 +38,7 @@ from landing_zone.common.patterns import (
 from landing_zone.keys.data_class_key import NAME as DATA_CLASS_NAME
 from landing_zone.keys.data_class_key import PENDING_WINDOW_DAYS, ROTATION_DAYS, SERVICES
 from landing_zone.keys.data_class_keys import DEFAULT_DATA_CLASSES
+from landing_zone.network.cidrs import MAX_SUBNET_PREFIX, MIN_VPC_PREFIX
 from landing_zone.network.vpc_tiers import DEFAULT_DATA_PORTS, DEFAULT_INTERFACE_ENDPOINTS
 
 ROOT = "Root"
@@ -522,6 +524,29 @@ BucketName = Annotated[
     ),
     _pattern(_BUCKET_NAME, "An S3 bucket name."),
 ]
+_BUCKET_NAME_PATTERN = r"(?:[a-z0-9.-]|\{account_id\}|\{region\})+"
+
+
+def _bucket_name_pattern(value: str) -> str:
+    try:
+        return validate_pattern("bucket", value)
+    except ValueError as error:
+        raise PydanticCustomError(
+            "invalid_format", "{reason}", {"reason": str(error).removeprefix("bucket: ")}
+        ) from None
+
+
+BucketNamePattern = Annotated[
+    str,
+    AfterValidator(_bucket_name_pattern),
+    _pattern(
+        _BUCKET_NAME_PATTERN,
+        "An S3 bucket name, in which {account_id} and {region} stand for the account's id and "
+        "the region.",
+    ),
+]
+"""A bucket name that may contain ``{account_id}`` and ``{region}`` (AI workloads: OU-wide
+ones need ``{account_id}``)."""
 _LAMBDA_ARN = (
     r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?"
 )
@@ -1115,15 +1140,40 @@ _AZ_LETTERS = "abcdef"
 class VpcConfig(Strict):
     """A VPC of three tiers (public load balancers, application, data) in one account."""
 
-    account: AccountName = Field(
+    account: AccountName | None = Field(
+        default=None,
         description=(
-            "Account of the VPC. The network account's VPCs are deployed by the network stack; "
-            "any other account's by a StackSet of the landing zone (no bootstrap needed)."
-        )
+            "Account of the VPC (with cidr). The network account's VPCs are deployed by the "
+            "network stack; any other account's by a StackSet of the landing zone (no bootstrap "
+            "needed), in a template of its own. Exactly one of account and organizational_units."
+        ),
+    )
+    organizational_units: list[OuPath] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "OU-wide: every account of these OUs and of their child OUs gets the VPC (with "
+            "netmask), from one StackSet template shared by the accounts of the same layers. "
+            "The OUs must resolve to one environment (organizational_units.<ou>.environment), "
+            "whose network.ipam pool of the region hands out the ranges. Exactly one of account "
+            "and organizational_units."
+        ),
     )
     region: Region | None = Field(default=None, description="Default: the home region.")
-    cidr: Ipv4Cidr = Field(
-        description="The VPC's range, /16 to /23; no two VPCs of the organization may overlap."
+    cidr: Ipv4Cidr | None = Field(
+        default=None,
+        description=(
+            "The range of an account VPC, /16 to /23; no two VPCs of the organization may "
+            "overlap. Required with account, not allowed with organizational_units."
+        ),
+    )
+    netmask: Annotated[int, Field(ge=MIN_VPC_PREFIX, le=MAX_SUBNET_PREFIX)] | None = Field(
+        default=None,
+        description=(
+            "Prefix length of each account's range, allocated from the network.ipam pool of "
+            "the region and the accounts' environment. Required with organizational_units, not "
+            "allowed with account."
+        ),
     )
     availability_zones: (
         list[
@@ -1169,9 +1219,34 @@ class VpcConfig(Strict):
         return self.availability_zones or [f"{region}{letter}" for letter in _AZ_LETTERS[:3]]
 
 
+IpamEnvironment = Literal["production", "non-production"]
+
+
+class IpamConfig(Strict):
+    """The organization's VPC IP address manager, administered by the network account: one
+    pool per governed region and environment, from which OU-wide VPCs get their ranges."""
+
+    pools: dict[Region, dict[IpamEnvironment, Ipv4Cidr]] = Field(
+        min_length=1,
+        description=(
+            "Region -> environment (production, non-production) -> the pool's range, e.g. "
+            "{eu-west-1: {production: 10.64.0.0/12}}. Pools may not overlap each other or an "
+            "account VPC's cidr, and must hold a VPC of its netmask for every account the "
+            "config gives an OU-wide VPC in that region and environment."
+        ),
+    )
+
+
 class NetworkConfig(Strict):
     vpcs: dict[Slug, VpcConfig] = Field(
         default_factory=dict, description="VPC name -> VPC. Default: none."
+    )
+    ipam: IpamConfig | None = Field(
+        default=None,
+        description=(
+            "VPC IPAM pools for VPCs with netmask (required then). Default: none, every VPC "
+            "names its cidr."
+        ),
     )
 
 
@@ -1382,17 +1457,35 @@ class AiWorkloadConfig(Strict):
     """An AI account and region: its guardrail, invocation logging, alarms, training data and
     agents."""
 
-    account: AccountName = Field(description="An account of an AI OU.")
+    account: AccountName | None = Field(
+        default=None,
+        description=(
+            "An account of an AI OU, which gets the workload in a template of its own. Exactly "
+            "one of account and organizational_units."
+        ),
+    )
+    organizational_units: list[OuPath] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "OU-wide: every account of these AI OUs and of their child OUs gets the workload, "
+            "from one StackSet template shared by the accounts of the same layers; bucket names "
+            "then contain {account_id}. Exactly one of account and organizational_units."
+        ),
+    )
     region: Region | None = Field(default=None, description="Default: the home region.")
-    training_data_buckets: list[BucketName] = Field(
+    training_data_buckets: list[BucketNamePattern] = Field(
         default_factory=list,
         description=(
             "Training-data buckets created here (KMS with the AI key, versioned, access logged, "
-            "Macie-scanned, malware-scanned). Permission sets may name only these."
+            "Macie-scanned, malware-scanned). Permission sets may name only these. {account_id} "
+            "and {region} become the account's id and the region; an OU-wide workload needs "
+            "{account_id}."
         ),
     )
-    artifact_buckets: list[BucketName] = Field(
-        default_factory=list, description="Model-artifact buckets created here."
+    artifact_buckets: list[BucketNamePattern] = Field(
+        default_factory=list,
+        description="Model-artifact buckets created here ({account_id} as for training data).",
     )
     macie_scan_day: Literal[
         "DAILY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"

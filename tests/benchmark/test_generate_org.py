@@ -10,9 +10,17 @@ import pytest
 import yaml
 
 from landing_zone.config import LandingZoneConfig, load_config, parse_config
+from landing_zone.config.coverage import entry_accounts
 from landing_zone.config.defense import MAX_PLACEMENTS_PER_STACK, workload_shards
+from landing_zone.config.shapes import workload_plan
 from landing_zone.config.sharding import account_shard, account_shards
-from scripts.generate_org import ACCOUNTS_PER_STACK, generate_config, main, render
+from scripts.generate_org import (
+    ACCOUNTS_PER_STACK,
+    AGENTS_OU,
+    generate_config,
+    main,
+    render,
+)
 
 REFERENCE = yaml.safe_load(
     (Path(__file__).parents[2] / "config" / "landing-zone.yaml").read_text(encoding="utf-8")
@@ -84,7 +92,9 @@ def test_accounts_spread_over_business_units_ai_and_sandbox(generated):
     size, _, config = generated
     homes = {account.ou for name, account in config.accounts.items() if name not in CORE}
     assert "Sandbox" in homes
-    assert {"AI/Prod", "AI/NonProd"} <= homes
+    # The first production AI account is the agents' (a pinned singleton in an OU of its own).
+    assert {AGENTS_OU, "AI/NonProd"} <= homes
+    assert ("AI/Prod" in homes) == (size > 10)
     units = {ou.split("/")[1] for ou in homes if ou.startswith("Workloads/")}
     for unit in units:
         assert {f"Workloads/{unit}/Prod", f"Workloads/{unit}/NonProd"} <= homes
@@ -103,17 +113,58 @@ def test_every_ai_account_is_an_ai_workload_under_the_ai_guardrails(generated):
     _, _, config = generated
     ai_accounts = {name for name, a in config.accounts.items() if a.ou.startswith("AI/")}
     assert ai_accounts
-    assert {w.account for w in config.ai.workloads.values()} == ai_accounts
+    reached = [a for w in config.ai.workloads.values() for a in entry_accounts(config, w)]
+    assert sorted(reached) == sorted(ai_accounts)
     assert sum(w.agents is not None for w in config.ai.workloads.values()) == 1
+    # One OU-wide workload per stage, with bucket names per account; the agents' is pinned.
+    pinned = [w for w in config.ai.workloads.values() if w.account is not None]
+    assert [w.agents is not None for w in pinned] == [True]
+    for workload in config.ai.workloads.values():
+        if workload.account is None:
+            assert all("{account_id}" in b for b in workload.training_data_buckets)
     scps = config.guardrails.service_control_policies
     assert "require-imdsv2" in scps["AI"]
     assert "deny-bedrock-without-guardrail" in {*scps["Root"], *scps["AI"]}
     # The AI permission sets reach buckets that a generated workload creates.
-    buckets = {b for w in config.ai.workloads.values() for b in w.training_data_buckets}
+    # A pattern's buckets are those of each account it reaches.
+    buckets = {
+        b.replace("{account_id}", str(config.accounts[a].id))
+        for w in config.ai.workloads.values()
+        for a in entry_accounts(config, w)
+        for b in w.training_data_buckets
+    }
     assert config.identity is not None
     reaching = [p for p in config.identity.permission_sets.values() if p.training_data_buckets]
     assert reaching
     assert all(set(p.training_data_buckets) <= buckets for p in reaching)
+
+
+def test_vpcs_come_from_ipam_pools_but_the_network_accounts(generated):
+    _, _, config = generated
+    network = config.core_accounts.network
+    ou_wide = {n: v for n, v in config.network.vpcs.items() if v.account is None}
+    assert set(ou_wide) == {"prod", "nonprod"}
+    assert all(v.netmask is not None and v.cidr is None for v in ou_wide.values())
+    assert {v.account for v in config.network.vpcs.values() if v.account is not None} == {network}
+    assert config.network.ipam is not None
+    assert set(config.network.ipam.pools["eu-west-1"]) == {"production", "non-production"}
+
+
+def test_pins_a_few_singletons_and_shares_the_rest(generated):
+    size, _, config = generated
+    plan = workload_plan(config)
+    pinned_accounts = {a for a, _ in plan.pinned} - {config.core_accounts.network}
+    # The edge account (web ACLs, certificate) and the agents account.
+    assert len(pinned_accounts) == 2
+    shared = {a for shape in plan.shapes.values() for a in shape.accounts}
+    assert not shared & pinned_accounts
+    if size >= 40:
+        assert {name for name, _ in plan.shapes} == {
+            "vpc-prod",
+            "vpc-nonprod",
+            "ai-ml-prod-vpc-prod",
+            "ai-ml-nonprod",
+        }
 
 
 def test_is_deterministic():
