@@ -122,11 +122,15 @@ class OrganizationIpam(Construct):
     from the pools, not change them. OU principals need RAM sharing with the organization
     (``IpamDelegation``).
 
+    The shares are made in this stack's region, the IPAM's home region, where the IPAM user
+    guide says IPAM pool shares must be made
+    (https://docs.aws.amazon.com/vpc/latest/ipam/share-pool-ipam.html); RAM shares a pool by
+    putting a resource policy on it (``ec2:PutResourcePolicy``), which the deploying role needs.
+
     Not verified here (no AWS account): that the stack's region must be an operating region;
     that CloudFormation finishes provisioning a top-level pool's ranges before the regional
-    pools take theirs from it; that RAM shares of IPAM pools must be made in the IPAM's home
-    region, where this construct puts them; that ``AutoImport`` imports VPCs of member accounts
-    (the IPAM user guide says the delegated IPAM monitors the whole organization).
+    pools take theirs from it; that ``AutoImport`` imports VPCs of member accounts (the IPAM
+    user guide says the delegated IPAM monitors the whole organization).
     """
 
     def __init__(
@@ -282,9 +286,10 @@ class IpamPoolLookup(Construct):
     The filter is the description, not the tags: whether the owner's tags of a RAM-shared pool
     are visible to the accounts it is shared with is not documented for IPAM pools (tags of
     shared subnets are not shared). That ``DescribeIpamPools`` in a member account returns
-    pools shared with it through RAM is from the IPAM user guide ("Share an IPAM pool using AWS
-    RAM": shared pools are available to the principals' accounts for allocation) and is not
-    verified here; nor is the ``description`` filter name (AWS's API reference lists no filter
+    pools shared with it through RAM is read from the IPAM user guide (shared pools let the
+    principals "allocate CIDRs from the pool ... from their respective accounts",
+    https://docs.aws.amazon.com/vpc/latest/ipam/share-pool-ipam.html) and is not verified here;
+    nor is the ``description`` filter name (AWS's API reference lists no filter
     names; Terraform's and Pulumi's documented examples filter shared pools by ``description``).
     When no pool matches, the stack fails at create, before any VPC exists.
 

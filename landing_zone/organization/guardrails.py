@@ -1229,6 +1229,14 @@ def _protect_delegated_administration(params: GuardrailParameters) -> list[Polic
         deny_statement(
             "ProtectAddressPlan", action=_ADDRESS_PLAN_ACTIONS, condition=unless_landing_zone
         ),
+        # RAM shares a pool by putting a resource policy on it; removing that policy unshares
+        # it without touching the share (IPAM user guide, "Share an IPAM pool using AWS RAM").
+        deny_statement(
+            "ProtectAddressPoolPolicies",
+            action=("ec2:DeleteResourcePolicy", "ec2:PutResourcePolicy"),
+            resource="arn:aws:ec2::*:ipam-pool/*",
+            condition=unless_landing_zone,
+        ),
         deny_statement(
             "ProtectAddressPlanShares",
             action=_ADDRESS_PLAN_SHARE_ACTIONS,

@@ -820,6 +820,10 @@ def test_ipam_administrator_cannot_change_the_address_plan(params):
         "ram:UpdateResourceShare",
     ]
     assert exempt_principals(shares) == LANDING_ZONE_ARNS
+    policies = statements["ProtectAddressPoolPolicies"]
+    assert policies["Resource"] == "arn:aws:ec2::*:ipam-pool/*"
+    assert sorted(policies["Action"]) == ["ec2:DeleteResourcePolicy", "ec2:PutResourcePolicy"]
+    assert exempt_principals(policies) == LANDING_ZONE_ARNS
     others = statements["OnlyLandingZoneSharesAddressPools"]
     assert others["Condition"]["StringEquals"] == {"ram:RequestedResourceType": "ec2:IpamPool"}
     assert exempt_principals(others) == LANDING_ZONE_ARNS

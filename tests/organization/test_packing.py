@@ -223,5 +223,5 @@ def test_network_ou_takes_the_delegated_administration_guardrail():
         "protect-delegated-administration",
     ]
     packed = pack_guardrails(names, full, catalog=GUARDRAILS)
-    assert len(packed) <= 2
+    assert len(packed) <= 4  # AWS allows 5 per target, FullAWSAccess keeps one
     assert all(policy.characters <= 5120 for policy in packed)
