@@ -284,14 +284,17 @@ class IpamPoolLookup(Construct):
     that failure for attributes of a create-only call).
 
     The filter is the description, not the tags: whether the owner's tags of a RAM-shared pool
-    are visible to the accounts it is shared with is not documented for IPAM pools (tags of
-    shared subnets are not shared). That ``DescribeIpamPools`` in a member account returns
+    are visible to the accounts it is shared with was not found documented for IPAM pools. That ``DescribeIpamPools`` in a member account returns
     pools shared with it through RAM is read from the IPAM user guide (shared pools let the
     principals "allocate CIDRs from the pool ... from their respective accounts",
     https://docs.aws.amazon.com/vpc/latest/ipam/share-pool-ipam.html) and is not verified here;
     nor is the ``description`` filter name (AWS's API reference lists no filter
     names; Terraform's and Pulumi's documented examples filter shared pools by ``description``).
-    When no pool matches, the stack fails at create, before any VPC exists.
+    When no pool matches, the stack fails at create, before any VPC exists. When several match,
+    the first is taken: an administrator of the member account who created an IPAM and a pool
+    of that description in the account itself could have the VPC allocate from it, unless a
+    guardrail keeps IPAM administration to the landing zone there (``protect-delegated-
+    administration`` does so only where it is attached).
 
     ``ec2:DescribeIpamPools`` has no resource type in the Service Authorization Reference, so
     the statement allows it on ``*``, in this stack's region only.
