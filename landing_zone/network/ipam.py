@@ -284,7 +284,8 @@ class IpamPoolLookup(Construct):
     that failure for attributes of a create-only call).
 
     The filter is the description, not the tags: whether the owner's tags of a RAM-shared pool
-    are visible to the accounts it is shared with was not found documented for IPAM pools. That ``DescribeIpamPools`` in a member account returns
+    are visible to the accounts it is shared with was not found documented for IPAM pools.
+    That ``DescribeIpamPools`` in a member account returns
     pools shared with it through RAM is read from the IPAM user guide (shared pools let the
     principals "allocate CIDRs from the pool ... from their respective accounts",
     https://docs.aws.amazon.com/vpc/latest/ipam/share-pool-ipam.html) and is not verified here;
