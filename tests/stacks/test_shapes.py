@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,26 @@ def test_network_account_holds_the_ipam_shared_per_environment(small: Synthesize
     )
     organization = json.dumps(small.templates()["acme-pay-organization.template.json"])
     assert "enableIpamOrganizationAdminAccount" in organization
+
+
+def test_each_shape_reaches_exactly_its_accounts_in_the_attack_world(small: Synthesized) -> None:
+    # The attack suite's world expands every StackSet by its OUs and account filter, as
+    # CloudFormation would, over the config's OU tree: each shape's instances must be its
+    # accounts, whole OUs or filtered, and no account may get two templates in a region.
+    sys.path.insert(0, str(Path(__file__).parents[1] / "attack"))
+    from world import build_world
+
+    world = build_world(small.config, small.directory)
+    reached: dict[str, set[str]] = {}
+    for instance in world.instances:
+        reached.setdefault(instance.label, set()).add(instance.account)
+    plan = workload_plan(small.config)
+    for shape in plan.shapes.values():
+        expected = {str(small.config.accounts[a].id) for a in shape.accounts}
+        assert reached[shape.stack_set_name("acme-pay")] == expected, shape.name
+    placed = [
+        (instance.account, instance.region)
+        for instance in world.instances
+        if instance.label.startswith(("acme-pay-shape-", "acme-pay-defenses-"))
+    ]
+    assert len(placed) == len(set(placed))
