@@ -26,6 +26,7 @@ from conftest import ReferenceApp
 from constructs import IConstruct
 from fintech_view import view
 
+from landing_zone.common import ProtectedNamespace
 from landing_zone.compliance import FINTECH_RULES, PACK_NAME, FintechChecks, violations
 from landing_zone.compliance.assembly import (
     assembly_templates,
@@ -215,6 +216,19 @@ def test_the_rules_read_the_synthesized_template_overrides_included(stack: Stack
     assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Added/Resource"]}
 
 
+def _synth_report(app: App, outdir: Path) -> list[tuple[str, str]]:
+    """The Fintech findings of CDK's report at synth, by rule id and construct path."""
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((outdir / "validation-report.json").read_text())
+    (fintech,) = (p for p in report["pluginReports"] if p["pluginName"] == PACK_NAME)
+    return sorted(
+        (violation["ruleName"], resource["constructPath"])
+        for violation in fintech["violations"]
+        for resource in violation["violatingConstructs"]
+    )
+
+
 def test_synth_checks_stack_set_and_nested_stack_templates(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
     parent = Stack(app, "Parent")
@@ -222,19 +236,51 @@ def test_synth_checks_stack_set_and_nested_stack_templates(tmp_path: Path) -> No
     _destroyed_log_group(NestedStack(parent, "Nested"), "Logs")
     Validations.of(app).add_plugins(cast(IPolicyValidationPlugin, FintechChecks(app)))
 
-    with pytest.raises(RuntimeError, match="ValidationFailed"):
-        app.synth()
-
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    (fintech,) = (p for p in report["pluginReports"] if p["pluginName"] == PACK_NAME)
-    assert sorted(
-        (violation["ruleName"], resource["constructPath"])
-        for violation in fintech["violations"]
-        for resource in violation["violatingConstructs"]
-    ) == [
+    assert _synth_report(app, tmp_path) == [
         (RETAINED, "Parent/Nested/Logs/Resource"),
         (RETAINED, "Parent/Set/Logs/Resource"),
     ]
+
+
+def test_synth_reads_each_templates_own_stack_mark(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    parent = Stack(app, "Parent")
+    stack_set = StackSetStack(parent, "Set")
+    ProtectedNamespace.mark(stack_set)
+    sns.Topic(stack_set, "Unnamed")
+    sns.Topic(parent, "Unnamed")  # the parent is not marked: its generated names are its own
+    _destroyed_log_group(parent, "Logs")  # something to fail synth with in any case
+    Validations.of(app).add_plugins(cast(IPolicyValidationPlugin, FintechChecks(app)))
+
+    assert _synth_report(app, tmp_path) == [
+        ("Fintech-ProtectedNamespace[GeneratedName]", "Parent/Set/Unnamed/Resource"),
+        (RETAINED, "Parent/Logs/Resource"),
+    ]
+
+
+def test_the_pack_alone_writes_and_reads_acknowledgments_at_synth(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Test")
+    _acknowledge(_destroyed_log_group(stack, "Kept"), RETAINED)
+    _destroyed_log_group(stack, "Other")
+    pack = FintechChecks(app, write_suppressions_to_cloud_formation=True)
+    Validations.of(app).add_plugins(cast(IPolicyValidationPlugin, pack))
+
+    assert _synth_report(app, tmp_path) == [(RETAINED, "Test/Other/Resource")]
+    resources = json.loads((tmp_path / "Test.template.json").read_text())["Resources"]
+    (kept,) = (r for key, r in resources.items() if key.startswith("Kept"))
+    assert kept["Metadata"]["cdk_nag"]["rules_to_suppress"] == [
+        {"id": RETAINED, "reason": "Sandbox data, rebuilt from source every night."}
+    ]
+
+
+def test_without_the_metadata_no_acknowledgment_counts_at_synth(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Test")
+    _acknowledge(_destroyed_log_group(stack, "Kept"), RETAINED)
+    Validations.of(app).add_plugins(cast(IPolicyValidationPlugin, FintechChecks()))
+
+    assert _synth_report(app, tmp_path) == [(RETAINED, "Test/Kept/Resource")]
 
 
 @jsii.implements(IPolicyValidationContext)

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from landing_zone.compliance.rules import protected_namespace
 from landing_zone.compliance.rules.resource import UNMARKED, StackMark, Template
 
 FLOW_LOG = "AWS::EC2::FlowLog"
@@ -112,3 +113,11 @@ def test_a_mark_that_could_not_be_read_raises_for_each_rule_that_needs_it() -> N
     for _ in range(2):
         with pytest.raises(LookupError, match="cannot find the stack"):
             template.stack_mark()
+
+
+def test_protected_names_fail_closed_when_the_stack_mark_cannot_be_read() -> None:
+    body = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}}}
+    template = Template("Test.template.json", body, LookupError("cannot find the stack"))
+
+    with pytest.raises(LookupError, match="cannot find the stack"):
+        protected_namespace(template.resource("Topic"))
