@@ -137,10 +137,12 @@ class FintechChecks:
     def validate_scope(self, scope: IConstruct) -> PolicyValidationPluginReport:
         """The findings on the resources under ``scope``, named by construct path (tests).
 
-        Synthesizes the app of ``scope`` into its own output directory, again when its tree
-        changed since its last synthesis (as ``Template.from_stack`` does, a change of
-        properties alone is not seen), and reads acknowledgments from the construct tree like
-        cdk-nag's ``validate_scope``, so that nothing needs to be written into templates.
+        Synthesizes the app of ``scope`` into its own output directory, again when constructs
+        were added or removed since its last synthesis (CDK's own test of a changed tree: a
+        change of properties alone is not seen), and reads acknowledgments from the construct
+        tree like cdk-nag's ``validate_scope``, so that nothing needs to be written into
+        templates. Afterwards the app holds that assembly: a later ``app.synth()`` or
+        ``Template.from_stack`` after adding constructs raises, as after any synthesis.
         """
         app = scope.node.root
         if not isinstance(app, Stage):
