@@ -211,6 +211,11 @@ class BaselineStackSet(Construct):
             self.stack_set.node.add_dependency(deployment)
         self._cfn_stack_set = cfn_stack_set
         for first in after:
+            if Stack.of(first).node.path != Stack.of(self).node.path:
+                raise ValueError(
+                    f"after: {first.node.path} is in another stack; allowed: StackSets of "
+                    f"{Stack.of(self).node.path}, whose ARNs this StackSet can reference"
+                )
             self.node.add_dependency(first)
         if after and not account_ids:
             # A list of StackSet ARNs; without it CloudFormation runs the automatic deployments

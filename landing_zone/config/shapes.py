@@ -34,6 +34,11 @@ MAX_ORGANIZATIONAL_UNITS_PER_OPERATION = 50
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackInstances.html);
 a shape over more OUs targets their ancestors, filtered to its accounts."""
 
+MAX_SHAPES_PER_STACK = 120
+"""Shapes and regions in the workload-shapes stack: each takes three resources (its StackSet,
+the copy of its template's code, and the copy's Lambda layer), which keeps the stack under 400.
+A dozen shapes is a large organization; beyond this, shard the stack by shape name."""
+
 MAX_STACK_SET_NAME = 128
 """CloudFormation's limit on a StackSet name (``[a-zA-Z][-a-zA-Z0-9]*``, up to 128 characters:
 https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html)."""
@@ -73,6 +78,8 @@ class WorkloadPlan:
     pinned: dict[tuple[str, str], Placement]
     shapes: dict[tuple[str, str], Shape]
     """(shape name, region) -> shape, sorted."""
+    clashing_names: tuple[str, ...] = ()
+    """Shape names that two different combinations of entries spell alike (an error)."""
 
     def template_of(self) -> dict[tuple[str, str], list[str]]:
         """(account, region) -> the templates that would deploy there (more than one is an
@@ -105,7 +112,8 @@ def workload_plan(config: LandingZoneConfig) -> WorkloadPlan:
         *config.ai.workloads.values(),
     ]
     regions = sorted({entry.region or home for entry in entries if is_ou_wide(entry)})
-    groups: dict[tuple[str, str], tuple[Placement, list[str]]] = {}
+    # By signature: the region and the entries' names (two signatures could spell one name).
+    groups: dict[tuple[str, str | None, tuple[str, ...]], tuple[Placement, list[str]]] = {}
     for account in config.accounts:
         if account in (network, management):
             continue
@@ -117,11 +125,16 @@ def workload_plan(config: LandingZoneConfig) -> WorkloadPlan:
             if not vpcs and workload is None:
                 continue
             layers = Placement(None, region, vpcs=dict(sorted(vpcs.items())), ai=workload)
-            key = (shape_name(layers), region)
-            groups.setdefault(key, (layers, []))[1].append(account)
+            signature = (region, None if workload is None else workload[0], tuple(layers.vpcs))
+            groups.setdefault(signature, (layers, []))[1].append(account)
     shapes: dict[tuple[str, str], Shape] = {}
     multi_region = any(key.multi_region for key in config.keys.classes.values())
-    for (name, region), (layers, accounts) in groups.items():
+    clashes: list[str] = []
+    for (region, _, _), (layers, accounts) in groups.items():
+        name = shape_name(layers)
+        if (name, region) in shapes:
+            clashes.append(name)
+            continue
         ous, ou_wide = _targets(config, accounts, region)
         shapes[(name, region)] = Shape(name, region, layers, tuple(accounts), ous, ou_wide)
         if region != home or not multi_region:
@@ -134,7 +147,7 @@ def workload_plan(config: LandingZoneConfig) -> WorkloadPlan:
             shapes[(name, replica_region)] = Shape(
                 name, replica_region, replicas, tuple(accounts), ous, ou_wide
             )
-    return WorkloadPlan(pinned, dict(sorted(shapes.items())))
+    return WorkloadPlan(pinned, dict(sorted(shapes.items())), tuple(clashes))
 
 
 def _targets(
@@ -201,6 +214,21 @@ def check_shapes(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 "replica regions where the account gets no layers",
                 region,
             )
+    for name in plan.clashing_names:
+        yield ConfigIssue(
+            ("network", "vpcs"),
+            f"and ai.workloads spell the shape name {name!r} for two different combinations "
+            "of OU-wide entries (a shape is named ai-<workload>-vpc-<vpc>...); allowed: names "
+            "that keep them apart, such as VPC and AI workload names without 'ai-' or 'vpc-'",
+            name,
+        )
+    if len(plan.shapes) > MAX_SHAPES_PER_STACK:
+        yield ConfigIssue(
+            ("network", "vpcs"),
+            f"and ai.workloads make {len(plan.shapes)} workload shapes (with their key "
+            f"replicas); allowed: at most {MAX_SHAPES_PER_STACK}, the StackSets one stack holds",
+            len(plan.shapes),
+        )
     org = config.organization.name
     baseline_regions = config.baseline_regions()
     log_archive = config.core_accounts.log_archive

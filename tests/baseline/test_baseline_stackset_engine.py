@@ -339,3 +339,62 @@ def test_stack_set_is_retained(template: Template) -> None:
     stack_set = _only_stack_set(template)
     assert stack_set["DeletionPolicy"] == "Retain"
     assert stack_set["UpdateReplacePolicy"] == "Retain"
+
+
+def _second_stack_set(stack: Stack, **props: Any) -> BaselineStackSet:
+    baseline = AccountBaseline(
+        stack,
+        "SecondBaseline",
+        asset_bucket_prefix=PREFIX,
+        asset_regions=REGIONS,
+        config_delivery_bucket_name=CONFIG_BUCKET,
+        global_resources_region=REGIONS[0],
+    )
+    return BaselineStackSet(
+        stack,
+        "SecondStackSet",
+        baseline=baseline,
+        target_organizational_unit_ids=OUS,
+        regions=REGIONS,
+        stack_set_name="second",
+        **props,
+    )
+
+
+def test_stack_set_after_another_waits_for_its_automatic_deployments() -> None:
+    stack = _management_stack()
+    first = _stack_set(stack)
+    _second_stack_set(stack, after=[first])
+    stack_sets = Template.from_stack(stack).find_resources("AWS::CloudFormation::StackSet")
+    (first_id,) = [lid for lid in stack_sets if lid.startswith("AccountBaselineStackSet")]
+    (second,) = [r for lid, r in stack_sets.items() if lid.startswith("SecondStackSet")]
+    assert first_id in second["DependsOn"]
+    assert second["Properties"]["AutoDeployment"]["DependsOn"] == [
+        {
+            "Fn::Sub": [
+                "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
+                "stackset/${Id}",
+                {"Id": {"Ref": first_id}},
+            ]
+        }
+    ]
+    assert "DependsOn" not in stack_sets[first_id]["Properties"]["AutoDeployment"]
+
+
+def test_stack_set_after_another_without_automatic_deployment_waits_once() -> None:
+    stack = _management_stack()
+    first = _stack_set(stack)
+    _second_stack_set(stack, after=[first], target_account_ids=["666666666666"])
+    stack_sets = Template.from_stack(stack).find_resources("AWS::CloudFormation::StackSet")
+    (second,) = [r for lid, r in stack_sets.items() if lid.startswith("SecondStackSet")]
+    assert second["Properties"]["AutoDeployment"] == {"Enabled": False}
+    assert any("AccountBaselineStackSet" in dependency for dependency in second["DependsOn"])
+
+
+def test_rejects_waiting_for_a_stack_set_of_another_stack() -> None:
+    app = App(context=CDK_CONTEXT)
+    other = Stack(app, "Other", env=MANAGEMENT)
+    first = _stack_set(other)
+    stack = Stack(app, "Baselines", env=MANAGEMENT)
+    with pytest.raises(ValueError, match=r"after: Other/AccountBaselineStackSet is in another"):
+        _second_stack_set(stack, after=[first])

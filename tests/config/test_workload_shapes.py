@@ -466,3 +466,33 @@ def test_adding_an_account_changes_no_pinned_placement_and_no_other_shape() -> N
         grown = after.shapes[key]
         assert grown.layers == shape.layers
         assert grown.accounts == (*shape.accounts, "sandbox-1")
+
+
+def test_two_combinations_spelling_one_shape_name_are_rejected() -> None:
+    # An AI workload "xx-vpc-yy" alone, and an AI workload "xx" with VPC "yy", both spell
+    # ai-xx-vpc-yy.
+    def mutate(config: dict[str, Any]) -> None:
+        config["organizational_units"]["Lab"] = {"environment": "non-production"}
+        config["accounts"]["sandbox-two"] = {
+            "email": "sandbox-two@acme-pay.example",
+            "ou": "Lab",
+            "id": "121212121212",
+        }
+        ai = {k: v for k, v in OU_WIDE_AI.items() if k != "artifact_buckets"}
+        config["ai"]["workloads"]["xx-vpc-yy"] = {
+            **ai,
+            "organizational_units": ["Lab"],
+            "training_data_buckets": ["acme-pay-two-{account_id}"],
+        }
+        config["ai"]["workloads"]["xx"] = {
+            **ai,
+            "organizational_units": ["Sandbox"],
+        }
+        config["network"]["vpcs"]["yy"] = SANDBOX_VPC
+        config["network"]["ipam"] = {"pools": POOLS}
+
+    with pytest.raises(ConfigError) as caught:
+        _parse(_both(_AI_SCPS, mutate))
+    message = str(caught.value)
+    assert "(1 problem)" in message
+    assert "spell the shape name 'ai-xx-vpc-yy' for two different combinations" in message
