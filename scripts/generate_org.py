@@ -8,6 +8,12 @@ core accounts, baselines and tags, and the rest of the accounts spread over the 
 fintech that grew: Workloads/<BusinessUnit>/{Prod,NonProd}, AI/{Prod,NonProd} and Sandbox, with
 one business unit per 15 applications. Every generated account is created by the landing zone and
 gets a unique name, email and fake 12-digit id. The same number always gives the same config.
+
+Workload layers are OU-wide, as an organization of that size would write them: one VPC entry per
+environment over the business units' OUs (ranges from network.ipam pools), one AI workload per AI
+stage (bucket names with {account_id}), so the StackSet templates do not grow with the accounts.
+Two accounts are pinned singletons with templates of their own, to show what one costs: the first
+production application (web ACLs and certificate) and the agents' account (AI/Agents).
 """
 
 from __future__ import annotations
@@ -26,13 +32,12 @@ from landing_zone.ai.bucket_names import ACCOUNT_ID
 from landing_zone.config import ConfigError, parse_config
 from landing_zone.config.defense import MAX_PLACEMENTS_PER_STACK, workload_shards
 from landing_zone.config.identity import assignment_shards
-from landing_zone.config.model import MAX_ACCOUNT_STACKS, LandingZoneConfig
+from landing_zone.config.model import MAX_ACCOUNT_STACKS, MAX_ASSIGNMENT_STACKS, LandingZoneConfig
 from landing_zone.config.sharding import account_shard
 
 REFERENCE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "landing-zone.yaml"
 
 ACCOUNTS_PER_STACK = 250
-MAX_ASSIGNMENT_STACKS = 50
 """Created accounts per accounts stack at most: headroom under the 300 that validation allows."""
 
 APPLICATIONS_PER_BUSINESS_UNIT = 15
@@ -432,7 +437,9 @@ def _assignment_stacks(config: dict[str, Any]) -> int:
     """The fewest assignment stacks in which none holds more than ACCOUNTS_PER_STACK."""
     model = LandingZoneConfig.model_validate(config)
     assert model.identity is not None
-    for count in range(1, MAX_ASSIGNMENT_STACKS + 1):
+    total = sum(len(s) for s in assignment_shards(model).values())
+    # Fewer stacks than total / ACCOUNTS_PER_STACK cannot do; start there.
+    for count in range(max(1, -(-total // ACCOUNTS_PER_STACK)), MAX_ASSIGNMENT_STACKS + 1):
         counted = model.model_copy(
             update={"identity": model.identity.model_copy(update={"assignment_stacks": count})}
         )

@@ -863,6 +863,11 @@ _MODEL_ID = BEDROCK_MODEL_ID.pattern
 _GROUP_NAME = r"[a-z][a-z0-9-]{0,63}"
 
 
+MAX_ASSIGNMENT_STACKS = 100
+"""Assignment stacks at most: 5,000 accounts with a few job functions each make about 18,500
+assignments, which 100 stacks hold at under 250 each."""
+
+
 class IdentityCenterConfig(Strict):
     instance_arn: Annotated[
         str,
@@ -1007,7 +1012,7 @@ class IdentityConfig(Strict):
     assignment_stacks: int = Field(
         default=1,
         ge=1,
-        le=50,
+        le=MAX_ASSIGNMENT_STACKS,
         description=(
             "How many stacks hold the account assignments; an assignment's stack is a stable "
             f"hash, at most {MAX_ACCOUNTS_PER_STACK} per stack. Changing it moves assignments."
