@@ -20,6 +20,7 @@ from landing_zone.compliance import violations
 from landing_zone.config import LandingZoneConfig, parse_config
 from landing_zone.config.shapes import workload_plan
 from scripts.generate_org import generate_config, render
+from scripts.lint_templates import lint
 from stacks import build_landing_zone
 from stacks.defense_stacks import WorkloadShapesStack
 
@@ -238,3 +239,20 @@ def test_each_shape_reaches_exactly_its_accounts_in_the_attack_world(small: Synt
         if instance.label.startswith(("acme-pay-shape-", "acme-pay-defenses-"))
     ]
     assert len(placed) == len(set(placed))
+
+
+def test_cfn_lint_accepts_the_shapes_the_ipam_and_a_pinned_template(
+    small: Synthesized, tmp_path: Path
+) -> None:
+    # CDK's built-in validation is off: cfn-lint is what would catch a property CloudFormation
+    # rejects (AutoDeployment.DependsOn, the IPAM pools and shares, a VPC without CidrBlock).
+    wanted = [
+        f"{SHAPES_STACK}.template.json",
+        "acme-pay-network-eu-west-1.template.json",
+        *(n for n in small.stack_set_templates() if "Shape" in n or "PaymentsApp001" in n),
+    ]
+    for name in wanted:
+        (tmp_path / name).write_text((small.directory / name).read_text())
+    result = lint(tmp_path)
+    assert len(result.templates) == 2 + 8 + 3
+    assert result.problems == []
