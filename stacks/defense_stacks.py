@@ -372,6 +372,11 @@ class WorkloadShapesStack(Stack):
             CfnWaitConditionHandle(self, "NoShapes")
         # Primaries before their replicas, which wait for them.
         for key, shape in sorted(shapes.items(), key=lambda item: item[1].layers.replica_of or ""):
+            account_ids = [] if shape.ou_wide else shape.listed_account_ids(config)
+            if not shape.ou_wide and not account_ids:
+                # Without a list the StackSet would take the whole OUs, other templates'
+                # accounts among them: it comes once an id of its accounts is in the config.
+                continue
             what = "key replicas" if shape.layers.replica_of else "keys, network and AI layers"
             template = WorkloadDefenses(
                 self,
@@ -383,7 +388,6 @@ class WorkloadShapesStack(Stack):
                     f"{shape.region}"
                 ),
             )
-            account_ids = [] if shape.ou_wide else [_account_id(config, a) for a in shape.accounts]
             primary = (
                 None
                 if shape.layers.replica_of is None
@@ -405,9 +409,3 @@ class WorkloadShapesStack(Stack):
                 ),
                 after=() if primary is None else (primary,),
             )
-
-
-def _account_id(config: LandingZoneConfig, name: str) -> str:
-    account_id = config.accounts[name].id
-    assert account_id is not None, "config validation requires the ids of listed accounts"
-    return account_id

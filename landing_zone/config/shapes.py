@@ -14,7 +14,7 @@ A shape's StackSet aims at the OUs of its accounts. When every account the confi
 those OUs is of this shape in that region, it takes the whole OUs with automatic deployment, so
 an account that joins them gets the layers. Otherwise it takes the OUs filtered to its accounts
 (``INTERSECTION``), with automatic deployment off: the landing zone creates accounts from config,
-so a new account is a config change that adds it to the list.
+so a new account is a config change that adds it to the list (once its id is filled in).
 """
 
 from __future__ import annotations
@@ -61,6 +61,16 @@ class Shape:
     """The OU paths (or ``Root``) its StackSet targets, sorted."""
     ou_wide: bool
     """Every account of those OUs: no account filter, automatic deployment."""
+
+    def listed_account_ids(self, config: LandingZoneConfig) -> list[str]:
+        """The ids of the accounts an ``INTERSECTION`` target lists: those with an id. An
+        account the landing zone is about to create has none yet; it joins the list when its
+        id is filled in (the StackSet of a shape whose OUs are whole reaches it at once)."""
+        return [
+            account_id
+            for account_id in (config.accounts[name].id for name in self.accounts)
+            if account_id is not None
+        ]
 
     @property
     def construct_id(self) -> str:
@@ -261,17 +271,3 @@ def check_shapes(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 "its OU-wide VPCs and AI workload",
                 sorted(shape.layers.vpcs),
             )
-    listed = {
-        account: shape
-        for shape in reversed(plan.shapes.values())
-        if not shape.ou_wide
-        for account in shape.accounts
-        if config.accounts[account].id is None
-    }
-    for account, shape in sorted(listed.items()):
-        yield ConfigIssue(
-            ("accounts", account, "id"),
-            f"is missing: shape {shape.name} lists its accounts (its OUs also hold accounts "
-            f"of other templates), so it needs the account's id; fill in accounts.{account}.id",
-            has_value=False,
-        )

@@ -291,16 +291,6 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "keys.replica_regions",
         "allowed: replica regions where the account gets no layers",
     ),
-    (
-        "listed-shape-account-without-id",
-        _with(
-            vpc_prod={**SANDBOX_VPC, "organizational_units": ["Workloads/Prod"], "netmask": 20},
-            account_payments_two="Workloads/Prod",
-            pools=POOLS,
-        ),
-        "accounts.payments-two.id",
-        "fill in accounts.payments-two.id",
-    ),
 ]
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from aws_cdk import App
-from conftest import cdk_context
+from conftest import EXAMPLE_CONFIG, cdk_context
 
 from landing_zone.compliance import violations
 from landing_zone.config import LandingZoneConfig, parse_config
@@ -256,3 +257,28 @@ def test_cfn_lint_accepts_the_shapes_the_ipam_and_a_pinned_template(
     result = lint(tmp_path)
     assert len(result.templates) == 2 + 8 + 3
     assert result.problems == []
+
+
+def test_a_listed_shape_waits_for_the_ids_of_accounts_yet_to_be_created() -> None:
+    # A second production application, just added (no id yet), beside the pinned payments-prod:
+    # the shape lists its accounts, and an account without an id cannot be listed. A StackSet
+    # without its list would take the whole OU, payments-prod included.
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    data["network"]["vpcs"]["prod"] = {"organizational_units": ["Workloads/Prod"], "netmask": 20}
+    data["network"]["ipam"] = {"pools": {"eu-west-1": {"production": "10.128.0.0/12"}}}
+    data["accounts"]["payments-two"] = {"email": "p2@acme-pay.example", "ou": "Workloads/Prod"}
+    config = parse_config(yaml.safe_dump(data, sort_keys=False), "new-account.yaml")
+    plan = workload_plan(config)
+    shape = plan.shapes[("vpc-prod", "eu-west-1")]
+    assert (shape.accounts, shape.ou_wide) == (("payments-two",), False)
+    stack = WorkloadShapesStack(
+        App(context=cdk_context()), "Shapes", config=config, shapes=plan.shapes
+    )
+    assert stack.stack_sets == {}
+    data["accounts"]["payments-two"]["id"] = "121212121212"
+    config = parse_config(yaml.safe_dump(data, sort_keys=False), "created.yaml")
+    plan = workload_plan(config)
+    stack = WorkloadShapesStack(
+        App(context=cdk_context()), "Shapes", config=config, shapes=plan.shapes
+    )
+    assert sorted(stack.stack_sets) == [("vpc-prod", "eu-central-1"), ("vpc-prod", "eu-west-1")]
