@@ -36,6 +36,7 @@ from landing_zone.common.credentials import (
 from landing_zone.common.patterns import PERMISSION_SET_NAME, is_https_url
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.compliance.rules.iam_no_wildcard_actions import iam_no_wildcard_actions
+from landing_zone.compliance.rules.resource import construct_view
 
 MIN_SESSION_DURATION_HOURS = 1
 MAX_SESSION_DURATION_HOURS = 12
@@ -287,7 +288,7 @@ class PermissionSet(Construct):
         """The permission set's ARN, for account assignments."""
 
         if not allow_administrator_access:
-            findings = iam_no_wildcard_actions(self.permission_set)
+            findings = iam_no_wildcard_actions(construct_view(self.permission_set))
             if isinstance(findings, list):
                 raise ValueError(
                     f"inline_policy: allows {', '.join(findings)}; allowed: named actions "

@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from typing import Any
 
-from aws_cdk import CfnResource
 from cdk_nag import NagMessageLevel, NagRuleCompliance
 
 from landing_zone.compliance.rules._cfn import (
@@ -13,19 +12,17 @@ from landing_zone.compliance.rules._cfn import (
     identity_policy_statements,
 )
 from landing_zone.compliance.rules.fintech_rule import FintechRule, RuleResult
-from landing_zone.compliance.rules.resource import Resource, construct_view
+from landing_zone.compliance.rules.resource import Resource
 
 RESOURCE_TYPES = IDENTITY_POLICY_TYPES
 
 
-def iam_no_wildcard_actions(resource: Resource | CfnResource) -> RuleResult:
+def iam_no_wildcard_actions(resource: Resource) -> RuleResult:
     """One finding per wildcard action (``Action::s3:*``) and per NotAction entry allowed.
 
-    Also takes a construct, read before synthesis (``construct_view``): ``PermissionSet``
-    rejects wildcard actions while it is built.
+    ``PermissionSet`` also runs it while it is built, on its resource read before synthesis
+    (``construct_view``).
     """
-    if isinstance(resource, CfnResource):
-        resource = construct_view(resource)
     resource_type = resource.type
     if resource_type not in RESOURCE_TYPES:
         return NagRuleCompliance.NOT_APPLICABLE
