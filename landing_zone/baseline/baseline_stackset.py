@@ -228,8 +228,10 @@ class BaselineStackSet(Construct):
     @property
     def stack_set_arn(self) -> str:
         """The StackSet's ARN (``arn:<partition>:cloudformation:<region>:<account>:stackset/
-        <name>:<uuid>``), built from its ``Ref``, the StackSet id ``<name>:<uuid>``; the
-        resource has no ARN attribute."""
+        <name>:<uuid>``, the Service Authorization Reference's ``stackset`` resource type),
+        built from its ``Ref``, the StackSet id ``<name>:<uuid>``; the resource has no ARN
+        attribute. Not verified here (no AWS account): that ``AutoDeployment.DependsOn``
+        accepts an ARN built this way, in the same template."""
         return Fn.sub(
             "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/${Id}",
             {"Id": self._cfn_stack_set.ref},
