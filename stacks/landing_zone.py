@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import App, DefaultStackSynthesizer, Environment, Stack, Tags
 
 from landing_zone.config import LandingZoneConfig
-from landing_zone.config.defense import network_placements, workload_shards
+from landing_zone.config.defense import Placement, network_placements, workload_shards
 from landing_zone.config.identity import assignment_shards
 from landing_zone.config.model import CDK_QUALIFIER, MalwareProtectedBucket, PipelineConfig
 from landing_zone.config.shapes import workload_plan
@@ -36,6 +36,9 @@ def build_landing_zone(app: App, config: LandingZoneConfig) -> list[Stack]:
     management = config.accounts[config.core_accounts.management]
     assert management.id is not None, "config validation requires the management account id"
     networks = network_placements(config)
+    if config.network.ipam is not None and org.home_region not in networks:
+        # The IPAM lives in the network account's home-region stack, layers or not.
+        networks[org.home_region] = Placement(config.core_accounts.network, org.home_region)
     # CDK's VPC asks the stack for its zones even when they are given; this answers from config
     # so synth needs no credentials (context can only be set before the first stack exists).
     network_id = config.core_account_id("network")

@@ -55,7 +55,10 @@ class Synthesized:
 
 
 def _synth(raw: dict[str, Any], outdir: Path) -> Synthesized:
-    config = parse_config(render(raw), "<generated>")
+    return _synth_config(parse_config(render(raw), "<generated>"), outdir)
+
+
+def _synth_config(config: LandingZoneConfig, outdir: Path) -> Synthesized:
     app = App(outdir=str(outdir), context=cdk_context(), builtin_cloud_formation_validation=False)
     stacks = build_landing_zone(app, config)
     assembly = app.synth()
@@ -282,3 +285,17 @@ def test_a_listed_shape_waits_for_the_ids_of_accounts_yet_to_be_created() -> Non
         App(context=cdk_context()), "Shapes", config=config, shapes=plan.shapes
     )
     assert sorted(stack.stack_sets) == [("vpc-prod", "eu-central-1"), ("vpc-prod", "eu-west-1")]
+
+
+def test_the_ipam_gets_a_network_stack_even_without_network_layers(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    del data["network"]["vpcs"]["shared"]
+    data["network"]["vpcs"]["sandbox"] = {"organizational_units": ["Sandbox"], "netmask": 22}
+    data["network"]["ipam"] = {"pools": {"eu-west-1": {"non-production": "10.96.0.0/16"}}}
+    synthesized = _synth_config(parse_config(yaml.safe_dump(data, sort_keys=False), "x"), tmp_path)
+    template = synthesized.templates()["acme-pay-network-eu-west-1.template.json"]
+    assert [r["Type"] for r in template["Resources"].values()].count("AWS::EC2::IPAM") == 1
+    # The shapes wait for the pools.
+    manifest = json.loads((synthesized.directory / "manifest.json").read_text())
+    dependencies = manifest["artifacts"][SHAPES_STACK]["dependencies"]
+    assert "acme-pay-network-eu-west-1" in dependencies
