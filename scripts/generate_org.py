@@ -393,29 +393,22 @@ def _identity(
 def _stage_buckets(
     ai: dict[str, Any], generated: dict[str, dict[str, Any]], stage: str
 ) -> dict[str, list[str]] | None:
-    """The buckets of the first generated account of an AI stage (AI/Prod with the agents'
-    account, AI/NonProd), as literal names: those of its OU-wide workload with its id filled
-    in, or its own workload's."""
+    """The buckets an AI permission set of ``stage`` (Prod: AI/Prod and the agents' account;
+    NonProd: AI/NonProd) reaches: the names of the stage's OU-wide workload, patterns that
+    reach the buckets of each session's own account, or, without one, those of the agents'
+    own workload."""
     ous = (f"AI/{stage}", AGENTS_OU) if stage == "Prod" else (f"AI/{stage}",)
     fields = ("training_data_buckets", "artifact_buckets")
     for workload in ai.get("workloads", {}).values():
-        if "account" in workload:
-            if generated[workload["account"]]["ou"] in ous:
-                return {field: list(workload[field]) for field in fields}
-            continue
-        account = next(
-            (
-                a
-                for a in generated.values()
-                if a["ou"] in workload["organizational_units"] and a["ou"] in ous
-            ),
-            None,
+        reached = (
+            [generated[workload["account"]]["ou"]]
+            if "account" in workload
+            else [
+                a["ou"] for a in generated.values() if a["ou"] in workload["organizational_units"]
+            ]
         )
-        if account is not None:
-            return {
-                field: [name.replace(ACCOUNT_ID, account["id"]) for name in workload[field]]
-                for field in fields
-            }
+        if any(ou in ous for ou in reached):
+            return {field: list(workload[field]) for field in fields}
     return None
 
 

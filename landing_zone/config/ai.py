@@ -10,7 +10,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_kms as kms
 
 from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexFilter
-from landing_zone.ai.bucket_names import ACCOUNT_ID, substitute
+from landing_zone.ai.bucket_names import ACCOUNT_ID, is_pattern, substitute
 from landing_zone.ai.training_data import check_bucket_names
 from landing_zone.common.bedrock import is_embedding_model
 
@@ -132,11 +132,14 @@ def check_ai(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                         bucket,
                     )
                     continue
+                if is_pattern(bucket):
+                    # What a permission set names to reach it in every account of the workload.
+                    buckets.setdefault(bucket, path)
                 for account in reached:
-                    account_id = config.accounts[account].id
-                    if account_id is None and is_ou_wide(workload):
-                        continue  # its name is known once its id is
-                    real = substitute(bucket, account_id=account_id or ACCOUNT_ID, region=region)
+                    account_id = config.accounts[account].id or ACCOUNT_ID
+                    real = substitute(bucket, account_id=account_id, region=region)
+                    if is_pattern(real):
+                        continue  # an account without an id yet: its name is not known
                     if real in buckets:
                         yield ConfigIssue(
                             path,
@@ -347,7 +350,8 @@ def _agents(where: tuple[str | int, ...], agents: AgentIdentityConfig) -> Iterat
 def _permission_set_buckets(
     config: LandingZoneConfig, buckets: dict[str, tuple[str | int, ...]]
 ) -> Iterator[ConfigIssue]:
-    """Permission sets reach only the buckets the AI workloads create."""
+    """Permission sets reach only the buckets the AI workloads create: a name one creates in
+    some account, or a pattern of one (the bucket of that name in each session's account)."""
     if config.identity is None:
         return
     for name, permission_set in config.identity.permission_sets.items():

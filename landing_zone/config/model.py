@@ -894,13 +894,20 @@ class PermissionSetConfig(Strict):
         default=1, ge=1, le=12, description="Session length; Identity Center allows 1-12 hours."
     )
     description: str | None = Field(default=None, max_length=700)
-    training_data_buckets: list[BucketName] = Field(
+    training_data_buckets: list[BucketNamePattern] = Field(
         default_factory=list,
-        description="AI job functions: the training-data buckets they may read.",
+        description=(
+            "AI job functions: the training-data buckets they may read. A name of an AI "
+            "workload with {account_id} (and {region}) reaches that bucket of the account (and "
+            "region) of each session."
+        ),
     )
-    artifact_buckets: list[BucketName] = Field(
+    artifact_buckets: list[BucketNamePattern] = Field(
         default_factory=list,
-        description="AI job functions: the model-artifact buckets they may use.",
+        description=(
+            "AI job functions: the model-artifact buckets they may use ({account_id} as for "
+            "training data)."
+        ),
     )
     models: list[
         Annotated[

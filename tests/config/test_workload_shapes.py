@@ -250,6 +250,15 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "at most the placeholders {account_id} and {region}",
     ),
     (
+        "permission-set-pattern-of-no-workload",
+        _set(
+            "identity.permission_sets.DataScientist.training_data_buckets",
+            ["acme-pay-ml-training-data-{account_id}"],
+        ),
+        "identity.permission_sets.DataScientist.training_data_buckets[0]",
+        "permission sets may reach only the training-data and artifact buckets",
+    ),
+    (
         "ou-wide-ai-reaching-an-account-with-a-workload",
         _with(ai_prod={**OU_WIDE_AI, "organizational_units": ["AI/Prod"]}),
         "ai.workloads.prod.organizational_units",
@@ -314,7 +323,17 @@ def test_bad_shape_config_is_rejected_with_field_path(
 
 
 def test_ou_wide_entries_are_valid_config() -> None:
-    config = _parse(_both(_AI_SCPS, _with(vpc_sbx=SANDBOX_VPC, ai_sbx=OU_WIDE_AI, pools=POOLS)))
+    config = _parse(
+        _both(
+            _AI_SCPS,
+            _with(vpc_sbx=SANDBOX_VPC, ai_sbx=OU_WIDE_AI, pools=POOLS),
+            # A permission set reaches the OU-wide workload's bucket of each session's account.
+            _set(
+                "identity.permission_sets.DataScientist.training_data_buckets",
+                ["acme-pay-ml-training-data-999999999999", "acme-pay-sbx-training-{account_id}"],
+            ),
+        )
+    )
     vpc = config.network.vpcs["sbx"]
     assert (vpc.account, vpc.organizational_units, vpc.netmask) == (None, ["Sandbox"], 22)
     assert config.network.ipam is not None
