@@ -75,12 +75,25 @@ def mark_of(stack: Stack) -> StackMark:
 def stack_marks(app: IConstruct, template_names: set[str]) -> dict[str, StackMark | Exception]:
     """The mark of the stack of each template named in ``template_names``.
 
-    Walks the tree breadth first from ``app``, never into resources, and stops when every
-    template's stack is found: stacks are near the root (a StackSet's just below its parent),
-    so this costs a few round trips to Node per stack, not per construct. A template whose
-    stack is not found gets a LookupError, which fails the rules that need the mark.
+    Stacks are near the root: the app's children, and their StackSet and nested stacks as
+    direct children of a stack. Those are looked at first, which costs a few round trips to
+    Node per stack; only a template whose stack is elsewhere sends the search through the rest
+    of the tree, breadth first and never into resources. A template whose stack is not found
+    gets a LookupError, which fails the rules that need the mark.
     """
     marks: dict[str, StackMark | Exception] = {}
+
+    def visit(construct: IConstruct) -> bool:
+        """Record ``construct``'s mark if it is a wanted stack; whether it is a stack."""
+        if not isinstance(construct, Stack):
+            return False
+        if (name := construct.template_file) in template_names and name not in marks:
+            marks[name] = mark_of(construct)
+        return True
+
+    stacks = [child for child in app.node.children if visit(child)]
+    while stacks and len(marks) < len(template_names):
+        stacks = [child for stack in stacks for child in stack.node.children if visit(child)]
     level: list[IConstruct] = [app]
     while level and len(marks) < len(template_names):
         below: list[IConstruct] = []
@@ -88,8 +101,7 @@ def stack_marks(app: IConstruct, template_names: set[str]) -> dict[str, StackMar
             for child in construct.node.children:
                 if isinstance(child, CfnElement):
                     continue
-                if isinstance(child, Stack) and (name := child.template_file) in template_names:
-                    marks[name] = mark_of(child)
+                visit(child)
                 below.append(child)
         level = below
     for name in template_names - set(marks):

@@ -356,3 +356,26 @@ def test_every_resource_of_the_reference_app_is_checked(reference_app: Reference
 
     assert checked == in_tree
     assert len({name for name, _ in checked if name.endswith(".stackset.template.json")}) == 10
+
+
+def test_stack_marks_finds_stacks_below_their_stack_and_deeper_ones_too() -> None:
+    from aws_cdk import App, NestedStack, Stack
+    from constructs import Construct
+
+    from landing_zone.compliance.assembly import stack_marks
+
+    app = App()
+    parent = Stack(app, "Parent")
+    ProtectedNamespace.mark(parent, prefix="ab-")
+    direct = NestedStack(parent, "Direct")
+    ProtectedNamespace.mark(direct, prefix="cd-")
+    deeper = NestedStack(Construct(parent, "Wrapper"), "Deeper")
+    ProtectedNamespace.mark(deeper, prefix="ef-")
+    wanted = {parent.template_file, direct.template_file, deeper.template_file, "gone.json"}
+
+    marks = stack_marks(app, wanted)
+
+    assert marks[parent.template_file].prefix == "ab-"  # type: ignore[union-attr]
+    assert marks[direct.template_file].prefix == "cd-"  # type: ignore[union-attr]
+    assert marks[deeper.template_file].prefix == "ef-"  # type: ignore[union-attr]
+    assert isinstance(marks["gone.json"], LookupError)
