@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from landing_zone.common.naming import pascal_case
 
 from .coverage import is_ou_wide, under
-from .defense import Placement, ou_wide_vpcs, ou_wide_workloads, placements
+from .defense import (
+    MAX_VPCS_PER_PLACEMENT,
+    Placement,
+    ou_wide_vpcs,
+    ou_wide_workloads,
+    placements,
+)
 from .errors import ConfigIssue
 from .model import ROOT, AiWorkloadConfig, LandingZoneConfig, VpcConfig
 
@@ -253,6 +259,13 @@ def check_shapes(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
                 "custom resource code is in the baseline asset buckets; allowed: "
                 f"{', '.join(baseline_regions)}",
                 shape.region,
+            )
+        if len(shape.layers.vpcs) > MAX_VPCS_PER_PLACEMENT:
+            yield ConfigIssue(
+                ("network", "vpcs"),
+                f"give the accounts of shape {shape.name} {len(shape.layers.vpcs)} VPCs in "
+                f"{shape.region}; allowed: at most {MAX_VPCS_PER_PLACEMENT} per account and region",
+                sorted(shape.layers.vpcs),
             )
         if log_archive in shape.accounts and "logs" in config.keys.classes:
             yield ConfigIssue(

@@ -250,6 +250,15 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "at most the placeholders {account_id} and {region}",
     ),
     (
+        "too-many-ou-wide-vpcs-for-one-account",
+        _with(
+            pools={"eu-west-1": {"non-production": "10.96.0.0/12"}},
+            **{f"vpc_sbx{i}": SANDBOX_VPC for i in range(5)},
+        ),
+        "network.vpcs",
+        "5 VPCs in eu-west-1; allowed: at most 4 per account and region",
+    ),
+    (
         "permission-set-pattern-of-no-workload",
         _set(
             "identity.permission_sets.DataScientist.training_data_buckets",
