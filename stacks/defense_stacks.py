@@ -44,7 +44,9 @@ from .sdk_calls import add_sdk_call_handler, named_sdk_call_handler
 
 class DefenseLayers(Construct):
     """Keys, VPCs, web ACLs, certificates and AI controls of one :class:`Placement`, from
-    config."""
+    config. A VPC with a ``cidr`` gets that range; an OU-wide one (``netmask``) a range VPC
+    IPAM allocates when the stack is created, from the pool of its accounts' environment in the
+    template's region (``IpamPoolLookup``), so one template serves every account of a shape."""
 
     def __init__(
         self,
