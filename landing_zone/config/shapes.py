@@ -4,7 +4,8 @@ the number of accounts.
 An (account, region) with an entry that names the account (``network.vpcs.<n>.account``,
 ``edge.*.<n>.account``, ``ai.workloads.<n>.account``) is *pinned*: it keeps a template of its own
 (:func:`landing_zone.config.defense.placements`), byte for byte the one it had before shapes
-existed, because the ranges of its VPC and subnets are create-only and must never move. Every
+existed unless an OU-wide entry reaches it there (it then gets that entry too), because the
+ranges of its VPC and subnets are create-only and must never move. Every
 other (account, region) reached by OU-wide entries (``organizational_units``) gets them from the
 template of its *shape*: the region and the names of those entries. Accounts of one shape differ
 only in values the template reads at deploy time (``AWS::AccountId``, the range VPC IPAM
@@ -15,6 +16,12 @@ those OUs is of this shape in that region, it takes the whole OUs with automatic
 an account that joins them gets the layers. Otherwise it takes the OUs filtered to its accounts
 (``INTERSECTION``), with automatic deployment off: the landing zone creates accounts from config,
 so a new account is a config change that adds it to the list (once its id is filled in).
+
+An account that moves between a shape and a template of its own (its first account-level entry
+added, or its last removed) moves between StackSets: the old StackSet, retained, keeps its
+stack instance, and the new one would create the same keys and roles beside it. Such a move is
+an operation (retire the old instance with ``RetainStacks``, import the stack into the new
+StackSet, or accept new VPCs), not a config edit; the config cannot see what is deployed.
 """
 
 from __future__ import annotations
