@@ -187,21 +187,38 @@ def check_guardrails(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
 
 
 def _delegated_administration(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
-    """The delegated administrator of StackSets and the security services must be governed by
-    protect-delegated-administration, or its admins act on every account at once."""
-    account = config.core_accounts.security_tooling
+    """The delegated administrators must be governed by protect-delegated-administration, or
+    their admins act on every account at once: security tooling (StackSets and the security
+    services) and, with ``network.ipam``, the network account (the organization's IPAM)."""
     attached = config.guardrails.service_control_policies
-    if account not in config.accounts or not attached:
+    if not attached:
         return
-    if any(
-        PROTECT_DELEGATED_ADMINISTRATION in attached.get(level, [])
-        for level in _ancestors(config, account)
-    ):
-        return
-    yield ConfigIssue(
-        ("guardrails", "service_control_policies"),
-        f"needs {PROTECT_DELEGATED_ADMINISTRATION!r} attached to the security tooling account "
-        f"{account!r}, its OU or an ancestor: that account administers StackSets, which run as "
-        "an exempt role in every account, and the security services of the whole organization",
-        has_value=False,
-    )
+    administrators = [
+        (
+            config.core_accounts.security_tooling,
+            "the security tooling account",
+            "administers StackSets, which run as an exempt role in every account, and the "
+            "security services of the whole organization",
+        )
+    ]
+    if config.network.ipam is not None:
+        administrators.append(
+            (
+                config.core_accounts.network,
+                "the network account",
+                "administers the organization's IPAM: its pools and their RAM shares give every "
+                "VPC of the shapes its range",
+            )
+        )
+    for account, what, why in administrators:
+        if account not in config.accounts or any(
+            PROTECT_DELEGATED_ADMINISTRATION in attached.get(level, [])
+            for level in _ancestors(config, account)
+        ):
+            continue
+        yield ConfigIssue(
+            ("guardrails", "service_control_policies"),
+            f"needs {PROTECT_DELEGATED_ADMINISTRATION!r} attached to {what} {account!r}, its OU "
+            f"or an ancestor: that account {why}",
+            has_value=False,
+        )

@@ -105,8 +105,10 @@ def test_attaches_guardrails_to_root_and_to_ous(generated):
     _, _, config = generated
     targets = set(config.guardrails.service_control_policies)
     assert "Root" in targets
-    assert targets - {"Root"} <= set(config.organizational_units)
-    assert len(targets) > 1
+    # Besides Root and OUs, only the core accounts the reference attaches to (the network
+    # account, the IPAM's delegated administrator).
+    assert targets - {"Root"} - set(config.organizational_units) == {"network"}
+    assert len(targets & set(config.organizational_units)) > 1
 
 
 def test_every_ai_account_is_an_ai_workload_under_the_ai_guardrails(generated):

@@ -264,6 +264,15 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "needs 'protect-delegated-administration' attached to the security tooling account",
     ),
     (
+        "ipam-administrator-without-delegated-administration-protection",
+        _both(
+            _set("network.ipam", {"pools": {"eu-west-1": {"production": "10.128.0.0/12"}}}),
+            _delete("guardrails.service_control_policies.network"),
+        ),
+        "guardrails.service_control_policies",
+        "needs 'protect-delegated-administration' attached to the network account 'network'",
+    ),
+    (
         "guardrails-without-resource-protection",
         _scp("Root", ["deny-root-user", "protect-landing-zone-roles"]),
         "guardrails.service_control_policies.Root",

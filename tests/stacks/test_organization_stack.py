@@ -184,9 +184,13 @@ def test_scps_attach_where_the_config_says(reference_stack, reference, example_c
     scps = {name: p for name, p in policies.items() if p["Type"] == "SERVICE_CONTROL_POLICY"}
     expected_names = set()
     for target, names in attachments.items():
-        slug = "root" if target == ROOT else f"ou-{target}"
         parts = pack_guardrails(names, scp_parameters(example_config), catalog=GUARDRAILS)
-        target_id = ROOT_ID if target == ROOT else _get_att(paths[target])
+        if target == ROOT:
+            slug, target_id = "root", ROOT_ID
+        elif target in example_config.accounts:
+            slug, target_id = f"account-{target}", example_config.accounts[target].id
+        else:
+            slug, target_id = f"ou-{target}", _get_att(paths[target])
         for slot in range(1, len(parts) + 1):
             name = f"acme-pay-scp-{slug}-{slot}"
             expected_names.add(name)
