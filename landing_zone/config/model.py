@@ -9,6 +9,7 @@ control.
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
 import re
 import unicodedata
 from functools import cache
@@ -101,10 +102,30 @@ def _country_code(value: str) -> str:
     return value
 
 
+def _catalog_is_current() -> bool:
+    """Whether ``cdk_catalog`` was written from the installed aws-cdk-lib."""
+    from . import cdk_catalog
+
+    try:
+        return importlib.metadata.version("aws-cdk-lib") == cdk_catalog.AWS_CDK_LIB_VERSION
+    except importlib.metadata.PackageNotFoundError:
+        return False
+
+
 @cache
 def interface_endpoint_services() -> tuple[str, ...]:
     """Services with an interface VPC endpoint (``com.amazonaws.<region>.<service>``), as the
-    pinned aws-cdk-lib lists them in ``InterfaceVpcEndpointAwsService``."""
+    pinned aws-cdk-lib lists them in ``InterfaceVpcEndpointAwsService``: from ``cdk_catalog``
+    while it matches the installed version, else read from the library."""
+    if _catalog_is_current():
+        from .cdk_catalog import INTERFACE_ENDPOINT_SERVICES
+
+        return INTERFACE_ENDPOINT_SERVICES
+    return library_interface_endpoint_services()
+
+
+def library_interface_endpoint_services() -> tuple[str, ...]:
+    """``InterfaceVpcEndpointAwsService``'s short names, read through jsii (about 400 calls)."""
     # Imported lazily: it starts the jsii runtime, which most of the model does not need.
     from aws_cdk.aws_ec2 import InterfaceVpcEndpointAwsService as Service
 
@@ -130,7 +151,17 @@ def _endpoint_service(value: str) -> str:
 @cache
 def bedrock_model_providers() -> tuple[str, ...]:
     """The providers of the Bedrock foundation models the pinned aws-cdk-lib lists
-    (``FoundationModelIdentifier``): a model id starts with its provider."""
+    (``FoundationModelIdentifier``): a model id starts with its provider. From ``cdk_catalog``
+    while it matches the installed version, else read from the library."""
+    if _catalog_is_current():
+        from .cdk_catalog import BEDROCK_MODEL_PROVIDERS
+
+        return BEDROCK_MODEL_PROVIDERS
+    return library_bedrock_model_providers()
+
+
+def library_bedrock_model_providers() -> tuple[str, ...]:
+    """``FoundationModelIdentifier``'s providers, read through jsii (about 170 calls)."""
     from aws_cdk.aws_bedrock import FoundationModelIdentifier as Model
 
     ids = (getattr(Model, name).model_id for name in dir(Model) if name.isupper())
