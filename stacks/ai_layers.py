@@ -5,7 +5,7 @@ identity."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -22,6 +22,7 @@ from landing_zone.ai.invocation import (
 )
 from landing_zone.ai.invocation_logging import ModelInvocationLogging
 from landing_zone.ai.training_data import TrainingData, macie_key_policy_statement
+from landing_zone.common import pseudo
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import MAX_IAM_NAME, bounded_name, pascal_case
 from landing_zone.config import LandingZoneConfig
@@ -164,7 +165,7 @@ class AiLayers(Construct):
             alarm_name_prefix=prefix,
         )
         self.training_data = None
-        account_id = Aws.ACCOUNT_ID if shared else _account_id(config, name, workload)
+        account_id = pseudo.ACCOUNT_ID if shared else _account_id(config, name, workload)
         if workload.training_data_buckets:
             # Macie's scans read the training data, which the AI key encrypts.
             ai_key.add_to_resource_policy(macie_key_policy_statement())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Stack
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.model import SEVERITIES
 from landing_zone.config.security_checks import managed_rule_spec
@@ -65,7 +66,7 @@ class SecurityToolingStack(Stack):
             self,
             "GuardDuty",
             export_bucket_arn=(
-                f"arn:{Aws.PARTITION}:s3:::{names.log_bucket_name(org.name, log_archive_id)}"
+                f"arn:{pseudo.PARTITION}:s3:::{names.log_bucket_name(org.name, log_archive_id)}"
             ),
             export_kms_key_arn=names.logs_key_alias_arn(org.name, log_archive_id, org.home_region),
             export_prefix=names.GUARDDUTY_PREFIX,

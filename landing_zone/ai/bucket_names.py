@@ -12,8 +12,7 @@ import re
 import zlib
 from collections.abc import Sequence
 
-from aws_cdk import Aws
-
+from landing_zone.common import pseudo
 from landing_zone.common.naming import bounded_name
 
 ACCOUNT_ID = "{account_id}"
@@ -61,7 +60,7 @@ def expand(name: str) -> str:
     literal name comes back unchanged."""
     if not is_pattern(name):
         return name
-    return substitute(name, account_id=Aws.ACCOUNT_ID, region=Aws.REGION)
+    return substitute(name, account_id=pseudo.ACCOUNT_ID, region=pseudo.REGION)
 
 
 def worst_case(name: str, *, regions: Sequence[str] = ()) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
+from landing_zone.common import pseudo
 from landing_zone.common.bedrock import (
     GUARDRAIL_CONDITION_KEY,
     INFERENCE_ACTIONS,
@@ -28,7 +28,7 @@ __all__ = [
     "is_embedding_model",
 ]
 
-ACCOUNT_GUARDRAIL_ARN = account_guardrail_versions(Aws.PARTITION)
+ACCOUNT_GUARDRAIL_ARN = account_guardrail_versions(pseudo.PARTITION)
 """Any published guardrail version of the caller's own account (``account_guardrail_versions``).
 Only landing-zone roles manage guardrails (``protect-bedrock-controls``)."""
 
@@ -58,17 +58,17 @@ def inference_profile_arns(model_id: str) -> str:
     any region of this account: inference through one is authorized on the profile and on the
     foundation model in each region it routes to."""
     foundation_model_arn(model_id)  # the same check of the id
-    return model_arns(model_id, partition=Aws.PARTITION, account=Aws.ACCOUNT_ID)[1]
+    return model_arns(model_id, partition=pseudo.PARTITION, account=pseudo.ACCOUNT_ID)[1]
 
 
-def foundation_model_arn(model_id: str, region: str = Aws.REGION) -> str:
+def foundation_model_arn(model_id: str, region: str = pseudo.REGION) -> str:
     """The ARN of the foundation model ``model_id`` in ``region`` (default: the stack's)."""
     if not BEDROCK_MODEL_ID.fullmatch(model_id):
         raise ValueError(
             f"model_id: got {model_id!r}; allowed: a Bedrock model id such as "
             "anthropic.claude-3-haiku-20240307-v1:0"
         )
-    return model_arns(model_id, partition=Aws.PARTITION, region=region)[0]
+    return model_arns(model_id, partition=pseudo.PARTITION, region=region)[0]
 
 
 def guarded_inference_statements(
@@ -125,7 +125,7 @@ def guarded_inference_statements(
                     sid=DECRYPT_SID,
                     actions=["kms:Decrypt"],
                     resources=[guardrail_key_arn],
-                    conditions={"StringLike": {"kms:ViaService": f"bedrock.*.{Aws.URL_SUFFIX}"}},
+                    conditions={"StringLike": {"kms:ViaService": f"bedrock.*.{pseudo.URL_SUFFIX}"}},
                 )
             ]
             if guardrail_key_arn is not None
@@ -163,7 +163,7 @@ def guardrail_pin_statement(
         )
     for model_id in exempt_model_ids:
         foundation_model_arn(model_id)  # the same check of the id
-    this_region = f"arn:{Aws.PARTITION}:bedrock:{region}:*:guardrail/*"
+    this_region = f"arn:{pseudo.PARTITION}:bedrock:{region}:*:guardrail/*"
     conditions: dict[str, dict[str, str]] = {
         **_other_version(guardrail_version_arn),
         "StringLikeIfExists": {GUARDRAIL_CONDITION_KEY: this_region},
@@ -171,7 +171,7 @@ def guardrail_pin_statement(
     exempt = [
         arn
         for model_id in exempt_model_ids
-        for arn in model_arns(model_id, partition=Aws.PARTITION)
+        for arn in model_arns(model_id, partition=pseudo.PARTITION)
     ]
     return iam.PolicyStatement(
         sid=PIN_SID,

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -26,7 +26,7 @@ from landing_zone.ai.bucket_names import (
     is_pattern,
     validate_pattern,
 )
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import AwsSdkCallHandler, pseudo
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import MAX_IAM_NAME
 from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
@@ -269,7 +269,10 @@ class TrainingData(Construct):
         job_definition = {
             "s3JobDefinition": {
                 "bucketDefinitions": [
-                    {"accountId": Aws.ACCOUNT_ID, "buckets": [expand(n) for n in sorted(training)]}
+                    {
+                        "accountId": pseudo.ACCOUNT_ID,
+                        "buckets": [expand(n) for n in sorted(training)],
+                    }
                 ]
             },
             "managedDataIdentifierSelector": managed_data_identifiers,
@@ -555,7 +558,7 @@ class TrainingData(Construct):
                     }
                 },
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-macie-findings-publication"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-macie-findings-publication"
                 ),
             ),
             statements=[
@@ -564,7 +567,7 @@ class TrainingData(Construct):
                     # The action has no resource type; it acts in this stack's region.
                     actions=["macie2:PutFindingsPublicationConfiguration"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                    conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
                 )
             ],
             acknowledge_wildcard_resource=True,
@@ -851,11 +854,11 @@ def macie_key_policy_statement() -> iam.PolicyStatement:
         conditions={
             "StringEquals": {
                 "aws:PrincipalArn": (
-                    f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+                    f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:role/aws-service-role/"
                     "macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
                 ),
-                "kms:CallerAccount": Aws.ACCOUNT_ID,
-                "kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com",
+                "kms:CallerAccount": pseudo.ACCOUNT_ID,
+                "kms:ViaService": f"s3.{pseudo.REGION}.amazonaws.com",
             }
         },
     )
@@ -958,7 +961,7 @@ def _pascal_value(value: object) -> object:
 
 
 def _classification_jobs() -> str:
-    return f"arn:{Aws.PARTITION}:macie2:{Aws.REGION}:{Aws.ACCOUNT_ID}:classification-job/*"
+    return f"arn:{pseudo.PARTITION}:macie2:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:classification-job/*"
 
 
 def _jobs_acknowledgment(scope: Construct, who: str) -> Acknowledgment:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Aws
 from cdk_stacksets import StackSetStack
 from constructs import Construct
 
@@ -21,7 +20,7 @@ from landing_zone.baseline.iam_controls import (
     PasswordPolicySettings,
     account_password_policy,
 )
-from landing_zone.common import RENAMED_HANDLER_LOGICAL_ID_SUFFIX, AwsSdkCallHandler
+from landing_zone.common import RENAMED_HANDLER_LOGICAL_ID_SUFFIX, AwsSdkCallHandler, pseudo
 
 _DEFAULT_BACKUP = BackupSettings()
 _DEFAULT_PASSWORD_POLICY = PasswordPolicySettings()
@@ -37,7 +36,7 @@ class AccountBaseline(StackSetStack):
     ``global_resources_region`` only) and AWS Backup (a locked vault and a tag-selected plan
     whose recovery points GuardDuty scans for malware); later controls are
     added to it as children. The template is region- and account-agnostic: it is synthesized
-    once and deployed everywhere, so controls read ``Aws.ACCOUNT_ID`` and ``Aws.REGION``.
+    once and deployed everywhere, so controls read ``pseudo.ACCOUNT_ID`` and ``pseudo.REGION``.
 
     Its custom resources need a Lambda code asset in every region it is deployed to, read from
     the bucket ``<asset_bucket_prefix>-<region>``; see ``asset_bucket``. Create it in the
@@ -108,7 +107,7 @@ class AccountBaseline(StackSetStack):
         # change what runs as the exempt role, and so does its policy, whose versions would
         # otherwise be writable by the account's administrators.
         handler_name = (
-            None if role_name_prefix is None else f"{role_name_prefix}baseline-sdk-{Aws.REGION}"
+            None if role_name_prefix is None else f"{role_name_prefix}baseline-sdk-{pseudo.REGION}"
         )
         AwsSdkCallHandler(
             self,

@@ -7,12 +7,13 @@ control. Undoing one is a deliberate act outside CloudFormation.
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Aws
+from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
 
 PUBLIC_ACCESS_BLOCK_RELAXED_WARNING = "@landing-zone/baseline:publicAccessBlockRelaxed"
@@ -73,11 +74,11 @@ class AccountPublicAccessBlock(Construct):
                 service="S3Control",
                 action="PutPublicAccessBlock",
                 parameters={
-                    "AccountId": Aws.ACCOUNT_ID,
+                    "AccountId": pseudo.ACCOUNT_ID,
                     "PublicAccessBlockConfiguration": configuration,
                 },
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-s3-account-public-access-block"
+                    f"{pseudo.ACCOUNT_ID}-s3-account-public-access-block"
                 ),
             ),
             statements=[
@@ -85,7 +86,7 @@ class AccountPublicAccessBlock(Construct):
                     sid="PutAccountPublicAccessBlock",
                     actions=["s3:PutAccountPublicAccessBlock"],
                     resources=["*"],
-                    conditions={"StringEquals": {"s3:ResourceAccount": Aws.ACCOUNT_ID}},
+                    conditions={"StringEquals": {"s3:ResourceAccount": pseudo.ACCOUNT_ID}},
                 )
             ],
             acknowledge_wildcard_resource=True,
@@ -126,7 +127,7 @@ class EbsDefaultEncryption(Construct):
                 service="EC2",
                 action="EnableEbsEncryptionByDefault",
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-ebs-encryption-by-default"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-ebs-encryption-by-default"
                 ),
             ),
             statements=[_regional_ec2_statement("EnableEbsEncryptionByDefault")],
@@ -142,7 +143,7 @@ class EbsDefaultEncryption(Construct):
                     action="ModifyEbsDefaultKmsKeyId",
                     parameters={"KmsKeyId": kms_key.key_arn},
                     physical_resource_id=cr.PhysicalResourceId.of(
-                        f"{Aws.ACCOUNT_ID}-{Aws.REGION}-ebs-default-kms-key"
+                        f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-ebs-default-kms-key"
                     ),
                 ),
                 statements=[_regional_ec2_statement("ModifyEbsDefaultKmsKeyId")],
@@ -158,5 +159,5 @@ def _regional_ec2_statement(action: str) -> iam.PolicyStatement:
         sid=action,
         actions=[f"ec2:{action}"],
         resources=["*"],
-        conditions={"StringEquals": {"ec2:Region": Aws.REGION}},
+        conditions={"StringEquals": {"ec2:Region": pseudo.REGION}},
     )

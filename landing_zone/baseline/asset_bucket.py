@@ -35,12 +35,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.baseline import _validation
+from landing_zone.common import pseudo
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging.protection import (
@@ -73,9 +74,9 @@ uploads are authorized as ``s3:PutObject``; replication from another bucket as
 ``s3:ReplicateObject``)."""
 
 
-def asset_publisher_role_arns(prefix: str, account: str = Aws.ACCOUNT_ID) -> str:
+def asset_publisher_role_arns(prefix: str, account: str = pseudo.ACCOUNT_ID) -> str:
     """ARN pattern of the roles that publish assets in ``account``, for ``aws:PrincipalArn``."""
-    return f"arn:{Aws.PARTITION}:iam::{account}:role/{prefix}{ASSET_PUBLISHER}-*"
+    return f"arn:{pseudo.PARTITION}:iam::{account}:role/{prefix}{ASSET_PUBLISHER}-*"
 
 
 def asset_bucket_name(prefix: str, region: str) -> str:

@@ -13,11 +13,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Acknowledgment, Aws, Duration, Fn, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, Fn, RemovalPolicy, Validations
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.detection.guardduty import BackupMalwareScanningRole
 from landing_zone.logging._key_policy import administered_key
 
@@ -188,7 +189,7 @@ class AccountBackup(Construct):
             self,
             "Vault",
             backup_vault_name=vault_name
-            or f"landing-zone-{Fn.select(2, Fn.split('/', Aws.STACK_ID))}",
+            or f"landing-zone-{Fn.select(2, Fn.split('/', pseudo.STACK_ID))}",
             encryption_key=self.key,
             removal_policy=RemovalPolicy.RETAIN,
             lock_configuration=backup.LockConfiguration(
@@ -202,7 +203,7 @@ class AccountBackup(Construct):
             description="AWS Backup runs the landing zone plan's backup, restore and scan jobs",
             role_name=None
             if role_name_prefix is None
-            else f"{role_name_prefix}backup-{Aws.REGION}",
+            else f"{role_name_prefix}backup-{pseudo.REGION}",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name(name)
                 for name in BACKUP_ROLE_MANAGED_POLICIES
@@ -228,7 +229,7 @@ class AccountBackup(Construct):
                 "MalwareScanning",
                 role_name=None
                 if role_name_prefix is None
-                else f"{role_name_prefix}backup-scan-{Aws.REGION}",
+                else f"{role_name_prefix}backup-scan-{pseudo.REGION}",
             )
             scan_settings = [self.scanner.scan_setting(malware_scan_resource_types)]
             scan_actions = [BackupMalwareScanningRole.scan_action(malware_scan_mode)]
@@ -289,10 +290,10 @@ def _use_through_backup_statement() -> iam.PolicyStatement:
                 # GuardDuty reads recovery points for malware scans (unverified whether its
                 # scanner goes through backup or guardduty: both are allowed).
                 "kms:ViaService": [
-                    f"backup.{Aws.REGION}.amazonaws.com",
-                    f"guardduty.{Aws.REGION}.amazonaws.com",
+                    f"backup.{pseudo.REGION}.amazonaws.com",
+                    f"guardduty.{pseudo.REGION}.amazonaws.com",
                 ],
-                "kms:CallerAccount": Aws.ACCOUNT_ID,
+                "kms:CallerAccount": pseudo.ACCOUNT_ID,
             }
         },
     )

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from aws_cdk import Aws, CfnCondition, Fn
+from aws_cdk import CfnCondition, Fn
 from aws_cdk import aws_config as config
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import BUCKET_NAME, REGION
 from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
 from landing_zone.common.tokens import is_unresolved
@@ -118,7 +119,7 @@ class ConfigRecorder(Construct):
                 action="createServiceLinkedRole",
                 parameters={"AWSServiceName": CONFIG_SERVICE_PRINCIPAL},
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{SERVICE_LINKED_ROLE_NAME}"
+                    f"{pseudo.ACCOUNT_ID}-{SERVICE_LINKED_ROLE_NAME}"
                 ),
                 # The role is account-wide and the template runs in every region: all but the
                 # first call find the name taken, which IAM reports as InvalidInput. The
@@ -139,7 +140,7 @@ class ConfigRecorder(Construct):
         self.records_global_resources = CfnCondition(
             self,
             "RecordsGlobalResources",
-            expression=Fn.condition_equals(Aws.REGION, global_resources_region),
+            expression=Fn.condition_equals(pseudo.REGION, global_resources_region),
         )
         self.resource = config.CfnConfigurationRecorder(
             self,
@@ -178,7 +179,7 @@ class ConfigRecorder(Construct):
 def service_linked_role_arn() -> str:
     """ARN of AWS Config's service-linked role in the account the stack is deployed to."""
     return (
-        f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+        f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:role/aws-service-role/"
         f"{CONFIG_SERVICE_PRINCIPAL}/{SERVICE_LINKED_ROLE_NAME}"
     )
 

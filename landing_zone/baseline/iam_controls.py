@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from aws_cdk import Aws, CfnCondition, CfnResource, Fn
+from aws_cdk import CfnCondition, CfnResource, Fn
 from aws_cdk import aws_config as config
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.baseline.config_recorder import ConfigFrequency, _frequency
+from landing_zone.common import pseudo
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import REGION
 from landing_zone.common.tokens import is_unresolved
@@ -197,7 +198,7 @@ class IamConfigRules(Construct):
         self.is_global_resources_region = condition or CfnCondition(
             self,
             "IsGlobalResourcesRegion",
-            expression=Fn.condition_equals(Aws.REGION, global_resources_region),
+            expression=Fn.condition_equals(pseudo.REGION, global_resources_region),
         )
         """True in ``global_resources_region`` only; every rule carries it."""
         input_parameters = {"ACCESS_KEYS_ROTATED": {"maxAccessKeyAge": str(max_age)}}

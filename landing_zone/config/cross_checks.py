@@ -20,6 +20,10 @@ from .security_checks import check_baselines, check_detection, check_logging
 from .shapes import check_shapes
 from .sharding import account_shards
 
+MAX_CREATED_OUS = 150
+"""OUs the organization stack creates at most: with their id parameters 300 resources, which
+leaves room under 400 for the policies (one per target and part) and the settings calls."""
+
 Check = Callable[[LandingZoneConfig], Iterator[ConfigIssue]]
 
 
@@ -85,6 +89,16 @@ def _organizational_units(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         if folded in siblings:
             yield ConfigIssue(where, "another OU has the same path apart from letter case", path)
         siblings.add(folded)
+    created = [path for path, ou in config.organizational_units.items() if ou.id is None]
+    if len(created) > MAX_CREATED_OUS:
+        yield ConfigIssue(
+            ("organizational_units",),
+            f"creates {len(created)} OUs; allowed: at most {MAX_CREATED_OUS}: each created OU and "
+            "the SSM parameter of its id are two resources of the organization stack, which "
+            "also holds the policies and must stay under 400 resources. Adopt existing OUs with "
+            "'id', or group accounts under fewer OUs",
+            len(created),
+        )
 
 
 def _ou_reference(

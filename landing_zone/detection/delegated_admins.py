@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple, TypeVar
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_securityhub as securityhub
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import AwsSdkCallHandler, pseudo
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID, REGION
 from landing_zone.common.tokens import is_unresolved
@@ -292,7 +292,7 @@ def _statements(
             sid="RegisterSecurityServicesDelegatedAdministrator",
             actions=["organizations:RegisterDelegatedAdministrator"],
             resources=[
-                f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}:account/"
+                f"arn:{pseudo.PARTITION}:organizations::{pseudo.ACCOUNT_ID}:account/"
                 f"{organization_id}/{admin_account_id}"
             ],
             conditions={"StringEquals": {"organizations:ServicePrincipal": registered_principals}},
@@ -488,7 +488,7 @@ def _ipam_delegation_statements(
             # No resource type; it acts in this stack's region.
             actions=["ec2:EnableIpamOrganizationAdminAccount"],
             resources=["*"],
-            conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+            conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
         ),
         iam.PolicyStatement(
             sid="EnableIpamServiceAccess",
@@ -500,7 +500,7 @@ def _ipam_delegation_statements(
             sid="RegisterIpamDelegatedAdministrator",
             actions=["organizations:RegisterDelegatedAdministrator"],
             resources=[
-                f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}:account/"
+                f"arn:{pseudo.PARTITION}:organizations::{pseudo.ACCOUNT_ID}:account/"
                 f"{organization_id}/{admin_account_id}"
             ],
             conditions={"StringEquals": {"organizations:ServicePrincipal": _IPAM_PRINCIPAL}},

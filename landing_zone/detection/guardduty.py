@@ -12,14 +12,14 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_guardduty as guardduty
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import AwsSdkCallHandler, pseudo
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.common.tokens import is_unresolved
@@ -121,7 +121,9 @@ class GuardDutyOrganization(Construct):
                 f"{finding_publishing_frequency!r}"
             )
         handler = AwsSdkCallHandler.of(self)
-        detector_arns = f"arn:{Aws.PARTITION}:guardduty:{Aws.REGION}:{Aws.ACCOUNT_ID}:detector/*"
+        detector_arns = (
+            f"arn:{pseudo.PARTITION}:guardduty:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:detector/*"
+        )
         self.detector = handler.sdk_call(
             self,
             "Detector",
@@ -130,7 +132,7 @@ class GuardDutyOrganization(Construct):
                 action="listDetectors",
                 parameters={},
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-guardduty-detector"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-guardduty-detector"
                 ),
                 # The response is stored with the resource; keep only what is used.
                 output_paths=["DetectorIds.0"],
@@ -141,7 +143,7 @@ class GuardDutyOrganization(Construct):
                     # ListDetectors has no resource type.
                     actions=["guardduty:ListDetectors"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                    conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
                 ),
                 iam.PolicyStatement(
                     sid="ConfigureGuardDutyDetector",
@@ -179,7 +181,7 @@ class GuardDutyOrganization(Construct):
                     "Features": _protection_plans("Status", "ENABLED"),
                 },
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-guardduty-detector-features"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-guardduty-detector-features"
                 ),
             ),
             statements=[],
@@ -196,7 +198,7 @@ class GuardDutyOrganization(Construct):
                     "Features": _protection_plans("AutoEnable", "ALL"),
                 },
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-guardduty-organization-configuration"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-guardduty-organization-configuration"
                 ),
             ),
             statements=[],
@@ -260,10 +262,10 @@ class S3MalwareProtection(Construct):
         """
         super().__init__(scope, construct_id)
         _validate_protected_bucket(bucket_name, kms_key_arn, prefixes)
-        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{bucket_name}"
+        bucket_arn = f"arn:{pseudo.PARTITION}:s3:::{bucket_name}"
         scanned_objects = [f"{bucket_arn}/{prefix}*" for prefix in prefixes] or [f"{bucket_arn}/*"]
         managed_rules = (
-            f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/"
+            f"arn:{pseudo.PARTITION}:events:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:rule/"
             "DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*"
         )
         statements = [
@@ -324,7 +326,9 @@ class S3MalwareProtection(Construct):
                     sid="AllowDecryptForMalwareScan",
                     actions=["kms:Decrypt", "kms:GenerateDataKey"],
                     resources=[kms_key_arn],
-                    conditions={"StringLike": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+                    conditions={
+                        "StringLike": {"kms:ViaService": f"s3.{pseudo.REGION}.amazonaws.com"}
+                    },
                 )
             )
         self.role = iam.Role(
@@ -512,8 +516,8 @@ def _validate_protected_bucket(
 ) -> None:
     # The pseudo parameters, whose values are known at deploy time to be an account id and a
     # region, may stand in a bucket name; any other token would leave the name unchecked.
-    literal = bucket_name.replace(Aws.ACCOUNT_ID, "123456789012").replace(
-        Aws.REGION, "ap-southeast-1"
+    literal = bucket_name.replace(pseudo.ACCOUNT_ID, "123456789012").replace(
+        pseudo.REGION, "ap-southeast-1"
     )
     if is_unresolved(literal) or not BUCKET_NAME.fullmatch(literal):
         raise ValueError(

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import AwsSdkCallHandler, pseudo
 from landing_zone.common.patterns import ACCOUNT_ID
 from landing_zone.common.tokens import is_unresolved
 
@@ -77,7 +76,7 @@ class InspectorOrganization(Construct):
                     "autoEnable": {"ec2": True, "ecr": True, "lambda": True, "lambdaCode": True}
                 },
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-inspector-organization-configuration"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-inspector-organization-configuration"
                 ),
             ),
             statements=[
@@ -86,14 +85,14 @@ class InspectorOrganization(Construct):
                     # Neither action has a resource type; both act in this stack's Region.
                     actions=["inspector2:Enable", "inspector2:UpdateOrganizationConfiguration"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                    conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
                 ),
                 iam.PolicyStatement(
                     sid="CreateInspectorServiceLinkedRoles",
                     # Enabling scans in this account creates Inspector's service-linked roles.
                     actions=["iam:CreateServiceLinkedRole"],
                     resources=[
-                        f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+                        f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:role/aws-service-role/"
                         f"{service}/{role}"
                         for service, role in _SERVICE_LINKED_ROLES.items()
                     ],
@@ -107,7 +106,9 @@ class InspectorOrganization(Construct):
         self.admin_account = handler.sdk_call(
             self,
             "AdminAccount",
-            on_update=_enable([Aws.ACCOUNT_ID], f"{Aws.ACCOUNT_ID}-{Aws.REGION}-inspector-admin"),
+            on_update=_enable(
+                [pseudo.ACCOUNT_ID], f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-inspector-admin"
+            ),
             statements=[],
         )
         self.admin_account.node.add_dependency(self.organization_configuration)
@@ -119,7 +120,7 @@ class InspectorOrganization(Construct):
                 f"Members{number}",
                 on_update=_enable(
                     members[start : start + ENABLE_BATCH_SIZE],
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-inspector-members-{number}",
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-inspector-members-{number}",
                 ),
                 statements=[],
             )

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from aws_cdk import (
     Acknowledgment,
-    Aws,
     CustomResource,
     Duration,
     RemovalPolicy,
@@ -25,7 +24,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import AwsSdkCallHandler, pseudo
 from landing_zone.common.patterns import ACCOUNT_ID, EMAIL_ADDRESS
 from landing_zone.common.protected_names import check_prefix, checked_name
 from landing_zone.common.protected_namespace import DEFAULT_PREFIX
@@ -87,7 +86,7 @@ class MacieOrganization(Construct):
                     "status": "ENABLED",
                 },
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-macie-session"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-macie-session"
                 ),
             ),
             statements=[
@@ -96,7 +95,7 @@ class MacieOrganization(Construct):
                     # Neither action has a resource type; both act in this stack's Region.
                     actions=["macie2:UpdateMacieSession", "macie2:UpdateOrganizationConfiguration"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                    conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
                 )
             ],
             acknowledge_wildcard_resource=True,
@@ -109,7 +108,7 @@ class MacieOrganization(Construct):
                 action="updateOrganizationConfiguration",
                 parameters={"autoEnable": True},
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-{Aws.REGION}-macie-organization-configuration"
+                    f"{pseudo.ACCOUNT_ID}-{pseudo.REGION}-macie-organization-configuration"
                 ),
             ),
             statements=[],
@@ -229,7 +228,9 @@ class MacieMembers(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=description,
         )
-        function_arn = f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:{Aws.ACCOUNT_ID}:function:{name}"
+        function_arn = (
+            f"arn:{pseudo.PARTITION}:lambda:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:function:{name}"
+        )
         # One customer managed policy: AWSLambdaBasicExecutionRole would allow writing to any
         # log group.
         self.policy = iam.ManagedPolicy(
@@ -248,7 +249,7 @@ class MacieMembers(Construct):
                     # Neither action has a resource type; both act in this stack's Region.
                     actions=["macie2:CreateMember", "macie2:ListMembers"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                    conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
                 ),
                 iam.PolicyStatement(
                     sid="ContinueInNextInvocation",

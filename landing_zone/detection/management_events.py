@@ -23,11 +23,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, CfnResource, Stack
+from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import ACCOUNT_ID, IAM_ROLE_NAME, PERMISSION_SET_NAME
 from landing_zone.common.protected_names import check_prefix, protected_name
 from landing_zone.common.tokens import is_unresolved
@@ -364,13 +365,15 @@ class ManagementEventAlarms(Construct):
                 "Statement": {
                     "Sid": "ManagementAccountForwarders",
                     "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{Aws.PARTITION}:iam::{management_account_id}:root"},
+                    "Principal": {
+                        "AWS": f"arn:{pseudo.PARTITION}:iam::{management_account_id}:root"
+                    },
                     "Action": "events:PutEvents",
                     "Resource": self.event_bus.event_bus_arn,
                     "Condition": {
                         "ArnLike": {
                             "aws:PrincipalArn": (
-                                f"arn:{Aws.PARTITION}:iam::{management_account_id}:role/"
+                                f"arn:{pseudo.PARTITION}:iam::{management_account_id}:role/"
                                 f"{prefix}{FORWARDER_NAME}-*"
                             )
                         }
@@ -444,7 +447,7 @@ class ManagementEventAlarms(Construct):
         if not ACCOUNT_ID.fullmatch(account_id):
             raise ValueError(f"account_id: {account_id!r} is not a 12-digit account id")
         name = protected_name("event bus", name_prefix, "management-events")
-        return f"arn:{Aws.PARTITION}:events:{region}:{account_id}:event-bus/{name}"
+        return f"arn:{pseudo.PARTITION}:events:{region}:{account_id}:event-bus/{name}"
 
 
 def _message(description: str) -> events.RuleTargetInput:

@@ -11,10 +11,11 @@ import re
 from collections.abc import Sequence
 from enum import Enum
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_securityhub as securityhub
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import REGION
 from landing_zone.common.tokens import is_unresolved
 
@@ -32,7 +33,7 @@ class SecurityHubStandard(Enum):
 
     def arn(self, region: str) -> str:
         """The standard's ARN in ``region`` (``arn:<partition>:securityhub:<region>::...``)."""
-        return f"arn:{Aws.PARTITION}:securityhub:{region}::standards/{self.value}"
+        return f"arn:{pseudo.PARTITION}:securityhub:{region}::standards/{self.value}"
 
 
 DEFAULT_STANDARDS = (

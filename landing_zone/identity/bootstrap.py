@@ -33,10 +33,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import ACCOUNT_ID, IAM_ROLE_NAME
 from landing_zone.identity.pipeline_role import (
     CDK_BOOTSTRAP_ROLES,
@@ -363,7 +364,7 @@ class LandingZoneDeployer(Construct):
         """The exact ``sub`` claims the trust policy accepts."""
         name = validate_role_name(role_name)
         roles = landing_zone_bootstrap_roles(qualifier)
-        resources = [f"arn:{Aws.PARTITION}:iam::*:role/{role}" for role in roles]
+        resources = [f"arn:{pseudo.PARTITION}:iam::*:role/{role}" for role in roles]
         self.boundary = iam.ManagedPolicy(
             self,
             "Boundary",

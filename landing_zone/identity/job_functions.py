@@ -21,12 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.ai.bucket_names import is_pattern, substitute, validate_pattern
 from landing_zone.ai.invocation import ACCOUNT_GUARDRAIL_ARN
+from landing_zone.common import pseudo
 from landing_zone.common.bedrock import (
     GUARDRAIL_CONDITION_KEY,
     INFERENCE_ACTIONS,
@@ -583,8 +584,8 @@ def incident_responder(
 
     The other parameters are those of every job function (see :func:`developer`).
     """
-    workflows = f"arn:{Aws.PARTITION}:states:*:*:stateMachine:{workflow_prefix}*"
-    executions = f"arn:{Aws.PARTITION}:states:*:*:execution:{workflow_prefix}*"
+    workflows = f"arn:{pseudo.PARTITION}:states:*:*:stateMachine:{workflow_prefix}*"
+    executions = f"arn:{pseudo.PARTITION}:states:*:*:execution:{workflow_prefix}*"
     return _permission_set(
         scope,
         construct_id,
@@ -794,7 +795,7 @@ def data_scientist(
             iam.PolicyStatement(
                 sid="OpenOwnSageMakerStudioProfile",
                 actions=["sagemaker:CreatePresignedDomainUrl"],
-                resources=[f"arn:{Aws.PARTITION}:sagemaker:*:*:user-profile/*/*"],
+                resources=[f"arn:{pseudo.PARTITION}:sagemaker:*:*:user-profile/*/*"],
                 # A session without the tag matches nothing: the policy variable has no value.
                 conditions={
                     "StringEquals": {
@@ -849,7 +850,7 @@ def ml_engineer(
     training = validate_bucket_names("training_data_buckets", training_data_buckets)
     artifacts = validate_bucket_names("artifact_buckets", artifact_buckets)
     roles = validate_role_names("execution_role_names", execution_role_names)
-    sagemaker_arn = f"arn:{Aws.PARTITION}:sagemaker:*:*"
+    sagemaker_arn = f"arn:{pseudo.PARTITION}:sagemaker:*:*"
     statements = [
         *_invoke_models(validate_model_ids("models", models)),
         *_read_buckets(_buckets(training, artifacts)),
@@ -872,7 +873,7 @@ def ml_engineer(
             iam.PolicyStatement(
                 sid="PassExecutionRolesToSageMaker",
                 actions=["iam:PassRole"],
-                resources=[f"arn:{Aws.PARTITION}:iam::*:role/{role}" for role in roles],
+                resources=[f"arn:{pseudo.PARTITION}:iam::*:role/{role}" for role in roles],
                 conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             )
         )
@@ -1113,7 +1114,7 @@ def _deny_persistence_and_landing_zone_deployment() -> list[iam.PolicyStatement]
             effect=iam.Effect.DENY,
             actions=["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"],
             resources=[
-                f"arn:{Aws.PARTITION}:iam::*:role/{landing_zone_role_pattern(LANDING_ZONE_CDK_QUALIFIER)}"
+                f"arn:{pseudo.PARTITION}:iam::*:role/{landing_zone_role_pattern(LANDING_ZONE_CDK_QUALIFIER)}"
             ],
         ),
     ]
@@ -1139,7 +1140,7 @@ def _assume_cdk_bootstrap_roles(qualifier: str) -> iam.PolicyStatement:
         sid="AssumeCdkBootstrapRoles",
         actions=["sts:AssumeRole"],
         resources=[
-            f"arn:{Aws.PARTITION}:iam::*:role/cdk-{qualifier}-{kind}-role-*"
+            f"arn:{pseudo.PARTITION}:iam::*:role/cdk-{qualifier}-{kind}-role-*"
             for kind in CDK_DEPLOY_ROLES
         ],
         conditions={
@@ -1154,7 +1155,7 @@ def _buckets(*groups: Sequence[str]) -> tuple[str, ...]:
 
 
 def _bucket_arn(bucket: str) -> str:
-    return f"arn:{Aws.PARTITION}:s3:::{_bucket_in_session_account(bucket)}"
+    return f"arn:{pseudo.PARTITION}:s3:::{_bucket_in_session_account(bucket)}"
 
 
 def _bucket_in_session_account(bucket: str) -> str:
@@ -1180,7 +1181,7 @@ def _through_s3(buckets: Sequence[str]) -> dict[str, dict[str, object]]:
     (S3 puts the object's or, with bucket keys, the bucket's ARN in the encryption context)."""
     return {
         "StringLike": {
-            "kms:ViaService": f"s3.*.{Aws.URL_SUFFIX}",
+            "kms:ViaService": f"s3.*.{pseudo.URL_SUFFIX}",
             "kms:EncryptionContext:aws:s3:arn": [
                 arn
                 for bucket in buckets
@@ -1223,16 +1224,16 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
             iam.PolicyStatement(
                 sid="ApplyGuardrailsOfTheAccount",
                 actions=["bedrock:ApplyGuardrail"],
-                resources=[f"arn:{Aws.PARTITION}:bedrock:*:*:guardrail/*"],
+                resources=[f"arn:{pseudo.PARTITION}:bedrock:*:*:guardrail/*"],
                 conditions=own_account,
             ),
             iam.PolicyStatement(
                 sid="DecryptGuardrailsThroughBedrock",
                 actions=["kms:Decrypt"],
-                resources=[f"arn:{Aws.PARTITION}:kms:*:*:key/*"],
+                resources=[f"arn:{pseudo.PARTITION}:kms:*:*:key/*"],
                 conditions={
                     **own_account,
-                    "StringLike": {"kms:ViaService": f"bedrock.*.{Aws.URL_SUFFIX}"},
+                    "StringLike": {"kms:ViaService": f"bedrock.*.{pseudo.URL_SUFFIX}"},
                 },
             ),
         ]
@@ -1250,7 +1251,7 @@ def _invoke_models(models: Sequence[str]) -> list[iam.PolicyStatement]:
 def _model_arns(model: str) -> list[str]:
     # Inference profiles of any account: they take no resource policy, so only the session's
     # own account's profiles can be used (and the ARN stays a plain ARN for linters).
-    return model_arns(model, partition=Aws.PARTITION)
+    return model_arns(model, partition=pseudo.PARTITION)
 
 
 def _read_buckets(buckets: Sequence[str]) -> list[iam.PolicyStatement]:

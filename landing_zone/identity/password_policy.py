@@ -6,11 +6,11 @@ CloudFormation has no resource type for the account password policy, so it is se
 
 from __future__ import annotations
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
 
 
@@ -105,7 +105,7 @@ class AccountPasswordPolicy(Construct):
                 action="UpdateAccountPasswordPolicy",
                 parameters=policy,
                 physical_resource_id=cr.PhysicalResourceId.of(
-                    f"{Aws.ACCOUNT_ID}-iam-account-password-policy"
+                    f"{pseudo.ACCOUNT_ID}-iam-account-password-policy"
                 ),
             ),
             statements=[

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Aws, CfnTag, Duration, Stack
+from aws_cdk import CfnTag, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sso as sso
 from constructs import Construct, IValidation
 
+from landing_zone.common import pseudo
 from landing_zone.common.credentials import (
     IAM_IDENTITY_PROVIDER_ACTIONS,
     IAM_USER_CREDENTIAL_ACTIONS,
@@ -446,7 +447,7 @@ def _distinct(field: str, values: Sequence[Any]) -> tuple[Any, ...]:
 
 
 def _aws_managed_policy_arn(name: str) -> str:
-    return f"arn:{Aws.PARTITION}:iam::aws:policy/{name}"
+    return f"arn:{pseudo.PARTITION}:iam::aws:policy/{name}"
 
 
 def _reference(

@@ -14,10 +14,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aws_cdk import Acknowledgment, Aws, Duration, Validations
+from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import ACCOUNT_ID
 from landing_zone.common.tokens import is_unresolved
 
@@ -240,7 +241,7 @@ class PipelineDeployRole(Construct):
                 iam.PolicyStatement(
                     sid="AssumeCdkBootstrapRoles",
                     actions=["sts:AssumeRole"],
-                    resources=[f"arn:{Aws.PARTITION}:iam::{name}" for name in role_names],
+                    resources=[f"arn:{pseudo.PARTITION}:iam::{name}" for name in role_names],
                     conditions={
                         "StringEquals": {
                             "iam:ResourceTag/aws-cdk:bootstrap-role": list(CDK_BOOTSTRAP_ROLES)
@@ -309,7 +310,7 @@ class CdkDeployBoundary(Construct):
                 iam.PolicyStatement(
                     sid="AssumeTargetAccountCdkRoles",
                     actions=["sts:AssumeRole"],
-                    resources=[f"arn:{Aws.PARTITION}:iam::{name}" for name in names],
+                    resources=[f"arn:{pseudo.PARTITION}:iam::{name}" for name in names],
                 )
             ],
         )

@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.logging._key_policy import (
     KEY_ADMINISTRATION_SID,
     LOGS_SID,
@@ -295,8 +296,8 @@ def _via_service_statements(services: Sequence[str]) -> list[iam.PolicyStatement
     if not services:
         return []
     through_services = {
-        "kms:ViaService": [f"{service}.{Aws.REGION}.amazonaws.com" for service in services],
-        "kms:CallerAccount": Aws.ACCOUNT_ID,
+        "kms:ViaService": [f"{service}.{pseudo.REGION}.amazonaws.com" for service in services],
+        "kms:CallerAccount": pseudo.ACCOUNT_ID,
     }
     return [
         use_through_services_statement(USE_THROUGH_SERVICES_SID, services, USE_ACTIONS),

@@ -13,11 +13,12 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.logging.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
     GRANT_PROTECTION_SID,
@@ -85,13 +86,13 @@ def logs_service_statement(sid: str = LOGS_SID) -> iam.PolicyStatement:
     encryption context ``aws:logs:arn``, as the CloudWatch Logs user guide documents)."""
     return iam.PolicyStatement(
         sid=sid,
-        principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+        principals=[iam.ServicePrincipal(f"logs.{pseudo.REGION}.amazonaws.com")],
         actions=list(LOGS_KEY_ACTIONS),
         resources=["*"],
         conditions={
             "ArnLike": {
                 "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                    f"arn:{pseudo.PARTITION}:logs:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:log-group:*"
                 )
             }
         },
@@ -110,8 +111,10 @@ def use_through_services_statement(
         resources=["*"],
         conditions={
             "StringEquals": {
-                "kms:ViaService": [f"{service}.{Aws.REGION}.amazonaws.com" for service in services],
-                "kms:CallerAccount": Aws.ACCOUNT_ID,
+                "kms:ViaService": [
+                    f"{service}.{pseudo.REGION}.amazonaws.com" for service in services
+                ],
+                "kms:CallerAccount": pseudo.ACCOUNT_ID,
             }
         },
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.logging import _validation, names
 from landing_zone.logging._key_policy import (
     KEY_ADMINISTRATION_SID,
@@ -160,8 +161,8 @@ class LogArchiveKey(Construct):
 def _replication_statement(
     organization_id: str, organization_name: str, role_prefix: str, logs: str
 ) -> iam.PolicyStatement:
-    bucket_name = names.log_bucket_name(organization_name, Aws.ACCOUNT_ID)
-    log_bucket = f"arn:{Aws.PARTITION}:s3:::{bucket_name}"
+    bucket_name = names.log_bucket_name(organization_name, pseudo.ACCOUNT_ID)
+    log_bucket = f"arn:{pseudo.PARTITION}:s3:::{bucket_name}"
     return iam.PolicyStatement(
         sid=f"{names.REPLICATED_LOGS[logs].sid}EncryptsReplicas",
         principals=[iam.AnyPrincipal()],
@@ -188,8 +189,8 @@ def _reader_statements() -> list[iam.PolicyStatement]:
             resources=["*"],
             conditions={
                 "StringEquals": {
-                    "kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com",
-                    "kms:CallerAccount": Aws.ACCOUNT_ID,
+                    "kms:ViaService": f"s3.{pseudo.REGION}.amazonaws.com",
+                    "kms:CallerAccount": pseudo.ACCOUNT_ID,
                 }
             },
         )
@@ -198,7 +199,7 @@ def _reader_statements() -> list[iam.PolicyStatement]:
 
 def _cloudtrail_statements(trail_arn: str, management_account_id: str) -> list[iam.PolicyStatement]:
     trail = iam.ServicePrincipal("cloudtrail.amazonaws.com")
-    management_trails = f"arn:{Aws.PARTITION}:cloudtrail:*:{management_account_id}:trail/*"
+    management_trails = f"arn:{pseudo.PARTITION}:cloudtrail:*:{management_account_id}:trail/*"
     return [
         iam.PolicyStatement(
             sid="CloudTrailEncryptsOrganizationTrailLogs",
@@ -274,7 +275,7 @@ def _guardduty_statement(security_tooling_account_id: str) -> iam.PolicyStatemen
             "StringEquals": {"aws:SourceAccount": security_tooling_account_id},
             "ArnLike": {
                 "aws:SourceArn": (
-                    f"arn:{Aws.PARTITION}:guardduty:*:{security_tooling_account_id}:detector/*"
+                    f"arn:{pseudo.PARTITION}:guardduty:*:{security_tooling_account_id}:detector/*"
                 )
             },
         },
@@ -284,10 +285,12 @@ def _guardduty_statement(security_tooling_account_id: str) -> iam.PolicyStatemen
 def _response_evidence_statements(
     organization_name: str, security_tooling_account_id: str, evidence: ResponseEvidence
 ) -> list[iam.PolicyStatement]:
-    bucket = f"arn:{Aws.PARTITION}:s3:::{names.log_bucket_name(organization_name, Aws.ACCOUNT_ID)}"
+    bucket = (
+        f"arn:{pseudo.PARTITION}:s3:::{names.log_bucket_name(organization_name, pseudo.ACCOUNT_ID)}"
+    )
     # Through S3, for the bucket (S3 Bucket Keys) or an evidence record: the encryption context.
     through_s3 = {
-        "kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com",
+        "kms:ViaService": f"s3.{pseudo.REGION}.amazonaws.com",
     }
     context = {"kms:EncryptionContext:aws:s3:arn": [bucket, f"{bucket}/{evidence.prefix}/*"]}
     statements = [
@@ -313,7 +316,7 @@ def _response_evidence_statements(
                 actions=["kms:Decrypt"],
                 resources=["*"],
                 conditions={
-                    "StringEquals": {**through_s3, "kms:CallerAccount": Aws.ACCOUNT_ID},
+                    "StringEquals": {**through_s3, "kms:CallerAccount": pseudo.ACCOUNT_ID},
                     "StringLike": context,
                     "ArnLike": {"aws:PrincipalArn": list(evidence.reader_role_arns)},
                 },

@@ -15,12 +15,13 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging import _validation, names
 from landing_zone.logging.protection import (
@@ -637,7 +638,7 @@ def _guardduty_statements(
         "StringEquals": {"aws:SourceAccount": security_tooling_account_id},
         "ArnLike": {
             "aws:SourceArn": (
-                f"arn:{Aws.PARTITION}:guardduty:*:{security_tooling_account_id}:detector/*"
+                f"arn:{pseudo.PARTITION}:guardduty:*:{security_tooling_account_id}:detector/*"
             )
         },
     }
@@ -677,7 +678,7 @@ def _response_evidence_statements(
         # A wildcard principal narrowed to roles of this account: an allow for the account
         # itself would still need each reader's IAM policy (S3 user guide, bucket policies).
         readers = {
-            "StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID},
+            "StringEquals": {"aws:PrincipalAccount": pseudo.ACCOUNT_ID},
             "ArnLike": {"aws:PrincipalArn": list(evidence.reader_role_arns)},
         }
         statements += [

@@ -13,8 +13,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from aws_cdk import Aws
-
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import ACCOUNT_ID, REGION
 from landing_zone.common.tokens import is_unresolved
 
@@ -95,7 +94,7 @@ def log_replication_role_name(role_prefix: str, logs: str, region: str) -> str:
 def log_replication_role_arns(role_prefix: str, logs: str) -> str:
     """The ARN pattern of the roles that replicate ``logs`` in any account, for
     ``aws:PrincipalArn``."""
-    return f"arn:{Aws.PARTITION}:iam::*:role/{role_prefix}{REPLICATED_LOGS[logs].role}-*"
+    return f"arn:{pseudo.PARTITION}:iam::*:role/{role_prefix}{REPLICATED_LOGS[logs].role}-*"
 
 
 def check_replicated_logs(replicated_logs: Collection[str], role_prefix: str | None) -> str:
@@ -142,7 +141,7 @@ def logs_key_alias(organization_name: str) -> str:
 def logs_key_alias_arn(organization_name: str, log_archive_account_id: str, region: str) -> str:
     """ARN of the logs key alias, for services of other accounts that encrypt with the key."""
     return (
-        f"arn:{Aws.PARTITION}:kms:{_region(region)}:"
+        f"arn:{pseudo.PARTITION}:kms:{_region(region)}:"
         f"{_account(log_archive_account_id)}:{logs_key_alias(organization_name)}"
     )
 
@@ -155,7 +154,7 @@ def organization_trail_name(organization_name: str) -> str:
 def organization_trail_arn(organization_name: str, management_account_id: str, region: str) -> str:
     """ARN of the organization trail, which lives in the management account's home region."""
     return (
-        f"arn:{Aws.PARTITION}:cloudtrail:{_region(region)}:{_account(management_account_id)}:"
+        f"arn:{pseudo.PARTITION}:cloudtrail:{_region(region)}:{_account(management_account_id)}:"
         f"trail/{organization_trail_name(organization_name)}"
     )
 

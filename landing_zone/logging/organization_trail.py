@@ -6,12 +6,13 @@ import re
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.common.protected_names import protected_name
 from landing_zone.common.tokens import is_unresolved
@@ -136,7 +137,7 @@ class OrganizationTrail(Construct):
                 conditions={
                     "StringEquals": {
                         "aws:SourceArn": trail_arn,
-                        "aws:SourceAccount": Aws.ACCOUNT_ID,
+                        "aws:SourceAccount": pseudo.ACCOUNT_ID,
                     }
                 },
             ),
@@ -191,13 +192,13 @@ def _log_stream_patterns(log_group: logs.LogGroup, organization_id: str) -> dict
     account and ``<organization id>_…`` for the organization's member accounts.
     """
     streams = (
-        f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:"
+        f"arn:{pseudo.PARTITION}:logs:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:log-group:"
         f"{log_group.log_group_name}:log-stream:"
     )
     group = f"<{Stack.of(log_group).get_logical_id(_cfn_log_group(log_group))}>"
     nag = f"arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:{group}:log-stream:"
     return {
-        f"{streams}{Aws.ACCOUNT_ID}_CloudTrail_{Aws.REGION}*": (
+        f"{streams}{pseudo.ACCOUNT_ID}_CloudTrail_{pseudo.REGION}*": (
             f"{nag}<AWS::AccountId>_CloudTrail_<AWS::Region>*"
         ),
         f"{streams}{organization_id}_*": f"{nag}{organization_id}_*",
@@ -313,7 +314,7 @@ def _event_selectors(
             field_selectors=[field(field="eventCategory", equal_to=["Management"])],
         )
     ]
-    objects = f"arn:{Aws.PARTITION}:s3:::"
+    objects = f"arn:{pseudo.PARTITION}:s3:::"
     if s3_scope == "all":
         selectors.append(
             _data_selector(

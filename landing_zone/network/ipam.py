@@ -23,13 +23,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws, CfnResource, CfnTag, Stack
+from aws_cdk import CfnResource, CfnTag, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ram as ram
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import ACCOUNT_ID, REGION
 from landing_zone.common.sdk_call_handler import AwsSdkCallHandler
@@ -69,7 +70,7 @@ _ORGANIZATION_ARN = re.compile(
 
 def pool_description(landing_zone: str, environment: str, region: str) -> str:
     """The description of the regional pool of ``environment`` in ``region``: what
-    :class:`IpamPoolLookup` finds the pool by (``region`` may be ``Aws.REGION``)."""
+    :class:`IpamPoolLookup` finds the pool by (``region`` may be ``pseudo.REGION``)."""
     return f"{landing_zone} {environment} VPC ranges in {region}"
 
 
@@ -276,7 +277,7 @@ class IpamPoolLookup(Construct):
     """The id (:attr:`pool_id`, a token) of the landing zone's regional pool of ``environment``
     in this stack's region, for a member-account template: an SDK call (``Resource``, through
     the stack's named ``AwsSdkCallHandler``) of EC2 ``DescribeIpamPools`` filtered by the pool's
-    description (:func:`pool_description` with ``Aws.REGION``) and address family, made **when
+    description (:func:`pool_description` with ``pseudo.REGION``) and address family, made **when
     the stack is created only**. The VPC's ``Ipv4IpamPoolId`` is create-only, so re-reading the
     pool later could replace the VPC: the call has no update (its ``Update`` property is removed),
     and should its properties ever change, the update returns no pool id and CloudFormation fails
@@ -322,7 +323,7 @@ class IpamPoolLookup(Construct):
         _check_landing_zone(landing_zone)
         _check_environment("environment", environment)
         handler = handler or AwsSdkCallHandler.of(self)
-        self.description = pool_description(landing_zone, environment, Aws.REGION)
+        self.description = pool_description(landing_zone, environment, pseudo.REGION)
         self.resource = handler.sdk_call(
             self,
             "Resource",
@@ -345,7 +346,7 @@ class IpamPoolLookup(Construct):
                     sid=f"DescribeIpamPools{pascal_case(environment)}",
                     actions=["ec2:DescribeIpamPools"],
                     resources=["*"],
-                    conditions={"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                    conditions={"StringEquals": {"aws:RequestedRegion": pseudo.REGION}},
                 )
             ],
             acknowledge_wildcard_resource=True,

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -21,6 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging import names
 from landing_zone.logging._validation import finite_retention
@@ -396,7 +397,7 @@ class VpcTiers(Construct):
             role_name=name,
             assumed_by=iam.ServicePrincipal(
                 "vpc-flow-logs.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+                conditions={"StringEquals": {"aws:SourceAccount": pseudo.ACCOUNT_ID}},
             ),
             description="VPC Flow Logs writes the VPC's flow logs to their log group",
         )
@@ -551,7 +552,7 @@ def _aws_owned_objects_statements(region: str) -> tuple[iam.PolicyStatement, ...
             principals=[iam.AnyPrincipal()],
             actions=["s3:GetObject"],
             resources=[
-                f"arn:{Aws.PARTITION}:s3:::{bucket.format(region=region)}/*"
+                f"arn:{pseudo.PARTITION}:s3:::{bucket.format(region=region)}/*"
                 for bucket in AWS_OWNED_S3_OBJECTS
             ],
         ).freeze(),
@@ -565,7 +566,7 @@ def _foundation_model_statements(organization_id: str) -> tuple[iam.PolicyStatem
             sid="OrganizationPrincipalsToFoundationModels",
             principals=[iam.AnyPrincipal()],
             actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-            resources=[f"arn:{Aws.PARTITION}:bedrock:*::foundation-model/*"],
+            resources=[f"arn:{pseudo.PARTITION}:bedrock:*::foundation-model/*"],
             conditions={"StringEquals": {"aws:PrincipalOrgID": organization_id}},
         ).freeze(),
     )

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.common import AwsSdkCallHandler
+from landing_zone.common import AwsSdkCallHandler, pseudo
 
 from .guardrails import PolicyType
 
@@ -43,7 +42,8 @@ class EnabledPolicyTypes(Construct):
         super().__init__(scope, construct_id)
         handler = AwsSdkCallHandler.of(self)
         root_arn = (
-            f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}:root/{organization_id}/{root_id}"
+            f"arn:{pseudo.PARTITION}:organizations::{pseudo.ACCOUNT_ID}:root/"
+            f"{organization_id}/{root_id}"
         )
         statement = iam.PolicyStatement(
             sid="EnablePolicyTypesOnRoot",
@@ -119,7 +119,7 @@ class StackSetsTrustedAccess(Construct):
                     sid="CreateStackSetsServiceLinkedRole",
                     actions=["iam:CreateServiceLinkedRole"],
                     resources=[
-                        f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/"
+                        f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:role/aws-service-role/"
                         "stacksets.cloudformation.amazonaws.com/"
                         "AWSServiceRoleForCloudFormationStackSetsOrgAdmin"
                     ],

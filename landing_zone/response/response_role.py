@@ -23,10 +23,11 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-from aws_cdk import Acknowledgment, Aws, CfnCondition, CfnResource, Token, Validations
+from aws_cdk import Acknowledgment, CfnCondition, CfnResource, Token, Validations
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 from landing_zone.organization.guardrails import FORENSIC_SNAPSHOT_TAG_KEY, RESPONSE_ROLE_SUFFIX
 from landing_zone.response.playbooks.isolate_instance import (
@@ -151,7 +152,7 @@ class ResponseRole(Construct):
         # credentials) stays within IAM's 64.
         self.role_name = response_role_name(role_name_prefix)
         self.trusted_role_arns = tuple(
-            f"arn:{Aws.PARTITION}:iam::{security_tooling_account_id}:role/{name}"
+            f"arn:{pseudo.PARTITION}:iam::{security_tooling_account_id}:role/{name}"
             for name in trusted_role_names(role_name_prefix)
         )
         self.role = iam.Role(
@@ -203,8 +204,10 @@ def _check(prop: str, value: str, pattern: re.Pattern[str]) -> None:
         raise ValueError(f"{prop}: got {value!r}; allowed: {pattern.pattern}")
 
 
-def _arn(service: str, resource: str, *, region: str = "*", account: str = Aws.ACCOUNT_ID) -> str:
-    return f"arn:{Aws.PARTITION}:{service}:{region}:{account}:{resource}"
+def _arn(
+    service: str, resource: str, *, region: str = "*", account: str = pseudo.ACCOUNT_ID
+) -> str:
+    return f"arn:{pseudo.PARTITION}:{service}:{region}:{account}:{resource}"
 
 
 def _statements(
@@ -218,13 +221,13 @@ def _statements(
     """The playbooks' calls (README, Incident response; RESPONSE.md of issue 15), one statement
     per kind of resource. Regions are ``*``: a finding may come from any governed region, and
     the guardrail ``deny-unapproved-regions`` keeps the role out of the others."""
-    this_account = {"StringEquals": {"aws:ResourceAccount": Aws.ACCOUNT_ID}}
+    this_account = {"StringEquals": {"aws:ResourceAccount": pseudo.ACCOUNT_ID}}
     instance = _arn("ec2", "instance/*")
     security_group = _arn("ec2", "security-group/*")
     network_interface = _arn("ec2", "network-interface/*")
     # Snapshot ARNs have no account (Service Authorization Reference, Amazon EC2).
     snapshot = _arn("ec2", "snapshot/*", account="")
-    iam_role = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/*"
+    iam_role = f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:role/*"
     statements = [
         # isolate-instance reads the instance, its volumes, groups, instance profile
         # association and existing quarantine groups and snapshots; Describe* actions take no
@@ -337,7 +340,7 @@ def _statements(
         iam.PolicyStatement(
             sid="DeactivateAccessKeys",
             actions=["iam:ListAccessKeys", "iam:UpdateAccessKey"],
-            resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:user/*"],
+            resources=[f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:user/*"],
         ),
         # Earlier sessions of a role (the finding's, or an isolated instance's profile role)
         # are revoked with the documented inline deny on aws:TokenIssueTime; Get keeps the
@@ -350,7 +353,7 @@ def _statements(
         iam.PolicyStatement(
             sid="ReadInstanceProfiles",
             actions=["iam:GetInstanceProfile"],
-            resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:instance-profile/*"],
+            resources=[f"arn:{pseudo.PARTITION}:iam::{pseudo.ACCOUNT_ID}:instance-profile/*"],
         ),
         # Never the landing zone's roles (exempt from the guardrails: a deny there would be
         # theirs to keep), nor Identity Center's or service-linked roles, which IAM refuses
@@ -362,9 +365,9 @@ def _statements(
             resources=list(
                 dict.fromkeys(
                     [
-                        f"arn:{Aws.PARTITION}:iam::*:role/{prefix}*",
-                        f"arn:{Aws.PARTITION}:iam::*:role/aws-reserved/*",
-                        f"arn:{Aws.PARTITION}:iam::*:role/aws-service-role/*",
+                        f"arn:{pseudo.PARTITION}:iam::*:role/{prefix}*",
+                        f"arn:{pseudo.PARTITION}:iam::*:role/aws-reserved/*",
+                        f"arn:{pseudo.PARTITION}:iam::*:role/aws-service-role/*",
                         *protected_role_arns,
                     ]
                 )
@@ -393,7 +396,7 @@ def _statements(
         iam.PolicyStatement(
             sid="DenyPrincipalsInBucketPolicies",
             actions=["s3:DeleteBucketPolicy", "s3:GetBucketPolicy", "s3:PutBucketPolicy"],
-            resources=[f"arn:{Aws.PARTITION}:s3:::*"],
+            resources=[f"arn:{pseudo.PARTITION}:s3:::*"],
             conditions=this_account,
         ),
         iam.PolicyStatement(
@@ -401,7 +404,7 @@ def _statements(
             effect=iam.Effect.DENY,
             actions=["s3:DeleteBucketPolicy", "s3:PutBucketPolicy"],
             resources=[
-                f"arn:{Aws.PARTITION}:s3:::{name}"
+                f"arn:{pseudo.PARTITION}:s3:::{name}"
                 for name in dict.fromkeys([f"{prefix.lower()}*", *protected_bucket_names])
             ],
         ),

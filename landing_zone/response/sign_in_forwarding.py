@@ -32,13 +32,14 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Aws, CfnCondition, Fn
+from aws_cdk import CfnCondition, Fn
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 from landing_zone.response.response_role import execution_role_name
 from landing_zone.response.runtime.decisions import CONSOLE_SIGN_IN
@@ -55,9 +56,8 @@ FORWARD: Final = "sign-in-forward"
 def sign_in_bus_arn(prefix: str, security_tooling_account_id: str, home_region: str) -> str:
     """The ARN of the bus member accounts forward root sign-ins to."""
     name = execution_role_name(prefix, SIGN_IN_BUS)
-    return (
-        f"arn:{Aws.PARTITION}:events:{home_region}:{security_tooling_account_id}:event-bus/{name}"
-    )
+    account = security_tooling_account_id
+    return f"arn:{pseudo.PARTITION}:events:{home_region}:{account}:event-bus/{name}"
 
 
 class SignInBus(Construct):
@@ -166,7 +166,7 @@ class SignInForwarding(Construct):
             self,
             "NotSecurityTooling",
             expression=Fn.condition_not(
-                Fn.condition_equals(Aws.ACCOUNT_ID, security_tooling_account_id)
+                Fn.condition_equals(pseudo.ACCOUNT_ID, security_tooling_account_id)
             ),
         )
         bus_arn = sign_in_bus_arn(name_prefix, security_tooling_account_id, home_region)
@@ -174,7 +174,7 @@ class SignInForwarding(Construct):
         # IAM is global and the template runs in every region: one role (and policy, managed
         # so that the checks see no inline policy; its versions are in the protected
         # namespace too) per region.
-        regional_name = f"{name}-{Aws.REGION}"
+        regional_name = f"{name}-{pseudo.REGION}"
         self.policy = iam.CfnManagedPolicy(
             self,
             "Policy",
@@ -199,7 +199,7 @@ class SignInForwarding(Construct):
                         "Effect": "Allow",
                         "Principal": {"Service": "events.amazonaws.com"},
                         "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+                        "Condition": {"StringEquals": {"aws:SourceAccount": pseudo.ACCOUNT_ID}},
                     }
                 ],
             },

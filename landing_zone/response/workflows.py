@@ -46,7 +46,6 @@ from typing import Any
 from aws_cdk import (
     Acknowledgment,
     ArnFormat,
-    Aws,
     Duration,
     RemovalPolicy,
     Stack,
@@ -66,6 +65,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from landing_zone.common import pseudo
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.protected_names import check_prefix, checked_name
 from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
@@ -138,7 +138,7 @@ def execution_role_arns(account_id: str, name_prefix: str, workflows: Sequence[s
     """The execution role ARNs of ``workflows`` in the security-tooling account ``account_id``:
     what the log archive admits as evidence writers and the response role trusts."""
     return [
-        f"arn:{Aws.PARTITION}:iam::{account_id}:role/{resource_name(name_prefix, workflow)}"
+        f"arn:{pseudo.PARTITION}:iam::{account_id}:role/{resource_name(name_prefix, workflow)}"
         for workflow in workflows
     ]
 
@@ -710,7 +710,7 @@ class ResponseWorkflows(Construct):
         return iam.PolicyStatement(
             sid="AssumeResponseRoleInOrganization",
             actions=["sts:AssumeRole"],
-            resources=[f"arn:{Aws.PARTITION}:iam::*:role/{response_role_name(self._prefix)}"],
+            resources=[f"arn:{pseudo.PARTITION}:iam::*:role/{response_role_name(self._prefix)}"],
             conditions={"StringEquals": {"aws:ResourceOrgID": self._organization_id}},
         )
 
@@ -942,7 +942,7 @@ class ResponseWorkflows(Construct):
 
     def _evidence_statements(self) -> list[iam.PolicyStatement]:
         bucket, prefix, key_account = self._evidence
-        bucket_arn = f"arn:{Aws.PARTITION}:s3:::{bucket}"
+        bucket_arn = f"arn:{pseudo.PARTITION}:s3:::{bucket}"
         return [
             iam.PolicyStatement(
                 sid="WriteEvidenceRecords",
@@ -952,7 +952,7 @@ class ResponseWorkflows(Construct):
             iam.PolicyStatement(
                 sid="EncryptEvidenceWithLogKey",
                 actions=["kms:Encrypt", "kms:GenerateDataKey"],
-                resources=[f"arn:{Aws.PARTITION}:kms:{self._stack.region}:{key_account}:key/*"],
+                resources=[f"arn:{pseudo.PARTITION}:kms:{self._stack.region}:{key_account}:key/*"],
                 conditions={
                     "StringEquals": {"kms:ViaService": f"s3.{self._stack.region}.amazonaws.com"},
                     # With S3 Bucket Keys the context is the bucket's ARN, else the object's.
