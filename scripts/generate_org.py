@@ -6,8 +6,9 @@
 The result is derived from the reference config (config/landing-zone.yaml): the same organization,
 core accounts, baselines and tags, and the rest of the accounts spread over the OU tree of a
 fintech that grew: Workloads/<BusinessUnit>/{Prod,NonProd}, AI/{Prod,NonProd} and Sandbox, with
-one business unit per 15 applications. Every generated account is created by the landing zone and
-gets a unique name, email and fake 12-digit id. The same number always gives the same config.
+one business unit per 15 applications (at most 40 units). Every generated account is created by
+the landing zone and gets a unique name, email and fake 12-digit id. The same number always
+gives the same config.
 
 Workload layers are OU-wide, as an organization of that size would write them: one VPC entry per
 environment over the business units' OUs (ranges from network.ipam pools), one AI workload per AI
@@ -41,6 +42,9 @@ ACCOUNTS_PER_STACK = 250
 """Created accounts per accounts stack at most: headroom under the 300 that validation allows."""
 
 APPLICATIONS_PER_BUSINESS_UNIT = 15
+MAX_BUSINESS_UNITS = 40
+"""Beyond 600 applications, business units grow instead of multiplying: three OUs each, and the
+organization stack creates at most 150 OUs (landing_zone.config.cross_checks.MAX_CREATED_OUS)."""
 
 BUSINESS_UNITS = (
     "Payments",
@@ -100,7 +104,9 @@ def _placements(extra: int) -> Iterator[tuple[str, str]]:
     applications = kinds.count("workload-prod")
     units = [
         _business_unit(index)
-        for index in range(max(1, -(-applications // APPLICATIONS_PER_BUSINESS_UNIT)))
+        for index in range(
+            min(MAX_BUSINESS_UNITS, max(1, -(-applications // APPLICATIONS_PER_BUSINESS_UNIT)))
+        )
     ]
     seen = dict.fromkeys(_CYCLE, 0)
     for kind in kinds:

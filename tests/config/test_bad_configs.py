@@ -264,6 +264,12 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "needs 'protect-delegated-administration' attached to the security tooling account",
     ),
     (
+        "too-many-ous-to-create",
+        _add_ous(*(f"Workloads/Team{n:03d}" for n in range(145))),
+        "organizational_units",
+        "creates 155 OUs; allowed: at most 150",
+    ),
+    (
         "ipam-administrator-without-delegated-administration-protection",
         _both(
             _set("network.ipam", {"pools": {"eu-west-1": {"production": "10.128.0.0/12"}}}),
