@@ -410,4 +410,9 @@ class WorkloadShapesStack(Stack):
                     f"Fintech landing zone {what} of workload shape {shape.name} in {shape.region}"
                 ),
                 after=() if primary is None else (primary,),
+                # An account that leaves the shape's OUs (moved to Suspended during an incident,
+                # say) keeps its stack: flow logs, network ACLs and endpoints are not removed
+                # by an OU move, and a move into another shape fails on the existing names
+                # instead of racing a deletion. Retire such a stack by hand.
+                retain_stacks_on_account_removal=True,
             )

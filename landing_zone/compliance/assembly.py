@@ -164,8 +164,19 @@ def acknowledged_in_metadata(resource: Resource) -> frozenset[str]:
     return frozenset(
         rule["id"]
         for rule in rules
-        if isinstance(rule, Mapping) and isinstance(rule.get("id"), str)
+        if isinstance(rule, Mapping)
+        and isinstance(rule.get("id"), str)
+        and _is_reason(rule.get("reason"))
     )
+
+
+MIN_REASON_LENGTH = 10
+"""An acknowledgment counts only with a reason of at least this many characters (as cdk-nag 2's
+suppressions required): metadata written by hand without one does not silence a finding."""
+
+
+def _is_reason(reason: object) -> bool:
+    return isinstance(reason, str) and len(reason.strip()) >= MIN_REASON_LENGTH
 
 
 def acknowledged_in_tree(construct: IConstruct) -> frozenset[str]:
@@ -176,7 +187,9 @@ def acknowledged_in_tree(construct: IConstruct) -> frozenset[str]:
     while current is not None:
         for entry in current.node.metadata:
             if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY and entry.data:
-                ids.update(_plain_id(str(key)) for key in entry.data)
+                ids.update(
+                    _plain_id(str(key)) for key, reason in entry.data.items() if _is_reason(reason)
+                )
         current = current.node.scope
     return frozenset(ids)
 

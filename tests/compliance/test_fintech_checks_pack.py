@@ -379,3 +379,32 @@ def test_stack_marks_finds_stacks_below_their_stack_and_deeper_ones_too() -> Non
     assert marks[direct.template_file].prefix == "cd-"  # type: ignore[union-attr]
     assert marks[deeper.template_file].prefix == "ef-"  # type: ignore[union-attr]
     assert isinstance(marks["gone.json"], LookupError)
+
+
+def test_metadata_written_by_hand_without_a_reason_acknowledges_nothing(tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path), builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Test")
+    forged = _destroyed_log_group(stack, "Forged")
+    resource = forged.node.default_child
+    assert isinstance(resource, CfnResource)
+    # What the aspect writes, but by hand and with no reason (or a blank one).
+    resource.add_metadata("cdk_nag", {"rules_to_suppress": [{"id": RETAINED}]})
+    blank = _destroyed_log_group(stack, "Blank")
+    blank_resource = blank.node.default_child
+    assert isinstance(blank_resource, CfnResource)
+    blank_resource.add_metadata(
+        "cdk_nag", {"rules_to_suppress": [{"id": RETAINED, "reason": "   ok     "}]}
+    )
+    Validations.of(app).add_plugins(cast(IPolicyValidationPlugin, FintechChecks()))
+
+    assert _synth_report(app, tmp_path) == [
+        (RETAINED, "Test/Blank/Resource"),
+        (RETAINED, "Test/Forged/Resource"),
+    ]
+
+
+def test_an_acknowledgment_needs_a_reason(stack: Stack) -> None:
+    group = _destroyed_log_group(stack, "Logs")
+    Validations.of(group).acknowledge(Acknowledgment(id=RETAINED, reason="because"))
+
+    assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Logs/Resource"]}

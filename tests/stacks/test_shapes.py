@@ -150,6 +150,8 @@ def test_shapes_aim_at_whole_ous_or_listed_accounts(large: Synthesized) -> None:
             assert targets["AccountFilterType"] == "NONE"
             assert "Accounts" not in targets
             assert properties["AutoDeployment"]["Enabled"] is True
+            # An account that leaves the OUs keeps its stack (its flow logs and network ACLs).
+            assert properties["AutoDeployment"]["RetainStacksOnAccountRemoval"] is True
         else:
             assert targets["AccountFilterType"] == "INTERSECTION"
             ids = [large.config.accounts[a].id for a in shape.accounts]
