@@ -26,6 +26,7 @@ P = TypeVar("P")
 PROTECT_ROLES = "protect-landing-zone-roles"
 PROTECT_RESOURCES = "protect-landing-zone-resources"
 PROTECT_DELEGATED_ADMINISTRATION = "protect-delegated-administration"
+PROTECT_ADDRESS_PLAN = "protect-address-plan"
 PROTECTION = (PROTECT_ROLES, PROTECT_RESOURCES)
 """What every guarded target needs in force: the exemptions of the other guardrails hold only
 while nobody else can become, change or run as a landing-zone role, or silence what the
@@ -209,6 +210,14 @@ def _delegated_administration(config: LandingZoneConfig) -> Iterator[ConfigIssue
                 "administers the organization's IPAM: its pools and their RAM shares give every "
                 "VPC of the shapes its range",
             )
+        )
+    if config.network.ipam is not None and PROTECT_ADDRESS_PLAN not in attached.get(ROOT, []):
+        yield ConfigIssue(
+            ("guardrails", "service_control_policies", ROOT),
+            f"needs {PROTECT_ADDRESS_PLAN!r} with network.ipam: a workload VPC of a shape finds "
+            "its pool when it is created, and an IPAM or pool of any member account's own, or "
+            "an allocation from the organization's pools, must not be possible anywhere",
+            attached.get(ROOT, []),
         )
     for account, what, why in administrators:
         if account not in config.accounts or any(

@@ -1218,6 +1218,35 @@ VPCs allocate from it. The permissions attached to a share (``AssociateResourceS
 have no condition key that names the share and are not covered."""
 
 
+# --- protect-address-plan ----------------------------------------------------------------------
+
+
+def _protect_address_plan(params: GuardrailParameters) -> list[PolicyStatement]:
+    unless_landing_zone = _unless_landing_zone(params)
+    return [
+        # Workload VPCs of the shapes find their pool by its description when they are created
+        # (network.ipam.IpamPoolLookup): an IPAM or pool of a member account's own, or a pool
+        # shared from one, could be found first. Allocating (what a VPC's creation from a pool
+        # takes; the StackSets execution role is a landing-zone role) is the landing zone's too,
+        # so no account drains a pool or takes a production range for a sandbox VPC.
+        deny_statement(
+            "OnlyLandingZoneAddressPools",
+            action=(*_ADDRESS_PLAN_ACTIONS, "ec2:AllocateIpamPoolCidr"),
+            condition=unless_landing_zone,
+        ),
+        # Any share of an IPAM pool but the landing zone's, which RAM names ec2:IpamPool in
+        # ram:RequestedResourceType (RAM user guide, shareable resources).
+        deny_statement(
+            "OnlyLandingZoneSharesAddressPools",
+            action=("ram:AssociateResourceShare", "ram:CreateResourceShare"),
+            condition={
+                "StringEquals": {"ram:RequestedResourceType": "ec2:IpamPool"},
+                **unless_landing_zone,
+            },
+        ),
+    ]
+
+
 def _protect_delegated_administration(params: GuardrailParameters) -> list[PolicyStatement]:
     unless_landing_zone = _unless_landing_zone(params)
     statements = [
@@ -1245,16 +1274,8 @@ def _protect_delegated_administration(params: GuardrailParameters) -> list[Polic
                 **unless_landing_zone,
             },
         ),
-        # Any other share of an IPAM pool, which RAM names ec2:IpamPool in
-        # ram:RequestedResourceType (RAM user guide, shareable resources).
-        deny_statement(
-            "OnlyLandingZoneSharesAddressPools",
-            action=("ram:AssociateResourceShare", "ram:CreateResourceShare"),
-            condition={
-                "StringEquals": {"ram:RequestedResourceType": "ec2:IpamPool"},
-                **unless_landing_zone,
-            },
-        ),
+        # Sharing an IPAM pool through a share of one's own: protect-address-plan, which
+        # validation requires at Root with network.ipam.
     ]
     if params.incident_response_account_id is not None:
         responders = {
@@ -1888,6 +1909,16 @@ GUARDRAILS: GuardrailCatalog[GuardrailParameters] = GuardrailCatalog(
                 "OUs of the security tooling and network accounts."
             ),
             build=_protect_delegated_administration,
+        ),
+        Guardrail(
+            name="protect-address-plan",
+            threat=(
+                "An account administrator creates an IPAM or pool of their own (or shares one) "
+                "that a new workload VPC finds before the organization's, or allocates from the "
+                "organization's pools: overlapping ranges, a production range in a sandbox, an "
+                "exhausted pool that fails every new account's network."
+            ),
+            build=_protect_address_plan,
         ),
         Guardrail(
             name="keep-data-in-organization",

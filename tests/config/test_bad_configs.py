@@ -270,6 +270,17 @@ CATALOG: list[tuple[str, Mutation, str, str]] = [
         "creates 155 OUs; allowed: at most 150",
     ),
     (
+        "ipam-without-address-plan-protection-at-root",
+        _both(
+            _set("network.ipam", {"pools": {"eu-west-1": {"production": "10.128.0.0/12"}}}),
+            lambda config: config["guardrails"]["service_control_policies"]["Root"].remove(
+                "protect-address-plan"
+            ),
+        ),
+        "guardrails.service_control_policies.Root",
+        "needs 'protect-address-plan' with network.ipam",
+    ),
+    (
         "ipam-administrator-without-delegated-administration-protection",
         _both(
             _set("network.ipam", {"pools": {"eu-west-1": {"production": "10.128.0.0/12"}}}),

@@ -110,7 +110,7 @@ def test_few_small_guardrails_make_one_policy(small, params) -> None:
 
 def test_example_root_guardrails_need_every_slot(packed_root, root_guardrails) -> None:
     construct, policies = packed_root
-    assert len(root_guardrails) == 11
+    assert len(root_guardrails) == 12
     assert [policy.node.id for policy in construct.policies] == ["Part1", "Part2", "Part3", "Part4"]
     assert len(policies) == 4
 

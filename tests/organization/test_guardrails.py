@@ -92,6 +92,7 @@ def test_catalog_holds_the_documented_guardrail_names():
         "protect-landing-zone-roles",
         "protect-landing-zone-resources",
         "protect-delegated-administration",
+        "protect-address-plan",
         "keep-data-in-organization",
         "require-encryption-at-rest",
         "deny-disable-ebs-default-encryption",
@@ -824,9 +825,29 @@ def test_ipam_administrator_cannot_change_the_address_plan(params):
     assert policies["Resource"] == "arn:aws:ec2::*:ipam-pool/*"
     assert sorted(policies["Action"]) == ["ec2:DeleteResourcePolicy", "ec2:PutResourcePolicy"]
     assert exempt_principals(policies) == LANDING_ZONE_ARNS
-    others = statements["OnlyLandingZoneSharesAddressPools"]
-    assert others["Condition"]["StringEquals"] == {"ram:RequestedResourceType": "ec2:IpamPool"}
-    assert exempt_principals(others) == LANDING_ZONE_ARNS
+    # Any other share of a pool: protect-address-plan at Root (below).
+    assert "OnlyLandingZoneSharesAddressPools" not in statements
+
+
+def test_only_the_landing_zone_creates_shares_or_allocates_address_pools(params):
+    """At Root: an IPAM or pool of a member account's own (which a new shape VPC could find
+    first), a share of a pool, or an allocation by hand (draining a pool, a production range
+    for a sandbox VPC) are the landing zone's alone; the StackSets execution role is one of
+    its roles, so a shape VPC still allocates its range."""
+    statements = by_sid("protect-address-plan", params)
+    pools = statements["OnlyLandingZoneAddressPools"]
+    for action in ("ec2:CreateIpam*", "ec2:AllocateIpamPoolCidr", "ec2:ProvisionIpam*"):
+        assert action in pools["Action"]
+    assert not any(
+        fnmatch.fnmatchcase(allowed, pattern)
+        for pattern in pools["Action"]
+        for allowed in ("ec2:DescribeIpamPools", "ec2:GetIpamPoolAllocations", "ec2:CreateVpc")
+    )
+    assert exempt_principals(pools) == LANDING_ZONE_ARNS
+    assert any("stacksets-exec" in arn for arn in LANDING_ZONE_ARNS)
+    shares = statements["OnlyLandingZoneSharesAddressPools"]
+    assert shares["Condition"]["StringEquals"] == {"ram:RequestedResourceType": "ec2:IpamPool"}
+    assert exempt_principals(shares) == LANDING_ZONE_ARNS
 
 
 def test_address_plan_shares_follow_the_prefix():
