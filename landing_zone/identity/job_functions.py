@@ -1254,19 +1254,42 @@ def _model_arns(model: str) -> list[str]:
     return model_arns(model, partition=pseudo.PARTITION)
 
 
+def _object_statements(
+    sid: str, actions: Sequence[str], resources: Callable[[str], str], buckets: Sequence[str]
+) -> list[iam.PolicyStatement]:
+    """``actions`` on ``resources(bucket)`` of each bucket: literal names as named; pattern
+    names (``{account_id}``) in a statement of their own that also requires the bucket to be
+    the session's account's (``aws:ResourceAccount``). A pattern name is computable for every
+    account, so anyone, inside the organization or not, could create it first in an account of
+    their own; the session must not read or write there."""
+    literal = [bucket for bucket in buckets if not is_pattern(bucket)]
+    patterns = [bucket for bucket in buckets if is_pattern(bucket)]
+    statements = []
+    if literal:
+        statements.append(
+            iam.PolicyStatement(
+                sid=sid, actions=list(actions), resources=[resources(b) for b in literal]
+            )
+        )
+    if patterns:
+        statements.append(
+            iam.PolicyStatement(
+                sid=f"{sid}InOwnAccount",
+                actions=list(actions),
+                resources=[resources(bucket) for bucket in patterns],
+                conditions={"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+            )
+        )
+    return statements
+
+
 def _read_buckets(buckets: Sequence[str]) -> list[iam.PolicyStatement]:
     if not buckets:
         return []
     return [
-        iam.PolicyStatement(
-            sid="ListNamedBuckets",
-            actions=["s3:ListBucket"],
-            resources=[_bucket_arn(bucket) for bucket in buckets],
-        ),
-        iam.PolicyStatement(
-            sid="ReadNamedBuckets",
-            actions=["s3:GetObject"],
-            resources=[f"{_bucket_arn(bucket)}/*" for bucket in buckets],
+        *_object_statements("ListNamedBuckets", ["s3:ListBucket"], _bucket_arn, buckets),
+        *_object_statements(
+            "ReadNamedBuckets", ["s3:GetObject"], lambda b: f"{_bucket_arn(b)}/*", buckets
         ),
         iam.PolicyStatement(
             sid="DecryptThroughS3ForNamedBuckets",
@@ -1281,10 +1304,8 @@ def _write_objects(buckets: Sequence[str]) -> list[iam.PolicyStatement]:
     if not buckets:
         return []
     return [
-        iam.PolicyStatement(
-            sid="WriteArtifacts",
-            actions=["s3:PutObject"],
-            resources=[f"{_bucket_arn(bucket)}/*" for bucket in buckets],
+        *_object_statements(
+            "WriteArtifacts", ["s3:PutObject"], lambda b: f"{_bucket_arn(b)}/*", buckets
         ),
         iam.PolicyStatement(
             sid="EncryptThroughS3ForArtifacts",

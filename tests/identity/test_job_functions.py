@@ -744,7 +744,33 @@ def test_ai_roles_reach_the_pattern_buckets_of_the_sessions_own_account(function
     own = "arn:${AWS::Partition}:s3:::acme-pay-ml-training-123456789012"
     assert own in evaluated
     assert not [arn for arn in evaluated if fnmatchcase(own.replace("1234", "9999"), arn)]
+    # A pattern name is computable for any account: a bucket of that name created first in
+    # another account (a squatter's) is not the session's to read or write.
+    for _, statement in s3:
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
+        }
+        assert statement["Sid"].endswith("InOwnAccount")
     assert violations(stack) == {}
+
+
+def test_literal_and_pattern_buckets_get_statements_of_their_own() -> None:
+    stack = _stack()
+    permission_set = data_scientist(
+        stack,
+        "Ai",
+        instance_arn=INSTANCE_ARN,
+        models=[CLAUDE],
+        training_data_buckets=["acme-pay-shared-training-data", PATTERN_TRAINING],
+    )
+    by_sid = {s["Sid"]: s for s in _statements(_properties(permission_set))}
+    assert "Condition" not in by_sid["ReadNamedBuckets"]
+    assert [template_text(r) for r in _as_list(by_sid["ReadNamedBuckets"]["Resource"])] == [
+        "arn:${AWS::Partition}:s3:::acme-pay-shared-training-data/*"
+    ]
+    assert by_sid["ReadNamedBucketsInOwnAccount"]["Condition"] == {
+        "StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
+    }
 
 
 @pytest.mark.parametrize(
