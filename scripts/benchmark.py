@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Measures `cdk synth` with the real CLI: wall time and peak memory, per organization size.
 
-    python scripts/benchmark.py                       # sizes 10,100,1000, one run each
+    python scripts/benchmark.py                       # sizes 10,100,1000,5000, one run each
     python scripts/benchmark.py --sizes 10,100 --repeat 3 --json
 
-Cases, measured in one run: an empty CDK app (one empty stack: the floor that jsii and Node set),
+Cases, measured in one run: an empty CDK app (one empty stack: the floor that jsii and Node set;
+a second one without CDK's built-in CloudFormation validation, as app.py builds its App),
 the reference config and configs of generated organizations (scripts/generate_org.py). Each
 synth runs `cdk synth --quiet -o <tmpdir>` from the repository root, with the Python that runs
 this script and the CDK CLI of node_modules first on PATH. Peak memory is the largest sum of the
@@ -43,17 +44,20 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE_CONFIG = REPO / "config" / "landing-zone.yaml"
 CDK = REPO / "node_modules" / ".bin" / "cdk"
 MIB = 1024 * 1024
+PINNED_SIZE = 1000
+"""The generated size that also runs with pinned accounts (--pinned)."""
 FINDINGS_SHOWN = 10
 """Findings listed per case under the table; --json has them all."""
 
-# Built like app.py's App: without CDK's built-in CloudFormation validation.
 EMPTY_APP = """\
 from aws_cdk import App, Stack
 
-app = App(builtin_cloud_formation_validation=False)
+app = App({props})
 Stack(app, "Empty")
 app.synth()
 """
+"""The floor: an empty app as ``App()`` gives it. A second empty app is built like app.py's,
+without CDK's built-in CloudFormation validation, to show what that setting alone changes."""
 
 
 @dataclass(frozen=True)
@@ -213,19 +217,49 @@ def synth(case: Case, workdir: Path, *, interval_seconds: float, timeout_seconds
     )
 
 
-def cases(workdir: Path, sizes: Sequence[int]) -> list[Case]:
+def cases(workdir: Path, sizes: Sequence[int], pinned: int = 0) -> list[Case]:
     empty_app = workdir / "empty_app.py"
-    empty_app.write_text(EMPTY_APP, encoding="utf-8")
+    empty_app.write_text(EMPTY_APP.format(props=""), encoding="utf-8")
+    unvalidated_app = workdir / "empty_app_without_validation.py"
+    unvalidated_app.write_text(
+        EMPTY_APP.format(props="builtin_cloud_formation_validation=False"), encoding="utf-8"
+    )
     reference = yaml.safe_load(REFERENCE_CONFIG.read_text(encoding="utf-8"))
     found = [
         Case("empty app", None, ("--app", f"python3 {shlex.quote(str(empty_app))}")),
+        Case(
+            "empty, no CFN validation",
+            None,
+            ("--app", f"python3 {shlex.quote(str(unvalidated_app))}"),
+        ),
         Case("reference", len(reference["accounts"]), ("-c", f"config={REFERENCE_CONFIG}")),
     ]
     for size in sizes:
         config = workdir / f"org-{size}.yaml"
         config.write_text(render(generate_config(size)), encoding="utf-8")
         found.append(Case(f"generated {size}", size, ("-c", f"config={config}")))
+    if pinned and PINNED_SIZE in sizes:
+        # The same organization with some accounts pinned to fixed VPC ranges: each keeps a
+        # template of its own, which is what a pinned account costs.
+        config = workdir / f"org-{PINNED_SIZE}-pinned-{pinned}.yaml"
+        config.write_text(render(generate_config(PINNED_SIZE, pinned)), encoding="utf-8")
+        found.append(
+            Case(f"{PINNED_SIZE}, {pinned} pinned", PINNED_SIZE, ("-c", f"config={config}"))
+        )
     return found
+
+
+def pinned_cost(results: Sequence[Result], pinned: int) -> tuple[float, float] | None:
+    """Seconds and MiB one pinned account adds (the pinned case over its plain size)."""
+    by_name = {result.case.name: result for result in results if result.ok}
+    plain = by_name.get(f"generated {PINNED_SIZE}")
+    with_pinned = by_name.get(f"{PINNED_SIZE}, {pinned} pinned")
+    if plain is None or with_pinned is None or pinned <= 0:
+        return None
+    return (
+        (with_pinned.wall_seconds - plain.wall_seconds) / pinned,
+        (with_pinned.peak_rss_mib - plain.peak_rss_mib) / pinned,
+    )
 
 
 def growth(results: Sequence[Result]) -> list[Growth]:
@@ -247,7 +281,7 @@ def growth(results: Sequence[Result]) -> list[Growth]:
     return steps
 
 
-def table(results: Sequence[Result], repeat: int) -> str:
+def table(results: Sequence[Result], repeat: int, pinned: int = 0) -> str:
     floor = results[0]
     headers = (
         "case",
@@ -255,6 +289,7 @@ def table(results: Sequence[Result], repeat: int) -> str:
         "synth",
         "wall s",
         "+empty s",
+        "x empty",
         "peak MiB",
         "+empty MiB",
         "stacks",
@@ -270,6 +305,7 @@ def table(results: Sequence[Result], repeat: int) -> str:
             "ok" if result.ok else "FAILED",
             f"{result.wall_seconds:.1f}",
             f"{result.wall_seconds - floor.wall_seconds:+.1f}",
+            f"{result.wall_seconds / floor.wall_seconds:.1f}" if floor.wall_seconds else "-",
             f"{result.peak_rss_mib:.0f}",
             f"{result.peak_rss_mib - floor.peak_rss_mib:+.0f}",
             str(result.last.stacks),
@@ -305,6 +341,13 @@ def table(results: Sequence[Result], repeat: int) -> str:
             f"{step.seconds_per_account * 1000:+8.2f} ms/account  "
             f"{step.mib_per_account * 1024:+8.1f} KiB/account"
             for step in steps
+        ]
+    cost = pinned_cost(results, pinned)
+    if cost is not None:
+        out += [
+            "",
+            f"One pinned account (own template, fixed VPC range) at {PINNED_SIZE} accounts: "
+            f"{cost[0] * 1000:+.0f} ms, {cost[1]:+.1f} MiB",
         ]
     problems = []
     for result in results:
@@ -366,8 +409,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sizes",
         type=_sizes,
-        default=[10, 100, 1000],
-        help="accounts of the generated organizations (default: 10,100,1000)",
+        default=[10, 100, 1000, 5000],
+        help="accounts of the generated organizations (default: 10,100,1000,5000)",
+    )
+    parser.add_argument(
+        "--pinned",
+        type=int,
+        default=50,
+        help=f"pinned accounts of an extra {PINNED_SIZE}-account case, 0 for none (default: 50)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per case; the median is shown (default: 1)"
@@ -392,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="lz-benchmark-") as tmp:
         workdir = Path(tmp)
         try:
-            results = [Result(case) for case in cases(workdir, args.sizes)]
+            results = [Result(case) for case in cases(workdir, args.sizes, args.pinned)]
         except ValueError as error:
             parser.error(str(error))
         # Case after case within a repetition, so drift in machine load spreads over all cases.
@@ -416,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                     f" {'ok' if measured.ok else 'FAILED'} in {measured.wall_seconds:.1f} s",
                     file=sys.stderr,
                 )
-    print(as_json(results, args.repeat) if args.json else table(results, args.repeat))
+    print(as_json(results, args.repeat) if args.json else table(results, args.repeat, args.pinned))
     print(f"benchmark took {time.perf_counter() - started:.0f} s", file=sys.stderr)
     over = any(result.last.max_resources > MAX_RESOURCES_PER_STACK for result in results)
     return 1 if over or not all(result.ok for result in results) else 0

@@ -141,10 +141,15 @@ def _account_stacks(created: list[str]) -> int:
     )
 
 
-def generate_config(accounts: int) -> dict[str, Any]:
+def generate_config(accounts: int, pinned: int = 0) -> dict[str, Any]:
     """A config of ``accounts`` accounts in total, the reference config's core accounts included.
 
-    Raises ValueError when ``accounts`` is smaller than the number of core accounts.
+    ``pinned`` production workload accounts (not the edge account) also get a VPC of a fixed
+    range (``PINNED_RANGES``), as a team with existing peering would: each keeps a template of
+    its own, which the benchmark uses to show what a pinned account costs.
+
+    Raises ValueError when ``accounts`` is smaller than the number of core accounts, or when
+    fewer than ``pinned`` production workload accounts exist.
     """
     reference: dict[str, Any] = yaml.safe_load(REFERENCE_CONFIG.read_text(encoding="utf-8"))
     core_names = list(dict.fromkeys(reference["core_accounts"].values()))
@@ -220,6 +225,7 @@ def generate_config(accounts: int) -> dict[str, Any]:
     if production is not None:
         config["network"] = _network(reference, organizational_units)
         config["edge"] = _edge(reference, production)
+        _pin(config["network"]["vpcs"], generated, production, pinned)
         config["organization"]["account_stacks"] = _defense_stacks(config)
     if "identity" in reference:
         config["identity"] = _identity(reference["identity"], units, generated, config["ai"])
@@ -327,6 +333,31 @@ def _network(
     home = reference["organization"]["home_region"]
     pools = {home: {"production": str(PRODUCTION_POOL), "non-production": str(NON_PRODUCTION_POOL)}}
     return {**reference.get("network", {}), "vpcs": vpcs, "ipam": {"pools": pools}}
+
+
+PINNED_RANGES = ipaddress.IPv4Network("10.16.0.0/12")
+"""Fixed ranges of pinned VPCs (/20 each): outside the pools and the reference network VPC."""
+PINNED_PREFIX = 20
+
+
+def _pin(
+    vpcs: dict[str, Any], generated: dict[str, dict[str, Any]], edge: str | None, count: int
+) -> None:
+    candidates = [
+        name
+        for name, account in generated.items()
+        if account["ou"].startswith("Workloads/")
+        and account["ou"].endswith("/Prod")
+        and name != edge
+    ]
+    if count > len(candidates):
+        raise ValueError(
+            f"pinned must be at most {len(candidates)} (the production workload accounts but "
+            f"the edge account); got {count}"
+        )
+    ranges = PINNED_RANGES.subnets(new_prefix=PINNED_PREFIX)
+    for name, cidr in zip(candidates[:count], ranges, strict=False):
+        vpcs[f"pinned-{name}"] = {"account": name, "cidr": str(cidr), "data_ports": [5432]}
 
 
 def _edge(reference: dict[str, Any], production: str) -> dict[str, Any]:
@@ -462,9 +493,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "-o", "--output", type=Path, help="file to write (default: standard output)"
     )
+    parser.add_argument(
+        "--pinned",
+        type=int,
+        default=0,
+        help="production workload accounts that also get a fixed-range VPC (default: 0)",
+    )
     args = parser.parse_args(argv)
     try:
-        text = render(generate_config(args.accounts))
+        text = render(generate_config(args.accounts, args.pinned))
     except ValueError as error:
         parser.error(str(error))
     # A generator that writes invalid configs would benchmark the error path.

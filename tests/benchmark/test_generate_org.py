@@ -179,3 +179,20 @@ def test_cli_writes_a_loadable_config(tmp_path):
 def test_rejects_fewer_accounts_than_the_core_accounts():
     with pytest.raises(ValueError, match=r"accounts must be at least 5 .*; got 4"):
         generate_config(4)
+
+
+def test_pinned_accounts_get_a_fixed_range_vpc_of_their_own():
+    raw = generate_config(60, pinned=3)
+    config = parse_config(render(raw), "<generated 60, 3 pinned>")
+    pinned = {name: vpc for name, vpc in config.network.vpcs.items() if name.startswith("pinned-")}
+    assert len(pinned) == 3
+    accounts = [vpc.account for vpc in pinned.values()]
+    assert len(set(accounts)) == 3
+    assert all(config.accounts[a].ou.endswith("/Prod") for a in accounts if a is not None)
+    assert all(vpc.cidr is not None and vpc.netmask is None for vpc in pinned.values())
+    assert generate_config(60)["network"]["vpcs"].keys() < raw["network"]["vpcs"].keys()
+
+
+def test_rejects_more_pinned_accounts_than_production_workloads():
+    with pytest.raises(ValueError, match="pinned must be at most"):
+        generate_config(20, pinned=100)
