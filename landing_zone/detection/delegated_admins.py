@@ -288,14 +288,11 @@ def _statements(
                 }
             },
         ),
-        iam.PolicyStatement(
-            sid="RegisterSecurityServicesDelegatedAdministrator",
-            actions=["organizations:RegisterDelegatedAdministrator"],
-            resources=[
-                f"arn:{pseudo.PARTITION}:organizations::{pseudo.ACCOUNT_ID}:account/"
-                f"{organization_id}/{admin_account_id}"
-            ],
-            conditions={"StringEquals": {"organizations:ServicePrincipal": registered_principals}},
+        _register_statement(
+            "RegisterSecurityServicesDelegatedAdministrator",
+            organization_id,
+            admin_account_id,
+            registered_principals,
         ),
         iam.PolicyStatement(
             sid="ReadOrganizationForSecurityServices",
@@ -323,6 +320,21 @@ def _statements(
             conditions=in_regions,
         ),
     ]
+
+
+def _register_statement(
+    sid: str, organization_id: str, admin_account_id: str, principals: str | Sequence[str]
+) -> iam.PolicyStatement:
+    """``RegisterDelegatedAdministrator`` of ``admin_account_id`` for ``principals`` only."""
+    return iam.PolicyStatement(
+        sid=sid,
+        actions=["organizations:RegisterDelegatedAdministrator"],
+        resources=[
+            f"arn:{pseudo.PARTITION}:organizations::{pseudo.ACCOUNT_ID}:account/"
+            f"{organization_id}/{admin_account_id}"
+        ],
+        conditions={"StringEquals": {"organizations:ServicePrincipal": principals}},
+    )
 
 
 def _check_administrator(
@@ -496,14 +508,11 @@ def _ipam_delegation_statements(
             resources=["*"],
             conditions={"StringEquals": {"organizations:ServicePrincipal": _IPAM_PRINCIPAL}},
         ),
-        iam.PolicyStatement(
-            sid="RegisterIpamDelegatedAdministrator",
-            actions=["organizations:RegisterDelegatedAdministrator"],
-            resources=[
-                f"arn:{pseudo.PARTITION}:organizations::{pseudo.ACCOUNT_ID}:account/"
-                f"{organization_id}/{admin_account_id}"
-            ],
-            conditions={"StringEquals": {"organizations:ServicePrincipal": _IPAM_PRINCIPAL}},
+        _register_statement(
+            "RegisterIpamDelegatedAdministrator",
+            organization_id,
+            admin_account_id,
+            _IPAM_PRINCIPAL,
         ),
         iam.PolicyStatement(
             sid="CreateIpamServiceLinkedRole",
