@@ -84,8 +84,11 @@ class AccountAssignments(Construct):
             lane = index % lanes
             previous = tails[lane]
             if previous is not None:
-                # The L1 method: one call into Node, where ``node.add_dependency`` makes two.
-                resource.add_dependency(previous)
+                # The L1 method: one call into Node, where ``node.add_dependency`` makes two
+                # (``add_dependency``, its deprecated twin, printed a warning at every synth).
+                resource.add_resource_dependency(
+                    previous, "Identity Center limits the assignment calls in flight"
+                )
             tails[lane] = resource
             self.assignments[assignment.construct_id] = resource
 
