@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import CfnCondition, Fn
+from aws_cdk import CfnCondition, CfnResource, Fn
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -93,27 +93,32 @@ class SignInBus(Construct):
             name=name,
             description="Root console sign-ins forwarded by every member account",
         )
-        self.policy = events.CfnEventBusPolicy(
+        # A plain CfnResource: synthesizing aws-cdk-lib's CfnEventBusPolicy reads its deprecated
+        # Principal property and prints a deprecation warning on every synth.
+        self.policy = CfnResource(
             self,
             "Policy",
-            event_bus_name=self.bus.ref,
-            statement_id="OrganizationRootSignInsOnly",
-            statement={
-                "Sid": "OrganizationRootSignInsOnly",
-                "Effect": "Allow",
-                "Principal": {"AWS": "*"},
-                "Action": "events:PutEvents",
-                "Resource": self.bus.attr_arn,
-                # events:source and events:detail-type are multivalued (one value per entry
-                # of the PutEvents call): every entry must be a console sign-in, and the keys
-                # must be there (ForAllValues alone passes a request without them).
-                "Condition": {
-                    "StringEquals": {"aws:PrincipalOrgID": organization_id},
-                    "ForAllValues:StringEquals": {
-                        "events:source": ["aws.signin"],
-                        "events:detail-type": [CONSOLE_SIGN_IN],
+            type="AWS::Events::EventBusPolicy",
+            properties={
+                "EventBusName": self.bus.ref,
+                "StatementId": "OrganizationRootSignInsOnly",
+                "Statement": {
+                    "Sid": "OrganizationRootSignInsOnly",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "*"},
+                    "Action": "events:PutEvents",
+                    "Resource": self.bus.attr_arn,
+                    # events:source and events:detail-type are multivalued (one value per entry
+                    # of the PutEvents call): every entry must be a console sign-in, and the keys
+                    # must be there (ForAllValues alone passes a request without them).
+                    "Condition": {
+                        "StringEquals": {"aws:PrincipalOrgID": organization_id},
+                        "ForAllValues:StringEquals": {
+                            "events:source": ["aws.signin"],
+                            "events:detail-type": [CONSOLE_SIGN_IN],
+                        },
+                        "Null": {"events:source": "false", "events:detail-type": "false"},
                     },
-                    "Null": {"events:source": "false", "events:detail-type": "false"},
                 },
             },
         )
