@@ -23,12 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from constructs import Construct
 
 from landing_zone.common import pseudo
+from landing_zone.common.event_bus_policy import event_bus_policy
 from landing_zone.common.patterns import ACCOUNT_ID, IAM_ROLE_NAME, PERMISSION_SET_NAME
 from landing_zone.common.protected_names import check_prefix, protected_name
 from landing_zone.common.tokens import is_unresolved
@@ -352,32 +353,24 @@ class ManagementEventAlarms(Construct):
             "EventBus",
             event_bus_name=protected_name("event bus", prefix, "management-events"),
         )
-        # The roles need not exist yet: a name pattern, not principals that IAM resolves. A plain
-        # CfnResource: synthesizing aws-cdk-lib's CfnEventBusPolicy reads its deprecated
-        # Principal property and prints a deprecation warning on every synth.
-        self.event_bus_policy = CfnResource(
+        # The roles need not exist yet: a name pattern, not principals that IAM resolves.
+        self.event_bus_policy = event_bus_policy(
             self,
             "EventBusPolicy",
-            type="AWS::Events::EventBusPolicy",
-            properties={
-                "EventBusName": self.event_bus.event_bus_name,
-                "StatementId": "ManagementAccountForwarders",
-                "Statement": {
-                    "Sid": "ManagementAccountForwarders",
-                    "Effect": "Allow",
-                    "Principal": {
-                        "AWS": f"arn:{pseudo.PARTITION}:iam::{management_account_id}:root"
-                    },
-                    "Action": "events:PutEvents",
-                    "Resource": self.event_bus.event_bus_arn,
-                    "Condition": {
-                        "ArnLike": {
-                            "aws:PrincipalArn": (
-                                f"arn:{pseudo.PARTITION}:iam::{management_account_id}:role/"
-                                f"{prefix}{FORWARDER_NAME}-*"
-                            )
-                        }
-                    },
+            event_bus_name=self.event_bus.event_bus_name,
+            statement={
+                "Sid": "ManagementAccountForwarders",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{pseudo.PARTITION}:iam::{management_account_id}:root"},
+                "Action": "events:PutEvents",
+                "Resource": self.event_bus.event_bus_arn,
+                "Condition": {
+                    "ArnLike": {
+                        "aws:PrincipalArn": (
+                            f"arn:{pseudo.PARTITION}:iam::{management_account_id}:role/"
+                            f"{prefix}{FORWARDER_NAME}-*"
+                        )
+                    }
                 },
             },
         )

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import CfnCondition, CfnResource, Fn
+from aws_cdk import CfnCondition, Fn
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -40,6 +40,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from landing_zone.common import pseudo
+from landing_zone.common.event_bus_policy import event_bus_policy
 from landing_zone.common.patterns import ACCOUNT_ID, ORGANIZATION_ID
 from landing_zone.response.response_role import execution_role_name
 from landing_zone.response.runtime.decisions import CONSOLE_SIGN_IN
@@ -93,32 +94,26 @@ class SignInBus(Construct):
             name=name,
             description="Root console sign-ins forwarded by every member account",
         )
-        # A plain CfnResource: synthesizing aws-cdk-lib's CfnEventBusPolicy reads its deprecated
-        # Principal property and prints a deprecation warning on every synth.
-        self.policy = CfnResource(
+        self.policy = event_bus_policy(
             self,
             "Policy",
-            type="AWS::Events::EventBusPolicy",
-            properties={
-                "EventBusName": self.bus.ref,
-                "StatementId": "OrganizationRootSignInsOnly",
-                "Statement": {
-                    "Sid": "OrganizationRootSignInsOnly",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": "*"},
-                    "Action": "events:PutEvents",
-                    "Resource": self.bus.attr_arn,
-                    # events:source and events:detail-type are multivalued (one value per entry
-                    # of the PutEvents call): every entry must be a console sign-in, and the keys
-                    # must be there (ForAllValues alone passes a request without them).
-                    "Condition": {
-                        "StringEquals": {"aws:PrincipalOrgID": organization_id},
-                        "ForAllValues:StringEquals": {
-                            "events:source": ["aws.signin"],
-                            "events:detail-type": [CONSOLE_SIGN_IN],
-                        },
-                        "Null": {"events:source": "false", "events:detail-type": "false"},
+            event_bus_name=self.bus.ref,
+            statement={
+                "Sid": "OrganizationRootSignInsOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "events:PutEvents",
+                "Resource": self.bus.attr_arn,
+                # events:source and events:detail-type are multivalued (one value per entry of
+                # the PutEvents call): every entry must be a console sign-in, and the keys must
+                # be there (ForAllValues alone passes a request without them).
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalOrgID": organization_id},
+                    "ForAllValues:StringEquals": {
+                        "events:source": ["aws.signin"],
+                        "events:detail-type": [CONSOLE_SIGN_IN],
                     },
+                    "Null": {"events:source": "false", "events:detail-type": "false"},
                 },
             },
         )
