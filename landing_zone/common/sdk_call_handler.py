@@ -199,19 +199,27 @@ class AwsSdkCallHandler(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        on_update: cr.AwsSdkCall,
+        on_update: cr.AwsSdkCall | None = None,
         statements: Sequence[iam.PolicyStatement],
         acknowledge_wildcard_resource: bool = False,
         on_delete: cr.AwsSdkCall | None = None,
+        on_create: cr.AwsSdkCall | None = None,
     ) -> cr.AwsCustomResource:
-        """An ``AwsCustomResource`` calling ``on_update`` on create and update, and ``on_delete``
-        (default: nothing) on delete.
+        """An ``AwsCustomResource`` calling ``on_update`` on create and update, or ``on_create``
+        on create only (a lookup whose later change must not reach what reads it), and
+        ``on_delete`` (default: nothing) on delete. Give exactly one of ``on_update`` and
+        ``on_create``.
 
         ``statements`` join the handler's policy before the call runs. Each needs a ``sid``
         unique in the stack, which names it for reviewers; controls use the API action, so a
         second instance of an account-wide control in one stack is rejected. Pass
         ``acknowledge_wildcard_resource`` only when the actions have no resource type.
         """
+        if (on_update is None) == (on_create is None):
+            raise ValueError(
+                f"{scope.node.path}/{construct_id}: give on_update (a call on create and update) "
+                "or on_create (on create only), not both or neither"
+            )
         for statement in statements:
             sid = statement.sid
             if not sid:
@@ -229,6 +237,7 @@ class AwsSdkCallHandler(Construct):
         resource = cr.AwsCustomResource(
             scope,
             construct_id,
+            on_create=on_create,
             on_update=on_update,
             on_delete=on_delete,
             function_name=self.function_name,

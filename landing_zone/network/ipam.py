@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import CfnResource, CfnTag, Stack
+from aws_cdk import CfnTag, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ram as ram
@@ -279,10 +279,10 @@ class IpamPoolLookup(Construct):
     the stack's named ``AwsSdkCallHandler``) of EC2 ``DescribeIpamPools`` filtered by the pool's
     description (:func:`pool_description` with ``pseudo.REGION``) and address family, made **when
     the stack is created only**. The VPC's ``Ipv4IpamPoolId`` is create-only, so re-reading the
-    pool later could replace the VPC: the call has no update (its ``Update`` property is removed),
-    and should its properties ever change, the update returns no pool id and CloudFormation fails
-    the stack update where the VPC reads it instead of replacing the VPC (aws/aws-cdk#7061 shows
-    that failure for attributes of a create-only call).
+    pool later could replace the VPC: the call has no update (``sdk_call(on_create=...)``, no
+    ``Update`` property), and should its properties ever change, the update returns no pool id
+    and CloudFormation fails the stack update where the VPC reads it instead of replacing the
+    VPC (aws/aws-cdk#7061 shows that failure for attributes of a create-only call).
 
     The filter is the description, not the tags: whether the owner's tags of a RAM-shared pool
     are visible to the accounts it is shared with was not found documented for IPAM pools.
@@ -324,10 +324,12 @@ class IpamPoolLookup(Construct):
         _check_environment("environment", environment)
         handler = handler or AwsSdkCallHandler.of(self)
         self.description = pool_description(landing_zone, environment, pseudo.REGION)
+        # Create only: a later change of the pool (or of this lookup) must never reach the VPC,
+        # whose pool id is create-only: an update would replace it.
         self.resource = handler.sdk_call(
             self,
             "Resource",
-            on_update=cr.AwsSdkCall(
+            on_create=cr.AwsSdkCall(
                 service="EC2",
                 action="describeIpamPools",
                 parameters={
@@ -351,14 +353,6 @@ class IpamPoolLookup(Construct):
             ],
             acknowledge_wildcard_resource=True,
         )
-        # Create only: AwsSdkCallHandler.sdk_call makes the call on create and update; without
-        # an Update property the handler makes no call on update (aws-cdk-lib 2.275's
-        # aws-custom-resource handler reads ResourceProperties[RequestType]).
-        custom = self.resource.node.default_child
-        cfn = custom.node.default_child if custom is not None else None
-        if not isinstance(cfn, CfnResource):
-            raise TypeError("AwsCustomResource no longer wraps a CfnResource; revisit")
-        cfn.add_property_deletion_override("Update")
         self.pool_id = self.resource.get_response_field("IpamPools.0.IpamPoolId")
 
     def allocation(self, netmask: int) -> IpamAllocation:

@@ -91,3 +91,30 @@ def test_logical_id_suffix_moves_every_call_to_a_new_logical_id() -> None:
 def test_rejects_a_suffix_that_is_no_logical_id(suffix: str) -> None:
     with pytest.raises(ValueError, match="logical_id_suffix must be letters and digits"):
         AwsSdkCallHandler(_stack(), AwsSdkCallHandler.ID, logical_id_suffix=suffix)
+
+
+_LOOKUP = cr.AwsSdkCall(
+    service="EC2",
+    action="describeIpamPools",
+    physical_resource_id=cr.PhysicalResourceId.of("pool"),
+    output_paths=["IpamPools.0.IpamPoolId"],
+)
+_DESCRIBE = iam.PolicyStatement(sid="Describe", actions=["ec2:DescribeIpamPools"], resources=["*"])
+
+
+def test_on_create_makes_the_call_on_create_only() -> None:
+    stack = _stack()
+    handler = AwsSdkCallHandler(stack, AwsSdkCallHandler.ID, function_name=NAME)
+    handler.sdk_call(handler, "Lookup", on_create=_LOOKUP, statements=[_DESCRIBE])
+    properties = _one(Template.from_stack(stack), "Custom::AWS")
+    assert "describeIpamPools" in str(properties["Create"])
+    assert "Update" not in properties
+
+
+@pytest.mark.parametrize(
+    "calls", [{}, {"on_update": _LOOKUP, "on_create": _LOOKUP}], ids=["neither", "both"]
+)
+def test_takes_exactly_one_of_on_update_and_on_create(calls: dict[str, Any]) -> None:
+    handler = AwsSdkCallHandler(_stack(), AwsSdkCallHandler.ID, function_name=NAME)
+    with pytest.raises(ValueError, match=r"give on_update .* or on_create"):
+        handler.sdk_call(handler, "Lookup", statements=[_DESCRIBE], **calls)
