@@ -48,9 +48,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 try:
     from .decisions import parse_time
 except ImportError:  # the Lambda asset, where this folder is the code root
@@ -200,6 +197,11 @@ def _seconds(value: float | None) -> str:
 
 @cache
 def _client(region: str) -> Any:
+    # Imported here, not at the top: the synth imports this module for PAGE_WITHIN_SECONDS and
+    # would otherwise load boto3 (about 80 ms of every synth) for nothing.
+    import boto3
+    from botocore.config import Config
+
     # Standard retries back off on throttling: the drill times up to 100 executions a playbook.
     return boto3.client(
         "stepfunctions", region_name=region, config=Config(retries={"mode": "standard"})
