@@ -29,13 +29,13 @@ from landing_zone.ai.bucket_names import (
 from landing_zone.common import AwsSdkCallHandler, pseudo
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import MAX_IAM_NAME
+from landing_zone.common.protection import deny_bucket_configuration, unless
 from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.detection import S3MalwareProtection
 from landing_zone.keys.defaults import bucket_encryption
 from landing_zone.logging import _validation
 from landing_zone.logging.log_buckets import AccessLogBucket
-from landing_zone.logging.protection import deny_bucket_configuration, unless
 
 MANAGED_DATA_IDENTIFIER_SELECTORS = ("ALL", "RECOMMENDED")
 """Managed data identifier sets a Macie job may use (``managedDataIdentifierSelector``)."""

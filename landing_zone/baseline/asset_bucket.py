@@ -43,13 +43,13 @@ from constructs import Construct
 from landing_zone.baseline import _validation
 from landing_zone.common import pseudo
 from landing_zone.common.naming import pascal_case
-from landing_zone.common.tokens import is_unresolved
-from landing_zone.logging.protection import (
+from landing_zone.common.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
     check_principals,
     deny_bucket_configuration,
     unless,
 )
+from landing_zone.common.tokens import is_unresolved
 
 _BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 _MAX_BUCKET_PREFIX_LENGTH = 63 - len("-ap-southeast-10")

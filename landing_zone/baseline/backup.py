@@ -19,8 +19,8 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.common import pseudo
+from landing_zone.common.key_policy import administered_key
 from landing_zone.detection.guardduty import BackupMalwareScanningRole
-from landing_zone.logging._key_policy import administered_key
 
 SCAN_MODES = ("FULL_SCAN", "INCREMENTAL_SCAN")
 """Scan modes of a backup rule's ``ScanActions`` (AWS Backup API ``ScanAction``)."""

@@ -26,7 +26,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from landing_zone.logging._key_policy import (
+from landing_zone.common.key_policy import (
     administered_key,
     logs_service_statement,
 )

@@ -31,14 +31,14 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces.aws_events import IRuleRef
 from constructs import Construct
 
-from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
-from landing_zone.common.protected_names import checked_name, protected_name
-from landing_zone.common.tokens import is_unresolved
-from landing_zone.logging._key_policy import (
+from landing_zone.common.key_policy import (
     administered_key,
     use_through_services_statement,
 )
-from landing_zone.logging.protection import unless
+from landing_zone.common.patterns import EMAIL_ADDRESS, REGION, is_https_url
+from landing_zone.common.protected_names import checked_name, protected_name
+from landing_zone.common.protection import unless
+from landing_zone.common.tokens import is_unresolved
 
 
 class Severity(Enum):

@@ -25,11 +25,11 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler, pseudo
+from landing_zone.common.key_policy import administered_key, logs_service_statement
 from landing_zone.common.patterns import ACCOUNT_ID, EMAIL_ADDRESS
 from landing_zone.common.protected_names import check_prefix, checked_name
 from landing_zone.common.protected_namespace import DEFAULT_PREFIX
 from landing_zone.common.tokens import is_unresolved
-from landing_zone.logging._key_policy import administered_key, logs_service_statement
 
 FINDING_PUBLISHING_FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 """Values Macie accepts for how often updated policy findings are published."""

@@ -10,11 +10,11 @@ from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.edge.web_acl import LOG_NAME_PREFIX, waf_log_bucket_name
 from landing_zone.logging import names
 from landing_zone.logging.account_log_bucket import AccountLogBucket, LogArchiveCopy, LogWriter
 from landing_zone.logging.log_buckets import DEFAULT_LOG_LIFECYCLE, LogLifecycle
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 WafLogArchive = LogArchiveCopy
 """Where a ``WafLogBucket`` copies its logs (the log archive)."""

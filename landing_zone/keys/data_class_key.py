@@ -18,7 +18,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from landing_zone.common import pseudo
-from landing_zone.logging._key_policy import (
+from landing_zone.common.key_policy import (
     KEY_ADMINISTRATION_SID,
     LOGS_SID,
     checked_statements,
@@ -26,7 +26,7 @@ from landing_zone.logging._key_policy import (
     logs_service_statement,
     use_through_services_statement,
 )
-from landing_zone.logging.protection import (
+from landing_zone.common.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
     check_principals,
     deny_key_changes,

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from constructs import Construct
 
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.keys.data_class_key import DataClassKey, DataClassKeySettings, check_name
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 DEFAULT_DATA_CLASSES: Mapping[str, DataClassKeySettings] = {
     "logs": DataClassKeySettings(services=("logs", "s3")),

@@ -15,6 +15,7 @@ from landing_zone.common import AwsSdkCallHandler
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.naming import pascal_case
 from landing_zone.common.patterns import REGION
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.keys.data_class_key import (
     PENDING_WINDOW_DAYS,
     check_days,
@@ -22,7 +23,6 @@ from landing_zone.keys.data_class_key import (
     check_services,
     data_class_key_policy,
 )
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 
 class DataClassKeyReplica(Construct):

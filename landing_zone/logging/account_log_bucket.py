@@ -15,9 +15,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from landing_zone.common.key_policy import administered_key
 from landing_zone.common.nag import granular_resource
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.logging import _validation
-from landing_zone.logging._key_policy import administered_key
 from landing_zone.logging.log_buckets import (
     DEFAULT_LOG_LIFECYCLE,
     AccessLogBucket,
@@ -26,7 +27,6 @@ from landing_zone.logging.log_buckets import (
     object_lock_retention,
     owner_full_control,
 )
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.logging import _validation, names
 from landing_zone.logging.log_archive_key import LogArchiveKey
 from landing_zone.logging.log_buckets import (
@@ -18,7 +19,6 @@ from landing_zone.logging.log_buckets import (
     LogLifecycle,
     ResponseEvidence,
 )
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 
 class LogArchive(Construct):

@@ -16,14 +16,14 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from landing_zone.common import pseudo
-from landing_zone.logging import _validation, names
-from landing_zone.logging._key_policy import (
+from landing_zone.common.key_policy import (
     KEY_ADMINISTRATION_SID,
     administered_key,
     checked_statements,
 )
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
+from landing_zone.logging import _validation, names
 from landing_zone.logging.log_buckets import ResponseEvidence
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 
 _KEY_SIDS = (
     KEY_ADMINISTRATION_SID,

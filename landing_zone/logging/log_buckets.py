@@ -22,13 +22,13 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.common import pseudo
-from landing_zone.common.tokens import is_unresolved
-from landing_zone.logging import _validation, names
-from landing_zone.logging.protection import (
+from landing_zone.common.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
     check_principals,
     deny_bucket_configuration,
 )
+from landing_zone.common.tokens import is_unresolved
+from landing_zone.logging import _validation, names
 
 
 @dataclass(frozen=True, kw_only=True)

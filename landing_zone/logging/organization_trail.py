@@ -13,14 +13,14 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from landing_zone.common import pseudo
+from landing_zone.common.key_policy import (
+    administered_key,
+    logs_service_statement,
+)
 from landing_zone.common.patterns import BUCKET_NAME
 from landing_zone.common.protected_names import protected_name
 from landing_zone.common.tokens import is_unresolved
 from landing_zone.logging import _validation, names
-from landing_zone.logging._key_policy import (
-    administered_key,
-    logs_service_statement,
-)
 
 DataEventScope: TypeAlias = Literal["all", "none"] | Sequence[str]
 """Which data events of a kind the trail records: all, none, or those of the listed resources

@@ -66,14 +66,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from landing_zone.common import pseudo
+from landing_zone.common.key_policy import administered_key, logs_service_statement
 from landing_zone.common.nag import granular_resource
 from landing_zone.common.protected_names import check_prefix, checked_name
+from landing_zone.common.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.common.step_functions import LOG_DELIVERY_ACTIONS, TRACING_ACTIONS
 from landing_zone.detection.alerting import FindingForwarder, _dead_letter_alarm, _DeadLetterQueue
 from landing_zone.detection.management_events import CONSOLE_SIGN_IN
 from landing_zone.logging import names
-from landing_zone.logging._key_policy import administered_key, logs_service_statement
-from landing_zone.logging.protection import DEFAULT_LANDING_ZONE_PRINCIPALS
 from landing_zone.response.playbooks.drill import TIMING_PLACEHOLDER
 from landing_zone.response.response_role import execution_role_name, response_role_name
 

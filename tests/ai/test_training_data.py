@@ -19,9 +19,9 @@ from landing_zone.ai.training_data import (
     TrainingData,
     macie_key_policy_statement,
 )
+from landing_zone.common.protection import BUCKET_CONFIGURATION_ACTIONS
 from landing_zone.compliance import violations
 from landing_zone.keys import DataClassKey
-from landing_zone.logging.protection import BUCKET_CONFIGURATION_ACTIONS
 
 ENV = Environment(account="888888888888", region="eu-west-1")
 TRAINING = ("acme-ml-training-data-888888888888", "acme-ml-features-888888888888")

@@ -16,7 +16,7 @@ statement of KMS's default key policy, which CloudFormation applies when ``KeyPo
 IAM principal of the account that an identity policy allows may then decrypt, create grants and
 rewrite the key policy. A key without ``KeyPolicy`` is therefore non-compliant. Give the account
 root the administration actions only and name each use, as the landing zone's own keys do
-(``landing_zone.logging._key_policy``).
+(``landing_zone.common.key_policy``).
 
 A principal given by an intrinsic (``Fn::GetAtt`` of a role, ``Fn::Join`` of an account ARN)
 names one principal; ``Fn::If`` may yield ``*``. A key policy, action or condition the rule

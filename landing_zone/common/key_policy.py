@@ -1,7 +1,12 @@
-"""Key policy building blocks shared by the logging keys: no statement grants ``kms:*``.
+"""Key policy building blocks shared by every key of the landing zone: no statement grants
+``kms:*``.
+
+Public: the data-class keys, the logging keys, the alert topics' keys, the Macie, backup, SDK
+call handler and response workflow keys all build their policies from these blocks, and so may a
+consumer's own keys.
 
 CDK's default key policy gives the account root ``kms:*``, so every IAM principal of the account
-that an identity policy allows could decrypt. The logging keys instead give the account root
+that an identity policy allows could decrypt. These keys instead give the account root
 the administration of the key only and name each use separately, and deny the calls that break
 or redirect the key to every principal but the landing zone's own (``protection``): an account
 administrator's IAM policy cannot undo a key policy's deny, in the management account neither.
@@ -19,7 +24,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from landing_zone.common import pseudo
-from landing_zone.logging.protection import (
+from landing_zone.common.protection import (
     DEFAULT_LANDING_ZONE_PRINCIPALS,
     GRANT_PROTECTION_SID,
     KEY_PROTECTION_SID,
@@ -171,7 +176,7 @@ def checked_statements(
     *,
     reserved_sids: Collection[str],
 ) -> tuple[iam.PolicyStatement, ...]:
-    """``statements`` if each can join a logging key's policy.
+    """``statements`` if each can join a landing-zone key's policy.
 
     Rejected: a statement without a sid or with one already used; any Allow of ``kms:*`` (or
     ``*``), of a ``NotAction`` or to a ``NotPrincipal``; an Allow to a wildcard principal
