@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import TypedDict
 
 from aws_cdk import CfnResource, Fn, RemovalPolicy, Stack
 from cdk_stacksets import (
@@ -32,6 +33,17 @@ class CallAs(enum.Enum):
     """The organization's management account."""
     DELEGATED_ADMIN = "DELEGATED_ADMIN"
     """A member account registered as delegated administrator for StackSets."""
+
+
+class StackSetOperationProps(TypedDict, total=False):
+    """The operation preferences of a :class:`BaselineStackSet`, as its keyword arguments: one
+    set of values for every StackSet of a landing zone
+    (``LandingZoneConfig.delivery.stackset_operations.stack_set_props()``)."""
+
+    failure_tolerance_percentage: int
+    max_concurrent_percentage: int
+    region_concurrency: RegionConcurrencyType
+    region_order: Sequence[str]
 
 
 class BaselineStackSet(Construct):
@@ -89,6 +101,7 @@ class BaselineStackSet(Construct):
         failure_tolerance_percentage: int = 10,
         max_concurrent_percentage: int = 25,
         region_concurrency: RegionConcurrencyType = RegionConcurrencyType.PARALLEL,
+        region_order: Sequence[str] = (),
         retain_stacks_on_account_removal: bool = False,
         after: Sequence[BaselineStackSet] = (),
     ) -> None:
@@ -119,8 +132,13 @@ class BaselineStackSet(Construct):
             before the operation stops in that region (0 to 100, rounded down). Default: 10.
         :param max_concurrent_percentage: Percentage of a region's accounts deployed at a time
             (1 to 100, rounded down, at least one account). Default: 25.
-        :param region_concurrency: Default: ``PARALLEL``. ``SEQUENTIAL`` follows the order of
-            ``regions``.
+        :param region_concurrency: Default: ``PARALLEL``. ``SEQUENTIAL`` follows
+            ``region_order``, then the order of ``regions``.
+        :param region_order: With ``SEQUENTIAL``, the regions deployed first, in this order;
+            the other ``regions`` follow in their order, and listed regions this StackSet does
+            not target are skipped, so one order serves StackSets of different regions
+            (CloudFormation's ``RegionOrder``, which automatic deployments do not follow).
+            Default: the order of ``regions``.
         :param retain_stacks_on_account_removal: Keep the stack in an account that leaves the
             targeted OUs (automatic deployment only). Default: false, the stack is deleted.
         :param after: StackSets (of the same stack) whose stack instances this one's need, such
@@ -169,6 +187,12 @@ class BaselineStackSet(Construct):
         )
         _validation.percentage("max_concurrent_percentage", max_concurrent_percentage, minimum=1)
         sequential = region_concurrency == RegionConcurrencyType.SEQUENTIAL
+        first_regions = _validation.regions("region_order", region_order) if region_order else ()
+        if first_regions and not sequential:
+            raise ValueError(
+                f"region_order: got {list(first_regions)} with region_concurrency "
+                f"{region_concurrency.name}; allowed: a region order with SEQUENTIAL only"
+            )
         self.stack_set = StackSet(
             self,
             "Resource",
@@ -189,7 +213,12 @@ class BaselineStackSet(Construct):
                 failure_tolerance_percentage=failure_tolerance_percentage,
                 max_concurrent_percentage=max_concurrent_percentage,
                 region_concurrency_type=region_concurrency,
-                region_order=list(target_regions) if sequential else None,
+                region_order=(
+                    [r for r in first_regions if r in target_regions]
+                    + [r for r in target_regions if r not in first_regions]
+                    if sequential
+                    else None
+                ),
             ),
             stack_set_name=stack_set_name,
             description=description,

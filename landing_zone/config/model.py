@@ -13,7 +13,7 @@ import importlib.metadata
 import re
 import unicodedata
 from functools import cache
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -23,6 +23,8 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -41,6 +43,9 @@ from landing_zone.keys.data_class_key import PENDING_WINDOW_DAYS, ROTATION_DAYS,
 from landing_zone.keys.data_class_keys import DEFAULT_DATA_CLASSES
 from landing_zone.network.cidrs import MAX_SUBNET_PREFIX, MIN_VPC_PREFIX
 from landing_zone.network.vpc_tiers import DEFAULT_DATA_PORTS, DEFAULT_INTERFACE_ENDPOINTS
+
+if TYPE_CHECKING:
+    from landing_zone.baseline.baseline_stackset import StackSetOperationProps
 
 ROOT = "Root"
 """The name that targets the organization root wherever an OU path is expected."""
@@ -1754,6 +1759,97 @@ class IncidentResponseConfig(Strict):
     )
 
 
+class StackSetOperationsConfig(Strict):
+    """How CloudFormation rolls a change of the landing zone's StackSets out to their stack
+    instances: the ``OperationPreferences`` of every ``AWS::CloudFormation::StackSet`` (account
+    baseline, workload defenses and shapes). Ranges as CloudFormation documents them:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-operationpreferences.html
+    (and the API reference's StackSetOperationPreferences). Automatic deployments to accounts
+    that join a targeted OU do not use them ("StackSetOperationPreferences don't apply to
+    AutoDeployment")."""
+
+    max_concurrent_percentage: int = Field(
+        default=25,
+        ge=1,
+        le=100,
+        description=(
+            "Percentage of a region's accounts deployed at a time, 1-100 (CloudFormation rounds "
+            "down, to at least one account). Default 25."
+        ),
+    )
+    failure_tolerance_percentage: int = Field(
+        default=10,
+        ge=0,
+        le=100,
+        description=(
+            "Percentage of a region's accounts that may fail before the operation stops in that "
+            "region, 0-100 (rounded down). Default 10. It does not throttle the concurrency "
+            "(ConcurrencyMode SOFT_FAILURE_TOLERANCE)."
+        ),
+    )
+    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] = Field(
+        default="PARALLEL",
+        description=(
+            "PARALLEL: every region at once (default). SEQUENTIAL: one region after the other, "
+            "so a faulty change stops in the first region, at the cost of time per region."
+        ),
+    )
+    region_order: list[Region] = Field(
+        default_factory=list,
+        description=(
+            "SEQUENTIAL only: regions deployed first, in this order; a StackSet's other regions "
+            "follow in their usual order and listed regions it does not target are skipped. "
+            "Default: the order of the StackSet's regions."
+        ),
+    )
+
+    @field_validator("region_order")
+    @classmethod
+    def _region_order_is_sequential(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        duplicates = sorted({region for region in value if value.count(region) > 1})
+        if duplicates:
+            raise PydanticCustomError(
+                "duplicate_region",
+                "lists {duplicates} more than once; allowed: each region once",
+                {"duplicates": ", ".join(duplicates)},
+            )
+        # Absent from info.data when region_concurrency itself was rejected.
+        concurrency = info.data.get("region_concurrency")
+        if value and concurrency == "PARALLEL":
+            raise PydanticCustomError(
+                "region_order_without_sequential",
+                "is set while region_concurrency is {concurrency}; allowed: a region order "
+                "with region_concurrency SEQUENTIAL only (parallel regions have no order)",
+                {"concurrency": concurrency},
+            )
+        return value
+
+    def stack_set_props(self) -> StackSetOperationProps:
+        """These preferences as the keyword arguments of
+        :class:`~landing_zone.baseline.BaselineStackSet`."""
+        # Imported here: cdk_stacksets starts the jsii runtime, which the model does not need.
+        from cdk_stacksets import RegionConcurrencyType
+
+        return {
+            "max_concurrent_percentage": self.max_concurrent_percentage,
+            "failure_tolerance_percentage": self.failure_tolerance_percentage,
+            "region_concurrency": RegionConcurrencyType[self.region_concurrency],
+            "region_order": tuple(self.region_order),
+        }
+
+
+class DeliveryConfig(Strict):
+    """How changes reach the organization (see the README, Deploying for real)."""
+
+    stackset_operations: StackSetOperationsConfig = Field(
+        default_factory=StackSetOperationsConfig,
+        description=(
+            "OperationPreferences of every StackSet the landing zone deploys (max concurrent "
+            "and failure tolerance percentages, region concurrency and order)."
+        ),
+    )
+
+
 class LandingZoneConfig(Strict):
     version: Literal[1] = Field(description="Config format version.")
     organization: OrganizationSettings
@@ -1781,6 +1877,10 @@ class LandingZoneConfig(Strict):
     )
     tags: dict[TagKey, TagValue] = Field(
         default_factory=dict, description="Tags applied to every resource that takes tags."
+    )
+    delivery: DeliveryConfig = Field(
+        default_factory=DeliveryConfig,
+        description="Rollout of changes: StackSet operation preferences. Default: as documented.",
     )
 
     def core_account_id(
