@@ -1,9 +1,15 @@
-"""Shared fixtures: the reference landing zone, built once per test session."""
+"""Shared fixtures: the reference landing zone, built once per test session.
+
+The library tests run on the example organization of ``tests/fixtures/landing-zone.yaml``, never
+on ``config/landing-zone.yaml``: that one is the team's own config, which changes with every day-2
+change and is checked by ``scripts/check_config.sh``.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +22,10 @@ from landing_zone.config import LandingZoneConfig, load_config
 from stacks import build_landing_zone
 
 REPO = Path(__file__).parents[1]
-EXAMPLE_CONFIG = REPO / "config" / "landing-zone.yaml"
+EXAMPLE_CONFIG = Path(__file__).parent / "fixtures" / "landing-zone.yaml"
+"""The example organization every library test runs on (a fixture, not the team's config)."""
+TEAM_CONFIG = REPO / "config" / "landing-zone.yaml"
+"""The team's own config: checked by scripts/check_config.sh, never read by a test."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,17 @@ def cdk_context() -> dict[str, Any]:
     """The context of cdk.json (feature flags): tests synthesize exactly as the CLI does."""
     context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
     return context
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _generated_organizations_grow_from_the_fixture() -> Iterator[None]:
+    """``scripts/generate_org.py`` derives its organizations from a reference config, by default
+    the team's: the tests derive them from the fixture."""
+    from scripts import generate_org
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(generate_org, "REFERENCE_CONFIG", EXAMPLE_CONFIG)
+        yield
 
 
 @pytest.fixture(scope="session")

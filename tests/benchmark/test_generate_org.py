@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import EXAMPLE_CONFIG
 
 from landing_zone.config import LandingZoneConfig, load_config, parse_config
 from landing_zone.config.coverage import entry_accounts
@@ -22,9 +22,7 @@ from scripts.generate_org import (
     render,
 )
 
-REFERENCE = yaml.safe_load(
-    (Path(__file__).parents[2] / "config" / "landing-zone.yaml").read_text(encoding="utf-8")
-)
+REFERENCE = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
 CORE = set(REFERENCE["core_accounts"].values())
 SIZES = (10, 1000)
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_CONFIG
 
 REPO = Path(__file__).parents[2]
 CDK = REPO / "node_modules" / ".bin" / "cdk"
@@ -42,7 +43,7 @@ def cdk(
 @pytest.fixture
 def config_copy(tmp_path: Path) -> Path:
     target = tmp_path / "landing-zone.yaml"
-    shutil.copy(REPO / "config" / "landing-zone.yaml", target)
+    shutil.copy(EXAMPLE_CONFIG, target)
     return target
 
 

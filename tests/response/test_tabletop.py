@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE_CONFIG as CONFIG
 
 from landing_zone.config import load_config
 from landing_zone.config.model import PLAYBOOKS
 from landing_zone.response import tabletop
 from landing_zone.response.asl import sdk_call
-
-CONFIG = Path(__file__).parents[2] / "config" / "landing-zone.yaml"
 
 
 def _definition(playbook: str) -> dict[str, Any]:
