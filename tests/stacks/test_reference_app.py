@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ReferenceApp, cdk_context, normalized
@@ -11,6 +12,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from landing_zone.compliance import violations
+from landing_zone.stateful_guard import STATEFUL_TYPES, stateful_changes
 from landing_zone.summary import MAX_RESOURCES_PER_STACK
 from scripts.lint_templates import ACCEPTED_WARNINGS, lint
 
@@ -328,20 +330,56 @@ def test_every_stateful_resource_is_retained(reference_app: ReferenceApp) -> Non
     assert seen >= 19 + 3 + 4 + 10
 
 
-def test_stateful_logical_ids_are_pinned(reference_app: ReferenceApp) -> None:
-    accounts = {name for name, a in reference_app.config.accounts.items() if not a.existing}
+def _pinned_as_deployed(reference_app: ReferenceApp) -> dict[str, dict[str, Any]]:
+    """The pins as the templates of a deployment: their ids and types (properties are the
+    snapshots' business, so each pinned resource's are today's)."""
+    deployed: dict[str, dict[str, Any]] = {}
     for stack_name, by_type in PINNED_LOGICAL_IDS.items():
-        resources = reference_app.template(stack_name)["Resources"]
+        now = reference_app.template(stack_name)["Resources"]
+        deployed[stack_name] = {
+            "Resources": {
+                lid: {"Type": kind, "Properties": now.get(lid, {}).get("Properties", {})}
+                for kind, pinned in by_type.items()
+                for lid in pinned
+            }
+        }
+    return deployed
+
+
+def test_stateful_logical_ids_are_pinned(reference_app: ReferenceApp) -> None:
+    """The shipped stateful guard (scripts/check_config.sh runs it against the last deployment)
+    finds no pinned resource replaced or removed, and each pinned type's pins are complete."""
+    current = {name: reference_app.template(name) for name in TEMPLATES}
+    guarded = {
+        kind: STATEFUL_TYPES.get(kind, ()) for ids in PINNED_LOGICAL_IDS.values() for kind in ids
+    }
+    assert stateful_changes(_pinned_as_deployed(reference_app), current, types=guarded) == []
+    for stack_name, by_type in PINNED_LOGICAL_IDS.items():
+        resources = current[stack_name]["Resources"]
         for resource_type, pinned in by_type.items():
             actual = {lid for lid, r in resources.items() if r["Type"] == resource_type}
             if resource_type == "AWS::Organizations::Account":
                 # One construct per account, named after the account: the id must follow it.
-                assert len(actual) == len(accounts)
-                for name in accounts:
+                accounts = reference_app.config.accounts.items()
+                names = {name for name, account in accounts if not account.existing}
+                assert len(actual) == len(names)
+                for name in names:
                     stem = name.replace("-", "")
                     assert any(lid.startswith(stem) for lid in actual), name
             else:
-                assert actual == pinned
+                assert actual == pinned, f"{stack_name}: pin the new {resource_type}"
+
+
+def test_the_stateful_guard_stops_a_renamed_ou(reference_app: ReferenceApp) -> None:
+    before = {name: reference_app.template(name) for name in TEMPLATES}
+    after = json.loads(json.dumps(before))
+    resources = after["acme-pay-organization"]["Resources"]
+    resources["OrganizationalUnitsSandboxRenamed"] = resources.pop(
+        "OrganizationalUnitsSandboxAAC676B0"
+    )
+    assert [c.key for c in stateful_changes(before, after)] == [
+        "acme-pay-organization:OrganizationalUnitsSandboxAAC676B0"
+    ]
 
 
 def test_accounts_are_created_one_after_another(reference_app: ReferenceApp) -> None:
