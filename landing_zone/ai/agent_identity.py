@@ -171,12 +171,14 @@ class AgentIdentity(Construct):
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        """The Cognito user pool the agents authenticate against (client credentials)."""
         self.domain = cognito.UserPoolDomain(
             self,
             "Domain",
             user_pool=self.user_pool,
             cognito_domain=cognito.CognitoDomainOptions(domain_prefix=domain_prefix),
         )
+        """The user pool's domain, whose token endpoint issues the agents' access tokens."""
         self.token_url = f"{self.domain.base_url()}/oauth2/token"
         """The OAuth2 token endpoint agents exchange their client id and secret at."""
         scopes = {
@@ -193,6 +195,7 @@ class AgentIdentity(Construct):
             user_pool_resource_server_name="Agent tools",
             scopes=list(scopes.values()),
         )
+        """The resource server whose scopes name the tools."""
         validity = Duration.minutes(access_token_validity_minutes)
         self.clients: dict[str, cognito.UserPoolClient] = {
             agent: cognito.UserPoolClient(
@@ -223,6 +226,7 @@ class AgentIdentity(Construct):
             )
             for agent, agent_tools in agents.items()
         }
+        """The app client of each agent, by agent name."""
         self.policy_store = avp.CfnPolicyStore(
             self,
             "PolicyStore",
@@ -233,6 +237,7 @@ class AgentIdentity(Construct):
             ),
             deletion_protection=avp.CfnPolicyStore.DeletionProtectionProperty(mode="ENABLED"),
         )
+        """The Amazon Verified Permissions policy store."""
         self.policy_store.apply_removal_policy(RemovalPolicy.RETAIN)
         self.identity_source = avp.CfnIdentitySource(
             self,
@@ -248,6 +253,7 @@ class AgentIdentity(Construct):
                 )
             ),
         )
+        """The policy store's identity source: the user pool's access tokens."""
         self.policies: dict[str, avp.CfnPolicy] = {
             agent: self._policy(
                 f"Permit{_pascal(agent)}",
@@ -265,6 +271,7 @@ class AgentIdentity(Construct):
             description="No agent touches the data of a customer other than the one it acts for",
             statement=FORBID_STATEMENT,
         )
+        """The policy that forbids every agent the data of any customer but the one it acts for."""
 
     def grant_authorize(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` (a tool gateway) ask the policy store whether an agent's token may

@@ -132,6 +132,7 @@ class BedrockUsageAlarms(Construct):
             datapoints_to_alarm=2,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        """The alarm on the share of requests the guardrail intervened on."""
         self.principal_rule = cloudwatch.CfnInsightRule(
             self,
             "InvocationsPerPrincipalRule",
@@ -150,6 +151,7 @@ class BedrockUsageAlarms(Construct):
                 {"LogGroup": invocation_log_group.log_group_name},
             ),
         )
+        """The Contributor Insights rule that counts model invocations per principal."""
         busiest = cloudwatch.MathExpression(
             expression=(f'INSIGHT_RULE_METRIC("{rule_name}", "MaxContributorValue")'),
             using_metrics={},
@@ -172,6 +174,7 @@ class BedrockUsageAlarms(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        """The alarm on the busiest principal's invocations."""
         self.invocations_per_principal.node.add_dependency(self.principal_rule)
         for alarm in (self.intervention_rate, self.invocations_per_principal):
             alarm.add_alarm_action(action)

@@ -321,6 +321,7 @@ class BedrockGuardrail(Construct):
             kms_key_arn=kms_key.key_arn,
             **properties,
         )
+        """The ``AWS::Bedrock::Guardrail`` (the working draft)."""
         digest = _digest(Stack.of(self).resolve(self.resource._cfn_properties))
         self.version = bedrock.CfnGuardrailVersion(
             self,
@@ -328,10 +329,15 @@ class BedrockGuardrail(Construct):
             guardrail_identifier=self.resource.attr_guardrail_arn,
             description=f"Published by the landing zone; configuration {digest}",
         )
+        """The ``AWS::Bedrock::GuardrailVersion``: a new version each time the guardrail changes."""
         self.kms_key = kms_key
+        """The key that encrypts the guardrail (``kms_key``), or ``None`` for an AWS owned key."""
         self.guardrail_arn = self.resource.attr_guardrail_arn
+        """The guardrail's ARN, without version (a token)."""
         self.guardrail_id = self.resource.attr_guardrail_id
+        """The guardrail's id (a token)."""
         self.version_number = self.version.attr_version
+        """The number of the current version (a token)."""
         self.version_arn = f"{self.resource.attr_guardrail_arn}:{self.version.attr_version}"
         """``arn:...:guardrail/<id>:<version>``: the value of ``bedrock:GuardrailIdentifier``
         that IAM requires of callers."""

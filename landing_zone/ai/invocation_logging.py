@@ -95,6 +95,7 @@ class ModelInvocationLogging(Construct):
             retention=retention,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        """The log group Bedrock writes invocation logs to."""
         self.delivery_role = iam.Role(
             self,
             "DeliveryRole",
@@ -108,6 +109,7 @@ class ModelInvocationLogging(Construct):
             description="Lets Bedrock write model invocation logs to their log group",
             role_name=delivery_name,
         )
+        """The role Bedrock writes to ``log_group`` with."""
         self.delivery_policy = iam.ManagedPolicy(
             self,
             "DeliveryPolicy",
@@ -121,6 +123,7 @@ class ModelInvocationLogging(Construct):
                 )
             ],
         )
+        """The delivery role's managed policy."""
         bucket_name = account_log_bucket_name(
             BUCKET_PREFIX, organization_name, stack.account, stack.region
         )
@@ -144,6 +147,7 @@ class ModelInvocationLogging(Construct):
             lifecycle=lifecycle,
             archive=archive,
         )
+        """The Object Lock ``AccountLogBucket`` of the invocation logs (large payloads included)."""
         handler = AwsSdkCallHandler.of(self)
         self.configuration = handler.sdk_call(
             self,
@@ -182,6 +186,8 @@ class ModelInvocationLogging(Construct):
             ],
             acknowledge_wildcard_resource=True,
         )
+        """The custom resource that turns on model invocation logging
+        (``PutModelInvocationLoggingConfiguration``)."""
         # Bedrock checks both destinations when the configuration is set: the delivery role
         # must already hold its policy (also when a rename replaces both on an update).
         policy = self.bucket.bucket.policy

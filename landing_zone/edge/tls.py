@@ -150,3 +150,4 @@ class TlsCertificate(Construct):
             subject_alternative_names=list(subject_alternative_names) or None,
             validation=acm.CertificateValidation.from_dns(hosted_zone),
         )
+        """The ACM certificate."""

@@ -157,8 +157,11 @@ class WebAcl(Construct):
             logging_filter=logging_filter,
         )
         self.web_acl_scope: Scope = web_acl_scope
+        """``REGIONAL`` or ``CLOUDFRONT``."""
         self.block_list = self._block_list(name, web_acl_scope, 4)
+        """The IPv4 IP set the block-list rule blocks (the response playbooks add to it)."""
         self.block_list_ipv6 = self._block_list(name, web_acl_scope, 6)
+        """The IPv6 IP set the block-list rule blocks."""
         self.resource = wafv2.CfnWebACL(
             self,
             "Resource",
@@ -175,7 +178,9 @@ class WebAcl(Construct):
                 *custom_rules,
             ],
         )
+        """The ``AWS::WAFv2::WebACL``."""
         self.web_acl_arn = self.resource.attr_arn
+        """The web ACL's ARN (a token): associate it with load balancers or API stages."""
         self.logging = wafv2.CfnLoggingConfiguration(
             self,
             "Logging",
@@ -187,6 +192,7 @@ class WebAcl(Construct):
             ],
             logging_filter=dict(logging_filter) if logging_filter is not None else None,
         )
+        """The web ACL's logging configuration (to a ``WafLogBucket``)."""
 
     def associate(self, construct_id: str, resource_arn: str) -> wafv2.CfnWebACLAssociation:
         """Protect the regional resource ``resource_arn`` (an ALB, an API Gateway stage, ...)

@@ -69,6 +69,7 @@ class AccountAssignments(Construct):
             raise ValueError(f"lanes must be 1-{MAX_LANES}; received {lanes!r}")
         _check(assignments)
         self.assignments: dict[str, sso.CfnAssignment] = {}
+        """The ``AWS::SSO::Assignment`` of each assignment, by its construct id."""
         tails: list[sso.CfnAssignment | None] = [None] * lanes
         for index, assignment in enumerate(assignments):
             resource = sso.CfnAssignment(

@@ -378,6 +378,7 @@ class LandingZoneDeployer(Construct):
                 )
             ],
         )
+        """The permissions boundary of the deployer role, ``<name>-boundary``."""
         self.role = iam.Role(
             self,
             "Resource",
@@ -399,6 +400,7 @@ class LandingZoneDeployer(Construct):
                 )
             ),
         )
+        """The deployer role, named ``name``."""
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
@@ -420,6 +422,7 @@ class LandingZoneDeployer(Construct):
                 )
             ],
         )
+        """The deployer role's managed policy, ``<name>-policy``."""
         reason = (
             "Bootstrap role names end with the account and region they serve, which are not "
             "known before the accounts exist; the kind of role is fixed, the bootstrap tag is "

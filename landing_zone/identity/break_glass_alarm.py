@@ -107,6 +107,7 @@ class BreakGlassAlarm(Construct):
             metric_name="BreakGlassUsage",
             metric_value="1",
         )
+        """The metric filter that counts break-glass sign-ins in the trail's log group."""
         self.alarm = cloudwatch.Alarm(
             self,
             "Alarm",
@@ -121,4 +122,5 @@ class BreakGlassAlarm(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        """The alarm on that metric; it notifies the alert topic on the first sign-in."""
         self.alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))

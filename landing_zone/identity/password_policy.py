@@ -117,6 +117,8 @@ class AccountPasswordPolicy(Construct):
             ],
             acknowledge_wildcard_resource=True,
         )
+        """The custom resource that sets the account's IAM password policy
+        (``UpdateAccountPasswordPolicy``)."""
 
 
 def validate_minimum_password_length(field: str, value: int) -> int:

@@ -285,6 +285,7 @@ class PermissionSet(Construct):
             tags=[CfnTag(key=key, value=value) for key, value in validate_tags("tags", tags)]
             or None,
         )
+        """The ``AWS::SSO::PermissionSet``."""
         self.arn = self.permission_set.attr_permission_set_arn
         """The permission set's ARN, for account assignments."""
 

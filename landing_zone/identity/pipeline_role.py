@@ -78,6 +78,7 @@ class GitHubOidcProvider(Construct):
             url=f"https://{GITHUB_ISSUER_HOST}",
             client_ids=[validate_audience("audience", audience)],
         )
+        """The account's IAM OIDC identity provider for GitHub Actions."""
 
 
 class PipelineDeployRole(Construct):
@@ -207,15 +208,21 @@ class PipelineDeployRole(Construct):
             max_session_duration=Duration.hours(hours),
             role_name=role_name,
         )
+        """The deploy role, assumable only through the OIDC provider by the allowed repository
+        refs and environments."""
         self.role_arn = self.role.role_arn
+        """The deploy role's ARN (a token)."""
 
         self.policy: iam.ManagedPolicy | None = None
+        """The managed policy of ``policy_document``; ``None`` without one."""
         if policy_document is not None:
             self.policy = iam.ManagedPolicy(
                 self, "Policy", roles=[self.role], document=policy_document
             )
 
         self.cdk_bootstrap_policy: iam.ManagedPolicy | None = None
+        """The policy that lets the role assume the CDK bootstrap roles of ``accounts``; ``None``
+        without accounts."""
         if accounts:
             self.cdk_bootstrap_policy = self._cdk_bootstrap_policy(
                 accounts, qualifier, cdk_bootstrap_policy_name
@@ -314,6 +321,7 @@ class CdkDeployBoundary(Construct):
                 )
             ],
         )
+        """The managed policy that is the boundary, named ``policy_name``."""
         Validations.of(self.policy).acknowledge(
             *(
                 Acknowledgment(

@@ -223,8 +223,12 @@ class DataClassKey(Construct):
             reserved_sids=_KEY_SIDS,
         )
         self.data_class = data_class
+        """The data class the key encrypts (``logs``, ``data``, ...)."""
         self.services = tuple(sorted(set(services)))
+        """The services (short names such as ``s3``) through which principals of the account may use
+        the key, sorted."""
         self.alias_name = f"alias/{alias_prefix}/{data_class}"
+        """``alias/<alias_prefix>/<data_class>``, the alias the key is created with."""
         policy = data_class_key_policy(
             services,
             multi_region=multi_region,
@@ -243,6 +247,8 @@ class DataClassKey(Construct):
             policy=policy,
             alias=self.alias_name,
         )
+        """The ``kms.Key``. The landing zone's constructs also take the ``DataClassKey`` itself
+        where they take a key; aws-cdk-lib's constructs need this attribute."""
 
     def grant_encrypt_decrypt(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` encrypt and decrypt with the key (see the class for what that

@@ -47,6 +47,7 @@ class DataClassKeys(Construct):
         if not classes:
             raise ValueError("classes: got no data class; allowed: one or more")
         self.keys: dict[str, DataClassKey] = {}
+        """The ``DataClassKey`` of each data class, by data class name; ``key_for`` returns one."""
         for data_class, settings in classes.items():
             check_name("classes", data_class)
             self.keys[data_class] = DataClassKey.from_settings(

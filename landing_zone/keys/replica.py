@@ -78,6 +78,7 @@ class DataClassKeyReplica(Construct):
                 "lives in another region than its primary"
             )
         self.alias_name = f"alias/{alias_prefix}/{data_class}"
+        """``alias/<alias_prefix>/<data_class>``, the same alias as the primary key's."""
         lookup = AwsSdkCallHandler.of(self).sdk_call(
             self,
             "DescribePrimaryKey",
@@ -113,6 +114,7 @@ class DataClassKeyReplica(Construct):
             )
         )
         self.primary_key_arn = lookup.get_response_field("KeyMetadata.Arn")
+        """The ARN of the primary key, looked up by its alias in the primary region (a token)."""
         self.resource = kms.CfnReplicaKey(
             self,
             "Resource",
@@ -123,9 +125,13 @@ class DataClassKeyReplica(Construct):
             description=f"Replica of the key of the data class {data_class!r}",
             pending_window_in_days=Duration.days(pending_window_days).to_days(),
         )
+        """The ``AWS::KMS::ReplicaKey``."""
         self.resource.apply_removal_policy(RemovalPolicy.RETAIN)
         self.alias = kms.CfnAlias(
             self, "Alias", alias_name=self.alias_name, target_key_id=self.resource.ref
         )
+        """The ``AWS::KMS::Alias`` of the replica, named ``alias_name``."""
         self.key_id = self.resource.ref
+        """The replica's key id (a token); multi-Region keys share it with the primary."""
         self.key_arn = self.resource.attr_arn
+        """The replica's key ARN in this region (a token)."""

@@ -182,6 +182,8 @@ class OrganizationIpam(Construct):
                 f"name_prefix: got {name_prefix!r}; allowed: 1-32 letters, digits or '_.-'"
             )
         self.landing_zone = landing_zone
+        """The landing zone's name, which the pool descriptions carry (``IpamPoolLookup`` finds
+        pools by it)."""
 
         self.ipam = ec2.CfnIPAM(
             self,
@@ -194,14 +196,18 @@ class OrganizationIpam(Construct):
             tier="advanced",
             tags=_tags(landing_zone),
         )
+        """The ``AWS::EC2::IPAM`` of the organization."""
         self.private_scope_id = self.ipam.attr_private_default_scope_id
+        """The IPAM's private default scope id (a token)."""
 
         environments = sorted(
             {environment for by_environment in networks.values() for environment in by_environment},
             key=ENVIRONMENTS.index,
         )
         self.top_level_pools: dict[str, ec2.CfnIPAMPool] = {}
+        """The top-level pool of each environment, by environment."""
         self.regional_pools: dict[str, dict[str, ec2.CfnIPAMPool]] = {}
+        """The regional pools, by environment then region."""
         for environment in environments:
             ranges = sorted(
                 str(by_environment[environment])
@@ -245,6 +251,7 @@ class OrganizationIpam(Construct):
                 )
 
         self.shares: dict[str, ram.CfnResourceShare] = {}
+        """The RAM share of each environment's regional pools, by environment."""
         for environment, principals in shares.items():
             self.shares[environment] = ram.CfnResourceShare(
                 self,
@@ -324,6 +331,7 @@ class IpamPoolLookup(Construct):
         _check_environment("environment", environment)
         handler = handler or AwsSdkCallHandler.of(self)
         self.description = pool_description(landing_zone, environment, pseudo.REGION)
+        """The description of the pool this lookup finds."""
         # Create only: a later change of the pool (or of this lookup) must never reach the VPC,
         # whose pool id is create-only: an update would replace it.
         self.resource = handler.sdk_call(
@@ -353,7 +361,9 @@ class IpamPoolLookup(Construct):
             ],
             acknowledge_wildcard_resource=True,
         )
+        """The custom resource that looks the pool up once, on create (``DescribeIpamPools``)."""
         self.pool_id = self.resource.get_response_field("IpamPools.0.IpamPoolId")
+        """The id of the pool found (a token)."""
 
     def allocation(self, netmask: int) -> IpamAllocation:
         """A VPC range of prefix length ``netmask`` from the pool (``VpcTiers(ipam=...)``)."""

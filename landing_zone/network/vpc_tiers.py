@@ -243,6 +243,7 @@ class VpcTiers(Construct):
         check_interface_endpoints(interface_endpoints)
         _organization_id("organization_id", organization_id)
         self.name = _check_name(name or _kebab(construct_id))
+        """The VPC's name (``name``, else the construct id in kebab case)."""
         flow_logs_name = f"{name_prefix}flow-logs-{self.name}"
         region = Stack.of(self).region
         if not is_unresolved(region) and len(f"{flow_logs_name}-{region}") > 64:
@@ -284,6 +285,8 @@ class VpcTiers(Construct):
             enable_dns_hostnames=True,
             enable_dns_support=True,
         )
+        """The ``ec2.Vpc`` with the three subnet tiers: give it to workloads that take an
+        ``ec2.IVpc``."""
         for public_subnet in self.vpc.public_subnets:
             for rule in ("PCI.DSS.321", "NIST.800.53.R5"):
                 Validations.of(public_subnet).acknowledge(
@@ -299,8 +302,11 @@ class VpcTiers(Construct):
                 )
         _acknowledge_default_security_group_provider(Stack.of(self))
         self.public_subnets = self._subnets("public")
+        """Selects the public subnets (load balancers and NAT gateways only)."""
         self.application_subnets = self._subnets("application")
+        """Selects the application subnets (private, egress through NAT)."""
         self.data_subnets = self._subnets("data")
+        """Selects the data subnets (isolated: no route to the internet)."""
 
         self.flow_log_group = logs.LogGroup(
             self,
@@ -310,7 +316,9 @@ class VpcTiers(Construct):
             retention=flow_log_retention,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        """The KMS-encrypted log group of the VPC flow logs."""
         self.flow_log_role = self._flow_log_role(f"{flow_logs_name}-{region}")
+        """The role VPC Flow Logs delivers to ``flow_log_group`` with."""
         self.flow_logs = [
             ec2.FlowLog(
                 self,
@@ -335,8 +343,10 @@ class VpcTiers(Construct):
                 ),
             )
         ]
+        """The VPC's flow logs (all traffic)."""
 
         self.data_network_acl = self._data_network_acl(data_ports, denies, by_position=cidr is None)
+        """The network ACL of the data subnets: the stateless second layer."""
 
         private = [self.application_subnets, self.data_subnets]
         self.gateway_endpoints = {
@@ -348,6 +358,7 @@ class VpcTiers(Construct):
                 ("dynamodb", ec2.GatewayVpcEndpointAwsService.DYNAMODB),
             )
         }
+        """The gateway endpoints (S3, DynamoDB) by service name."""
         self.endpoint_security_group = ec2.SecurityGroup(
             self,
             "EndpointSecurityGroup",
@@ -355,6 +366,7 @@ class VpcTiers(Construct):
             description="Interface endpoints: HTTPS from the VPC only",
             allow_all_outbound=False,
         )
+        """The security group of the interface endpoints: HTTPS from the VPC only."""
         allow_ingress(
             self.endpoint_security_group,
             self.vpc.vpc_cidr_block if cidr is None else str(cidrs.network("cidr", cidr)),
@@ -381,6 +393,7 @@ class VpcTiers(Construct):
             )
             for name in interface_endpoints
         }
+        """The interface endpoints by service name."""
         for service, endpoint in (
             *self.gateway_endpoints.items(),
             *self.interface_endpoints.items(),

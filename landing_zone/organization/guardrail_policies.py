@@ -50,6 +50,7 @@ class GuardrailPolicies(Construct):
         super().__init__(scope, construct_id)
         packed = pack_guardrails(guardrails, parameters, catalog=catalog, max_policies=max_policies)
         self.policies: list[OrganizationPolicy] = []
+        """The packed policies, in slot order."""
         for slot, policy in enumerate(packed, start=1):
             description = f"Guardrails: {', '.join(policy.guardrails)}"
             self.policies.append(

@@ -99,13 +99,16 @@ class UnknownGuardrailError(KeyError, ValueError):
 
     def __init__(self, name: str, policy_type: PolicyType, allowed: Iterable[str]) -> None:
         self.name = name
+        """The name that is not in the catalog."""
         self.allowed = tuple(sorted(allowed))
+        """The names the catalog knows, sorted."""
         hint = difflib.get_close_matches(name, self.allowed, n=1)
         suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
         self.message = (
             f"unknown {policy_type.value} guardrail {name!r}.{suggestion} "
             f"Allowed names: {', '.join(self.allowed)}."
         )
+        """The error message, with the closest allowed name if any."""
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -145,6 +148,7 @@ class GuardrailCatalog(Mapping[str, Guardrail[P]]):
 
     def __init__(self, policy_type: PolicyType, guardrails: Iterable[Guardrail[P]]) -> None:
         self.policy_type = policy_type
+        """The policy type of every guardrail of the catalog."""
         self._guardrails: dict[str, Guardrail[P]] = {}
         for guardrail in guardrails:
             if guardrail.name in self._guardrails:

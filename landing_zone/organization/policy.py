@@ -57,4 +57,6 @@ class OrganizationPolicy(Construct):
             description=description,
             target_ids=list(target_ids),
         )
+        """The ``AWS::Organizations::Policy``."""
         self.policy_id: str = self.resource.attr_id
+        """The policy id (p-...), a token resolved at deploy time."""

@@ -132,3 +132,5 @@ class StackSetsTrustedAccess(Construct):
             ],
             acknowledge_wildcard_resource=True,
         )
+        """The custom resource that activates trusted access of StackSets
+        (``ActivateOrganizationsAccess``)."""

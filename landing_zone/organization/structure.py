@@ -24,6 +24,7 @@ class OrganizationalUnit(Construct):
         self.resource = organizations.CfnOrganizationalUnit(
             self, "Resource", name=name, parent_id=parent_id
         )
+        """The ``AWS::Organizations::OrganizationalUnit``."""
         self.resource.apply_removal_policy(RemovalPolicy.RETAIN)
         self.organizational_unit_id: str = self.resource.attr_id
         """The OU id (ou-...), a token resolved at deploy time."""
@@ -62,6 +63,7 @@ class Account(Construct):
             parent_ids=[parent_id],
             role_name=role_name,
         )
+        """The ``AWS::Organizations::Account``."""
         self.resource.apply_removal_policy(RemovalPolicy.RETAIN)
         self.account_id: str = self.resource.attr_account_id
         """The 12-digit account id, a token resolved at deploy time."""
