@@ -2,14 +2,21 @@
 AWS Config everywhere, and finding alerts."""
 
 from .access_analyzer import AccessAnalyzers
-from .alerting import EncryptedTopic, FindingAlerts, FindingForwarder, Severity, Subscription
+from .alerting import (
+    EncryptedTopic,
+    EventForwarding,
+    FindingAlerts,
+    FindingForwarder,
+    Severity,
+    Subscription,
+)
 from .aws_config import (
     ManagedRuleSpec,
     OrganizationConfigAggregator,
     OrganizationConfigRules,
     PciDssConformancePack,
 )
-from .delegated_admins import DelegatedAdministrators
+from .delegated_admins import DelegatedAdministrators, IpamDelegation, RegionalDesignation
 from .guardduty import BackupMalwareScanningRole, GuardDutyOrganization, S3MalwareProtection
 from .inspector import InspectorOrganization
 from .macie import MacieMembers, MacieOrganization
@@ -29,10 +36,12 @@ __all__ = [
     "BackupMalwareScanningRole",
     "DelegatedAdministrators",
     "EncryptedTopic",
+    "EventForwarding",
     "FindingAlerts",
     "FindingForwarder",
     "GuardDutyOrganization",
     "InspectorOrganization",
+    "IpamDelegation",
     "MacieMembers",
     "MacieOrganization",
     "ManagedRuleSpec",
@@ -43,6 +52,7 @@ __all__ = [
     "OrganizationConfigRules",
     "PciDssConformancePack",
     "PciDssRule",
+    "RegionalDesignation",
     "S3MalwareProtection",
     "SecurityHubOrganization",
     "SecurityHubStandard",
