@@ -14,12 +14,11 @@ from pathlib import Path
 
 from aws_cdk import App, Stack
 
+from landing_zone import LandingZone
 from landing_zone.common.progress import Progress
 from landing_zone.compliance import apply_compliance_checks
 from landing_zone.config import LandingZoneError, load_config
 from landing_zone.config.build_errors import build_error_report, is_build_error
-from stacks import build_landing_zone
-from stacks.landing_zone import config_sections_of
 
 DEFAULT_CONFIG = "config/landing-zone.yaml"
 
@@ -28,7 +27,7 @@ def _failing_sections(app: App) -> tuple[str, ...]:
     # A stack joins the app before its constructor builds anything, so the last stack is the
     # one whose constructs refused the config.
     stacks = [child for child in app.node.children if isinstance(child, Stack)]
-    return config_sections_of(stacks[-1]) if stacks else ()
+    return LandingZone.config_sections_of(stacks[-1]) if stacks else ()
 
 
 def _builtin_validation() -> bool:
@@ -48,7 +47,7 @@ def main() -> int:
         progress.say("config", f"reading {config_path}")
         config = load_config(config_path)
         progress.say("build", f"building the stacks of {len(config.accounts)} accounts")
-        stacks = build_landing_zone(app, config)
+        stacks = LandingZone(app, config=config).stacks
     except LandingZoneError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aws_cdk import App, Stack
+from aws_cdk import Stack, Stage
 from constructs import Construct
 
 from landing_zone.config import LandingZoneConfig
@@ -81,19 +81,19 @@ class ManagementEventForwarderStack(Stack):
 
 
 def build_management_event_stacks(
-    app: App,
+    scope: Stage,
     config: LandingZoneConfig,
     stack_props: Callable[..., dict[str, object]],
     *,
     after: Sequence[Stack],
 ) -> list[Stack]:
-    """Adds the alarms stack and one forwarder stack per ``forwarder_regions`` to ``app``;
+    """Adds the alarms stack and one forwarder stack per ``forwarder_regions`` to ``scope``;
     ``stack_props(role, description, region, account)`` gives each stack's properties. The
     alarms stack is deployed after ``after`` (the security-tooling account must exist), the
     forwarders after it. Returns the stacks in deployment order."""
     org = config.organization
     alarms = ManagementEventAlarmsStack(
-        app,
+        scope,
         stack_name(org.name, "management-events"),
         config=config,
         **stack_props(
@@ -109,7 +109,7 @@ def build_management_event_stacks(
     for region in forwarder_regions(config):
         role = f"management-events-forwarder-{region}"
         forwarder = ManagementEventForwarderStack(
-            app,
+            scope,
             stack_name(org.name, role),
             config=config,
             **stack_props(
