@@ -353,6 +353,11 @@ def load_mapping(path: Path = MAPPING_FILE) -> PciMapping:
         raise MappingError(f"{path}: cannot be read: {error.strerror or error}") from None
     try:
         document = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = error.problem or error.context or "unreadable"
+        raise MappingError(f"{path}{where}: not valid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise MappingError(f"{path}: not valid YAML: {error}") from None
     try:
