@@ -13,11 +13,11 @@ from typing import Any, Literal
 from aws_cdk import Stack
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from landing_zone.ai.invocation import guarded_inference_statements
 from landing_zone.common.tokens import is_unresolved
+from landing_zone.keys.key_input import KeyInput, as_key
 
 Strength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 PiiAction = Literal["BLOCK", "ANONYMIZE"]
@@ -171,7 +171,7 @@ class BedrockGuardrail(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        kms_key: kms.IKey,
+        kms_key: KeyInput,
         name: str = "landing-zone",
         description: str | None = None,
         blocked_input_message: str = DEFAULT_BLOCKED_INPUT,
@@ -188,7 +188,8 @@ class BedrockGuardrail(Construct):
         automated_reasoning_policies: Sequence[str] = (),
     ) -> None:
         """
-        :param kms_key: Encrypts the guardrail's configuration: the AI artifacts data class key.
+        :param kms_key: Encrypts the guardrail's configuration: the AI artifacts data class key,
+            a ``kms.IKey`` or the ``DataClassKey`` itself.
         :param name: Name of the guardrail, unique in the account and region; 1-50 letters,
             digits, ``_`` or ``-``. Default: ``landing-zone``.
         :param description: Default: a description naming the landing zone.
@@ -211,6 +212,7 @@ class BedrockGuardrail(Construct):
             validate responses. Default: none.
         """
         super().__init__(scope, construct_id)
+        kms_key = as_key("kms_key", kms_key)
         _check(
             name=name,
             messages=(blocked_input_message, blocked_output_message),
@@ -331,7 +333,7 @@ class BedrockGuardrail(Construct):
         )
         """The ``AWS::Bedrock::GuardrailVersion``: a new version each time the guardrail changes."""
         self.kms_key = kms_key
-        """The key that encrypts the guardrail (``kms_key``), or ``None`` for an AWS owned key."""
+        """The key that encrypts the guardrail's configuration (``kms_key``)."""
         self.guardrail_arn = self.resource.attr_guardrail_arn
         """The guardrail's ARN, without version (a token)."""
         self.guardrail_id = self.resource.attr_guardrail_id

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import custom_resources as cr
@@ -14,6 +13,7 @@ from constructs import Construct
 
 from landing_zone.common import AwsSdkCallHandler
 from landing_zone.edge.web_acl import account_log_bucket_name
+from landing_zone.keys.key_input import KeyInput, as_key
 from landing_zone.logging import names
 from landing_zone.logging._validation import finite_retention
 from landing_zone.logging.account_log_bucket import AccountLogBucket, LogArchiveCopy, LogWriter
@@ -51,7 +51,7 @@ class ModelInvocationLogging(Construct):
         construct_id: str,
         *,
         organization_name: str,
-        log_key: kms.IKey,
+        log_key: KeyInput,
         retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         object_lock_mode: s3.ObjectLockMode = s3.ObjectLockMode.COMPLIANCE,
         retention_days: int = 365,
@@ -62,7 +62,7 @@ class ModelInvocationLogging(Construct):
         """
         :param organization_name: The config's organization name, first part of the bucket's.
         :param log_key: Encrypts the log group; its policy must let CloudWatch Logs use it (the
-            ``logs`` data class key does).
+            ``logs`` data class key does). A ``kms.IKey`` or the ``DataClassKey`` itself.
         :param retention: Retention of the log group; never ``INFINITE``. Default: one year.
         :param object_lock_mode: Object Lock mode of the bucket. Default: COMPLIANCE.
         :param retention_days: Object Lock retention of the bucket, at least 365. Default: 365.
@@ -75,6 +75,7 @@ class ModelInvocationLogging(Construct):
             Naming a deployed log group creates a new one; the old one is retained.
         """
         super().__init__(scope, construct_id)
+        log_key = as_key("log_key", log_key)
         finite_retention(
             "retention",
             retention,

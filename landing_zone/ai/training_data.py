@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Duration, Stack
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -42,6 +41,7 @@ from landing_zone.ai.training_scan import (
     schedule,
 )
 from landing_zone.common import AwsSdkCallHandler
+from landing_zone.keys.key_input import KeyInput, as_key
 from landing_zone.logging import _validation
 from landing_zone.logging.log_buckets import AccessLogBucket
 
@@ -120,9 +120,9 @@ class TrainingData(Construct):
         *,
         training_data_bucket_names: Sequence[str],
         artifact_bucket_names: Sequence[str],
-        encryption_key: kms.IKey,
+        encryption_key: KeyInput,
         access_log_bucket_name: str,
-        log_key: kms.IKey,
+        log_key: KeyInput,
         landing_zone_role_arns: Sequence[str],
         training_role_name: str | None = None,
         scan_weekday: str | None = None,
@@ -145,7 +145,7 @@ class TrainingData(Construct):
         :param encryption_key: The account's ``ai-artifacts`` key. Its policy must let
             principals of the account use it through S3 (a ``DataClassKey`` with service
             ``s3`` does) and Macie's service-linked role decrypt
-            (:func:`macie_key_policy_statement`).
+            (:func:`macie_key_policy_statement`). A ``kms.IKey`` or the ``DataClassKey`` itself.
         :param access_log_bucket_name: Name of the bucket created for the buckets' server
             access logs.
         :param log_key: Encrypts the log group of ``on_demand_scan``; its policy must let
@@ -186,6 +186,8 @@ class TrainingData(Construct):
             group ``<prefix>training-data-scan``. Default: names CloudFormation generates.
         """
         super().__init__(scope, construct_id)
+        encryption_key = as_key("encryption_key", encryption_key)
+        log_key = as_key("log_key", log_key)
         training, artifacts = check_bucket_names(training_data_bucket_names, artifact_bucket_names)
         _validation.bucket_name("access_log_bucket_name", access_log_bucket_name)
         if access_log_bucket_name in (*training, *artifacts):

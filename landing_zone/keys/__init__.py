@@ -9,6 +9,7 @@ from landing_zone.keys.data_class_key import (
     DataClassKeySettings,
 )
 from landing_zone.keys.data_class_keys import DEFAULT_DATA_CLASSES, DataClassKeys
+from landing_zone.keys.key_input import KeyInput, as_key
 from landing_zone.keys.replica import DataClassKeyReplica
 
 __all__ = [
@@ -20,5 +21,7 @@ __all__ = [
     "DataClassKeyReplica",
     "DataClassKeySettings",
     "DataClassKeys",
+    "KeyInput",
+    "as_key",
     "defaults",
 ]

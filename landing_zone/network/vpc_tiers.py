@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from landing_zone.common import pseudo
 from landing_zone.common.tokens import is_unresolved
+from landing_zone.keys.key_input import KeyInput, as_key
 from landing_zone.logging import names
 from landing_zone.logging._validation import finite_retention
 from landing_zone.logging._validation import organization_id as _organization_id
@@ -185,7 +185,7 @@ class VpcTiers(Construct):
         cidr: str | None = None,
         ipam: IpamAllocation | None = None,
         organization_id: str,
-        log_key: kms.IKey,
+        log_key: KeyInput,
         flow_log_bucket: s3.IBucket,
         availability_zones: Sequence[str] | None = None,
         max_azs: int = 3,
@@ -209,6 +209,7 @@ class VpcTiers(Construct):
         :param organization_id: AWS Organizations id (``o-...``) whose principals may use the
             endpoints.
         :param log_key: Encrypts the flow log group; its policy must let CloudWatch Logs use it.
+            A ``kms.IKey`` or the ``DataClassKey`` itself.
         :param flow_log_bucket: The log archive bucket; flow logs land under ``flow-logs/``.
         :param availability_zones: The zones to use, 2 to 6 distinct names. Default: the first
             ``max_azs`` zones of the stack.
@@ -234,6 +235,7 @@ class VpcTiers(Construct):
             (``GuardrailParameters.landing_zone_role_prefix``). Default: ``lz-``.
         """
         super().__init__(scope, construct_id)
+        log_key = as_key("log_key", log_key)
         types = _subnet_types(subnet_types or {})
         zone_count = _zone_count(self, availability_zones, max_azs)
         ip_addresses, prefixes = _addresses(cidr, ipam, zone_count)

@@ -265,3 +265,20 @@ def test_guarded_inference_rejects_bad_model_lists(model_ids: list[str], message
             guardrail_version_arn="arn:aws:bedrock:eu-west-1:888888888888:guardrail/abc:1",
             model_ids=model_ids,
         )
+
+
+def test_kms_key_takes_the_data_class_key_itself() -> None:
+    stack = _stack()
+    key = DataClassKey(
+        stack, "AiKey", data_class="ai-artifacts", alias_prefix="acme", services=["bedrock"]
+    )
+    guardrail = BedrockGuardrail(stack, "Guardrail", kms_key=key)
+    assert guardrail.kms_key is key.key
+    assert _properties(guardrail)["KmsKeyArn"] == {
+        "Fn::GetAtt": [stack.get_logical_id(key.key.node.default_child), "Arn"]  # type: ignore[arg-type]
+    }
+
+
+def test_rejects_a_kms_key_that_is_no_key_at_the_call_site() -> None:
+    with pytest.raises(TypeError, match=r"^kms_key: got the string 'alias/acme/ai' .*; allowed"):
+        BedrockGuardrail(_stack(), "Guardrail", kms_key="alias/acme/ai")  # type: ignore[arg-type]

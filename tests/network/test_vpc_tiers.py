@@ -476,3 +476,24 @@ def test_rejects_a_stack_that_would_look_its_zones_up() -> None:
     stack = Stack(App(context=cdk_context()), "Network", env=env)
     with pytest.raises(ValueError, match=f"availability-zones:account={ACCOUNT}:region={REGION}"):
         _tiers(stack, availability_zones=ZONES)
+
+
+def test_log_key_takes_the_data_class_key_itself() -> None:
+    stack = _stack()
+    key = DataClassKey(stack, "LogsKey", data_class="logs", alias_prefix="acme", services=["logs"])
+    bucket = s3.Bucket.from_bucket_name(stack, "LogBucket", log_bucket_name("acme", "222222222222"))
+    VpcTiers(
+        stack,
+        "Network",
+        cidr=CIDR,
+        organization_id=ORGANIZATION_ID,
+        log_key=key,
+        flow_log_bucket=bucket,
+    )
+    (group,) = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values()
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logical_id_of(key.key), "Arn"]}
+
+
+def test_rejects_a_log_key_that_is_no_key_at_the_call_site() -> None:
+    with pytest.raises(TypeError, match=r"^log_key: got the string 'alias/acme/logs'"):
+        _tiers(_stack(), log_key="alias/acme/logs")
