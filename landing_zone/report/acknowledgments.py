@@ -3,7 +3,7 @@
 cdk-nag's aspect writes a construct's acknowledgments (its own and its ancestors') into the
 ``cdk_nag.rules_to_suppress`` metadata of each resource below it. Whether one counts is decided
 as the Fintech pack decides it (``acknowledged_in_metadata``): an entry without a reason of at
-least ``MIN_REASON_LENGTH`` characters silences nothing, and the report says so.
+least ``MIN_REASON_LENGTH`` characters silences no Fintech finding, and the report says so.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ class Acknowledgment:
 
     rule_id: str
     reason: str
-    counts: bool
-    """False when the pack ignores the entry (reason missing or shorter than the minimum)."""
+    reason_ok: bool
+    """A reason of at least ``MIN_REASON_LENGTH`` characters: without one the Fintech pack does
+    not honour the acknowledgment (cdk-nag's packs honour any)."""
     resources: tuple[tuple[str, str], ...]
     """(template file name, logical id), sorted."""
 
@@ -56,9 +57,9 @@ def read_acknowledgments(assembly: Assembly) -> list[Acknowledgment]:
                 text = reason.strip() if isinstance(reason, str) else ""
                 # One rule id can be listed twice with different reasons; only a valid reason
                 # makes it count, so judge each entry on its own reason.
-                counts = rule["id"] in counted and len(text) >= MIN_REASON_LENGTH
-                found.setdefault((rule["id"], text, counts), []).append((file.name, logical_id))
+                reason_ok = rule["id"] in counted and len(text) >= MIN_REASON_LENGTH
+                found.setdefault((rule["id"], text, reason_ok), []).append((file.name, logical_id))
     return [
-        Acknowledgment(rule_id, reason, counts, tuple(sorted(set(resources))))
-        for (rule_id, reason, counts), resources in sorted(found.items())
+        Acknowledgment(rule_id, reason, reason_ok, tuple(sorted(set(resources))))
+        for (rule_id, reason, reason_ok), resources in sorted(found.items())
     ]

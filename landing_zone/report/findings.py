@@ -1,9 +1,10 @@
 """Unacknowledged findings and construct warnings from the assembly's validation report.
 
 CDK writes the policy-validation plugins' results (the check packs) and the construct
-annotations to ``policy-validation-report.json``, with the template and logical id of each
-violating resource, and to ``validation-report.json`` with construct paths only; the first is
-read when present, the second is mapped to resources through their ``aws:cdk:path`` metadata.
+annotations to ``validation-report.json`` with construct paths, and, when synth passes, also to
+``policy-validation-report.json`` with the template and logical id of each violating resource;
+the second is read when present, the first is mapped to resources through their
+``aws:cdk:path`` metadata or ``tree.json``.
 An assembly that passed every pack has no pack findings: acknowledged ones are not reported
 there (``acknowledgments`` reads them from the template metadata).
 """
@@ -21,6 +22,7 @@ from landing_zone.summary import ANNOTATIONS_PLUGIN
 
 POLICY_REPORT = "policy-validation-report.json"
 PLAIN_REPORT = "validation-report.json"
+TREE = "tree.json"
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,52 @@ class Finding:
         return self.plugin == ANNOTATIONS_PLUGIN
 
 
+def _tree_paths(node: Mapping[str, Any], found: dict[str, str]) -> None:
+    attributes = node.get("attributes")
+    logical_id = (
+        attributes.get("aws:cdk:cloudformation:logicalId")
+        if isinstance(attributes, Mapping)
+        else None
+    )
+    if isinstance(logical_id, str) and isinstance(node.get("path"), str):
+        found[node["path"]] = logical_id
+    children = node.get("children")
+    for child in children.values() if isinstance(children, Mapping) else ():
+        if isinstance(child, Mapping):
+            _tree_paths(child, found)
+
+
 def _paths(assembly: Assembly) -> dict[str, tuple[str, str]]:
+    """Construct path → (template, logical id): from the ``aws:cdk:path`` metadata the CLI
+    turns on, else from ``tree.json``, which every synth writes."""
     paths: dict[str, tuple[str, str]] = {}
+    holders: dict[str, list[str]] = {}
     for template in assembly.templates:
         for logical_id, definition in template.resources.items():
+            holders.setdefault(logical_id, []).append(template.name)
             metadata = definition.get("Metadata")
             path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
             if isinstance(path, str):
                 paths[path] = (template.name, logical_id)
+    tree: dict[str, str] = {}
+    if (assembly.directory / TREE).is_file():
+        try:
+            document = read_json(assembly.directory / TREE)
+        except (OSError, ValueError) as error:
+            raise ReportInputError(
+                f"{assembly.directory / TREE}: cannot read it ({error})"
+            ) from None
+        if isinstance(document, Mapping) and isinstance(document.get("tree"), Mapping):
+            _tree_paths(document["tree"], tree)
+    for path, logical_id in tree.items():
+        candidates = holders.get(logical_id, [])
+        stack_template = f"{path.split('/', 1)[0]}.template.json"
+        # A logical id is unique in its template only: prefer the template of the path's stack.
+        holder = stack_template if stack_template in candidates else None
+        if holder is None and len(candidates) == 1:
+            holder = candidates[0]
+        if holder is not None:
+            paths.setdefault(path, (holder, logical_id))
     return paths
 
 

@@ -6,14 +6,21 @@ JSON and SARIF, each deterministic for the same input (sorted, no timestamps, no
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from landing_zone.compliance import pci_dss
+from landing_zone.compliance.assembly import MIN_REASON_LENGTH
+from landing_zone.compliance.pci_dss import PciCoverage
+from landing_zone.report import diff as posture
 from landing_zone.report.acknowledgments import Acknowledgment, read_acknowledgments
-from landing_zone.report.assembly import Assembly, load_assembly
+from landing_zone.report.assembly import Assembly, ReportInputError, load_assembly
+from landing_zone.report.diff import PostureDiff
 from landing_zone.report.findings import Finding, read_findings
 from landing_zone.report.limits import (
     CLOUDFORMATION_MAX_RESOURCES,
@@ -30,29 +37,12 @@ from landing_zone.report.organization import (
     read_organization,
     type_label,
 )
-from landing_zone.report.sarif import AlertLike, sarif_log
+from landing_zone.report.sarif import sarif_log
 
 REPORT_NAME = "landing-zone-report"
 FORMAT_VERSION = 1
 _MAX_IDS_SHOWN = 3
 """Logical ids shown per template and acknowledgment in the Markdown (the JSON lists all)."""
-
-
-class Section(Protocol):
-    """A section another module builds (PCI DSS coverage)."""
-
-    def to_json(self) -> dict[str, Any]: ...
-
-    def to_markdown(self) -> str: ...
-
-
-class Diff(Section, Protocol):
-    """The posture diff (``landing_zone.report.diff.PostureDiff``)."""
-
-    @property
-    def base(self) -> str: ...
-
-    def alerts(self) -> Sequence[AlertLike]: ...
 
 
 def _cell(value: object) -> str:
@@ -76,8 +66,8 @@ class Report:
     findings: tuple[Finding, ...]
     acknowledgments: tuple[Acknowledgment, ...]
     limits: Limits
-    pci: Section | None
-    diff: Diff | None
+    pci: PciCoverage
+    diff: PostureDiff | None
     uri_prefix: str
     """Prefix of the template URIs in the SARIF log (the assembly folder as given)."""
 
@@ -112,13 +102,13 @@ class Report:
                 {
                     "rule_id": a.rule_id,
                     "reason": a.reason,
-                    "counts": a.counts,
+                    "reason_ok": a.reason_ok,
                     "resources": [{"template": t, "logical_id": i} for t, i in a.resources],
                 }
                 for a in self.acknowledgments
             ],
             "limits": self._limits_json(),
-            "pci_dss": self.pci.to_json() if self.pci else None,
+            "pci_dss": self.pci.to_json(),
             "posture_diff": self.diff.to_json() if self.diff else None,
         }
 
@@ -145,7 +135,7 @@ class Report:
                         "kind": "finding",
                         "level": "error",
                         "rule_id": finding.rule_id,
-                        "message": f"{finding.description} ({finding.construct_path})",
+                        "message": f"unacknowledged finding on {finding.construct_path}",
                         "template": finding.template,
                         "logical_id": finding.logical_id,
                     }
@@ -156,6 +146,7 @@ class Report:
                     "kind": "limit",
                     "level": "warning",
                     "rule_id": "limit",
+                    "measure": usage.measure,
                     "message": f"{usage.subject}: {usage.measure} {usage.used:,} of "
                     f"{usage.limit:,} ({usage.share:.1%})",
                     "template": usage.template,
@@ -292,7 +283,7 @@ class Report:
             self._findings_markdown(),
             self._acknowledgments_markdown(),
             self._limits_markdown(),
-            *([self.pci.to_markdown().strip()] if self.pci else []),
+            self.pci.to_markdown().strip(),
         ]
         return "\n\n".join(part.strip() for part in parts) + "\n"
 
@@ -318,11 +309,22 @@ class Report:
             )
         icons = {"error": "🔴", "warning": "🟠"}
         lines = ["## Needs attention", ""]
+        # Limits near their ceiling: one line per measure, the table below has the rest.
+        near: dict[str, list[str]] = {}
+        for usage in self.limits.flagged():
+            near.setdefault(usage.measure, []).append(f"{usage.subject} ({usage.share:.1%})")
         for item in items:
+            if item["rule_id"] == "limit":
+                continue
             where = f" — `{item['template']}`" if item["template"] else ""
             where += f" `{item['logical_id']}`" if item["logical_id"] else ""
             icon = icons.get(item["level"], "🔵")
             lines.append(f"- {icon} **{item['rule_id']}**: {item['message']}{where}")
+        for measure, subjects in near.items():
+            lines.append(
+                f"- 🟠 **limit**: {measure} above {FLAG_ABOVE:.0%} of the limit: "
+                f"{', '.join(subjects)} (see Limits headroom)"
+            )
         return "\n".join(lines)
 
     def _organization_markdown(self) -> str:
@@ -390,16 +392,20 @@ class Report:
             if not entries:
                 continue
             lines += ["", f"### {title}", "", "| rule | where | description |", "|---|---|---|"]
+            grouped: dict[tuple[str, str], list[str]] = {}
             for f in entries:
                 where = (
                     f"`{f.template}` `{f.logical_id}`" if f.logical_id else f"`{f.construct_path}`"
                 )
-                lines.append(f"| {_cell(f.rule_id)} | {_cell(where)} | {_cell(f.description)} |")
+                grouped.setdefault((f.rule_id, f.description), []).append(where)
+            for (rule_id, description), places in grouped.items():
+                cells = (rule_id, "<br>".join(places), description)
+                lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
         return "\n".join(lines)
 
     def _acknowledgments_markdown(self) -> str:
-        counted = [a for a in self.acknowledgments if a.counts]
-        ignored = [a for a in self.acknowledgments if not a.counts]
+        counted = [a for a in self.acknowledgments if a.reason_ok]
+        ignored = [a for a in self.acknowledgments if not a.reason_ok]
         resources = sum(len(a.resources) for a in counted)
         lines = [
             "## Acknowledged findings",
@@ -411,8 +417,9 @@ class Report:
         if ignored:
             lines += [
                 "",
-                f"🟠 {len(ignored)} acknowledgments are ignored by the check packs: their reason "
-                "is missing or too short.",
+                f"🟠 {len(ignored)} acknowledgments have no reason of at least "
+                f"{MIN_REASON_LENGTH} characters: the Fintech pack does not honour them (cdk-nag's "
+                "packs do). Write the reason a reviewer needs.",
             ]
         if not self.acknowledgments:
             return "\n".join(lines)
@@ -425,8 +432,8 @@ class Report:
         ]
         by_reason: dict[tuple[str, bool], list[Acknowledgment]] = {}
         for a in self.acknowledgments:
-            by_reason.setdefault((a.reason, a.counts), []).append(a)
-        for (reason, counts), entries in sorted(by_reason.items()):
+            by_reason.setdefault((a.reason, a.reason_ok), []).append(a)
+        for (reason, reason_ok), entries in sorted(by_reason.items()):
             by_template: dict[str, set[str]] = {}
             for a in entries:
                 for template, logical_id in a.resources:
@@ -438,7 +445,7 @@ class Report:
                 for template, ids in sorted(by_template.items())
             )
             rules = ", ".join(sorted({a.rule_id for a in entries}))
-            shown = reason if counts else f"IGNORED, reason too short: {reason!r}"
+            shown = reason if reason_ok else f"🟠 no real reason: {reason!r}"
             lines.append(f"| {_cell(shown)} | {_cell(rules)} | {_cell(where)} |")
         lines += ["", "</details>"]
         return "\n".join(lines)
@@ -512,18 +519,67 @@ def _uri_prefix(directory: Path) -> str:
     return "" if text == "." else f"{text}/"
 
 
+def _repository(start: Path) -> Path:
+    """The git working tree holding ``start``."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    raise ReportInputError(f"{start} is not inside a git repository")
+
+
+def resolve_base(base: str) -> Path:
+    """The assembly folder ``--base`` names: a folder as is, a git ref synthesized by
+    ``landing_zone.report.diff.synthesize_ref`` into a temporary folder."""
+    path = Path(base)
+    if path.is_dir():
+        return path
+    if path.exists():
+        raise ReportInputError(
+            f"--base {base}: is a file; expected a cloud assembly folder or a git ref"
+        )
+    try:
+        return posture.synthesize_ref(base, _repository(Path.cwd()))
+    except (posture.AssemblyError, ReportInputError) as error:
+        raise ReportInputError(
+            f"--base {base!r}: not a folder, and not a git ref that synthesizes: {error}"
+        ) from None
+
+
+def _remove_synthesized(assembly_dir: Path) -> None:
+    """Delete the assembly ``synthesize_ref`` made, and its temporary folder once empty."""
+    shutil.rmtree(assembly_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        assembly_dir.parent.rmdir()
+
+
 def build_report(assembly_dir: Path, base: str | None = None) -> Report:
-    """Read the assembly in ``assembly_dir`` (and the base one, for the posture diff)."""
+    """Read the assembly in ``assembly_dir``; with ``base`` (a folder or git ref) the posture
+    diff from it too."""
     assembly = load_assembly(assembly_dir)
     organization = read_organization(assembly)
+    try:
+        pci = pci_dss.coverage(assembly_dir)
+    except (pci_dss.AssemblyError, pci_dss.MappingError) as error:
+        raise ReportInputError(f"PCI DSS coverage: {error}") from None
+    diff = None
+    if base is not None:
+        base_dir = resolve_base(base)
+        try:
+            # Named as given: a git ref's temporary folder would change the report every run.
+            diff = replace(posture.posture_diff(base_dir, assembly_dir), base=base)
+        except posture.AssemblyError as error:
+            raise ReportInputError(f"posture diff: {error}") from None
+        finally:
+            if base_dir != Path(base):
+                _remove_synthesized(base_dir)
     return Report(
         assembly=assembly,
         organization=organization,
         findings=tuple(read_findings(assembly)),
         acknowledgments=tuple(read_acknowledgments(assembly)),
         limits=measure_limits(assembly, organization),
-        pci=None,
-        diff=None,
+        pci=pci,
+        diff=diff,
         uri_prefix=_uri_prefix(assembly_dir),
     )
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from landing_zone.report.acknowledgments import Acknowledgment
 from landing_zone.report.assembly import MANIFEST, Assembly
+from landing_zone.report.diff import Alert
 from landing_zone.report.findings import Finding
 
 SARIF_VERSION = "2.1.0"
@@ -30,25 +31,6 @@ TOOL_NAME = "landing-zone-report"
 FINGERPRINT = "landingZoneFinding/v1"
 
 Level = Literal["error", "warning", "note"]
-
-
-class AlertLike(Protocol):
-    """A posture-diff alert (``landing_zone.report.diff``), as the SARIF log reads it."""
-
-    @property
-    def level(self) -> str: ...
-
-    @property
-    def rule_id(self) -> str: ...
-
-    @property
-    def message(self) -> str: ...
-
-    @property
-    def template(self) -> str: ...
-
-    @property
-    def logical_id(self) -> str | None: ...
 
 
 def _level(severity: str) -> Level:
@@ -152,7 +134,7 @@ def sarif_log(
     assembly: Assembly,
     findings: Sequence[Finding],
     acknowledgments: Sequence[Acknowledgment],
-    alerts: Iterable[AlertLike] = (),
+    alerts: Iterable[Alert] = (),
     *,
     uri_of: Callable[[str], str],
 ) -> dict[str, Any]:
@@ -175,17 +157,15 @@ def sarif_log(
                 rule_id=acknowledgment.rule_id,
                 description=f"Check-pack rule {acknowledgment.base_rule}",
                 # The metadata keeps the id and reason, not the rule's level.
-                level="note" if acknowledgment.counts else "warning",
-                message=(
-                    f"{acknowledgment.rule_id} acknowledged: {acknowledgment.reason}"
-                    if acknowledgment.counts
-                    else f"{acknowledgment.rule_id}: acknowledgment ignored, its reason is "
-                    f"missing or too short ({acknowledgment.reason!r})"
-                ),
+                level="note" if acknowledgment.reason_ok else "warning",
+                message=f"{acknowledgment.rule_id} acknowledged: {acknowledgment.reason}"
+                if acknowledgment.reason_ok
+                else f"{acknowledgment.rule_id} acknowledged without a real reason "
+                f"({acknowledgment.reason!r}): the Fintech pack does not honour it",
                 template=template,
                 logical_id=logical_id,
-                properties={"acknowledged": acknowledgment.counts},
-                suppression=acknowledgment.reason if acknowledgment.counts else None,
+                properties={"acknowledged": True, "reasonOk": acknowledgment.reason_ok},
+                suppression=acknowledgment.reason,
             )
     for alert in alerts:
         log.add(
