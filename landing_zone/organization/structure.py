@@ -16,7 +16,9 @@ class OrganizationalUnit(Construct):
     """An OU under a parent (the root or another OU), retained on delete.
 
     Organizations cannot move an OU: a changed parent or name replaces it, so the
-    construct id of an OU should follow its path.
+    construct id of an OU should follow its path. Organizations rejects a change to a target
+    that another request is changing (``ConcurrentModificationException``): use
+    :meth:`create_after` to serialize OUs that CloudFormation would otherwise create side by side.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, name: str, parent_id: str) -> None:
@@ -28,6 +30,18 @@ class OrganizationalUnit(Construct):
         self.resource.apply_removal_policy(RemovalPolicy.RETAIN)
         self.organizational_unit_id: str = self.resource.attr_id
         """The OU id (ou-...), a token resolved at deploy time."""
+
+    def create_after(self, other: OrganizationalUnit | Account) -> None:
+        """Creates (and updates) this OU only once ``other`` exists. An OU under another OU
+        already waits for its parent; siblings and accounts do not. Organizations answers
+        concurrent changes with ``ConcurrentModificationException`` ("The target of the operation
+        is currently being modified by a different request", AWS Organizations API reference,
+        Common errors)."""
+        if other is self:
+            raise ValueError("create_after: got the OU itself; allowed: another OU or an account")
+        self.resource.add_resource_dependency(
+            other.resource, "Organizations rejects concurrent changes to the organization"
+        )
 
 
 class Account(Construct):
@@ -68,7 +82,7 @@ class Account(Construct):
         self.account_id: str = self.resource.attr_account_id
         """The 12-digit account id, a token resolved at deploy time."""
 
-    def create_after(self, other: Account) -> None:
+    def create_after(self, other: Account | OrganizationalUnit) -> None:
         """Creates this account only once ``other`` exists (Organizations serializes creation)."""
         self.resource.add_resource_dependency(
             other.resource, "Organizations accepts only a few concurrent account creations"

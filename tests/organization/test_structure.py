@@ -125,3 +125,42 @@ def test_account_exposes_its_id_as_a_token(stack) -> None:
     assert stack.resolve(account.account_id) == {
         "Fn::GetAtt": [_logical_id(stack, "PaymentsProd"), "AccountId"]
     }
+
+
+def _depends_on(stack: Stack, construct_id: str) -> list[str]:
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    return list(resources[_logical_id(stack, construct_id)].get("DependsOn", []))
+
+
+def test_an_ou_is_created_after_a_sibling_ou_it_is_ordered_after() -> None:
+    stack = Stack(App(context=cdk_context()), "Organization")
+    security = OrganizationalUnit(stack, "Security", name="Security", parent_id=ROOT_ID)
+    sandbox = OrganizationalUnit(stack, "Sandbox", name="Sandbox", parent_id=ROOT_ID)
+    suspended = OrganizationalUnit(stack, "Suspended", name="Suspended", parent_id=ROOT_ID)
+    sandbox.create_after(security)
+    suspended.create_after(sandbox)
+    assert _depends_on(stack, "Sandbox") == [_logical_id(stack, "Security")]
+    assert _depends_on(stack, "Suspended") == [_logical_id(stack, "Sandbox")]
+    assert _depends_on(stack, "Security") == []
+
+
+def test_an_ou_can_wait_for_an_account_and_an_account_for_an_ou() -> None:
+    stack = Stack(App(context=cdk_context()), "Organization")
+    account = Account(
+        stack, "Audit", account_name="audit", email="aws-audit@acme-pay.example", parent_id=ROOT_ID
+    )
+    sandbox = OrganizationalUnit(stack, "Sandbox", name="Sandbox", parent_id=ROOT_ID)
+    later = Account(
+        stack, "Later", account_name="later", email="aws-later@acme-pay.example", parent_id=ROOT_ID
+    )
+    sandbox.create_after(account)
+    later.create_after(sandbox)
+    assert _depends_on(stack, "Sandbox") == [_logical_id(stack, "Audit")]
+    assert _depends_on(stack, "Later") == [_logical_id(stack, "Sandbox")]
+
+
+def test_rejects_ordering_an_ou_after_itself() -> None:
+    stack = Stack(App(context=cdk_context()), "Organization")
+    sandbox = OrganizationalUnit(stack, "Sandbox", name="Sandbox", parent_id=ROOT_ID)
+    with pytest.raises(ValueError, match="create_after: got the OU itself"):
+        sandbox.create_after(sandbox)
