@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -112,6 +113,15 @@ def test_markdown_links_each_requirement_and_lists_the_uncovered(
     assert "- [12.10.1](#req-12-10-1): " in markdown
     assert "### Outside infrastructure (" in markdown
     assert "### Not covered" not in markdown
+
+
+def test_readme_links_into_the_page_name_mapped_requirements(
+    reference_coverage: PciCoverage,
+) -> None:
+    anchors = {r.anchor for r in reference_coverage.requirements}
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"docs/pci-dss-v4\.md#(req-[0-9-]+)", readme))
+    assert sorted(linked - anchors) == []
 
 
 # --- evidence is checked in the templates ------------------------------------------------------
