@@ -44,7 +44,8 @@ class ProtectedNamespace(Construct):
             landing_zone_role_prefix``. Default: ``lz-``.
         :param exempt_role_names: Other role names the guardrails exempt (``*`` wildcards, not
             leading), ``GuardrailParameters.deployment_role_names``. Default: the StackSets
-            execution roles.
+            execution roles, as ``GuardrailParameters``; the config's default also names the
+            ``cdk-lzone-*`` deployment roles of the reference app (pass them when you use it).
         """
         if not _NAME.fullmatch(prefix):
             raise ValueError(

@@ -333,7 +333,10 @@ class ManagementEventAlarms(Construct):
         :param management_account_id: The account whose forwarders may send events.
         :param break_glass_permission_sets: Break-glass permission set names. Default:
             ``BreakGlass``.
-        :param break_glass_role_names: Exact names of break-glass IAM roles. Default: none.
+        :param break_glass_role_names: Exact names of break-glass IAM roles. Default: none,
+            unlike ``GuardrailParameters.break_glass_role_names`` and the config
+            (``lz-break-glass``): pass the break-glass roles your guardrails name, or their use
+            raises no alarm.
         :param paging_subscriptions: Endpoints of the paging topic. Default: none.
         :param name_prefix: Prefix of every name. Default: ``lz-``.
         :param administrator_arns: The only principals that may change the paging topic

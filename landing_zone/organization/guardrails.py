@@ -256,7 +256,14 @@ class GuardrailParameters:
     self-managed CloudFormation StackSets. If a guarded account is also deployed with
     ``cdk deploy``, add the execution role of a CDK bootstrap qualifier reserved for the
     landing zone (``cdk-<qualifier>-cfn-exec-role-*``), never the default qualifier's role,
-    which workload teams share."""
+    which workload teams share.
+
+    The config's default (``guardrails.parameters.deployment_role_names``) differs on purpose:
+    it adds ``cdk-lzone-cfn-exec-role-*`` and ``cdk-lzone-deploy-role-*``, because the
+    reference app deploys with the CDK qualifier ``lzone``. This class does not know the
+    qualifier a consumer bootstraps with, and exempting the roles of a qualifier nobody
+    bootstrapped would exempt whoever creates roles of that name: exempt them by adding their
+    names here."""
 
     approved_bedrock_models: tuple[str, ...] = ()
     """Bedrock foundation model ids (``anthropic.claude-3-haiku-20240307-v1:0``) that
