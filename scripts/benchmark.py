@@ -13,6 +13,11 @@ resident set sizes of the CLI and all its descendants (the app's Python and jsii
 every 50 ms (--interval); a page shared by several processes counts in each of them, so the sum
 somewhat overstates what the tree really uses.
 
+Python's bytecode cache is on, in the temporary folder (PYTHONPYCACHEPREFIX; a machine that sets
+PYTHONDONTWRITEBYTECODE would otherwise compile the app's own modules at every synth, while the
+empty app's come compiled from pip), filled by one untimed synth of each app before the timed
+runs; --cold-bytecode measures without it.
+
 Exits 1 when a synth fails (a cdk-nag finding fails it) or a template has more resources than the
 project allows.
 """
@@ -170,16 +175,31 @@ def _kill_tree(pid: int) -> None:
             continue
 
 
-def _environment() -> dict[str, str]:
+def _environment(pycache: Path | None) -> dict[str, str]:
     # `python3` in cdk.json and in --app must be the interpreter that runs the benchmark (the
     # virtualenv, whose Node 24 jsii then uses), and `cdk` the pinned CLI.
     path = os.pathsep.join(
         [str(Path(sys.executable).parent), str(CDK.parent), os.environ.get("PATH", "")]
     )
-    return {**os.environ, "PATH": path}
+    environment = {**os.environ, "PATH": path}
+    if pycache is not None:
+        # Python's bytecode cache as on a machine that does not set PYTHONDONTWRITEBYTECODE: the
+        # empty app's modules come compiled from pip, the app's own would otherwise be compiled
+        # from source at every synth (about 0.2 s of the reference here). The cache lives in
+        # the benchmark's temporary folder, not in the checkout.
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
+        environment["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return environment
 
 
-def synth(case: Case, workdir: Path, *, interval_seconds: float, timeout_seconds: float) -> Synth:
+def synth(
+    case: Case,
+    workdir: Path,
+    *,
+    interval_seconds: float,
+    timeout_seconds: float,
+    pycache: Path | None = None,
+) -> Synth:
     outdir = Path(tempfile.mkdtemp(prefix="cdk.out-", dir=workdir))
     log_path = workdir / f"{outdir.name}.log"
     command = [str(CDK), "synth", "--quiet", *case.args, "-o", str(outdir)]
@@ -187,7 +207,7 @@ def synth(case: Case, workdir: Path, *, interval_seconds: float, timeout_seconds
     with log_path.open("wb") as log:
         start = time.perf_counter()
         process = subprocess.Popen(
-            command, cwd=REPO, env=_environment(), stdout=log, stderr=subprocess.STDOUT
+            command, cwd=REPO, env=_environment(pycache), stdout=log, stderr=subprocess.STDOUT
         )
         with PeakTreeRss(process.pid, interval_seconds) as memory:
             try:
@@ -431,6 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=1800, help="seconds allowed per synth (default: 1800)"
     )
+    parser.add_argument(
+        "--cold-bytecode",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE as the environment sets it: the app's own modules "
+        "are compiled at every synth (default: a bytecode cache in the temporary folder, "
+        "filled by one untimed synth of each case)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error(f"--repeat must be at least 1; got {args.repeat}")
@@ -444,6 +471,20 @@ def main(argv: list[str] | None = None) -> int:
             results = [Result(case) for case in cases(workdir, args.sizes, args.pinned)]
         except ValueError as error:
             parser.error(str(error))
+        pycache = None if args.cold_bytecode else workdir / "pycache"
+        if pycache is not None:
+            # The empty apps and app.py once each: every config case runs the same modules.
+            warm_ups = [result.case for result in results if result.case.accounts is None]
+            warm_ups += [result.case for result in results if result.case.accounts is not None][:1]
+            for case in warm_ups:
+                print(f"[warm-up, untimed] {case.name} ...", file=sys.stderr, flush=True)
+                synth(
+                    case,
+                    workdir,
+                    interval_seconds=args.interval,
+                    timeout_seconds=args.timeout,
+                    pycache=pycache,
+                )
         # Case after case within a repetition, so drift in machine load spreads over all cases.
         for run in range(args.repeat):
             for index, result in enumerate(results, 1):
@@ -459,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
                     workdir,
                     interval_seconds=args.interval,
                     timeout_seconds=args.timeout,
+                    pycache=pycache,
                 )
                 result.synths.append(measured)
                 print(
