@@ -534,3 +534,138 @@ def test_empty_or_unreadable_assembly_is_an_error(tmp_path: Path) -> None:
         AssemblyError, match=r"broken\.template\.json: cannot be read as a template"
     ):
         coverage(tmp_path)
+
+
+# --- evidence rules on small templates ---------------------------------------------------------
+
+
+def tiny_coverage(
+    tmp_path: Path, evidence: list[dict[str, Any]], resources: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """The coverage of one template holding ``resources``, for a mapping whose only
+    infrastructure requirement (10.5.1) names ``evidence``."""
+    requirements: dict[str, Any] = {
+        f"{n}.1.1": {"summary": "process", "scope": "outside", "note": "people"}
+        for n in range(1, 13)
+    }
+    requirements["10.5.1"] = {"summary": "kept", "scope": "infrastructure", "evidence": evidence}
+    tmp_path.mkdir(exist_ok=True)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(yaml.safe_dump({"version": 1, "requirements": requirements}))
+    assembly = tmp_path / "cdk.out"
+    assembly.mkdir()
+    (assembly / "stack.template.json").write_text(json.dumps({"Resources": resources}))
+    return dict(by_id(coverage(assembly, mapping=mapping))["10.5.1"])
+
+
+def test_disabled_event_rule_or_one_without_target_does_not_count(tmp_path: Path) -> None:
+    def rule(name: str, state: str, targets: list[Any]) -> dict[str, Any]:
+        properties = {"Name": name, "State": state, "Targets": targets}
+        return {"Type": "AWS::Events::Rule", "Properties": properties}
+
+    result = tiny_coverage(
+        tmp_path,
+        [{"event_rule": "off"}, {"event_rule": "no-target"}, {"event_rule": "all-events"}],
+        {
+            "Off": rule("off", "DISABLED", [{"Id": "t"}]),
+            "NoTarget": rule("no-target", "ENABLED", []),
+            "AllEvents": rule("all-events", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", [{}]),
+        },
+    )
+    assert [e["present"] for e in result["evidence"]] == [False, False, True]
+    assert result["status"] == "partly covered"
+
+
+def test_security_hub_policy_counts_only_when_associated(tmp_path: Path) -> None:
+    policy = {
+        "Type": "AWS::SecurityHub::ConfigurationPolicy",
+        "Properties": {
+            "ConfigurationPolicy": {
+                "SecurityHub": {
+                    "ServiceEnabled": True,
+                    "EnabledStandardIdentifiers": [
+                        {
+                            "Fn::Join": [
+                                "",
+                                ["arn:aws:securityhub:eu-west-1::standards/", "pci-dss/v/4.0.1"],
+                            ]
+                        }
+                    ],
+                    "SecurityControlsConfiguration": {"DisabledSecurityControlIdentifiers": []},
+                }
+            }
+        },
+    }
+    evidence = [
+        {"security_hub_standard": "pci-dss/v/4.0.1"},
+        {"security_hub_control": "CloudTrail.2"},
+    ]
+    assert tiny_coverage(tmp_path / "alone", evidence, {"Policy": policy})["status"] == (
+        "not covered"
+    )
+    association = {
+        "Type": "AWS::SecurityHub::PolicyAssociation",
+        "Properties": {"ConfigurationPolicyId": {"Fn::GetAtt": ["Policy", "Id"]}},
+    }
+    associated = tiny_coverage(
+        tmp_path / "associated", evidence, {"Policy": policy, "Association": association}
+    )
+    assert associated["status"] == "covered"
+
+
+def test_log_retention_of_groups_and_buckets(tmp_path: Path) -> None:
+    def bucket(lock: dict[str, Any] | None) -> dict[str, Any]:
+        properties: dict[str, Any] = {"BucketName": "logs"}
+        if lock is not None:
+            properties["ObjectLockEnabled"] = True
+            properties["ObjectLockConfiguration"] = {
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", **lock}},
+            }
+        return {"Type": "AWS::S3::Bucket", "Properties": properties}
+
+    trail = {
+        "Type": "AWS::CloudTrail::Trail",
+        "Properties": {
+            "S3BucketName": "logs",
+            "CloudWatchLogsLogGroupArn": {"Fn::GetAtt": ["Group", "Arn"]},
+        },
+    }
+    forever = {"Type": "AWS::Logs::LogGroup", "Properties": {}}
+    evidence = [{"log_retention": {"logs_of": "AWS::CloudTrail::Trail", "minimum_days": 365}}]
+
+    one_year = tiny_coverage(
+        tmp_path / "years",
+        evidence,
+        {"Trail": trail, "Group": forever, "Bucket": bucket({"Years": 1})},
+    )
+    assert one_year["status"] == "covered"
+
+    unlocked = tiny_coverage(
+        tmp_path / "unlocked", evidence, {"Trail": trail, "Group": forever, "Bucket": bucket(None)}
+    )
+    assert unlocked["evidence"][0]["missing"] == (
+        "Trail: bucket logs has no Object Lock default retention"
+    )
+
+
+def test_yaml_conformance_pack_and_sdk_call_case(tmp_path: Path) -> None:
+    pack = {
+        "Type": "AWS::Config::ConformancePack",
+        "Properties": {
+            "TemplateBody": "Resources:\n  Rule:\n    Type: AWS::Config::ConfigRule\n"
+            "    Properties:\n      ConfigRuleName: from-yaml\n"
+        },
+    }
+    call = {
+        "Type": "Custom::AWS",
+        "Properties": {
+            "Create": json.dumps({"service": "EC2", "action": "enableEbsEncryptionByDefault"})
+        },
+    }
+    result = tiny_coverage(
+        tmp_path,
+        [{"config_rule": "from-yaml"}, {"sdk_call": "EC2.EnableEbsEncryptionByDefault"}],
+        {"Pack": pack, "Call": call},
+    )
+    assert result["status"] == "covered"
