@@ -43,7 +43,10 @@ def acknowledgment_changes(base: Assembly, head: Assembly) -> list[Change]:
     for template in sorted(base.templates.keys() | head.templates.keys()):
         before = acknowledgments(base, template)
         after = acknowledgments(head, template)
-        for logical_id in sorted(before.keys() | after.keys()):
+        # A removed resource takes its acknowledgments along: the stateful and StackSet sections
+        # report the removal, and nothing it acknowledged is left to report.
+        kept = head.resources(template)
+        for logical_id in sorted((before.keys() & kept.keys()) | after.keys()):
             old, new = before.get(logical_id, {}), after.get(logical_id, {})
             for rule in sorted(old.keys() | new.keys()):
                 if rule not in old:

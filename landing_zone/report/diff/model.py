@@ -106,12 +106,14 @@ class PostureDiff:
         for change in self.changes:
             if change.level:
                 counts[change.level] += 1
-        return {
+        document = {
             "base": self.base,
             "head": self.head,
             "alerts": counts,
             "sections": {key: [c.to_json() for c in self.section(key)] for key, _ in SECTIONS},
         }
+        plain: dict[str, Any] = _plain(document)
+        return plain
 
     def to_markdown(self) -> str:
         return markdown.render(self)
