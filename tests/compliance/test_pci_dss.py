@@ -18,6 +18,7 @@ from conftest import EXAMPLE_CONFIG, REPO, ReferenceApp
 from landing_zone.compliance.pci_dss import (
     MAPPING_FILE,
     AssemblyError,
+    GuardrailEvidence,
     MappingError,
     PciCoverage,
     Scope,
@@ -115,13 +116,44 @@ def test_markdown_links_each_requirement_and_lists_the_uncovered(
     assert "### Not covered" not in markdown
 
 
+def readme_link_problems(readme: str, result: PciCoverage) -> list[str]:
+    """Links into the page that name no requirement of the mapping, or, in a guardrail table's
+    row (first cell the guardrail's name), a requirement that does not list that guardrail."""
+    by_guardrail: dict[str, set[str]] = {}
+    for requirement_id, requirement in load_mapping().requirements.items():
+        for item in requirement.evidence:
+            if isinstance(item, GuardrailEvidence):
+                by_guardrail.setdefault(item.guardrail, set()).add(requirement_id)
+    anchors = {r.anchor: r.requirement_id for r in result.requirements}
+    problems = []
+    for line in readme.splitlines():
+        first_cell = re.match(r"\|\s*`([a-z0-9-]+)`\s*\|", line)
+        guardrail = first_cell[1] if first_cell else None
+        for anchor in re.findall(r"docs/pci-dss-v4\.md#(req-[0-9-]+)", line):
+            if anchor not in anchors:
+                problems.append(f"{anchor}: no such requirement in the mapping")
+            elif guardrail in by_guardrail and anchors[anchor] not in by_guardrail[guardrail]:
+                problems.append(f"{anchor}: the mapping does not list guardrail {guardrail} there")
+    return problems
+
+
 def test_readme_links_into_the_page_name_mapped_requirements(
     reference_coverage: PciCoverage,
 ) -> None:
-    anchors = {r.anchor for r in reference_coverage.requirements}
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    linked = set(re.findall(r"docs/pci-dss-v4\.md#(req-[0-9-]+)", readme))
-    assert sorted(linked - anchors) == []
+    assert readme_link_problems(readme, reference_coverage) == []
+
+
+def test_readme_link_check_finds_wrong_links(reference_coverage: PciCoverage) -> None:
+    readme = (
+        "| `require-imdsv2` | SSRF | [2.2.6](docs/pci-dss-v4.md#req-2-2-6) |\n"
+        "| `require-imdsv2` | SSRF | [10.5.1](docs/pci-dss-v4.md#req-10-5-1) |\n"
+        "See [99.1](docs/pci-dss-v4.md#req-99-1).\n"
+    )
+    assert readme_link_problems(readme, reference_coverage) == [
+        "req-10-5-1: the mapping does not list guardrail require-imdsv2 there",
+        "req-99-1: no such requirement in the mapping",
+    ]
 
 
 # --- evidence is checked in the templates ------------------------------------------------------
