@@ -13,7 +13,7 @@ from landing_zone.report.diff.sections import SECTIONS
 if TYPE_CHECKING:
     from landing_zone.report.diff.model import Change, PostureDiff
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
 def escape(value: str) -> str:

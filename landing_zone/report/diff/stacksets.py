@@ -23,6 +23,7 @@ from landing_zone.report.diff.model import Change
 STACKSET = "AWS::CloudFormation::StackSet"
 _ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy", "Condition", "DependsOn")
 _RETAINED = ("Retain", "RetainExceptOnCreate")
+_CDK_METADATA = "AWS::CDK::Metadata"
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,9 @@ def _template_changes(old: Mapping[str, Resource], new: Mapping[str, Resource]) 
     lines: list[str] = []
     for logical_id in sorted(old.keys() | new.keys()):
         before, after = old.get(logical_id), new.get(logical_id)
+        if _CDK_METADATA in (getattr(before, "type", ""), getattr(after, "type", "")):
+            # CDK's version analytics: changes with every CDK upgrade, deploys nothing.
+            continue
         if before is None:
             assert after is not None
             lines.append(f"resource added: {logical_id} ({after.type})")

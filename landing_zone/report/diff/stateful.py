@@ -18,7 +18,8 @@ On top of the guard, the diff flags
   page: the update fails whatever the UpdateReplacePolicy, …/aws-resource-kms-key.html) and a
   table's KeySchema (DynamoDB cannot change a table's key schema);
 - ``DeletionPolicy`` or ``UpdateReplacePolicy`` weakened from ``Retain`` (or ``Snapshot``);
-- Object Lock on a bucket turned off or weakened (mode, default retention);
+- Object Lock on a bucket turned off or weakened (mode, default retention), a backup vault's
+  lock removed or its minimum retention shortened;
 - an OU renamed: guardrail targets, StackSet targets and SSM parameter names follow OU names.
 """
 
@@ -68,8 +69,8 @@ def stateful_changes(base: Assembly, head: Assembly) -> list[Change]:
 def _name(resource: Resource) -> str:
     for key in _NAME_KEYS:
         value = resource.properties.get(key)
-        if isinstance(value, str):
-            return value
+        if value is not None:
+            return text(value)
     return resource.logical_id
 
 
@@ -149,6 +150,8 @@ def _settings(old: Resource, new: Resource) -> list[Change]:
             )
     if old.type == "AWS::S3::Bucket":
         changes += _object_lock(old, new)
+    if old.type == "AWS::Backup::BackupVault":
+        changes += _vault_lock(old, new)
     if old.type == "AWS::Organizations::OrganizationalUnit":
         before_name, after_name = old.properties.get("Name"), new.properties.get("Name")
         if before_name != after_name:
@@ -181,6 +184,30 @@ def _object_lock(old: Resource, new: Resource) -> list[Change]:
             f"Object Lock weakened: {_lock_text(before)} → {_lock_text(after)}",
             "object-lock-weakened",
             {"change": "object-lock", "from": before, "to": after},
+        )
+    ]
+
+
+def _vault_lock(old: Resource, new: Resource) -> list[Change]:
+    """A vault lock removed or its minimum retention shortened: a compliance-mode lock
+    (``ChangeableForDays`` set) past its grace time refuses both and the deploy fails; otherwise
+    recovery points lose protection
+    (https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html)."""
+    before = old.properties.get("LockConfiguration")
+    after = new.properties.get("LockConfiguration")
+    if not isinstance(before, Mapping) or before == after:
+        return []
+    old_days = int(before.get("MinRetentionDays") or 0)
+    new_days = int(after.get("MinRetentionDays") or 0) if isinstance(after, Mapping) else 0
+    if after is not None and new_days >= old_days:
+        return []
+    shown = f"{new_days} days minimum" if after is not None else "no lock"
+    return [
+        _change(
+            old,
+            f"vault lock weakened: {old_days} days minimum → {shown}",
+            "vault-lock-weakened",
+            {"change": "vault-lock", "from": before, "to": after},
         )
     ]
 

@@ -474,6 +474,32 @@ def test_object_lock_weakened(base_assembly: Path, head: Head) -> None:
     assert change.summary.endswith("→ on, no default retention")
 
 
+def test_a_backup_vault_lock_shortened_in_a_stackset_template(
+    base_assembly: Path, head: Head
+) -> None:
+    template, logical_id = head.first(
+        "AWS::Backup::BackupVault", lambda r: "LockConfiguration" in r["Properties"]
+    )
+    assert template.endswith(".stackset.template.json")
+    days = head.template(template)["Resources"][logical_id]["Properties"]["LockConfiguration"][
+        "MinRetentionDays"
+    ]
+    head.edit(
+        template,
+        lambda body: _set(
+            body["Resources"][logical_id], "Properties.LockConfiguration.MinRetentionDays", 1
+        ),
+    )
+    diff = diff_of(base_assembly, head)
+    (change,) = diff.section("stateful")
+    assert change.rule_id == "vault-lock-weakened"
+    assert change.summary == f"vault lock weakened: {days} days minimum → 1 days minimum"
+    (stackset,) = diff.section("stacksets")
+    assert f"resource changed: {logical_id} (AWS::Backup::BackupVault): LockConfiguration" in (
+        stackset.details
+    )
+
+
 def test_a_renamed_ou(base_assembly: Path, head: Head) -> None:
     template, logical_id = head.first("AWS::Organizations::OrganizationalUnit")
     old = head.template(template)["Resources"][logical_id]["Properties"]["Name"]
