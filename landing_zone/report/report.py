@@ -340,10 +340,12 @@ class Report:
             "",
             "### Effective policies per OU",
             "",
-            "What applies at each OU: the policies attached to the root, to every OU above it and "
-            "to itself (guardrail names in brackets). Accounts inherit their OU's, plus their own.",
+            "What applies at each OU: what is attached to the root, to every OU above it and to "
+            "itself, by where it is attached: guardrail names for guardrail policies, policy names "
+            "for the others. Accounts inherit their OU's, plus their own. The management account "
+            "is outside every SCP and RCP.",
             "",
-            "| OU | accounts | policy type | attached at: policies |",
+            "| OU | accounts | policy type | where attached: what applies |",
             "|---|---|---|---|",
         ]
         for key in [ROOT, *(unit.key for unit in org.sorted_units())]:
@@ -354,9 +356,11 @@ class Report:
             for index, (policy_type, entries) in enumerate(effective.items()):
                 by_level: dict[str, list[str]] = {}
                 for where, policy in entries:
-                    by_level.setdefault(where, []).append(policy.label)
+                    # Guardrail names say what is denied; the policies carrying them are in
+                    # the limits tables.
+                    by_level.setdefault(where, []).extend(policy.guardrails or [policy.name])
                 cell = "<br>".join(
-                    f"**{where}**: {'; '.join(labels)}" for where, labels in by_level.items()
+                    f"**{where}**: {', '.join(names)}" for where, names in by_level.items()
                 )
                 ou, listed = (_cell(org.path(key)), _cell(accounts)) if index == 0 else ("", "")
                 lines.append(f"| {ou} | {listed} | {type_label(policy_type)} | {_cell(cell)} |")
