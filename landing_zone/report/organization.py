@@ -354,18 +354,33 @@ def _label(text: str) -> str:
     return '"' + text.replace('"', "#quot;") + '"'
 
 
+MERMAID_MAX_EDGES = 400
+"""Mermaid refuses a flowchart of more than 500 edges by default (its ``maxEdges``, which GitHub
+and GitLab keep); past this many, accounts are counted in their OU's box instead of drawn."""
+
+
 def mermaid(organization: Organization) -> str:
     """The OU tree with its accounts as a Mermaid flowchart (GitHub and GitLab render it)."""
+    units = organization.sorted_units()
+    accounts = organization.accounts
+    drawn = len(units) + len(accounts) <= MERMAID_MAX_EDGES
     lines = ["flowchart TD"]
     ids = {ROOT: "root"}
     root = f"Root ({organization.root_id})" if organization.root_id else "Root"
-    lines.append(f"  root[{_label(root)}]")
-    for index, unit in enumerate(organization.sorted_units()):
+    for index, unit in enumerate(units):
         ids[unit.key] = f"ou{index}"
-        lines.append(f"  ou{index}[{_label(unit.name)}]")
-    for unit in organization.sorted_units():
+    labels = {ROOT: root, **{unit.key: unit.name for unit in units}}
+    if not drawn:
+        for key in labels:
+            count = sum(1 for account in accounts if account.parent == key)
+            labels[key] += f"<br>{count} accounts" if count else ""
+    lines.append(f"  root[{_label(labels[ROOT])}]")
+    for unit in units:
+        lines.append(f"  {ids[unit.key]}[{_label(labels[unit.key])}]")
+    for unit in units:
         lines.append(f"  {ids.get(unit.parent, 'root')} --> {ids[unit.key]}")
-    accounts = organization.accounts
+    if not drawn:
+        return "\n".join(lines)
     if any(account.parent == "?" for account in accounts):
         ids["?"] = "unresolved"
         lines.append(f"  unresolved[{_label('parent not resolved')}]")

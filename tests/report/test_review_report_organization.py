@@ -11,6 +11,7 @@ import pytest
 from aws_cdk.cloud_assembly_schema import Manifest
 from review_report_helpers import mermaid_tree
 
+from landing_zone.report import organization as organization_module
 from landing_zone.report.assembly import load_assembly
 from landing_zone.report.organization import ROOT, read_organization
 from landing_zone.report.report import build_report
@@ -115,3 +116,16 @@ def test_a_parent_it_cannot_resolve_is_listed_not_dropped(assembly_dir: Path) ->
     assert [item["rule_id"] for item in attention if item["kind"] == "organization"] == [
         "unresolved-reference"
     ]
+
+
+def test_a_tree_too_large_for_mermaid_counts_accounts_in_their_ou(
+    assembly_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    organization = read_organization(load_assembly(assembly_dir))
+    monkeypatch.setattr(organization_module, "MERMAID_MAX_EDGES", len(organization.units))
+
+    text = organization_module.mermaid(organization)
+
+    assert "acct" not in text
+    assert text.count(" --> ") == len(organization.units)
+    assert 'root["Root (r-ab12)<br>2 accounts"]' in text
