@@ -355,8 +355,10 @@ def _label(text: str) -> str:
 
 
 MERMAID_MAX_EDGES = 400
-"""Mermaid refuses a flowchart of more than 500 edges by default (its ``maxEdges``, which GitHub
-and GitLab keep); past this many, accounts are counted in their OU's box instead of drawn."""
+"""Mermaid refuses a flowchart of 500 edges or more by default (``flowchart.maxEdges``, a secure
+setting a diagram cannot raise: https://github.com/mermaid-js/mermaid/pull/5086; that GitHub's and
+GitLab's renderers keep the default is assumed, not verified). Past this many, accounts are
+counted in their OU's box instead of drawn."""
 
 
 def mermaid(organization: Organization) -> str:
