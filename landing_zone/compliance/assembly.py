@@ -19,6 +19,7 @@ from aws_cdk.cx_api import CloudAssembly
 from constructs import IConstruct
 
 from landing_zone.common.protected_namespace import ProtectedNamespace
+from landing_zone.compliance.acknowledgments import Acknowledgment, plain_rule_id
 from landing_zone.compliance.rules.resource import UNMARKED, Resource, StackMark
 
 TEMPLATE_SUFFIX = ".template.json"
@@ -27,7 +28,12 @@ SUPPRESSIONS_METADATA = "cdk_nag"
 """Where cdk-nag's ``WriteNagSuppressionsToCloudFormationAspect`` writes a resource's
 acknowledgments (its own and its ancestors'): ``{"rules_to_suppress": [{"id", "reason"}]}``."""
 
+ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+"""The cloud assembly metadata type of ``Validations.of(construct).acknowledge``
+(``Validations.ACKNOWLEDGED_RULES_METADATA_KEY``): rule id -> reason, by construct path."""
+
 _ASSET_MANIFEST = "cdk:asset-manifest"
+_STACK = "aws:cloudformation:stack"
 _TREE_CHANGED = "modified after the first synthesis"
 """What CDK's ``Stage.synth`` says when the tree changed since the assembly it holds."""
 
@@ -62,6 +68,33 @@ def assembly_templates(stack_templates: Iterable[Path]) -> list[Path]:
     if len(names) != len(set(names)):
         raise ValueError(f"two templates of the assembly have one file name: {sorted(names)}")
     return list(dict.fromkeys(templates))
+
+
+def assembly_acknowledgments(stack_templates: Iterable[Path]) -> list[Acknowledgment]:
+    """Every acknowledgment recorded in the assemblies of ``stack_templates``: the metadata of
+    each stack artifact (inline in ``manifest.json`` or in its ``additionalMetadataFile``),
+    which names the construct path of each acknowledgment, StackSet and nested stacks' included
+    (they are constructs of their parent stack). Raises when a manifest or metadata file
+    cannot be read, like :func:`assembly_templates`."""
+    found: list[Acknowledgment] = []
+    for directory in dict.fromkeys(path.parent for path in stack_templates):
+        manifest = read_json(directory / "manifest.json")
+        for artifact in manifest.get("artifacts", {}).values():
+            if artifact.get("type") != _STACK:
+                continue
+            file = artifact.get("additionalMetadataFile")
+            metadata = artifact.get("metadata", {}) if file is None else read_json(directory / file)
+            source = str(directory / (file or "manifest.json"))
+            for path, entries in metadata.items():
+                for entry in entries:
+                    if entry.get("type") == ACKNOWLEDGED_RULES and isinstance(
+                        entry.get("data"), Mapping
+                    ):
+                        found.extend(
+                            Acknowledgment(source, path, plain_rule_id(str(rule_id)))
+                            for rule_id in entry["data"]
+                        )
+    return found
 
 
 def mark_of(stack: Stack) -> StackMark:

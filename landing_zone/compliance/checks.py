@@ -7,10 +7,10 @@ id, such as ``AwsSolutions-S1``, ``Fintech-StatefulResourceRetained`` or
 'Fintech::Fintech-…'", but cdk-nag 3.0.2 only recognizes the plain form: ``acknowledge`` stores a
 plain id as ``Annotation::<id>``, and cdk-nag (and the Fintech pack, which reads the ids
 cdk-nag's aspect writes into template metadata) strips ``Annotation::`` before comparing, so the
-finding is dropped both in ``validate_scope`` (tests) and at synth. A ``Fintech::`` id is kept as
-is: the packs still report the finding and only CDK's synth-time report filters it out (as a
-"suppressed violation"), so ``cdk synth`` passes while ``validate_scope``, hence ``violations``,
-still fails.
+finding is dropped both in ``validate_scope`` (tests) and at synth. A ``Fintech::`` id, like any
+id that is no rule of the packs applied (a typo, a rule of another pack), silences nothing in the
+packs, so the check refuses it, at synth and in ``violations``, naming the construct and the id
+(``landing_zone.compliance.acknowledgments``).
 """
 
 from collections.abc import Callable, Sequence

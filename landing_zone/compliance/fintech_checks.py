@@ -28,9 +28,11 @@ from aws_cdk import (
 from cdk_nag import NagMessageLevel, NagRuleCompliance, WriteNagSuppressionsToCloudFormationAspect
 from constructs import IConstruct
 
+from landing_zone.compliance.acknowledgments import check_acknowledgments
 from landing_zone.compliance.assembly import (
     acknowledged_in_metadata,
     acknowledged_in_tree,
+    assembly_acknowledgments,
     assembly_templates,
     read_json,
     stack_marks,
@@ -119,8 +121,10 @@ class FintechChecks:
 
         Violating resources are named by template and logical id, which CDK maps to construct
         paths in its report. A manifest or template that cannot be read raises, which CDK
-        reports as a failure of the plugin, so synth fails.
+        reports as a failure of the plugin, so synth fails; so does an acknowledgment of a rule
+        id that no applied pack defines (``acknowledgments.UnknownAcknowledgmentError``).
         """
+        check_acknowledgments(assembly_acknowledgments(Path(p) for p in context.template_paths))
         files = assembly_templates(Path(path) for path in context.template_paths)
         marks = stack_marks(context.app_construct, {file.name for file in files})
         templates = [Template(file.name, read_json(file), marks[file.name]) for file in files]
@@ -141,13 +145,20 @@ class FintechChecks:
         were added or removed since its last synthesis (CDK's own test of a changed tree: a
         change of properties alone is not seen), and reads acknowledgments from the construct
         tree like cdk-nag's ``validate_scope``, so that nothing needs to be written into
-        templates. Afterwards the app holds that assembly: a later ``app.synth()`` or
+        templates. An acknowledgment under ``scope`` of a rule id that no applied pack defines
+        raises ``acknowledgments.UnknownAcknowledgmentError``. Afterwards the app holds that
+        assembly: a later ``app.synth()`` or
         ``Template.from_stack`` after adding constructs raises, as after any synthesis.
         """
         app = scope.node.root
         if not isinstance(app, Stage):
             raise TypeError(f"{scope.node.path!r} is not in an App or Stage")
-        files = assembly_templates(stack_templates(synthesize(app)))
+        synthesized = stack_templates(synthesize(app))
+        under = f"/{scope.node.path}/" if scope.node.path else "/"
+        check_acknowledgments(
+            ack for ack in assembly_acknowledgments(synthesized) if f"{ack.path}/".startswith(under)
+        )
+        files = assembly_templates(synthesized)
         tree = tree_resources(scope)
         templates = [
             Template(

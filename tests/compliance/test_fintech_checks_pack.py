@@ -28,6 +28,7 @@ from fintech_view import view
 
 from landing_zone.common import ProtectedNamespace
 from landing_zone.compliance import FINTECH_RULES, PACK_NAME, FintechChecks, violations
+from landing_zone.compliance.acknowledgments import UnknownAcknowledgmentError
 from landing_zone.compliance.assembly import (
     assembly_templates,
     read_json,
@@ -166,13 +167,14 @@ def test_rule_id_does_not_acknowledge_granular_findings(stack: Stack) -> None:
     }
 
 
-def test_cli_suggested_plugin_prefix_is_not_honoured_by_the_pack(stack: Stack) -> None:
+def test_cli_suggested_plugin_prefix_is_rejected_with_the_plain_id(stack: Stack) -> None:
     # `cdk synth` prints "Acknowledge with 'Fintech::Fintech-…'"; the packs ignore that form,
-    # only CDK's report at synth honours it (landing_zone.compliance.checks).
+    # so the check refuses it and names the plain id (landing_zone.compliance.checks).
     _destroyed_log_group(stack, "Logs")
     _acknowledge(stack, f"{PACK_NAME}::{RETAINED}")
 
-    assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Logs/Resource"]}
+    with pytest.raises(UnknownAcknowledgmentError, match=f"plain id '{RETAINED}' instead"):
+        violations(stack, [FintechChecks()])
 
 
 def test_unreadable_resource_fails_closed_and_can_be_acknowledged(stack: Stack) -> None:
@@ -195,12 +197,19 @@ def test_unreadable_resource_fails_closed_and_can_be_acknowledged(stack: Stack) 
     assert violations(stack, [FintechChecks()]) == {}
 
 
-def test_acknowledging_an_id_no_rule_reports_is_harmless(stack: Stack) -> None:
+def test_acknowledging_a_finding_no_rule_reports_is_harmless(stack: Stack) -> None:
     kept = _destroyed_log_group(stack, "Kept")
     _acknowledge(kept, f"{WILDCARD}[Action::nothing]")
-    _acknowledge(kept, "Fintech-NoSuchRule")
 
     assert violations(stack, [FintechChecks()]) == {"Fintech": [f"{RETAINED}: Test/Kept/Resource"]}
+
+
+def test_acknowledging_a_rule_no_pack_has_is_rejected(stack: Stack) -> None:
+    kept = _destroyed_log_group(stack, "Kept")
+    _acknowledge(kept, "Fintech-NoSuchRule")
+
+    with pytest.raises(UnknownAcknowledgmentError, match="/Test/Kept: acknowledges 'Fintech-NoSu"):
+        violations(stack, [FintechChecks()])
 
 
 def test_the_rules_read_the_synthesized_template_overrides_included(stack: Stack) -> None:
