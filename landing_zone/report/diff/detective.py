@@ -125,6 +125,9 @@ def _leaves(value: Any, path: str = "") -> set[str]:
             for leaf in _leaves(item, f"{path}.{key}" if path else str(key))
         }
     if isinstance(value, list):
+        if path.endswith("numeric") and not any(isinstance(i, Mapping | list) for i in value):
+            # A numeric filter (``[">=", 4]``) is one condition, not a list of values.
+            return {f"{path} {' '.join(text(item) for item in value)}"}
         return {leaf for item in value for leaf in _leaves(item, path)}
     return {f"{path} = {text(value)}"}
 
@@ -417,7 +420,7 @@ def _event_rule(old: Resource, new: Resource) -> list[Finding]:
         # A value added to a key widens the pattern; a new key narrows it (every key must match).
         narrows = leaf.split(" = ")[0] not in keys_a
         findings.append(
-            (f"event pattern {'now requires' if narrows else 'now also matches'} {leaf}", narrows)
+            (f"event pattern {'now requires' if narrows else 'now matches'} {leaf}", narrows)
         )
     findings += _value_change(
         "ScheduleExpression", a.get("ScheduleExpression"), b.get("ScheduleExpression")

@@ -15,7 +15,14 @@ from typing import Any
 
 from landing_zone.report.diff.assembly import Assembly, Resource, as_list
 from landing_zone.report.diff.model import Change
-from landing_zone.report.diff.policy import Fact, Statement, compare, document, statements
+from landing_zone.report.diff.policy import (
+    Fact,
+    Statement,
+    compare,
+    describe,
+    document,
+    statements,
+)
 
 POLICY_TYPE = "AWS::Organizations::Policy"
 _IAM_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
@@ -71,7 +78,8 @@ def guardrail_changes(base: Assembly, head: Assembly) -> list[Change]:
                 added.append((new, new.statements[sid]))
             elif facts := compare(old.statements[sid], new.statements[sid]):
                 changes.append(_statement_change(new, sid, facts))
-    changes += _moves_and_rest(removed, added)
+    whole = {name for name in before.keys() ^ after.keys()}
+    changes += _moves_and_rest(removed, added, whole)
     return changes
 
 
@@ -111,8 +119,10 @@ def _json_object(value: Any) -> Mapping[str, Any]:
 
 
 def _whole_policy(policy: Policy, verb: str) -> Change:
+    """A policy added or removed, its statements listed (those that moved to or from another
+    part of the same guardrail are reported as moves besides)."""
     sids = sorted(policy.statements)
-    details = tuple(f"statement {sid}" for sid in sids)
+    details = tuple(f"{sid}: {describe(policy.statements[sid])}" for sid in sids)
     if verb == "removed":
         summary = "policy removed: its statements no longer apply to its targets"
         level, rule = "warning", "guardrail-weakened"
@@ -208,10 +218,13 @@ def _statement_change(policy: Policy, sid: str, facts: list[Fact], moved_from: s
 
 
 def _moves_and_rest(
-    removed: list[tuple[Policy, Statement]], added: list[tuple[Policy, Statement]]
+    removed: list[tuple[Policy, Statement]],
+    added: list[tuple[Policy, Statement]],
+    whole: set[str],
 ) -> list[Change]:
     """Statements that left one policy and joined another of the same type and targets are
-    moves; the others were removed or added."""
+    moves; the others were removed or added (reported with their policy when the policy itself
+    was removed or added: ``whole``)."""
     changes: list[Change] = []
     arrivals = {
         (policy.kind, policy.targets, statement.sid): (policy, statement)
@@ -242,9 +255,10 @@ def _moves_and_rest(
                     )
                 )
             continue
-        changes.append(_statement_change(policy, statement.sid, compare(statement, None)))
+        if policy.name not in whole:
+            changes.append(_statement_change(policy, statement.sid, compare(statement, None)))
     for key, (policy, statement) in sorted(arrivals.items()):
-        if key not in matched:
+        if key not in matched and policy.name not in whole:
             changes.append(_statement_change(policy, statement.sid, compare(None, statement)))
     return changes
 

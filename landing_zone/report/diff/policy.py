@@ -159,11 +159,18 @@ def compare(base: Statement | None, head: Statement | None) -> list[Fact]:
     return facts
 
 
-def _whole(statement: Statement, verb: str, direction: Direction) -> Fact:
+def describe(statement: Statement) -> str:
+    """``Deny actions a, b`` (or ``all actions but …``), for a statement listed whole."""
     actions = sorted(statement.elements.get("Action", frozenset()))
     not_actions = sorted(statement.elements.get("NotAction", frozenset()))
-    what = f"actions {', '.join(actions)}" if actions else f"all but {', '.join(not_actions)}"
-    return Fact(f"{statement.effect} statement {verb} ({what})", direction, "statement")
+    what = (
+        f"actions {', '.join(actions)}" if actions else f"all actions but {', '.join(not_actions)}"
+    )
+    return f"{statement.effect} {what}"
+
+
+def _whole(statement: Statement, verb: str, direction: Direction) -> Fact:
+    return Fact(f"statement {verb}: {describe(statement)}", direction, "statement")
 
 
 def _opposite(direction: Direction) -> Direction:

@@ -179,6 +179,24 @@ def test_an_exemption_added_weakens_the_guardrail(base_assembly: Path, head: Hea
     assert change.details == (f"exemption added: ArnNotLike aws:PrincipalArn {rogue}",)
 
 
+def test_a_removed_policy_is_one_change_listing_its_statements(
+    base_assembly: Path, head: Head
+) -> None:
+    policies = list(head.resources("AWS::Organizations::Policy"))
+    targets = [json.dumps(r["Properties"]["TargetIds"]) for _, _, r in policies]
+    template, logical_id, policy = next(
+        (t, lid, r)
+        for (t, lid, r), target in zip(policies, targets, strict=True)
+        if targets.count(target) == 1 and r["Properties"]["Type"] == "SERVICE_CONTROL_POLICY"
+    )
+    head.edit(template, lambda body: body["Resources"].pop(logical_id))
+    change = only(diff_of(base_assembly, head), "guardrails")
+    assert change.rule_id == "guardrail-weakened"
+    assert change.summary == "policy removed: its statements no longer apply to its targets"
+    sids = sorted(s["Sid"] for s in policy["Properties"]["Content"]["Statement"])
+    assert [detail.split(":")[0] for detail in change.details] == sids
+
+
 def test_a_statement_moved_between_parts_is_no_weakening(base_assembly: Path, head: Head) -> None:
     template, first = head.first(
         "AWS::Organizations::Policy", lambda r: r["Properties"]["Name"].endswith("-scp-root-1")
