@@ -4,6 +4,7 @@ python -m landing_zone.report cdk.out                      # report of cdk.out, 
 python -m landing_zone.report cdk.out --base base.cdk.out  # plus the posture diff from a base
 python -m landing_zone.report cdk.out --base origin/main   # a git ref, synthesized for the diff
 python -m landing_zone.report cdk.out --out report/        # written elsewhere
+python -m landing_zone.report cdk.out --sarif-active-only  # SARIF without acknowledged findings
 """
 
 from __future__ import annotations
@@ -30,10 +31,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, help="folder for the report files (default: the assembly folder)"
     )
+    # GitHub code scanning is reported to ingest results that carry SARIF suppressions as open
+    # alerts unless the repository treats suppressed findings as dismissed
+    # (https://github.com/github/codeql-action/issues/1230); not verified here.
+    parser.add_argument(
+        "--sarif-active-only",
+        action="store_true",
+        help="leave acknowledged findings out of the SARIF log (for code-scanning services "
+        "that would show them as open alerts); the Markdown and JSON keep them",
+    )
     args = parser.parse_args(argv)
     try:
         report = build_report(args.assembly, args.base)
-        written = write_report(report, args.out if args.out is not None else args.assembly)
+        written = write_report(
+            report,
+            args.out if args.out is not None else args.assembly,
+            sarif_acknowledged=not args.sarif_active_only,
+        )
     except LandingZoneError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

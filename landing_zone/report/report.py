@@ -263,11 +263,12 @@ class Report:
 
     # ---- SARIF ------------------------------------------------------------------------------
 
-    def to_sarif(self) -> dict[str, Any]:
+    def to_sarif(self, *, acknowledged: bool = True) -> dict[str, Any]:
+        """The SARIF log; without ``acknowledged``, only what is not acknowledged."""
         return sarif_log(
             self.assembly,
             self.findings,
-            self.acknowledgments,
+            self.acknowledgments if acknowledged else (),
             self.diff.alerts() if self.diff else (),
             uri_of=lambda name: f"{self.uri_prefix}{name}",
         )
@@ -588,14 +589,17 @@ def build_report(assembly_dir: Path, base: str | None = None) -> Report:
     )
 
 
-def write_report(report: Report, out_dir: Path) -> list[Path]:
-    """Write the three files into ``out_dir``; return their paths."""
+def write_report(report: Report, out_dir: Path, *, sarif_acknowledged: bool = True) -> list[Path]:
+    """Write the three files into ``out_dir``; return their paths. ``sarif_acknowledged=False``
+    leaves acknowledged findings out of the SARIF log (see ``--sarif-active-only``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         f"{REPORT_NAME}.md": report.to_markdown(),
         f"{REPORT_NAME}.json": _dumps(report.to_json()),
         # Compact: the log holds a result per acknowledged resource and is read by tools.
-        f"{REPORT_NAME}.sarif": _dumps(report.to_sarif(), indent=None),
+        f"{REPORT_NAME}.sarif": _dumps(
+            report.to_sarif(acknowledged=sarif_acknowledged), indent=None
+        ),
     }
     written = []
     for name, text in files.items():

@@ -364,3 +364,18 @@ def test_a_base_adds_the_posture_diff_and_its_alerts_come_first(
         if r["properties"].get("postureDiff")
     }
     assert sarif == {(alert.rule_id, alert.message) for alert in alerts}
+
+
+def test_sarif_active_only_leaves_acknowledged_findings_out(
+    written: Written, assembly_dir: Path, tmp_path: Path
+) -> None:
+    status, _, _ = run_report(
+        None, str(assembly_dir), "--out", str(tmp_path), "--sarif-active-only"
+    )
+    active = Written(tmp_path, "")
+    everything = written.sarif["runs"][0]["results"]
+
+    assert status == 0
+    assert active.sarif["runs"][0]["results"] == [r for r in everything if "suppressions" not in r]
+    assert len(active.sarif["runs"][0]["results"]) == len(written.json["findings"])
+    assert active.json == written.json
