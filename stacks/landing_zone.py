@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from aws_cdk import DefaultStackSynthesizer, Environment, Stack, Stage, Tags
+from aws_cdk import DefaultStackSynthesizer, Environment, FeatureFlags, Stack, Stage, Tags
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.config.defense import Placement, network_placements, workload_shards
@@ -120,6 +120,7 @@ class LandingZone:
     """
 
     def __init__(self, scope: Stage, *, config: LandingZoneConfig) -> None:
+        _require_feature_flags(scope)
         networks = _networks(config)
         _pin_availability_zones(scope, config, networks)
         self.organization: OrganizationLayer = _organization(scope, config)
@@ -224,6 +225,24 @@ def _core_stack_props(
         # share, and it is the role the guardrails exempt (deployment_role_names).
         "synthesizer": DefaultStackSynthesizer(qualifier=CDK_QUALIFIER),
     }
+
+
+REQUIRED_FEATURE_FLAGS = ("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy",)
+"""Feature flags (cdk.json context) the constructs need: access-log buckets are granted to the
+S3 logging service by bucket policy, not by the ACL that Object Ownership "bucket owner
+enforced" disables."""
+
+
+def _require_feature_flags(scope: Stage) -> None:
+    missing = [
+        flag for flag in REQUIRED_FEATURE_FLAGS if not FeatureFlags.of(scope).is_enabled(flag)
+    ]
+    if missing:
+        raise ValueError(
+            f"LandingZone: the CDK feature flag(s) {', '.join(missing)} must be true in the "
+            'app\'s context (cdk.json "context"); got unset or false. Copy the context of the '
+            "landing zone's cdk.json to synthesize the templates it was reviewed with"
+        )
 
 
 def _account_id(config: LandingZoneConfig, name: str) -> str:

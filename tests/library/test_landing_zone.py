@@ -94,3 +94,10 @@ def test_rejects_a_stage_that_already_has_constructs(example_config: LandingZone
     Stack(app, "PlatformTeamStack")
     with pytest.raises(ValueError, match=r"\(PlatformTeamStack\).*a Stage of its own"):
         LandingZone(app, config=example_config)
+
+
+def test_rejects_an_app_without_the_feature_flags_the_constructs_need(
+    example_config: LandingZoneConfig,
+) -> None:
+    with pytest.raises(ValueError, match=r"serverAccessLogsUseBucketPolicy must be true"):
+        LandingZone(App(), config=example_config)
