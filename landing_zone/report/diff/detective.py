@@ -15,6 +15,7 @@ from typing import Any
 
 from landing_zone.report.diff.assembly import Assembly, Resource, as_list, text
 from landing_zone.report.diff.model import Change
+from landing_zone.report.diff.sections import Level
 
 _DETECTION_SERVICES = (
     "GuardDuty",
@@ -93,7 +94,7 @@ def _name(resource: Resource) -> str:
     return resource.logical_id
 
 
-def _change(resource: Resource, summary: str, lines: list[str], level: str, rule: str) -> Change:
+def _change(resource: Resource, summary: str, lines: list[str], level: Level, rule: str) -> Change:
     return Change(
         section="detective_controls",
         subject=f"{resource.type} {_name(resource)}",
@@ -102,7 +103,7 @@ def _change(resource: Resource, summary: str, lines: list[str], level: str, rule
         logical_id=resource.logical_id,
         details=tuple(lines),
         facts={"type": resource.type, "name": _name(resource), "changes": lines},
-        level=level,  # type: ignore[arg-type]
+        level=level,
         rule_id=rule,
     )
 

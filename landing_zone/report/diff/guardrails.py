@@ -23,6 +23,7 @@ from landing_zone.report.diff.policy import (
     document,
     statements,
 )
+from landing_zone.report.diff.sections import Level
 
 POLICY_TYPE = "AWS::Organizations::Policy"
 _IAM_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
@@ -125,7 +126,8 @@ def _whole_policy(policy: Policy, verb: str) -> Change:
     details = tuple(f"{sid}: {describe(policy.statements[sid])}" for sid in sids)
     if verb == "removed":
         summary = "policy removed: its statements no longer apply to its targets"
-        level, rule = "warning", "guardrail-weakened"
+        level: Level = "warning"
+        rule = "guardrail-weakened"
     else:
         summary = "policy added"
         level, rule = "note", "guardrail-strengthened"
@@ -142,7 +144,7 @@ def _whole_policy(policy: Policy, verb: str) -> Change:
             "targets": policy.targets,
             "statements": sids,
         },
-        level=level,  # type: ignore[arg-type]
+        level=level,
         rule_id=rule,
     )
 
@@ -175,7 +177,7 @@ def _targets(old: Policy, new: Policy) -> list[Change]:
 
 
 def _policy_change(
-    policy: Policy, summary: str, facts: dict[str, Any], level: str, rule: str
+    policy: Policy, summary: str, facts: dict[str, Any], level: Level, rule: str
 ) -> Change:
     return Change(
         section="guardrails",
@@ -184,7 +186,7 @@ def _policy_change(
         template=policy.resource.template,
         logical_id=policy.resource.logical_id,
         facts={"policy": policy.name, **facts},
-        level=level,  # type: ignore[arg-type]
+        level=level,
         rule_id=rule,
     )
 

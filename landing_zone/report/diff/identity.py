@@ -17,7 +17,7 @@ from typing import Any
 
 from landing_zone.report.diff.assembly import Assembly, Resource, as_list, text
 from landing_zone.report.diff.model import Change
-from landing_zone.report.diff.policy import Fact, compare, statements
+from landing_zone.report.diff.policy import Direction, Fact, compare, statements
 
 PERMISSION_SET = "AWS::SSO::PermissionSet"
 ASSIGNMENT = "AWS::SSO::Assignment"
@@ -123,13 +123,13 @@ def _compare(old: Resource, new: Resource) -> list[Fact]:
     if old_boundary != new_boundary:
         shown_old = _boundary(old_boundary)
         shown_new = _boundary(new_boundary)
-        direction = (
+        direction: Direction = (
             "less" if old_boundary is None else "more" if new_boundary is None else "changed"
         )
         facts.append(
             Fact(
                 f"permissions boundary {shown_old} → {shown_new}",
-                direction,  # type: ignore[arg-type]
+                direction,
                 "PermissionsBoundary",
                 (shown_old, shown_new),
             )

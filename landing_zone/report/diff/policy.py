@@ -173,8 +173,11 @@ def _whole(statement: Statement, verb: str, direction: Direction) -> Fact:
     return Fact(f"statement {verb}: {describe(statement)}", direction, "statement")
 
 
+_OPPOSITE: dict[Direction, Direction] = {"more": "less", "less": "more", "changed": "changed"}
+
+
 def _opposite(direction: Direction) -> Direction:
-    return {"more": "less", "less": "more", "changed": "changed"}[direction]  # type: ignore[return-value]
+    return _OPPOSITE[direction]
 
 
 def _conditions(
