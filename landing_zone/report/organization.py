@@ -175,7 +175,6 @@ class _Resolver:
 
     def __init__(self, assembly: Assembly, organization: Organization) -> None:
         self._organization = organization
-        self._templates = {template.name: template for template in assembly.templates}
         self._published: dict[str, tuple[TemplateFile, Any]] = {}
         for template in assembly.templates:
             for definition in template.resources.values():
@@ -266,82 +265,105 @@ def _account_ids(
     return ids
 
 
-def read_organization(assembly: Assembly) -> Organization:
-    organization = Organization()
-    resolver = _Resolver(assembly, organization)
-    by_type: dict[str, list[tuple[TemplateFile, str, Mapping[str, Any]]]] = {}
-    for template in assembly.templates:
-        for logical_id, definition in sorted(template.resources.items()):
-            properties = definition.get("Properties", {})
-            if isinstance(properties, Mapping):
-                by_type.setdefault(str(definition.get("Type")), []).append(
-                    (template, logical_id, properties)
-                )
+_Entry = tuple[TemplateFile, str, Mapping[str, Any]]
+"""A resource as the reader walks it: its template, logical id and properties."""
 
-    ids = _account_ids(by_type)
 
-    def where(template: TemplateFile, logical_id: str, field_name: str) -> str:
-        return f"{template.name}: Resources.{logical_id}.Properties.{field_name}"
+def _where(template: TemplateFile, logical_id: str, field_name: str) -> str:
+    return f"{template.name}: Resources.{logical_id}.Properties.{field_name}"
 
-    for template, logical_id, properties in by_type.get(
-        "AWS::Organizations::OrganizationalUnit", []
-    ):
-        key = f"{template.name}#{logical_id}"
-        try:
-            parent = resolver.key(template, properties.get("ParentId"))
-        except LookupError as error:
-            organization.unresolved.append(f"{where(template, logical_id, 'ParentId')}: {error}")
-            parent = ROOT
-        organization.units[key] = OrganizationalUnit(
-            key, str(properties.get("Name", logical_id)), parent, template.name, logical_id
-        )
-        stack_account = assembly.stack_accounts.get(template.name)
-        organization.management_account = organization.management_account or stack_account
 
-    for template, logical_id, properties in by_type.get("AWS::Organizations::Account", []):
-        # Without ParentIds, Organizations creates the account in the root.
-        parents = properties.get("ParentIds") or [ROOT]
-        try:
-            parent = ROOT if parents == [ROOT] else resolver.key(template, parents[0])
-        except (LookupError, IndexError, KeyError, TypeError) as error:
-            organization.unresolved.append(f"{where(template, logical_id, 'ParentIds')}: {error}")
-            parent = "?"
-        email = properties.get("Email")
-        organization.accounts.append(
-            Account(
-                str(properties.get("AccountName", logical_id)),
-                parent,
-                template.name,
-                logical_id,
-                ids.get(email) if isinstance(email, str) else None,
-            )
-        )
+class _Reader:
+    """Reads OUs, then accounts, then policies; what it cannot resolve goes to ``unresolved``."""
 
-    for template, logical_id, properties in by_type.get("AWS::Organizations::Policy", []):
-        targets: list[str] = []
-        for index, target in enumerate(properties.get("TargetIds") or []):
+    def __init__(self, assembly: Assembly) -> None:
+        self.assembly = assembly
+        self.organization = Organization()
+        self.resolver = _Resolver(assembly, self.organization)
+        self.by_type: dict[str, list[_Entry]] = {}
+        for template in assembly.templates:
+            for logical_id, definition in sorted(template.resources.items()):
+                properties = definition.get("Properties", {})
+                if isinstance(properties, Mapping):
+                    self.by_type.setdefault(str(definition.get("Type")), []).append(
+                        (template, logical_id, properties)
+                    )
+
+    def _management(self, template: TemplateFile) -> None:
+        # OUs and policies are created in the management account.
+        stack_account = self.assembly.stack_accounts.get(template.name)
+        self.organization.management_account = self.organization.management_account or stack_account
+
+    def units(self) -> None:
+        for template, logical_id, properties in self.by_type.get(
+            "AWS::Organizations::OrganizationalUnit", []
+        ):
+            key = f"{template.name}#{logical_id}"
             try:
-                targets.append(resolver.key(template, target))
+                parent = self.resolver.key(template, properties.get("ParentId"))
             except LookupError as error:
-                organization.unresolved.append(
-                    f"{where(template, logical_id, f'TargetIds[{index}]')}: {error}"
+                self.organization.unresolved.append(
+                    f"{_where(template, logical_id, 'ParentId')}: {error}"
                 )
-        characters, exact = _content_length(properties.get("Content", {}))
-        organization.policies.append(
-            Policy(
-                name=str(properties.get("Name", logical_id)),
-                policy_type=str(properties.get("Type", "?")),
-                template=template.name,
-                logical_id=logical_id,
-                targets=tuple(dict.fromkeys(targets)),
-                guardrails=_guardrails(properties.get("Description")),
-                characters=characters,
-                exact=exact,
+                parent = ROOT
+            name = str(properties.get("Name", logical_id))
+            self.organization.units[key] = OrganizationalUnit(
+                key, name, parent, template.name, logical_id
             )
-        )
-        organization.management_account = organization.management_account or (
-            assembly.stack_accounts.get(template.name)
-        )
+            self._management(template)
+
+    def accounts(self) -> None:
+        ids = _account_ids(self.by_type)
+        for template, logical_id, properties in self.by_type.get("AWS::Organizations::Account", []):
+            # Without ParentIds, Organizations creates the account in the root.
+            parents = properties.get("ParentIds") or [ROOT]
+            try:
+                parent = ROOT if parents == [ROOT] else self.resolver.key(template, parents[0])
+            except (LookupError, IndexError, KeyError, TypeError) as error:
+                self.organization.unresolved.append(
+                    f"{_where(template, logical_id, 'ParentIds')}: {error}"
+                )
+                parent = "?"
+            email = properties.get("Email")
+            account_id = ids.get(email) if isinstance(email, str) else None
+            name = str(properties.get("AccountName", logical_id))
+            self.organization.accounts.append(
+                Account(name, parent, template.name, logical_id, account_id)
+            )
+
+    def policies(self) -> None:
+        for template, logical_id, properties in self.by_type.get("AWS::Organizations::Policy", []):
+            targets: list[str] = []
+            for index, target in enumerate(properties.get("TargetIds") or []):
+                try:
+                    targets.append(self.resolver.key(template, target))
+                except LookupError as error:
+                    self.organization.unresolved.append(
+                        f"{_where(template, logical_id, f'TargetIds[{index}]')}: {error}"
+                    )
+            characters, exact = _content_length(properties.get("Content", {}))
+            self.organization.policies.append(
+                Policy(
+                    name=str(properties.get("Name", logical_id)),
+                    policy_type=str(properties.get("Type", "?")),
+                    template=template.name,
+                    logical_id=logical_id,
+                    targets=tuple(dict.fromkeys(targets)),
+                    guardrails=_guardrails(properties.get("Description")),
+                    characters=characters,
+                    exact=exact,
+                )
+            )
+            self._management(template)
+
+
+def read_organization(assembly: Assembly) -> Organization:
+    """The organization the templates of ``assembly`` declare."""
+    reader = _Reader(assembly)
+    reader.units()
+    reader.accounts()
+    reader.policies()
+    organization = reader.organization
     management = organization.management_account
     if management and management not in organization.account_names:
         organization.accounts.append(Account(MANAGEMENT_ACCOUNT_NAME, ROOT, None, None, management))
