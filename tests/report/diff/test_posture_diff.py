@@ -424,6 +424,59 @@ def test_a_stackset_template_change_rolls_out(base_assembly: Path, head: Head) -
     assert control.details == (f"MaximumExecutionFrequency: {old or '(none)'} → {new}",)
 
 
+def test_auto_deployment_and_retention_changes_say_what_happens(
+    base_assembly: Path, head: Head
+) -> None:
+    template, logical_id, stackset = _baseline(head)
+    retained = stackset["Properties"]["AutoDeployment"].get("RetainStacksOnAccountRemoval", False)
+
+    def change(body: dict[str, Any]) -> None:
+        auto = body["Resources"][logical_id]["Properties"]["AutoDeployment"]
+        auto["Enabled"] = False
+        auto["RetainStacksOnAccountRemoval"] = not retained
+
+    head.edit(template, change)
+    change_ = only(diff_of(base_assembly, head), "stacksets")
+    assert "AutoDeployment disabled" in change_.details
+    assert f"RetainStacksOnAccountRemoval {str(not retained).lower()}" in change_.details
+    assert "accounts that join a targeted OU later get no stack instance" in change_.summary
+    # Stacks of leaving accounts deleted from now on is a warning; kept, a note.
+    assert change_.level == ("warning" if retained else "note")
+
+
+def test_an_intersection_target_added_creates_instances(base_assembly: Path, head: Head) -> None:
+    template, logical_id, stackset = next(
+        item
+        for item in head.resources("AWS::CloudFormation::StackSet")
+        if item[2]["Properties"]["StackInstancesGroup"][0]["DeploymentTargets"].get(
+            "AccountFilterType"
+        )
+        == "INTERSECTION"
+    )
+    group = stackset["Properties"]["StackInstancesGroup"][0]
+
+    def add_account(body: dict[str, Any]) -> None:
+        targets = body["Resources"][logical_id]["Properties"]["StackInstancesGroup"][0]
+        targets["DeploymentTargets"]["Accounts"].append("123456789012")
+
+    head.edit(template, add_account)
+    change = only(diff_of(base_assembly, head), "stacksets")
+    assert change.details == ("accounts added: 123456789012",)
+    (created,) = change.facts["instances_created"]
+    assert created.startswith("account 123456789012 (when in OU ")
+    assert created.endswith(f" in {', '.join(sorted(group['Regions']))}")
+    assert change.level == "note"
+
+
+def test_a_retained_stackset_removed_is_orphaned(base_assembly: Path, head: Head) -> None:
+    template, logical_id, stackset = _baseline(head)
+    assert stackset["DeletionPolicy"] == "Retain"
+    head.edit(template, lambda body: body["Resources"].pop(logical_id))
+    changes = diff_of(base_assembly, head).section("stacksets")
+    assert [(c.rule_id, c.level) for c in changes] == [("stackset-orphaned", "warning")]
+    assert "keeps the StackSet and its stack instances" in changes[0].summary
+
+
 # ---- stateful resources -----------------------------------------------------------------------
 
 
