@@ -127,6 +127,8 @@ def test_pull_requests_get_the_report_against_their_base_in_the_summary() -> Non
     assert '>> "$GITHUB_STEP_SUMMARY"' in runs
     (sarif,) = [s for s in _steps("review") if "upload-sarif" in s.get("uses", "")]
     assert sarif["with"]["sarif_file"] == "cdk.out/landing-zone-report.sarif"
+    # Forks get a read-only token; their upload would fail the job.
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in sarif["if"]
     assert "scripts/test.sh" in "\n".join(step.get("run", "") for step in _steps("test"))
 
 
