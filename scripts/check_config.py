@@ -212,6 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.previous is not None and not args.previous.is_dir():
         print(f"error: --previous {args.previous}: not a directory (a cdk.out)", file=sys.stderr)
         return 2
+    if args.out is not None and args.out.exists() and any(args.out.iterdir()):
+        # The CLI leaves the templates of stacks that no longer exist: they would hide a removal.
+        print(f"error: --out {args.out}: not empty; give a new folder", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="lz-check-") as temporary:
         out = args.out.resolve() if args.out else Path(temporary) / "cdk.out"
         passed = check(config_path, out, args.previous, args.accept)

@@ -143,3 +143,9 @@ def test_a_bad_config_is_a_clear_error_before_any_synth(
 def test_previous_must_be_an_assembly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(EXAMPLE_CONFIG), "--previous", str(tmp_path / "nope")]) == 2
     assert "--previous" in capsys.readouterr().err
+
+
+def test_out_must_be_new_or_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "gone-stack.template.json").write_text("{}")
+    assert main([str(EXAMPLE_CONFIG), "--out", str(tmp_path)]) == 2
+    assert "not empty" in capsys.readouterr().err
