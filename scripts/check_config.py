@@ -88,7 +88,10 @@ def run_attack_suite(
     """Every scenario of ``scenarios_text`` (default tests/attack/scenarios.yaml) over the
     templates of ``assembly``."""
     engine, world_module = _attack_modules()
-    world = world_module.build_world(config, assembly)
+    try:
+        world = world_module.build_world(config, assembly)
+    except Exception as error:  # the model of an organization unlike any the suite knows
+        return AttackResult(errors=[f"the policies of {assembly} cannot be modelled: {error!r}"])
     if scenarios_text is None:
         scenarios_text = (ATTACK_SUITE / "scenarios.yaml").read_text(encoding="utf-8")
     text = scenarios_for(config.organization.name, scenarios_text)
@@ -127,6 +130,7 @@ def _print_attack(result: AttackResult) -> None:
         ("ERROR", result.errors),
         ("legitimate access denied", result.legitimate_denied),
         ("known open", result.known_open),
+        ("not applicable", result.not_applicable),
     ):
         for line in lines:
             print(f"attack suite: {title}: {line}")

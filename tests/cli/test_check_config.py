@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import EXAMPLE_CONFIG, ReferenceApp
 
+from landing_zone.config import LandingZoneConfig
 from landing_zone.stateful_guard import read_templates, stateful_changes
 from scripts.check_config import AttackResult, main, run_attack_suite, scenarios_for, synth
 
@@ -124,6 +125,14 @@ def test_attack_suite_fails_when_no_scenario_applies() -> None:
     assert AttackResult(not_applicable=["x: unknown account"]).failed
     assert not AttackResult(applied=1, not_applicable=["x: unknown account"]).failed
     assert AttackResult(applied=1, escapes=["x"]).failed
+
+
+def test_attack_suite_reports_an_assembly_it_cannot_model(
+    example_config: LandingZoneConfig, tmp_path: Path
+) -> None:
+    result = run_attack_suite(example_config, tmp_path)
+    assert result.failed
+    assert result.errors[0].startswith(f"the policies of {tmp_path} cannot be modelled")
 
 
 def test_a_bad_config_is_a_clear_error_before_any_synth(
