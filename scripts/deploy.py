@@ -288,7 +288,9 @@ def describe(assembly: Path, stacks: Sequence[PlannedStack], cdk: Path) -> str:
 def _environment() -> dict[str, str]:
     # The virtualenv's Node 24 first, as scripts/synth.sh arranges: jsii and the CDK CLI must
     # not pick up an end-of-life system Node.
-    path = os.pathsep.join([str(Path(sys.executable).parent), str(CDK.parent), os.environ["PATH"]])
+    path = os.pathsep.join(
+        [str(Path(sys.executable).parent), str(CDK.parent), os.environ.get("PATH", "")]
+    )
     return {**os.environ, "PATH": path}
 
 
