@@ -12,7 +12,7 @@ from .ai import check_ai
 from .defense import check_defense
 from .errors import ConfigIssue, duplicate_issues
 from .guardrails import check_guardrails
-from .identity import check_identity
+from .identity import check_identity, identity_warnings
 from .ipam import check_ipam
 from .model import MAX_ACCOUNTS_PER_STACK, MAX_OU_DEPTH, ROOT, LandingZoneConfig
 from .response import check_incident_response
@@ -263,3 +263,12 @@ CHECKS: tuple[Check, ...] = (
 def cross_check(config: LandingZoneConfig) -> list[ConfigIssue]:
     """Every problem that spans fields, in file order of the checks."""
     return [issue for check in CHECKS for issue in check(config)]
+
+
+WARNINGS: tuple[Check, ...] = (identity_warnings,)
+"""Checks whose issues leave something out for now rather than make the config invalid."""
+
+
+def cross_check_warnings(config: LandingZoneConfig) -> list[ConfigIssue]:
+    """What a valid config leaves out for now (``ConfigWarning``), in file order of the checks."""
+    return [issue for check in WARNINGS for issue in check(config)]

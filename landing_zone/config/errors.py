@@ -14,6 +14,13 @@ class LandingZoneError(Exception):
     """Base of the errors the landing zone reports to users without a traceback."""
 
 
+class ConfigWarning(UserWarning):
+    """Something in a valid config that the landing zone leaves out for now, in the error
+    format (file, field path with its line, what happens, the value): for example an
+    assignment to an account whose id is not filled in yet. ``python -W error::...`` or
+    ``warnings.simplefilter("error", ConfigWarning)`` turns them into errors."""
+
+
 def format_path(path: Path) -> str:
     """``("accounts", "ml-prod", "email")`` -> ``accounts.ml-prod.email``; ints become ``[i]``."""
     text = ""
@@ -28,6 +35,16 @@ def format_path(path: Path) -> str:
 def _show(value: Any) -> str:
     shown = json.dumps(value, default=str)
     return shown if len(shown) <= 120 else shown[:117] + "..."
+
+
+def line_of(lines: Mapping[Path, int], path: Path) -> int | None:
+    """The line of ``path``; an unknown or missing key has no line of its own, so that of its
+    nearest parent."""
+    for end in range(len(path), -1, -1):
+        line = lines.get(path[:end])
+        if line is not None:
+            return line
+    return None
 
 
 @dataclass(frozen=True)
@@ -57,12 +74,7 @@ class ConfigError(LandingZoneError):
         super().__init__(str(self))
 
     def line_of(self, path: Path) -> int | None:
-        # An unknown or missing key has no line of its own; report its nearest parent.
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(path[:end])
-            if line is not None:
-                return line
-        return None
+        return line_of(self.lines, path)
 
     def __str__(self) -> str:
         count = len(self.issues)

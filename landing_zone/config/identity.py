@@ -181,6 +181,37 @@ def assignment_shards(config: LandingZoneConfig) -> dict[int, list[AccountAssign
     return dict(sorted(shards.items()))
 
 
+def identity_warnings(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    """Each assignment target that reaches accounts without an id: their assignments are left
+    out (``assignment_shards``) until the id is filled in. A warning, not an error: a new
+    account gets its id only once the organization stack has created it, so the assignment can
+    be written in the same change and takes effect at the next deployment after the id is in."""
+    identity = config.identity
+    if identity is None:
+        return
+    management = config.core_accounts.management
+    for index, assignment in enumerate(identity.assignments):
+        settings = identity.permission_sets.get(assignment.permission_set)
+        job = None if settings is None else settings.job_function
+        for position, target in enumerate(assignment.targets):
+            waiting = [
+                account
+                for account in assignment_accounts(config, target, job) or []
+                if config.accounts[account].id is None
+                and (account != management or reaches_management_account(job))
+            ]
+            if waiting:
+                ids = ", ".join(f"accounts.{account}.id" for account in waiting)
+                yield ConfigIssue(
+                    ("identity", "assignments", index, "targets", position),
+                    f"reaches accounts without an id yet ({', '.join(waiting)}): their "
+                    f"{assignment.permission_set} assignments for {assignment.group} are left "
+                    f"out until {ids} {'is' if len(waiting) == 1 else 'are'} filled in (after "
+                    "the organization stack has created the account)",
+                    target,
+                )
+
+
 def check_identity(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     identity = config.identity
     if identity is None:

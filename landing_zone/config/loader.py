@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -10,8 +11,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .cross_checks import cross_check
-from .errors import ConfigError, ConfigIssue, Path
+from .cross_checks import cross_check, cross_check_warnings
+from .errors import ConfigError, ConfigIssue, ConfigWarning, Path, line_of
 from .model import UNION_TAGS, LandingZoneConfig
 
 _MISSING = object()
@@ -298,6 +299,9 @@ def parse_config(text: str, source: str) -> LandingZoneConfig:
     issues += cross_check(config)
     if issues:
         raise ConfigError(source, issues, lines)
+    for issue in cross_check_warnings(config):
+        rendered = issue.render(line_of(lines, issue.path))
+        warnings.warn(f"{source}: {rendered}", ConfigWarning, stacklevel=2)
     return config
 
 

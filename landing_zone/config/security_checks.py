@@ -9,6 +9,7 @@ from landing_zone.common.patterns import EMAIL_ADDRESS, is_https_url
 from landing_zone.detection.aws_config import ManagedRuleSpec
 from landing_zone.logging.organization_trail import event_selectors
 
+from .coverage import under
 from .errors import ConfigIssue, duplicate_issues
 from .model import SEVERITIES, ConfigRuleConfig, LandingZoneConfig
 
@@ -70,7 +71,41 @@ def check_logging(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
         yield ConfigIssue(("logging", "trail"), str(error), has_value=False)
 
 
+QUARANTINE_GUARDRAIL = "deny-all-except-landing-zone"
+"""The SCP that leaves an OU's accounts able to do nothing: the one way to keep an OU out of the
+account baseline (the reference config's ``Suspended``)."""
+
+
+def _ous_without_baseline(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    """An OU outside ``baselines.organizational_units`` is an error, not a warning: its accounts,
+    and every account moved into it later, would run without AWS Config recording, the IAM
+    controls, the S3 public access block, EBS encryption by default and backups, which a PCI DSS
+    environment must show for every account in scope. CI fails on an error; a warning in a synth
+    log is read by nobody. An OU that is quarantined (``deny-all-except-landing-zone``, itself
+    or a parent) needs no baseline: nothing can run there."""
+    targets = config.baselines.organizational_units
+    quarantined = [
+        target
+        for target, guardrails in config.guardrails.service_control_policies.items()
+        if QUARANTINE_GUARDRAIL in guardrails
+    ]
+    for path in config.organizational_units:
+        if under(path, targets) or under(path, quarantined):
+            continue
+        yield ConfigIssue(
+            ("organizational_units", path),
+            "gets no account baseline: neither it nor a parent OU is in "
+            f"baselines.organizational_units ({', '.join(targets)}), so its accounts (and any "
+            "account added to it later) would have no AWS Config recorder, IAM controls, public "
+            f"access block, EBS default encryption or backups; allowed: add {path!r} or a parent "
+            "OU to baselines.organizational_units, or quarantine it with "
+            f"guardrails.service_control_policies.{path}: [{QUARANTINE_GUARDRAIL}]",
+            path,
+        )
+
+
 def check_baselines(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
+    yield from _ous_without_baseline(config)
     scan = config.baselines.backup.malware_scan
     if scan is not None:
         yield from duplicate_issues(

@@ -491,6 +491,7 @@ def test_two_combinations_spelling_one_shape_name_are_rejected() -> None:
     # ai-xx-vpc-yy.
     def mutate(config: dict[str, Any]) -> None:
         config["organizational_units"]["Lab"] = {"environment": "non-production"}
+        config["baselines"]["organizational_units"].append("Lab")
         config["accounts"]["sandbox-two"] = {
             "email": "sandbox-two@acme-pay.example",
             "ou": "Lab",
