@@ -2,13 +2,15 @@
 
 The library tests run on the example organization of ``tests/fixtures/landing-zone.yaml``, never
 on ``config/landing-zone.yaml``: that one is the team's own config, which changes with every day-2
-change and is checked by ``scripts/check_config.sh``.
+change and is checked by ``scripts/check_config.sh``. Opening it from a test fails the test.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,28 @@ EXAMPLE_CONFIG = Path(__file__).parent / "fixtures" / "landing-zone.yaml"
 """The example organization every library test runs on (a fixture, not the team's config)."""
 TEAM_CONFIG = REPO / "config" / "landing-zone.yaml"
 """The team's own config: checked by scripts/check_config.sh, never read by a test."""
+
+
+class TeamConfigReadError(RuntimeError):
+    """A test opened the team's config."""
+
+
+def _refuse_the_team_config(event: str, args: tuple[Any, ...]) -> None:
+    # An audit hook sees every open, including those of library code a test calls (a script's
+    # default config, a generator's reference): a grep of the tests would miss those.
+    if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    path = os.fsdecode(args[0])
+    if path.endswith("landing-zone.yaml") and Path(path).resolve() == TEAM_CONFIG:
+        raise TeamConfigReadError(
+            f"a test opened {TEAM_CONFIG.relative_to(REPO)}, the team's own config: the library "
+            f"tests run on {EXAMPLE_CONFIG.relative_to(REPO)} (conftest.EXAMPLE_CONFIG); the "
+            "team's config is checked by scripts/check_config.sh"
+        )
+
+
+# Audit hooks cannot be removed: installed once, when pytest imports this conftest.
+sys.addaudithook(_refuse_the_team_config)
 
 
 @dataclass(frozen=True)
