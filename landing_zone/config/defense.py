@@ -327,7 +327,8 @@ def _vpcs(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
             if not 2 <= len(vpc.availability_zones) <= 6:
                 yield ConfigIssue(
                     (*where, "availability_zones"),
-                    "must name 2 to 6 availability zones (the issue's minimum is 2)",
+                    "must name 2 to 6 availability zones (at least 2, so that each tier "
+                    "survives the loss of a zone)",
                     zones,
                 )
             for index, zone in enumerate(zones):

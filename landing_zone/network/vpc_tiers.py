@@ -455,8 +455,11 @@ class VpcTiers(Construct):
             Acknowledgment(
                 id="AwsSolutions-VPC3",
                 reason=(
-                    "The issue asks for network ACLs as a stateless second layer around the "
-                    "data tier, on top of the security groups, not instead of them."
+                    "The data subnets' network ACL is a stateless second layer on top of the "
+                    "security groups, not instead of them: it admits only the data ports from "
+                    "the application subnets and denies the configured ranges, so one "
+                    "misconfigured security group does not expose the data tier (defense in "
+                    "depth for the cardholder data environment's segmentation)."
                 ),
             )
         )
