@@ -89,7 +89,6 @@ def test_reference_plan_deploys_every_stack_after_its_dependencies(reference: Pa
 
 
 def test_reference_stack_sets_carry_the_config_preferences(reference: Path) -> None:
-    # Needs stacks/ to pass config.delivery.stackset_operations to every BaselineStackSet.
     found = 0
     for template_path in sorted(reference.glob("*.template.json")):
         resources = json.loads(template_path.read_text()).get("Resources", {})
@@ -107,7 +106,10 @@ def test_reference_stack_sets_carry_the_config_preferences(reference: Path) -> N
                 "MaxConcurrentPercentage": 50,
                 "RegionConcurrencyType": "SEQUENTIAL",
                 "RegionOrder": expected,
-            }, f"{template_path.name}: {logical_id}"
+            }, (
+                f"{template_path.name}: {logical_id}: stacks/ must pass "
+                "**config.delivery.stackset_operations.stack_set_props() to BaselineStackSet"
+            )
     assert found >= 2
     described = [s.describe() for stack in deploy.plan(reference) for s in stack.stack_sets]
     assert len(described) == found
