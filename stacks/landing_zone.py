@@ -1,13 +1,18 @@
 """The landing zone: every stack built from one validated config, one layer at a time.
 
-Each layer's builder adds its stacks to the Stage and wires them after the stacks of earlier
-layers they need; ``LandingZone`` calls them top-down, so a builder only ever depends on layers
-built before it:
+Each layer's builder adds its stacks to the Stage and makes them deploy after the stacks of the
+earlier layers they need; ``LandingZone`` calls the builders top-down, so a builder only ever
+depends on layers built before it:
 
-    organization ─┬─ logging ─── baselines ─── detection and response ─── malware protection
-                  ├─ network ─── workloads (also after logging and baselines' asset buckets)
-                  ├─ identity
-                  └─ delivery
+    layer                    deployed after
+    organization             -
+    logging                  organization (the log-archive account)
+    baselines                organization, logging
+    detection and response   organization, logging, baselines
+    malware protection       detection and response (GuardDuty on)
+    network and workloads    organization, logging, baselines (the asset buckets)
+    identity                 organization (the accounts)
+    delivery                 organization (the accounts)
 """
 
 from __future__ import annotations
@@ -112,7 +117,8 @@ class LandingZone:
     their construct paths (``aws:cdk:path`` in the templates) do not depend on how the app is
     organised. The Stage must have no constructs yet when network tiers are configured: the
     availability zones of their VPCs are pinned in its context, which CDK allows only before
-    the first child.
+    the first child. The app's context needs the feature flags in ``REQUIRED_FEATURE_FLAGS``
+    (the reference cdk.json sets them, with the others its templates were reviewed with).
 
     Every stack has an explicit account and region from the config, so synth needs no AWS
     credentials. Nothing is read from files or the environment; load the config with
