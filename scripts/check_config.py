@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks the team's own landing zone config before it is merged or deployed.
 
-    scripts/check_config.sh [CONFIG] [--previous OLD_CDK_OUT] [--out DIR] [--accept T:ID ...]
+    scripts/check_config.sh [CONFIG] [--previous CDK_OUT|GIT_REF] [--out DIR] [--accept T:ID ...]
 
 The library's tests run on the example organization of ``tests/fixtures/``; this is the check of
 the config the team deploys (default ``config/landing-zone.yaml``), in four steps:
@@ -14,8 +14,9 @@ the config the team deploys (default ``config/landing-zone.yaml``), in four step
    have removed that access on purpose); a scenario naming an account or resource this config
    does not have is counted as not applicable;
 4. with ``--previous``, the stateful guard (``landing_zone.stateful_guard``) against the
-   templates deployed last: added resources are fine, a stateful resource replaced or removed
-   fails unless accepted with ``--accept TEMPLATE:LOGICAL_ID``.
+   templates deployed last (a cdk.out, or a git ref such as ``origin/main``, synthesized with its
+   own checkout's default config): added resources are fine, a stateful resource replaced or
+   removed fails unless accepted with ``--accept TEMPLATE:LOGICAL_ID``.
 
 Exits 0 when every step passes, 1 when one fails, 2 on unusable arguments.
 """
@@ -26,6 +27,7 @@ import argparse
 import importlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,8 @@ if str(REPO) not in sys.path:  # run as a file: scripts/ is on sys.path, the che
     sys.path.insert(0, str(REPO))
 
 from landing_zone.config import LandingZoneConfig, LandingZoneError, load_config  # noqa: E402
+from landing_zone.report.diff.assembly import AssemblyError  # noqa: E402
+from landing_zone.report.diff.synth import synthesize_ref  # noqa: E402
 from landing_zone.stateful_guard import (  # noqa: E402
     GuardInputError,
     read_templates,
@@ -155,6 +159,17 @@ def synth(config_path: Path, out: Path) -> int:
     return subprocess.run(command, cwd=REPO, env=env, check=False).returncode
 
 
+def previous_assembly(previous: str | None) -> tuple[Path | None, bool]:
+    """The previous templates: a cdk.out folder as given, or a git ref synthesized into a
+    temporary folder (its checkout's own app and default config); True when synthesized here."""
+    if previous is None:
+        return None, False
+    if Path(previous).is_dir():
+        return Path(previous), False
+    print(f"== synth of {previous} (the previous templates)", flush=True)
+    return synthesize_ref(previous, REPO), True
+
+
 def check(
     config_path: Path, out: Path, previous: Path | None, accept: Sequence[str] = ()
 ) -> dict[str, bool]:
@@ -199,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("config", nargs="?", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument(
-        "--previous", type=Path, help="the cdk.out of the last deployment (stateful guard)"
+        "--previous",
+        help="the cdk.out of the last deployment, or a git ref (branch, tag, commit) whose "
+        "checkout is synthesized with its default config (stateful guard)",
     )
     parser.add_argument(
         "--out", type=Path, help="where to synthesize (default: a temporary folder, removed)"
@@ -213,16 +230,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     config_path = args.config.resolve()
-    if args.previous is not None and not args.previous.is_dir():
-        print(f"error: --previous {args.previous}: not a directory (a cdk.out)", file=sys.stderr)
-        return 2
     if args.out is not None and args.out.exists() and any(args.out.iterdir()):
         # The CLI leaves the templates of stacks that no longer exist: they would hide a removal.
         print(f"error: --out {args.out}: not empty; give a new folder", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="lz-check-") as temporary:
-        out = args.out.resolve() if args.out else Path(temporary) / "cdk.out"
-        passed = check(config_path, out, args.previous, args.accept)
+    try:
+        previous, synthesized = previous_assembly(args.previous)
+    except AssemblyError as error:
+        print(
+            f"error: --previous {args.previous}: not a folder (a cdk.out), and as a git ref: "
+            f"{error}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with tempfile.TemporaryDirectory(prefix="lz-check-") as temporary:
+            out = args.out.resolve() if args.out else Path(temporary) / "cdk.out"
+            passed = check(config_path, out, previous, args.accept)
+    finally:
+        if synthesized and previous is not None:
+            shutil.rmtree(previous.parent, ignore_errors=True)
     failed = [step for step, ok in passed.items() if not ok]
     if failed:
         print(f"check_config: FAIL ({', '.join(failed)}) for {config_path}")

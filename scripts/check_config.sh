@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the team's own config: synth with every check pack, cfn-lint, the attack-simulation
-# suite and, with --previous OLD_CDK_OUT, the stateful guard (scripts/check_config.py).
-#   scripts/check_config.sh [CONFIG] [--previous OLD_CDK_OUT] [--out DIR] [--accept T:ID ...]
+# suite and, with --previous (a cdk.out or a git ref), the stateful guard (scripts/check_config.py).
+#   scripts/check_config.sh [CONFIG] [--previous CDK_OUT|GIT_REF] [--out DIR] [--accept T:ID ...]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$root/scripts/bootstrap.sh"
