@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -62,14 +63,26 @@ stays on). ``kms:PutKeyPolicy`` for the account root also satisfies KMS's lockou
 KEY_ADMINISTRATION_SID = "KeyAdministrationByThisAccount"
 
 
+@cache
 def key_administration_statement() -> iam.PolicyStatement:
-    """The account root may administer the key; IAM policies of the account decide who does."""
-    return iam.PolicyStatement(
-        sid=KEY_ADMINISTRATION_SID,
-        principals=[iam.AccountRootPrincipal()],
-        actions=list(KEY_ADMINISTRATION_ACTIONS),
-        resources=["*"],
+    """The account root may administer the key; IAM policies of the account decide who does.
+
+    One frozen statement for every key: its principal is a token each stack resolves to its own
+    account, and adding to a frozen statement raises, so sharing cannot leak a change from one
+    policy into another (it saves two jsii round trips per key)."""
+    return _frozen(
+        iam.PolicyStatement(
+            sid=KEY_ADMINISTRATION_SID,
+            principals=[iam.AccountRootPrincipal()],
+            actions=list(KEY_ADMINISTRATION_ACTIONS),
+            resources=["*"],
+        )
     )
+
+
+def _frozen(statement: iam.PolicyStatement) -> iam.PolicyStatement:
+    statement.freeze()
+    return statement
 
 
 LOGS_KEY_ACTIONS = (
@@ -86,21 +99,26 @@ LOGS_KEY_ACTIONS = (
 LOGS_SID = "CloudWatchLogsOfThisAccountAndRegion"
 
 
+@cache
 def logs_service_statement(sid: str = LOGS_SID) -> iam.PolicyStatement:
     """CloudWatch Logs may use the key for log groups of this account and region only (the
-    encryption context ``aws:logs:arn``, as the CloudWatch Logs user guide documents)."""
-    return iam.PolicyStatement(
-        sid=sid,
-        principals=[iam.ServicePrincipal(f"logs.{pseudo.REGION}.amazonaws.com")],
-        actions=list(LOGS_KEY_ACTIONS),
-        resources=["*"],
-        conditions={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": (
-                    f"arn:{pseudo.PARTITION}:logs:{pseudo.REGION}:{pseudo.ACCOUNT_ID}:log-group:*"
-                )
-            }
-        },
+    encryption context ``aws:logs:arn``, as the CloudWatch Logs user guide documents). Frozen
+    and shared per ``sid``, as :func:`key_administration_statement`."""
+    return _frozen(
+        iam.PolicyStatement(
+            sid=sid,
+            principals=[iam.ServicePrincipal(f"logs.{pseudo.REGION}.amazonaws.com")],
+            actions=list(LOGS_KEY_ACTIONS),
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{pseudo.PARTITION}:logs:{pseudo.REGION}:{pseudo.ACCOUNT_ID}"
+                        ":log-group:*"
+                    )
+                }
+            },
+        )
     )
 
 
@@ -108,20 +126,30 @@ def use_through_services_statement(
     sid: str, services: Sequence[str], actions: Sequence[str]
 ) -> iam.PolicyStatement:
     """Principals of this account whose IAM policies allow it may use the key for ``actions``,
-    but only through ``services`` (short names such as ``sns``) in this region."""
-    return iam.PolicyStatement(
-        sid=sid,
-        principals=[iam.AccountRootPrincipal()],
-        actions=list(actions),
-        resources=["*"],
-        conditions={
-            "StringEquals": {
-                "kms:ViaService": [
-                    f"{service}.{pseudo.REGION}.amazonaws.com" for service in services
-                ],
-                "kms:CallerAccount": pseudo.ACCOUNT_ID,
-            }
-        },
+    but only through ``services`` (short names such as ``sns``) in this region. Frozen and
+    shared per argument values, as :func:`key_administration_statement`."""
+    return _use_through_services(sid, tuple(services), tuple(actions))
+
+
+@cache
+def _use_through_services(
+    sid: str, services: tuple[str, ...], actions: tuple[str, ...]
+) -> iam.PolicyStatement:
+    return _frozen(
+        iam.PolicyStatement(
+            sid=sid,
+            principals=[iam.AccountRootPrincipal()],
+            actions=list(actions),
+            resources=["*"],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": [
+                        f"{service}.{pseudo.REGION}.amazonaws.com" for service in services
+                    ],
+                    "kms:CallerAccount": pseudo.ACCOUNT_ID,
+                }
+            },
+        )
     )
 
 
@@ -162,11 +190,16 @@ def administered_key(
         construct_id,
         description=description,
         enable_key_rotation=True,
-        pending_window=Duration.days(30),
+        pending_window=_pending_window(),
         removal_policy=RemovalPolicy.RETAIN,
         policy=administered_key_policy(*statements, landing_zone_principals=principals),
         alias=alias,
     )
+
+
+@cache
+def _pending_window() -> Duration:
+    return Duration.days(30)
 
 
 def checked_statements(

@@ -132,7 +132,7 @@ class AwsSdkCallHandler(Construct):
         super().__init__(scope, construct_id)
         self.function_name = function_name
         self.logical_id_suffix = logical_id_suffix
-        self._function_acknowledged = False
+        self._function_prepared = False
         self._wildcard_acknowledged = False
         # Administration for the account, use for CloudWatch Logs only (below): no kms:*.
         self.log_key = administered_key(
@@ -247,21 +247,26 @@ class AwsSdkCallHandler(Construct):
             # from npm at deploy time would need internet access from every account.
             install_latest_aws_sdk=False,
         )
-        # The call must not run before its permissions are attached to the shared role.
-        resource.node.add_dependency(self.policy)
         if self.logical_id_suffix:
             custom = resource.node.default_child
             assert isinstance(custom, CustomResource), "AwsCustomResource wraps a CustomResource"
             cfn = custom.node.default_child
             assert isinstance(cfn, CfnResource), "a CustomResource wraps a CfnResource"
             cfn.override_logical_id(f"{Stack.of(cfn).get_logical_id(cfn)}{self.logical_id_suffix}")
-        self._acknowledge_function_findings()
+        self._prepare_function()
         return resource
 
-    def _acknowledge_function_findings(self) -> None:
-        if not self._function_acknowledged:
-            Validations.of(self._function()).acknowledge(*_HANDLER_FUNCTION_ACKNOWLEDGMENTS)
-            self._function_acknowledged = True
+    def _prepare_function(self) -> None:
+        """Once per handler, on the first call: the function that runs every call waits for
+        the shared policy, so no call runs before its permissions are attached to the role.
+        Each call's custom resource depends on the function (its service token), hence on the
+        policy: one dependency in the template instead of one per call, the same order on
+        create, update (the policy gains a call's statement before the call runs) and delete."""
+        if not self._function_prepared:
+            function = self._function()
+            function.node.add_dependency(self.policy)
+            Validations.of(function).acknowledge(*_HANDLER_FUNCTION_ACKNOWLEDGMENTS)
+            self._function_prepared = True
 
     def _function(self) -> lambda_.Function:
         """The singleton function ``AwsCustomResource`` created with this handler's role."""

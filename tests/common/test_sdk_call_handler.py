@@ -118,3 +118,22 @@ def test_takes_exactly_one_of_on_update_and_on_create(calls: dict[str, Any]) -> 
     handler = AwsSdkCallHandler(_stack(), AwsSdkCallHandler.ID, function_name=NAME)
     with pytest.raises(ValueError, match=r"give on_update .* or on_create"):
         handler.sdk_call(handler, "Lookup", statements=[_DESCRIBE], **calls)
+
+
+def test_no_call_runs_before_the_shared_policy_is_attached() -> None:
+    # One DependsOn on the function instead of one per call: every call's custom resource
+    # takes its service token from the function, so CloudFormation orders policy -> function
+    # -> call on create and update, and the reverse on delete.
+    stack = _stack()
+    handler = AwsSdkCallHandler(stack, AwsSdkCallHandler.ID)
+    _call(handler)
+    template = Template.from_stack(stack).to_json()["Resources"]
+    (policy,) = [
+        key for key, value in template.items() if value["Type"] == "AWS::IAM::ManagedPolicy"
+    ]
+    (function,) = [
+        key for key, value in template.items() if value["Type"] == "AWS::Lambda::Function"
+    ]
+    (call,) = [value for value in template.values() if value["Type"] == "Custom::AWS"]
+    assert policy in template[function]["DependsOn"]
+    assert call["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function, "Arn"]}
