@@ -14,12 +14,13 @@ from pathlib import Path
 from landing_zone.config.model import (
     library_bedrock_model_providers,
     library_interface_endpoint_services,
+    library_regions,
 )
 
 CATALOG = Path(__file__).resolve().parents[1] / "landing_zone" / "config" / "cdk_catalog.py"
 
 TEMPLATE = '''"""What the pinned aws-cdk-lib lists, read once and written here, so that loading a
-config does not start jsii and read some 560 static properties through it (about half a second).
+config does not start jsii and read some 610 static properties through it (about half a second).
 
 Written by ``python scripts/write_cdk_catalog.py`` from aws-cdk-lib {version}; used only while
 that version is installed (``landing_zone.config.model`` reads the library otherwise), and
@@ -37,6 +38,10 @@ INTERFACE_ENDPOINT_SERVICES: tuple[str, ...] = (
 BEDROCK_MODEL_PROVIDERS: tuple[str, ...] = (
 {providers})
 """Providers of ``FoundationModelIdentifier`` model ids (the part before the first dot)."""
+
+REGIONS: tuple[str, ...] = (
+{regions})
+"""Region names of the region-info database (``RegionInfo.regions``)."""
 '''
 
 
@@ -50,6 +55,7 @@ def render() -> str:
         version=importlib.metadata.version("aws-cdk-lib"),
         services=_lines(library_interface_endpoint_services()),
         providers=_lines(library_bedrock_model_providers()),
+        regions=_lines(library_regions()),
     )
 
 

@@ -1,5 +1,5 @@
 """What the pinned aws-cdk-lib lists, read once and written here, so that loading a
-config does not start jsii and read some 560 static properties through it (about half a second).
+config does not start jsii and read some 610 static properties through it (about half a second).
 
 Written by ``python scripts/write_cdk_catalog.py`` from aws-cdk-lib 2.275.0; used only while
 that version is installed (``landing_zone.config.model`` reads the library otherwise), and
@@ -422,3 +422,53 @@ BEDROCK_MODEL_PROVIDERS: tuple[str, ...] = (
     "zai",
 )
 """Providers of ``FoundationModelIdentifier`` model ids (the part before the first dot)."""
+
+REGIONS: tuple[str, ...] = (
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-isoe-west-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eusc-de-east-1",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isob-west-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+    "us-west-1",
+    "us-west-2",
+)
+"""Region names of the region-info database (``RegionInfo.regions``)."""

@@ -64,7 +64,17 @@ CDK_QUALIFIER = "lzone"
 
 @cache
 def known_regions() -> tuple[str, ...]:
-    """AWS region names known to the pinned aws-cdk-lib (its region-info database)."""
+    """AWS region names known to the pinned aws-cdk-lib (its region-info database): from
+    ``cdk_catalog`` while it matches the installed version, else read from the library."""
+    if _catalog_is_current():
+        from .cdk_catalog import REGIONS
+
+        return REGIONS
+    return library_regions()
+
+
+def library_regions() -> tuple[str, ...]:
+    """``RegionInfo.regions``' names, read through jsii (about 50 calls)."""
     # Imported lazily: it starts the jsii runtime, which the rest of the model does not need.
     from aws_cdk.region_info import RegionInfo
 
