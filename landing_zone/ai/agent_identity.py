@@ -136,7 +136,7 @@ class AgentIdentity(Construct):
             minutes. Default: 15.
         """
         super().__init__(scope, construct_id)
-        _check(
+        check_agent_identity(
             tools=tools,
             agents=agents,
             domain_prefix=domain_prefix,
@@ -379,15 +379,17 @@ def _check_name(parameter: str, name: object) -> None:
         raise ValueError(f"{parameter}: got {name!r}; allowed: {_NAME_RULE}")
 
 
-def _check(
+def check_agent_identity(
     *,
     tools: Sequence[str],
     agents: Mapping[str, Sequence[str]],
     domain_prefix: str,
-    resource_server_identifier: str,
-    access_token_validity_minutes: int,
+    resource_server_identifier: str = "tools",
+    access_token_validity_minutes: int = 15,
 ) -> None:
-    """Raise ValueError naming the first prop Cognito, Cedar or the landing zone would refuse."""
+    """Raise ValueError naming the first prop of :class:`AgentIdentity` (same names and
+    defaults) that Cognito, Cedar or the landing zone would refuse: the construct's own checks,
+    in plain Python, for config validation without building a construct tree."""
     if isinstance(tools, str) or not 1 <= len(tools) <= MAX_TOOLS:
         raise ValueError(
             f"tools: got {tools!r}; allowed: a sequence of 1-{MAX_TOOLS} tool names "

@@ -213,23 +213,20 @@ class BedrockGuardrail(Construct):
         """
         super().__init__(scope, construct_id)
         kms_key = as_key("kms_key", kms_key)
-        _check(
+        check_guardrail(
             name=name,
-            messages=(blocked_input_message, blocked_output_message),
-            strengths=(content_strength, prompt_attack_strength),
+            blocked_input_message=blocked_input_message,
+            blocked_output_message=blocked_output_message,
+            content_strength=content_strength,
+            prompt_attack_strength=prompt_attack_strength,
             denied_topics=denied_topics,
             pii_entities=pii_entities,
             regexes=regexes,
             blocked_words=blocked_words,
-            thresholds=(grounding_threshold, relevance_threshold),
+            grounding_threshold=grounding_threshold,
+            relevance_threshold=relevance_threshold,
+            automated_reasoning_policies=automated_reasoning_policies,
         )
-        for arn in automated_reasoning_policies:
-            if not is_unresolved(arn) and not _REASONING_POLICY_ARN.fullmatch(arn):
-                raise ValueError(
-                    f"automated_reasoning_policies: got {arn!r}; allowed: ARNs of Automated "
-                    "Reasoning policies (arn:aws:bedrock:<region>:<account>:"
-                    "automated-reasoning-policy/<12-character id>[:<version>])"
-                )
         properties: dict[str, Any] = {
             "content_policy_config": bedrock.CfnGuardrail.ContentPolicyConfigProperty(
                 filters_config=[
@@ -377,6 +374,46 @@ class BedrockGuardrail(Construct):
                 )
             ),
         )
+
+
+def check_guardrail(
+    *,
+    name: str = "landing-zone",
+    blocked_input_message: str = DEFAULT_BLOCKED_INPUT,
+    blocked_output_message: str = DEFAULT_BLOCKED_OUTPUT,
+    content_strength: str = "HIGH",
+    prompt_attack_strength: str = "HIGH",
+    denied_topics: Sequence[DeniedTopic] = FINANCE_DENIED_TOPICS,
+    pii_entities: Mapping[str, str] = FINANCE_PII,
+    regexes: Sequence[RegexFilter] = (),
+    profanity: bool = True,
+    blocked_words: Sequence[str] = (),
+    grounding_threshold: float = 0.75,
+    relevance_threshold: float = 0.75,
+    automated_reasoning_policies: Sequence[str] = (),
+    description: str | None = None,
+) -> None:
+    """Raise ValueError naming the first prop of :class:`BedrockGuardrail` (same names and
+    defaults) that Bedrock or the landing zone would refuse: the construct's own checks, in
+    plain Python, for config validation without building a construct tree."""
+    del profanity, description  # any value is accepted
+    _check(
+        name=name,
+        messages=(blocked_input_message, blocked_output_message),
+        strengths=(content_strength, prompt_attack_strength),
+        denied_topics=denied_topics,
+        pii_entities=pii_entities,
+        regexes=regexes,
+        blocked_words=blocked_words,
+        thresholds=(grounding_threshold, relevance_threshold),
+    )
+    for arn in automated_reasoning_policies:
+        if not is_unresolved(arn) and not _REASONING_POLICY_ARN.fullmatch(arn):
+            raise ValueError(
+                f"automated_reasoning_policies: got {arn!r}; allowed: ARNs of Automated "
+                "Reasoning policies (arn:aws:bedrock:<region>:<account>:"
+                "automated-reasoning-policy/<12-character id>[:<version>])"
+            )
 
 
 def _digest(properties: object) -> str:

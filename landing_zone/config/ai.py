@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aws_cdk import App, Stack
-from aws_cdk import aws_kms as kms
-
-from landing_zone.ai import AgentIdentity, BedrockGuardrail, DeniedTopic, RegexFilter
+from landing_zone.ai import DeniedTopic, RegexFilter
+from landing_zone.ai.agent_identity import check_agent_identity
 from landing_zone.ai.bucket_names import ACCOUNT_ID, is_pattern, substitute
+from landing_zone.ai.guardrail import check_guardrail
 from landing_zone.ai.training_data import check_bucket_names
 from landing_zone.common.bedrock import is_embedding_model
 
@@ -255,12 +254,8 @@ def _key_class(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
 
 def _guardrail(config: LandingZoneConfig) -> Iterator[ConfigIssue]:
     """The construct's own checks (card data must be blocked, PII types, regexes, ARNs)."""
-    stack = Stack(App(), "GuardrailCheck")
-    key = kms.Key.from_key_arn(
-        stack, "Key", "arn:aws:kms:us-east-1:111111111111:key/00000000-0000-0000-0000-000000000000"
-    )
     try:
-        BedrockGuardrail(stack, "Guardrail", kms_key=key, **guardrail_props(config.ai.guardrail))
+        check_guardrail(**guardrail_props(config.ai.guardrail))
     except ValueError as error:
         yield ConfigIssue(("ai", "guardrail"), str(error), has_value=False)
 
@@ -336,9 +331,7 @@ def _agents(where: tuple[str | int, ...], agents: AgentIdentityConfig) -> Iterat
         return
     # The construct's own checks of names (Cognito's and Cedar's rules).
     try:
-        AgentIdentity(
-            Stack(App(), "AgentsCheck"),
-            "Agents",
+        check_agent_identity(
             tools=agents.tools,
             agents=agents.agents,
             domain_prefix=agents.domain_prefix,

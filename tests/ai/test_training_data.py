@@ -450,10 +450,13 @@ def test_deleting_or_replacing_the_job_cancels_it(
 def test_job_runs_after_its_permissions_buckets_and_findings_publication(
     resources: dict[str, dict[str, Any]], construct: TrainingData
 ) -> None:
-    depends = set(resources[logical_id_of(construct.classification_job)]["DependsOn"])
+    job = resources[logical_id_of(construct.classification_job)]
+    depends = set(job["DependsOn"])
     assert logical_id_of(construct.findings_publication) in depends
     assert {logical_id_of(b) for b in construct.training_data_buckets.values()} <= depends
-    assert any(d.startswith("AwsSdkCallHandlerPolicy") for d in depends)
+    # The permissions: the call's function (its service token) waits for the handler's policy.
+    (function, _) = job["Properties"]["ServiceToken"]["Fn::GetAtt"]
+    assert any(d.startswith("AwsSdkCallHandlerPolicy") for d in resources[function]["DependsOn"])
 
 
 def _job_name(construct: TrainingData) -> str:
