@@ -209,8 +209,8 @@ class AccountBackup(Construct):
                 for name in BACKUP_ROLE_MANAGED_POLICIES
             ],
         )
-        for name in BACKUP_ROLE_MANAGED_POLICIES:
-            Validations.of(self.backup_role).acknowledge(
+        Validations.of(self.backup_role).acknowledge(
+            *(
                 Acknowledgment(
                     id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{name}]",
                     reason=(
@@ -219,7 +219,9 @@ class AccountBackup(Construct):
                         "selection picks up; a copy here would silently stop backing them up."
                     ),
                 )
+                for name in BACKUP_ROLE_MANAGED_POLICIES
             )
+        )
         self.scanner: BackupMalwareScanningRole | None = None
         scan_settings = None
         scan_actions = None

@@ -290,8 +290,8 @@ class VpcTiers(Construct):
         """The ``ec2.Vpc`` with the three subnet tiers: give it to workloads that take an
         ``ec2.IVpc``."""
         for public_subnet in self.vpc.public_subnets:
-            for rule in ("PCI.DSS.321", "NIST.800.53.R5"):
-                Validations.of(public_subnet).acknowledge(
+            Validations.of(public_subnet).acknowledge(
+                *(
                     Acknowledgment(
                         id=f"{rule}-VPCNoUnrestrictedRouteToIGW",
                         reason=(
@@ -301,7 +301,9 @@ class VpcTiers(Construct):
                             "tiers have no such route."
                         ),
                     )
+                    for rule in ("PCI.DSS.321", "NIST.800.53.R5")
                 )
+            )
         _acknowledge_default_security_group_provider(Stack.of(self))
         self.public_subnets = self._subnets("public")
         """Selects the public subnets (load balancers and NAT gateways only)."""

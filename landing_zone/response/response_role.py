@@ -482,7 +482,9 @@ def _acknowledge(policy: iam.ManagedPolicy) -> None:
             "(aws:ResourceAccount); the landing zone's buckets are explicitly denied."
         ),
     }
-    for finding, reason in reasons.items():
-        Validations.of(policy).acknowledge(
+    Validations.of(policy).acknowledge(
+        *(
             Acknowledgment(id=f"AwsSolutions-IAM5[{finding}]", reason=reason)
+            for finding, reason in reasons.items()
         )
+    )
