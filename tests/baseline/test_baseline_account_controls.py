@@ -268,8 +268,11 @@ def test_calls_run_only_once_their_permissions_are_attached(
     policies = default_template.find_resources("AWS::IAM::ManagedPolicy")
     assert len(policies) == 1, "one policy, as a role takes at most 10 managed policies"
     policy_id = next(iter(policies))
+    functions = default_template.find_resources("AWS::Lambda::Function")
     for resource in default_template.find_resources("Custom::AWS").values():
-        assert policy_id in resource["DependsOn"]
+        # Through the function that runs the call (its service token).
+        (function, _) = resource["Properties"]["ServiceToken"]["Fn::GetAtt"]
+        assert policy_id in functions[function]["DependsOn"]
 
 
 def test_rejects_a_second_control_of_the_same_setting() -> None:

@@ -185,8 +185,11 @@ def test_every_call_runs_after_the_previous_one_and_the_policy(admins, resources
     for previous, current in itertools.pairwise(chain):
         assert logical_id_of(previous) in resources[logical_id_of(current)]["DependsOn"]
     for construct in chain:
-        if resources[logical_id_of(construct)]["Type"] == "Custom::AWS":
-            assert policy in resources[logical_id_of(construct)]["DependsOn"]
+        resource = resources[logical_id_of(construct)]
+        if resource["Type"] == "Custom::AWS":
+            # Through the function that runs the call (its service token).
+            (function, _) = resource["Properties"]["ServiceToken"]["Fn::GetAtt"]
+            assert policy in resources[function]["DependsOn"]
     assert admins.registrations == chain[len(TRUSTED_ACCESS_PRINCIPALS) :]
 
 

@@ -125,7 +125,9 @@ def test_one_sdk_call_per_policy_type(resources) -> None:
 def test_calls_run_after_their_permissions_are_attached(stack, resources) -> None:
     policy = _handler_policy_id(stack)
     for logical_id in _sdk_calls(resources):
-        assert policy in resources[logical_id]["DependsOn"], logical_id
+        # Through the function that runs the call (its service token).
+        (function, _) = resources[logical_id]["Properties"]["ServiceToken"]["Fn::GetAtt"]
+        assert policy in resources[function]["DependsOn"], logical_id
 
 
 def test_enable_policy_type_is_granted_on_the_root_only(resources) -> None:
