@@ -204,6 +204,7 @@ class BaselinesStack(Stack):
             self,
             "AccountBaselineStackSet",
             baseline=self.baseline,
+            **config.delivery.stackset_operations.stack_set_props(),
             target_organizational_unit_ids=[
                 organizational_unit_id(self, config, path)
                 for path in config.baselines.organizational_units

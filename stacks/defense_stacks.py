@@ -335,6 +335,7 @@ class WorkloadDefensesStack(Stack):
                 self,
                 f"Defenses{role}StackSet",
                 baseline=template,
+                **config.delivery.stackset_operations.stack_set_props(),
                 target_organizational_unit_ids=[organizational_unit_id(self, config, account.ou)],
                 target_account_ids=[account.id],
                 regions=[region],
@@ -400,6 +401,7 @@ class WorkloadShapesStack(Stack):
                 self,
                 f"{shape.construct_id}StackSet",
                 baseline=template,
+                **config.delivery.stackset_operations.stack_set_props(),
                 target_organizational_unit_ids=[
                     organizational_unit_id(self, config, ou) for ou in shape.organizational_units
                 ],
