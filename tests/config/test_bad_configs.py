@@ -15,7 +15,7 @@ import yaml
 from landing_zone.config import ConfigError, parse_config
 from landing_zone.config.loader import MAX_YAML_VALUES
 
-EXAMPLE = Path(__file__).parents[2] / "config" / "landing-zone.yaml"
+EXAMPLE = Path(__file__).parents[1] / "fixtures" / "landing-zone.yaml"
 BASE: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
 
 Mutation = Callable[[dict[str, Any]], None]

@@ -25,7 +25,7 @@ from landing_zone.config.response import finding_types, mode_for
 from landing_zone.response.finding_types import DEFAULT_PLAYBOOK_FINDING_TYPES
 
 REPO = Path(__file__).parents[2]
-EXAMPLE = REPO / "config" / "landing-zone.yaml"
+EXAMPLE = REPO / "tests" / "fixtures" / "landing-zone.yaml"
 BASE: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
 
 Mutation = Callable[[dict[str, Any]], None]

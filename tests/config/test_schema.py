@@ -32,8 +32,8 @@ def test_schema_lists_regions_for_completion() -> None:
 
 
 def test_example_config_points_editors_at_the_schema() -> None:
-    first_line = (ROOT / "config" / "landing-zone.yaml").read_text().splitlines()[0]
-    assert first_line == "# yaml-language-server: $schema=../schema/landing-zone.schema.json"
+    first_line = (ROOT / "tests" / "fixtures" / "landing-zone.yaml").read_text().splitlines()[0]
+    assert first_line == "# yaml-language-server: $schema=../../schema/landing-zone.schema.json"
 
 
 def test_export_command_writes_the_schema(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_export_command_writes_the_schema(tmp_path: Path) -> None:
 def test_example_validates_against_exported_schema() -> None:
     import jsonschema
 
-    example = yaml.safe_load((ROOT / "config" / "landing-zone.yaml").read_text())
+    example = yaml.safe_load((ROOT / "tests" / "fixtures" / "landing-zone.yaml").read_text())
     jsonschema.Draft202012Validator(config_schema()).validate(example)
     broken = dict(example, surprise=True)
     assert not jsonschema.Draft202012Validator(config_schema()).is_valid(broken)

@@ -16,7 +16,7 @@ from landing_zone.config import ConfigError, LandingZoneConfig, parse_config
 from landing_zone.config.defense import placements
 from landing_zone.config.shapes import MAX_ORGANIZATIONAL_UNITS_PER_OPERATION, workload_plan
 
-EXAMPLE = Path(__file__).parents[2] / "config" / "landing-zone.yaml"
+EXAMPLE = Path(__file__).parents[1] / "fixtures" / "landing-zone.yaml"
 BASE: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
 
 Mutation = Callable[[dict[str, Any]], None]
