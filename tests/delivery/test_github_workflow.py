@@ -122,7 +122,8 @@ def test_pull_requests_get_the_report_against_their_base_in_the_summary() -> Non
     runs = "\n".join(step.get("run", "") for step in _steps("review"))
     assert "scripts/bootstrap.sh" in runs
     assert "scripts/synth.sh" in runs
-    assert 'python -m landing_zone.report cdk.out --base "$base"' in runs
+    assert "scripts/check_config.sh" in runs  # the attack suite on the team's own config
+    assert 'python -m landing_zone.report cdk.out --sarif-active-only --base "$base"' in runs
     assert 'base="origin/$BASE_REF"' in runs
     assert '>> "$GITHUB_STEP_SUMMARY"' in runs
     (sarif,) = [s for s in _steps("review") if "upload-sarif" in s.get("uses", "")]
