@@ -102,9 +102,7 @@ class OrganizationStack(Stack):
             )
             # Organizations rejects concurrent writes to the same tree.
             if previous is not None:
-                unit.resource.add_resource_dependency(
-                    previous.resource, "Organizations rejects concurrent changes to the OU tree"
-                )
+                unit.create_after(previous)
             previous = unit
             scopes[path] = unit
             ids[path] = unit.organizational_unit_id

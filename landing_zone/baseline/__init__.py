@@ -8,7 +8,11 @@ from landing_zone.baseline.account_controls import (
 )
 from landing_zone.baseline.asset_bucket import BaselineAssetBucket, asset_bucket_name
 from landing_zone.baseline.backup import AccountBackup, BackupSettings
-from landing_zone.baseline.baseline_stackset import BaselineStackSet, CallAs
+from landing_zone.baseline.baseline_stackset import (
+    BaselineStackSet,
+    CallAs,
+    StackSetOperationProps,
+)
 from landing_zone.baseline.config_recorder import ConfigFrequency, ConfigRecorder
 from landing_zone.baseline.iam_controls import (
     IamConfigRules,
@@ -31,5 +35,6 @@ __all__ = [
     "IamConfigRules",
     "IamManagedRule",
     "PasswordPolicySettings",
+    "StackSetOperationProps",
     "asset_bucket_name",
 ]

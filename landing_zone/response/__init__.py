@@ -13,6 +13,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .asl import Steps
+    from .response_role import ResponseRole
+    from .sign_in_forwarding import SignInBus, SignInForwarding
     from .workflows import (
         DRILL,
         IP_EXPIRY,
@@ -29,8 +32,12 @@ _EXPORTS = {
     "IP_EXPIRY": "workflows",
     "PLAYBOOK_WORKFLOWS": "workflows",
     "ResponseForwarding": "workflows",
+    "ResponseRole": "response_role",
     "ResponseTopic": "workflows",
     "ResponseWorkflows": "workflows",
+    "SignInBus": "sign_in_forwarding",
+    "SignInForwarding": "sign_in_forwarding",
+    "Steps": "asl",
     "execution_role_arns": "workflows",
     "resource_name": "workflows",
 }
@@ -40,8 +47,12 @@ __all__ = [
     "IP_EXPIRY",
     "PLAYBOOK_WORKFLOWS",
     "ResponseForwarding",
+    "ResponseRole",
     "ResponseTopic",
     "ResponseWorkflows",
+    "SignInBus",
+    "SignInForwarding",
+    "Steps",
     "execution_role_arns",
     "resource_name",
 ]

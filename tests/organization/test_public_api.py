@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "landing_zone"
 
 EXPORT_CHECKED = (
     "ai",
+    "baseline",
     "common",
     "detection",
     "edge",
@@ -22,10 +23,9 @@ EXPORT_CHECKED = (
     "logging",
     "network",
     "organization",
+    "response",
 )
-"""The construct domains whose every public class is exported. Not (yet) here: ``baseline``
-(``StackSetOperationProps``) and ``response`` (``ResponseRole``, ``SignInBus``,
-``SignInForwarding``, ``Steps``) until their packages export those; ``config``,
+"""The construct domains whose every public class is exported. Not here: ``config``,
 ``compliance`` and ``report``, whose APIs are a loader, packs and a report, and whose other
 classes are their records."""
 

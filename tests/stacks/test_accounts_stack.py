@@ -70,6 +70,7 @@ def _generated(count: int, *, start: int = 1) -> dict[str, dict[str, str]]:
 
 def _placements(data: dict[str, Any]) -> None:
     data["organizational_units"]["Legacy"] = {"id": LEGACY_OU_ID}
+    data["baselines"]["organizational_units"].append("Legacy")  # every OU gets the baseline
     accounts = data["accounts"]
     accounts["sandbox"]["existing"] = True
     accounts["legacy-app"] = {"email": "aws-legacy-app@acme-pay.example", "ou": "Legacy"}
@@ -280,6 +281,7 @@ def test_no_accounts_to_create_means_no_accounts_stack() -> None:
 def test_ous_differing_only_in_separators_get_their_own_parameter() -> None:
     def edit(data: dict[str, Any]) -> None:
         data["organizational_units"]["Workloads-Prod"] = {}
+        data["baselines"]["organizational_units"].append("Workloads-Prod")
         data["accounts"]["legacy-payments"] = {
             "email": "aws-legacy-payments@acme-pay.example",
             "ou": "Workloads-Prod",

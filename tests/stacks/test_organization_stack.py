@@ -384,6 +384,7 @@ def _ou_and_account_of_one_slug(data: dict[str, Any]) -> None:
 def _ou_named_like_the_root(data: dict[str, Any]) -> None:
     # 'root' is a valid OU path ('Root' alone is reserved) and gives the root's slug.
     data["organizational_units"]["root"] = {}
+    data["baselines"]["organizational_units"].append("root")  # every OU gets the baseline
     data["guardrails"]["service_control_policies"]["root"] = ["require-imdsv2"]
 
 
@@ -400,6 +401,7 @@ def test_policy_names_fit_the_128_character_limit_or_the_config_is_rejected() ->
     def edit(data: dict[str, Any]) -> None:
         long_path = f"{'Payments' * 8}/{'Cards' * 12}"
         data["organizational_units"]["Payments" * 8] = {}
+        data["baselines"]["organizational_units"].append("Payments" * 8)  # and its child
         data["organizational_units"][long_path] = {}
         data["guardrails"]["service_control_policies"][long_path] = ["require-imdsv2"]
 
