@@ -37,8 +37,14 @@ from pathlib import Path
 from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # run as a file: scripts/ is on sys.path, the checkout is not
-    sys.path.insert(0, str(REPO))
+# Run as a file, scripts/ is on sys.path and the checkout is not; imported as scripts.check_config
+# (the tests), the reverse. The sibling script is imported by its own name either way, as mypy
+# checks scripts/ (one module name per file).
+for _path in (REPO, REPO / "scripts"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from lint_templates import lint  # noqa: E402
 
 from landing_zone.config import LandingZoneConfig, LandingZoneError, load_config  # noqa: E402
 from landing_zone.report.diff.assembly import AssemblyError  # noqa: E402
@@ -49,7 +55,6 @@ from landing_zone.stateful_guard import (  # noqa: E402
     report,
     stateful_changes,
 )
-from scripts.lint_templates import lint  # noqa: E402
 
 DEFAULT_CONFIG = REPO / "config" / "landing-zone.yaml"
 CDK = REPO / "node_modules" / ".bin" / "cdk"

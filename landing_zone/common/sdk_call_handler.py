@@ -213,7 +213,9 @@ class AwsSdkCallHandler(Construct):
         ``statements`` join the handler's policy before the call runs. Each needs a ``sid``
         unique in the stack, which names it for reviewers; controls use the API action, so a
         second instance of an account-wide control in one stack is rejected. Pass
-        ``acknowledge_wildcard_resource`` only when the actions have no resource type.
+        ``acknowledge_wildcard_resource`` only when the actions have no resource type; a
+        statement on every resource (``*``) without it is rejected, since the stack's one
+        acknowledgment covers the whole shared policy.
         """
         if (on_update is None) == (on_create is None):
             raise ValueError(
@@ -230,6 +232,15 @@ class AwsSdkCallHandler(Construct):
                     f"for {self._statement_owners[sid]}; each setting is made once per stack"
                 )
             self._statement_owners[sid] = f"{scope.node.path}/{construct_id}"
+            # The stack's one acknowledgment of AwsSolutions-IAM5[Resource::*] covers the whole
+            # shared policy: a wildcard statement without the flag would hide behind another
+            # call's.
+            if not acknowledge_wildcard_resource and "*" in statement.resources:
+                raise ValueError(
+                    f"{scope.node.path}/{construct_id}: the statement {sid!r} allows every "
+                    "resource ('*'); allowed: the resources it needs, or "
+                    "acknowledge_wildcard_resource=True when its actions have no resource type"
+                )
         self.policy.add_statements(*statements)
         if acknowledge_wildcard_resource and not self._wildcard_acknowledged:
             Validations.of(self.policy).acknowledge(_WILDCARD_RESOURCE_ACKNOWLEDGMENT)

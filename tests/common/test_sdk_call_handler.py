@@ -105,7 +105,13 @@ _DESCRIBE = iam.PolicyStatement(sid="Describe", actions=["ec2:DescribeIpamPools"
 def test_on_create_makes_the_call_on_create_only() -> None:
     stack = _stack()
     handler = AwsSdkCallHandler(stack, AwsSdkCallHandler.ID, function_name=NAME)
-    handler.sdk_call(handler, "Lookup", on_create=_LOOKUP, statements=[_DESCRIBE])
+    handler.sdk_call(
+        handler,
+        "Lookup",
+        on_create=_LOOKUP,
+        statements=[_DESCRIBE],
+        acknowledge_wildcard_resource=True,
+    )
     properties = _one(Template.from_stack(stack), "Custom::AWS")
     assert "describeIpamPools" in str(properties["Create"])
     assert "Update" not in properties
@@ -137,3 +143,25 @@ def test_no_call_runs_before_the_shared_policy_is_attached() -> None:
     (call,) = [value for value in template.values() if value["Type"] == "Custom::AWS"]
     assert policy in template[function]["DependsOn"]
     assert call["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function, "Arn"]}
+
+
+def test_a_wildcard_statement_needs_the_acknowledgment_flag() -> None:
+    # Another call's acknowledgment of AwsSolutions-IAM5[Resource::*] covers the whole shared
+    # policy: without this check a later wildcard grant would hide behind it.
+    handler = AwsSdkCallHandler(_stack(), AwsSdkCallHandler.ID)
+    _call(handler)
+    with pytest.raises(ValueError, match=r"'PutBucketPolicy' allows every resource"):
+        handler.sdk_call(
+            handler,
+            "BucketPolicy",
+            on_update=cr.AwsSdkCall(
+                service="S3",
+                action="PutBucketPolicy",
+                physical_resource_id=cr.PhysicalResourceId.of("policy"),
+            ),
+            statements=[
+                iam.PolicyStatement(
+                    sid="PutBucketPolicy", actions=["s3:PutBucketPolicy"], resources=["*"]
+                )
+            ],
+        )
