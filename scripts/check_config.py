@@ -211,6 +211,29 @@ def check(
     return passed
 
 
+def accepted_changes(path: Path) -> list[str]:
+    """The ``TEMPLATE:LOGICAL_ID`` entries of an accept file; each needs a reason after ``#``,
+    which the pull request's reviewers read."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
+    accepted = []
+    for number, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        entry, _, reason = (part.strip() for part in text.partition("#"))
+        template, _, logical_id = entry.partition(":")
+        if not (template and logical_id and " " not in entry and reason):
+            raise ValueError(
+                f"{path}, line {number}: {text!r}; allowed: 'TEMPLATE:LOGICAL_ID  # reason' "
+                "(a template name, its logical id, and why the change is made on purpose)"
+            )
+        accepted.append(entry)
+    return accepted
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="scripts/check_config.sh",
@@ -233,8 +256,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="TEMPLATE:LOGICAL_ID",
         help="a stateful change made on purpose (repeatable)",
     )
+    parser.add_argument(
+        "--accept-file",
+        type=Path,
+        help="a reviewed file of stateful changes made on purpose, one "
+        "'TEMPLATE:LOGICAL_ID  # reason' per line (# comment lines and blank lines ignored)",
+    )
     args = parser.parse_args(argv)
     config_path = args.config.resolve()
+    if args.accept_file is not None:
+        try:
+            args.accept += accepted_changes(args.accept_file)
+        except ValueError as error:
+            print(f"error: --accept-file {error}", file=sys.stderr)
+            return 2
     if args.out is not None and args.out.exists() and any(args.out.iterdir()):
         # The CLI leaves the templates of stacks that no longer exist: they would hide a removal.
         print(f"error: --out {args.out}: not empty; give a new folder", file=sys.stderr)

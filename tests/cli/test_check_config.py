@@ -14,7 +14,14 @@ from conftest import EXAMPLE_CONFIG, ReferenceApp
 
 from landing_zone.config import LandingZoneConfig
 from landing_zone.stateful_guard import read_templates, stateful_changes
-from scripts.check_config import AttackResult, main, run_attack_suite, scenarios_for, synth
+from scripts.check_config import (
+    AttackResult,
+    accepted_changes,
+    main,
+    run_attack_suite,
+    scenarios_for,
+    synth,
+)
 
 NEW_REGION = "eu-west-2"
 
@@ -160,3 +167,26 @@ def test_out_must_be_new_or_empty(tmp_path: Path, capsys: pytest.CaptureFixture[
     (tmp_path / "gone-stack.template.json").write_text("{}")
     assert main([str(EXAMPLE_CONFIG), "--out", str(tmp_path)]) == 2
     assert "not empty" in capsys.readouterr().err
+
+
+def test_accept_file_entries_need_a_reason(tmp_path: Path) -> None:
+    accepted = tmp_path / "accepted.txt"
+    accepted.write_text(
+        "# stateful changes made on purpose\n\n"
+        "acme-pay-accounts:OldAccount1234ABCD  # closed in CHG-1234, retained by Organizations\n"
+    )
+    assert accepted_changes(accepted) == ["acme-pay-accounts:OldAccount1234ABCD"]
+    accepted.write_text("acme-pay-accounts:OldAccount1234ABCD\n")
+    with pytest.raises(ValueError, match=r"line 1: .*allowed: 'TEMPLATE:LOGICAL_ID  # reason'"):
+        accepted_changes(accepted)
+    with pytest.raises(ValueError, match="cannot be read"):
+        accepted_changes(tmp_path / "missing.txt")
+
+
+def test_a_bad_accept_file_stops_before_any_synth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    accepted = tmp_path / "accepted.txt"
+    accepted.write_text("no-colon  # reason\n")
+    assert main([str(EXAMPLE_CONFIG), "--accept-file", str(accepted)]) == 2
+    assert "--accept-file" in capsys.readouterr().err

@@ -122,7 +122,9 @@ def test_pull_requests_get_the_report_against_their_base_in_the_summary() -> Non
     runs = "\n".join(step.get("run", "") for step in _steps("review"))
     assert "scripts/bootstrap.sh" in runs
     assert "scripts/synth.sh" in runs
-    assert "scripts/check_config.sh" in runs  # the attack suite on the team's own config
+    # The attack suite and the stateful guard on the team's own config, against the base.
+    assert 'scripts/check_config.sh "${args[@]}"' in runs
+    assert 'args+=(--previous "origin/$BASE_REF")' in runs
     assert 'python -m landing_zone.report cdk.out --sarif-active-only --base "$base"' in runs
     assert 'base="origin/$BASE_REF"' in runs
     assert '>> "$GITHUB_STEP_SUMMARY"' in runs
@@ -157,3 +159,20 @@ def test_deploys_the_assembly_that_was_synthesized_and_tested() -> None:
     commands = [line for run in runs for line in run.splitlines() if not line.startswith("#")]
     assert commands
     assert not any("synth" in command for command in commands), commands
+
+
+def test_a_run_of_an_older_commit_never_deploys() -> None:
+    # The concurrency group orders deployments by arrival: an older commit's run (or a re-run)
+    # must stop before it can take the deployer's credentials.
+    steps = _steps("deploy")
+    (tip,) = [
+        i
+        for i, s in enumerate(steps)
+        if "repos/$GITHUB_REPOSITORY/commits/main" in s.get("run", "")
+    ]
+    (credentials,) = [
+        i for i, s in enumerate(steps) if "configure-aws-credentials" in s.get("uses", "")
+    ]
+    assert tip < credentials
+    assert '[ "$tip" != "$GITHUB_SHA" ]' in steps[tip]["run"]
+    assert "exit 1" in steps[tip]["run"]
