@@ -48,6 +48,19 @@ https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-sc
 cfn-lint bundles them; a test compares this table with cfn-lint's copy."""
 
 
+IMMUTABLE_PROPERTIES: Mapping[str, tuple[str, ...]] = {
+    "AWS::KMS::Key": ("KeySpec", "KeyUsage", "Origin", "MultiRegion"),
+    "AWS::DynamoDB::Table": ("KeySchema",),
+}
+"""Properties CloudFormation cannot update in place beyond the registry's create-only ones (the
+AWS::KMS::Key and AWS::DynamoDB::Table references; *unverified* here whether such an update
+fails or replaces: either way the deployed key or table does not become what the template
+says)."""
+
+RETAINING_POLICIES = ("Retain", "RetainExceptOnCreate", "Snapshot")
+"""Deletion and update-replace policies that keep the resource's data."""
+
+
 @dataclass(frozen=True, order=True)
 class StatefulChange:
     template: str
@@ -151,6 +164,19 @@ def _change(
     changed = [p for p in create_only if old.get(p) != new.get(p)]
     if changed:
         return f"is replaced: create-only {', '.join(changed)} changes"
+    immutable = [p for p in IMMUTABLE_PROPERTIES.get(kind, ()) if old.get(p) != new.get(p)]
+    if immutable:
+        return f"cannot change in place: {', '.join(immutable)} changes"
+    weakened = [
+        policy
+        for policy in ("DeletionPolicy", "UpdateReplacePolicy")
+        if before.get(policy) in RETAINING_POLICIES and after.get(policy) not in RETAINING_POLICIES
+    ]
+    if weakened:
+        return (
+            f"loses its {' and '.join(weakened)} {before.get(weakened[0])}: a later removal or "
+            "replacement deletes its data"
+        )
     return None
 
 

@@ -192,3 +192,26 @@ def test_command_fails_on_a_removal_unless_accepted(
     assert "--accept logs:Nope: no such change" in capsys.readouterr().err
     assert main(["--previous", str(tmp_path / "missing"), "--current", str(current)]) == 2
     assert "missing: not a directory" in capsys.readouterr().err
+
+
+def test_a_key_spec_change_fails() -> None:
+    # Not create-only in the registry schema, yet CloudFormation cannot change it in place.
+    def edit(t: dict[str, Any]) -> None:
+        t["logs"]["Resources"]["LogKey"]["Properties"]["KeySpec"] = "RSA_4096"
+
+    (change,) = _changes(edit)
+    assert change.logical_id == "LogKey"
+    assert change.change == "cannot change in place: KeySpec changes"
+
+
+@pytest.mark.parametrize("policy", ["DeletionPolicy", "UpdateReplacePolicy"])
+def test_a_weakened_retention_policy_fails(policy: str) -> None:
+    previous = _previous()
+    previous["logs"]["Resources"]["LogBucket"][policy] = "Retain"
+    current = copy.deepcopy(previous)
+    current["logs"]["Resources"]["LogBucket"][policy] = "Delete"
+    (change,) = stateful_changes(previous, current)
+    assert change.change.startswith(f"loses its {policy} Retain")
+    kept = copy.deepcopy(previous)
+    kept["logs"]["Resources"]["LogBucket"][policy] = "Snapshot"
+    assert stateful_changes(previous, kept) == []

@@ -30,14 +30,8 @@ from typing import Any
 
 from landing_zone.report.diff.assembly import TEMPLATE_SUFFIX, Assembly, Resource, text
 from landing_zone.report.diff.model import Change
-from landing_zone.stateful_guard import STATEFUL_TYPES, StatefulChange
+from landing_zone.stateful_guard import IMMUTABLE_PROPERTIES, STATEFUL_TYPES, StatefulChange
 from landing_zone.stateful_guard import stateful_changes as guarded_changes
-
-IMMUTABLE_PROPERTIES: Mapping[str, tuple[str, ...]] = {
-    "AWS::KMS::Key": ("KeySpec", "KeyUsage", "Origin", "MultiRegion"),
-    "AWS::DynamoDB::Table": ("KeySchema",),
-}
-"""Properties CloudFormation cannot update in place beyond the registry's create-only ones."""
 
 _RETAINING = ("Retain", "RetainExceptOnCreate", "Snapshot")
 _NAME_KEYS = (
@@ -56,7 +50,13 @@ _NAME_KEYS = (
 def stateful_changes(base: Assembly, head: Assembly) -> list[Change]:
     before = {name.removesuffix(TEMPLATE_SUFFIX): body for name, body in base.templates.items()}
     after = {name.removesuffix(TEMPLATE_SUFFIX): body for name, body in head.templates.items()}
-    changes = [_guarded(base, change) for change in guarded_changes(before, after)]
+    # Immutable properties and weakened retention the guard also fails on are reported below
+    # (_settings), with the values before and after.
+    changes = [
+        _guarded(base, change)
+        for change in guarded_changes(before, after)
+        if change.change.startswith(("is replaced", "is removed", "moves to"))
+    ]
     for template in sorted(base.templates.keys() & head.templates.keys()):
         now = head.resources(template)
         for logical_id, old in sorted(base.resources(template).items()):
