@@ -167,6 +167,13 @@ def _change(
     immutable = [p for p in IMMUTABLE_PROPERTIES.get(kind, ()) if old.get(p) != new.get(p)]
     if immutable:
         return f"cannot change in place: {', '.join(immutable)} changes"
+    if kind == "AWS::CloudFormation::StackSet":
+        dropped = sorted(_instances(old) - _instances(new))
+        if dropped:
+            return (
+                f"deletes stack instances ({'; '.join(dropped)}): their stacks go, and the "
+                "resources they retain are left unmanaged"
+            )
     weakened = [
         policy
         for policy in ("DeletionPolicy", "UpdateReplacePolicy")
@@ -178,6 +185,23 @@ def _change(
             "replacement deletes its data"
         )
     return None
+
+
+def _instances(properties: Mapping[str, Any]) -> set[str]:
+    """A StackSet's stack instances as ``filter target in region`` (targets as written in the
+    template, an OU id parameter's reference included): a pair that disappears is an instance
+    CloudFormation deletes."""
+    instances: set[str] = set()
+    for group in properties.get("StackInstancesGroup") or []:
+        targets = group.get("DeploymentTargets") or {}
+        kind = targets.get("AccountFilterType", "NONE")
+        where = [
+            *(json.dumps(ou, sort_keys=True) for ou in targets.get("OrganizationalUnitIds") or []),
+            *(json.dumps(account, sort_keys=True) for account in targets.get("Accounts") or []),
+        ]
+        for region in group.get("Regions") or []:
+            instances.update(f"{kind} {target} in {region}" for target in where)
+    return instances
 
 
 def main(argv: Sequence[str] | None = None) -> int:

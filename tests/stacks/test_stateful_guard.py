@@ -215,3 +215,55 @@ def test_a_weakened_retention_policy_fails(policy: str) -> None:
     kept = copy.deepcopy(previous)
     kept["logs"]["Resources"]["LogBucket"][policy] = "Snapshot"
     assert stateful_changes(previous, kept) == []
+
+
+def _stack_set(ous: list[str], regions: list[str]) -> dict[str, Any]:
+    return {
+        "Type": "AWS::CloudFormation::StackSet",
+        "Properties": {
+            "StackSetName": "baseline",
+            "PermissionModel": "SERVICE_MANAGED",
+            "StackInstancesGroup": [
+                {
+                    "DeploymentTargets": {
+                        "AccountFilterType": "NONE",
+                        "OrganizationalUnitIds": [{"Ref": ou} for ou in ous],
+                    },
+                    "Regions": regions,
+                }
+            ],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("ous", "regions", "dropped"),
+    [
+        (["OuSecurity", "OuWorkloads"], ["eu-west-1"], "eu-central-1"),
+        (["OuSecurity"], ["eu-west-1", "eu-central-1"], "OuWorkloads"),
+    ],
+)
+def test_a_stack_set_losing_targets_fails(ous: list[str], regions: list[str], dropped: str) -> None:
+    previous = {
+        "s": {
+            "Resources": {
+                "Baseline": _stack_set(["OuSecurity", "OuWorkloads"], ["eu-west-1", "eu-central-1"])
+            }
+        }
+    }
+    current = {"s": {"Resources": {"Baseline": _stack_set(ous, regions)}}}
+    (change,) = stateful_changes(previous, current)
+    assert change.change.startswith("deletes stack instances (")
+    assert dropped in change.change
+    # More targets or regions create instances and delete none.
+    wider = {
+        "s": {
+            "Resources": {
+                "Baseline": _stack_set(
+                    ["OuSecurity", "OuWorkloads", "OuAi"],
+                    ["eu-west-1", "eu-central-1", "us-east-1"],
+                )
+            }
+        }
+    }
+    assert stateful_changes(previous, wider) == []
