@@ -122,11 +122,16 @@ def test_pull_requests_get_the_report_against_their_base_in_the_summary() -> Non
     runs = "\n".join(step.get("run", "") for step in _steps("review"))
     assert "scripts/bootstrap.sh" in runs
     assert "scripts/synth.sh" in runs
+    # One step names the base; the guard and the report both compare with it.
+    (base,) = [s for s in _steps("review") if s.get("id") == "base"]
+    assert 'echo "ref=origin/$BASE_REF" >> "$GITHUB_OUTPUT"' in base["run"]
+    users = [s for s in _steps("review") if s.get("env", {}).get("BASE")]
+    assert len(users) == 2
+    assert all(s["env"]["BASE"] == "${{ steps.base.outputs.ref }}" for s in users)
     # The attack suite and the stateful guard on the team's own config, against the base.
     assert 'scripts/check_config.sh "${args[@]}"' in runs
-    assert 'args+=(--previous "origin/$BASE_REF")' in runs
+    assert 'args+=(--previous "$BASE")' in runs
     assert 'python -m landing_zone.report cdk.out --sarif-active-only --base "$base"' in runs
-    assert 'base="origin/$BASE_REF"' in runs
     assert '>> "$GITHUB_STEP_SUMMARY"' in runs
     (sarif,) = [s for s in _steps("review") if "upload-sarif" in s.get("uses", "")]
     assert sarif["with"]["sarif_file"] == "cdk.out/landing-zone-report.sarif"
