@@ -188,20 +188,37 @@ def _change(
 
 
 def _instances(properties: Mapping[str, Any]) -> set[str]:
-    """A StackSet's stack instances as ``filter target in region`` (targets as written in the
-    template, an OU id parameter's reference included): a pair that disappears is an instance
+    """A StackSet's stack instances as ``scope in region`` (targets as written in the template,
+    an OU id parameter's reference included): a pair that disappears is an instance
     CloudFormation deletes."""
     instances: set[str] = set()
     for group in properties.get("StackInstancesGroup") or []:
         targets = group.get("DeploymentTargets") or {}
-        kind = targets.get("AccountFilterType", "NONE")
-        where = [
-            *(json.dumps(ou, sort_keys=True) for ou in targets.get("OrganizationalUnitIds") or []),
-            *(json.dumps(account, sort_keys=True) for account in targets.get("Accounts") or []),
-        ]
+        scopes = instance_scopes(
+            [json.dumps(ou, sort_keys=True) for ou in targets.get("OrganizationalUnitIds") or []],
+            [json.dumps(account, sort_keys=True) for account in targets.get("Accounts") or []],
+            str(targets.get("AccountFilterType") or "NONE"),
+        )
         for region in group.get("Regions") or []:
-            instances.update(f"{kind} {target} in {region}" for target in where)
+            instances.update(f"{scope} in {region}" for scope in scopes)
     return instances
+
+
+def instance_scopes(ous: Sequence[str], accounts: Sequence[str], kind: str) -> list[str]:
+    """Where a stack-instances group of a service-managed StackSet deploys, one text per scope:
+    ``AccountFilterType`` ``INTERSECTION`` deploys to the listed accounts that are in the OUs,
+    ``DIFFERENCE`` to the OUs' accounts but the listed ones, ``UNION`` to both, ``NONE`` to the
+    OUs' accounts
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html)."""
+    if not ous:
+        return [f"account {account}" for account in accounts]
+    if kind == "INTERSECTION":
+        return [f"account {account} (when in OU {', '.join(ous)})" for account in accounts]
+    if kind == "DIFFERENCE":
+        return [f"OU {ou} except {', '.join(accounts)}" for ou in ous]
+    if kind == "UNION":
+        return [f"OU {ou}" for ou in ous] + [f"account {account}" for account in accounts]
+    return [f"OU {ou}" for ou in ous]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,11 +1,9 @@
 """Every StackSet: its template resource by resource, its targets, and what the change does to
 the stack instances already deployed.
 
-A StackSet's instances are the (target, Region) pairs of its ``StackInstancesGroup``. How
-service-managed targets combine OUs and accounts is ``AccountFilterType``: ``INTERSECTION`` deploys
-to the listed accounts that are in the OUs, ``DIFFERENCE`` to the OUs' accounts but the listed
-ones, ``UNION`` to both, ``NONE`` to the OUs' accounts
-(https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html).
+A StackSet's instances are the (target, Region) pairs of its ``StackInstancesGroup``, with its
+targets combined as ``AccountFilterType`` says (``stateful_guard.instance_scopes``, which the
+stateful guard uses too).
 ``AutoDeployment`` creates instances for accounts that join a targeted OU later and, with
 ``RetainStacksOnAccountRemoval``, keeps the stack of an account that leaves one
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_AutoDeployment.html).
@@ -19,6 +17,7 @@ from typing import Any
 
 from landing_zone.report.diff.assembly import Assembly, Resource, as_list
 from landing_zone.report.diff.model import Change
+from landing_zone.stateful_guard import instance_scopes
 
 STACKSET = "AWS::CloudFormation::StackSet"
 _ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy", "Condition", "DependsOn")
@@ -78,7 +77,7 @@ def _stacksets(assembly: Assembly) -> dict[str, _StackSet]:
             accounts.update(group_accounts)
             regions.update(group_regions)
             filters.add(kind)
-            for scope in _scopes(group_ous, group_accounts, kind):
+            for scope in instance_scopes(group_ous, group_accounts, kind):
                 instances.update((scope, region) for region in group_regions)
         auto = properties.get("AutoDeployment", {})
         auto = auto if isinstance(auto, Mapping) else {}
@@ -102,18 +101,6 @@ def _stacksets(assembly: Assembly) -> dict[str, _StackSet]:
             assembly.resources(file) if file else {},
         )
     return found
-
-
-def _scopes(ous: list[str], accounts: list[str], kind: str) -> list[str]:
-    if not ous:
-        return [f"account {account}" for account in accounts]
-    if kind == "INTERSECTION":
-        return [f"account {account} (when in OU {', '.join(ous)})" for account in accounts]
-    if kind == "DIFFERENCE":
-        return [f"OU {ou} except {', '.join(accounts)}" for ou in ous]
-    if kind == "UNION":
-        return [f"OU {ou}" for ou in ous] + [f"account {account}" for account in accounts]
-    return [f"OU {ou}" for ou in ous]
 
 
 def _instances(pairs: frozenset[tuple[str, str]] | set[tuple[str, str]]) -> list[str]:
