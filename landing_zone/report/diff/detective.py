@@ -10,7 +10,7 @@ alarm actions, an exclusion added) is a warning; adding one is a note.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from landing_zone.report.diff.assembly import Assembly, Resource, as_list, text
@@ -152,6 +152,13 @@ def _value_change(label: str, old: Any, new: Any, weakens: bool = True) -> list[
     return [(f"{label}: {shown_old} → {shown_new}", weakens)]
 
 
+def _property_changes(
+    a: Mapping[str, Any], b: Mapping[str, Any], names: Iterable[str]
+) -> list[Finding]:
+    """Each named property whose value changed, as a weakening."""
+    return [finding for name in names for finding in _value_change(name, a.get(name), b.get(name))]
+
+
 def _generic(old: Resource, new: Resource) -> list[Finding]:
     names = sorted(
         name
@@ -171,8 +178,9 @@ def _config_rule(old: Resource, new: Resource) -> list[Finding]:
     old_scope = {k: v for k, v in (a.get("Scope") or {}).items() if k != "ComplianceResourceTypes"}
     new_scope = {k: v for k, v in (b.get("Scope") or {}).items() if k != "ComplianceResourceTypes"}
     findings += _value_change("scope", old_scope or None, new_scope or None)
-    for name in ("Source", "InputParameters", "MaximumExecutionFrequency", "EvaluationModes"):
-        findings += _value_change(name, a.get(name), b.get(name))
+    findings += _property_changes(
+        a, b, ("Source", "InputParameters", "MaximumExecutionFrequency", "EvaluationModes")
+    )
     return findings
 
 
@@ -353,15 +361,18 @@ def _trail(old: Resource, new: Resource) -> list[Finding]:
         "EnableLogFileValidation",
     ):
         findings += _value_change(name, a.get(name), b.get(name), weakens=bool(a.get(name)))
-    for name in (
-        "EventSelectors",
-        "AdvancedEventSelectors",
-        "InsightSelectors",
-        "CloudWatchLogsLogGroupArn",
-        "KMSKeyId",
-        "S3BucketName",
-    ):
-        findings += _value_change(name, a.get(name), b.get(name))
+    findings += _property_changes(
+        a,
+        b,
+        (
+            "EventSelectors",
+            "AdvancedEventSelectors",
+            "InsightSelectors",
+            "CloudWatchLogsLogGroupArn",
+            "KMSKeyId",
+            "S3BucketName",
+        ),
+    )
     return findings
 
 
@@ -374,32 +385,29 @@ def _alarm(old: Resource, new: Resource) -> list[Finding]:
         weakens=a.get("ActionsEnabled", True) is not False,
     )
     findings += _set_change("alarm actions", a.get("AlarmActions"), b.get("AlarmActions"))
-    for name in (
-        "MetricName",
-        "Namespace",
-        "Statistic",
-        "Period",
-        "EvaluationPeriods",
-        "DatapointsToAlarm",
-        "Threshold",
-        "ComparisonOperator",
-        "TreatMissingData",
-        "Dimensions",
-        "Metrics",
-    ):
-        findings += _value_change(name, a.get(name), b.get(name))
+    findings += _property_changes(
+        a,
+        b,
+        (
+            "MetricName",
+            "Namespace",
+            "Statistic",
+            "Period",
+            "EvaluationPeriods",
+            "DatapointsToAlarm",
+            "Threshold",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "Dimensions",
+            "Metrics",
+        ),
+    )
     return findings
 
 
 def _metric_filter(old: Resource, new: Resource) -> list[Finding]:
     a, b = old.properties, new.properties
-    return (
-        _value_change("FilterPattern", a.get("FilterPattern"), b.get("FilterPattern"))
-        + _value_change("LogGroupName", a.get("LogGroupName"), b.get("LogGroupName"))
-        + _value_change(
-            "MetricTransformations", a.get("MetricTransformations"), b.get("MetricTransformations")
-        )
-    )
+    return _property_changes(a, b, ("FilterPattern", "LogGroupName", "MetricTransformations"))
 
 
 def _event_rule(old: Resource, new: Resource) -> list[Finding]:
